@@ -1,0 +1,190 @@
+#include "server/commands/command_table.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "protocol/str_util.h"
+#include "server/commands/errors.h"
+
+namespace valkdb {
+namespace {
+
+// Redis's printf("%.*s") of an argument: stops at a NUL byte.
+std::string_view CString(std::string_view s, size_t max) {
+  size_t nul = s.find('\0');
+  if (nul != std::string_view::npos) s = s.substr(0, nul);
+  return s.substr(0, std::min(max, s.size()));
+}
+
+struct FlagName {
+  uint32_t flag;
+  std::string_view name;
+};
+constexpr FlagName kFlagNames[] = {
+    {kCmdWrite, "write"},          {kCmdReadOnly, "readonly"},   {kCmdDenyOom, "denyoom"},
+    {kCmdAdmin, "admin"},          {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
+    {kCmdLoading, "loading"},      {kCmdStale, "stale"},         {kCmdSkipMonitor, "skip_monitor"},
+    {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},       {kCmdNoAuth, "no_auth"},
+    {kCmdAllowBusy, "allow_busy"}, {kCmdNoMulti, "no_multi"},    {kCmdSentinel, "sentinel"},
+};
+
+std::vector<std::string_view> Words(std::string_view text) {
+  return Split(text, ' ');
+}
+
+}  // namespace
+
+CommandTable::CommandTable() {
+  RegisterConnectionFamily(this);
+  RegisterStringFamily(this);
+  RegisterKeyspaceFamily(this);
+  RegisterServerFamily(this);
+}
+
+const CommandTable& CommandTable::Get() {
+  static const auto* table = new CommandTable();
+  return *table;
+}
+
+void CommandTable::Register(CommandSpec spec) {
+  index_[spec.name] = commands_.size();
+  commands_.push_back(std::move(spec));
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  char lower[32];
+  if (name.size() > sizeof(lower)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) {
+    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  auto it = index_.find(std::string_view(lower, name.size()));
+  return it == index_.end() ? nullptr : &commands_[it->second];
+}
+
+const CommandSpec* CommandTable::Lookup(absl::Span<const std::string_view> args) const {
+  const CommandSpec* spec = Find(args[0]);
+  if (spec == nullptr || spec->subcommands.empty() || args.size() < 2) return spec;
+  for (const CommandSpec& sub : spec->subcommands) {
+    std::string_view sub_name = sub.name.substr(sub.name.find('|') + 1);
+    if (EqualsIgnoreCase(sub_name, args[1])) return &sub;
+  }
+  return nullptr;
+}
+
+Entry MakeEntry(const CommandContext& ctx, std::string_view key, size_t value_index) {
+  const Bytes* big = ctx.args.Owned(value_index);
+  return big != nullptr ? Entry::Make(key, *big) : Entry::Make(key, ctx.arg(value_index));
+}
+
+void ReplyWrongArity(CommandContext& ctx, std::string_view full_name) {
+  ctx.out.Error(StrCat("wrong number of arguments for '", full_name, "' command"));
+}
+
+void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::string_view sub) {
+  ctx.out.Error(StrCat("unknown subcommand '", CString(sub, 128), "'. Try ",
+                             AsciiUpper(command), " HELP."));
+}
+
+bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
+                 std::string_view error) {
+  if (ParseInt64(text, value)) return true;
+  ctx.out.Error(error);
+  return false;
+}
+
+void CommandTable::Dispatch(CommandContext& ctx) const {
+  absl::Span<const std::string_view> args = ctx.args.views();
+  const CommandSpec* spec = Lookup(args);
+  if (spec == nullptr) {
+    const CommandSpec* base = Find(args[0]);
+    if (base != nullptr) {
+      ReplyUnknownSubcommand(ctx, args[0], args[1]);
+      return;
+    }
+    std::string list;
+    for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+      StrAppend(&list, "'", CString(args[i], 128 - list.size()), "' ");
+    }
+    ctx.out.Error(StrCat("unknown command '", CString(args[0], 128),
+                               "', with args beginning with: ", list));
+    return;
+  }
+  const int argc = static_cast<int>(args.size());
+  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+    ReplyWrongArity(ctx, spec->name);
+    return;
+  }
+  spec->handler(ctx);
+}
+
+void WriteCommandInfo(RespWriter& out, const CommandSpec& spec) {
+  out.Array(10);
+  out.Bulk(spec.name);
+  out.Integer(spec.arity);
+  std::vector<std::string_view> flags;
+  for (const FlagName& f : kFlagNames) {
+    if (spec.flags & f.flag) flags.push_back(f.name);
+  }
+  out.Set(flags.size());
+  for (std::string_view f : flags) out.SimpleString(f);
+  out.Integer(spec.first_key);
+  out.Integer(spec.last_key);
+  out.Integer(spec.key_step);
+  std::vector<std::string_view> categories = Words(spec.acl_categories);
+  out.Set(categories.size());
+  for (std::string_view c : categories) out.SimpleString(c);
+  out.Array(0);  // tips
+  if (spec.first_key > 0) {
+    out.Array(1);
+    out.Map(3);
+    out.Bulk("flags");
+    std::vector<std::string_view> key_flags = Words(spec.key_flags);
+    out.Set(key_flags.size());
+    for (std::string_view f : key_flags) out.SimpleString(f);
+    out.Bulk("begin_search");
+    out.Map(2);
+    out.Bulk("type");
+    out.Bulk("index");
+    out.Bulk("spec");
+    out.Map(1);
+    out.Bulk("index");
+    out.Integer(spec.first_key);
+    out.Bulk("find_keys");
+    out.Map(2);
+    out.Bulk("type");
+    out.Bulk("range");
+    out.Bulk("spec");
+    out.Map(3);
+    out.Bulk("lastkey");
+    out.Integer(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
+    out.Bulk("keystep");
+    out.Integer(spec.key_step);
+    out.Bulk("limit");
+    out.Integer(0);
+  } else {
+    out.Array(0);
+  }
+  out.Array(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(out, sub);
+}
+
+void WriteCommandDocs(RespWriter& out, const CommandSpec& spec) {
+  out.Bulk(spec.name);
+  const bool has_subcommands = !spec.subcommands.empty();
+  out.Map(has_subcommands ? 5 : 4);
+  out.Bulk("summary");
+  out.Bulk(spec.summary);
+  out.Bulk("since");
+  out.Bulk(spec.since);
+  out.Bulk("group");
+  out.Bulk(spec.group);
+  out.Bulk("complexity");
+  out.Bulk(spec.complexity);
+  if (has_subcommands) {
+    out.Bulk("subcommands");
+    out.Map(spec.subcommands.size());
+    for (const CommandSpec& sub : spec.subcommands) WriteCommandDocs(out, sub);
+  }
+}
+
+}  // namespace valkdb

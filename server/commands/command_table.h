@@ -1,0 +1,152 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
+#include "protocol/request_parser.h"
+#include "protocol/resp_writer.h"
+#include "server/commands/config.h"
+#include "server/store/store.h"
+
+namespace valkdb {
+
+// Per-connection state that commands read and change.
+struct ClientState {
+  uint64_t id = 0;
+  int db = 0;
+  int protocol = 2;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  std::string addr;   // peer "ip:port"
+  std::string laddr;  // local "ip:port"
+  int fd = -1;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command;
+  bool close_after_reply = false;  // QUIT, protocol errors
+};
+
+// Counters and settings shared by all event loops.
+struct ServerState {
+  explicit ServerState(Config* config) : config(config) {}
+
+  Config* config;
+  int64_t start_time_ms = 0;
+  std::string run_id;
+  std::string executable;
+  std::string config_file;
+  int tcp_port = 0;
+  int threads = 1;
+  std::atomic<uint64_t> total_commands{0};
+  std::atomic<uint64_t> total_connections{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<int64_t> connected_clients{0};
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+  std::atomic<uint64_t> keyspace_hits{0};
+  std::atomic<uint64_t> keyspace_misses{0};
+  std::atomic<uint64_t> next_client_id{1};
+};
+
+// Everything a command handler works with.
+struct CommandContext {
+  Store& store;
+  ServerState& server;
+  ClientState& client;
+  RespWriter& out;
+  const CommandArgs& args;
+  int64_t now_ms;
+
+  size_t argc() const { return args.size(); }
+  std::string_view arg(size_t i) const { return args[i]; }
+};
+
+using CommandHandler = void (*)(CommandContext&);
+
+// Command flags, named as Redis's COMMAND INFO reports them.
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1 << 0,
+  kCmdReadOnly = 1 << 1,
+  kCmdDenyOom = 1 << 2,
+  kCmdAdmin = 1 << 3,
+  kCmdPubSub = 1 << 4,
+  kCmdNoScript = 1 << 5,
+  kCmdLoading = 1 << 6,
+  kCmdStale = 1 << 7,
+  kCmdFast = 1 << 8,
+  kCmdNoAuth = 1 << 9,
+  kCmdAllowBusy = 1 << 10,
+  kCmdSkipMonitor = 1 << 11,
+  kCmdSkipSlowlog = 1 << 12,
+  kCmdNoMulti = 1 << 13,
+  kCmdSentinel = 1 << 14,
+};
+
+// One declarative entry per command, as in Redis's command table: arity
+// counts the name (positive: exact, negative: minimum); key positions for
+// COMMAND INFO and key extraction.
+struct CommandSpec {
+  std::string_view name;  // lower case; subcommands: "config|get"
+  int arity;
+  uint32_t flags;
+  int first_key;
+  int last_key;
+  int key_step;
+  CommandHandler handler;
+  std::string_view group;     // COMMAND DOCS group: string, generic, connection, server
+  std::string_view summary;   // COMMAND DOCS summary
+  std::string_view since;     // Redis version that introduced it
+  std::string_view acl_categories;  // space-separated, e.g. "@read @string @fast"
+  std::string_view key_flags = "";  // key spec flags, e.g. "RO access" (commands with keys)
+  std::string_view complexity = "O(1)";
+  std::vector<CommandSpec> subcommands = {};
+};
+
+class CommandTable {
+ public:
+  // Builds the table with every family registered.
+  CommandTable();
+
+  void Register(CommandSpec spec);
+  // Case-insensitive lookup of a top-level command.
+  const CommandSpec* Find(std::string_view name) const;
+  // The command a request names: a subcommand when the command has them
+  // and a second argument is given.
+  const CommandSpec* Lookup(absl::Span<const std::string_view> args) const;
+  const std::vector<CommandSpec>& commands() const { return commands_; }
+
+  // Runs one command: lookup, arity check, handler. Unknown commands and
+  // wrong arity get Redis's errors.
+  void Dispatch(CommandContext& ctx) const;
+
+  static const CommandTable& Get();
+
+ private:
+  std::vector<CommandSpec> commands_;
+  absl::flat_hash_map<std::string_view, size_t> index_;  // lower-case name -> position
+};
+
+// Families: each registers its commands.
+void RegisterStringFamily(CommandTable* table);
+void RegisterKeyspaceFamily(CommandTable* table);
+void RegisterConnectionFamily(CommandTable* table);
+void RegisterServerFamily(CommandTable* table);
+
+// Helpers shared by the families.
+bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
+                 std::string_view error = "value is not an integer or out of range");
+// An entry for key holding argument `value_index`, sharing a big argument's buffer.
+Entry MakeEntry(const CommandContext& ctx, std::string_view key, size_t value_index);
+void ReplyWrongArity(CommandContext& ctx, std::string_view full_name);
+void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::string_view sub);
+// Writes COMMAND INFO / COMMAND DOCS entries.
+void WriteCommandInfo(RespWriter& out, const CommandSpec& spec);
+void WriteCommandDocs(RespWriter& out, const CommandSpec& spec);
+
+}  // namespace valkdb

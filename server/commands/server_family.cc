@@ -1,0 +1,359 @@
+// COMMAND CONFIG INFO
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "protocol/str_util.h"
+#include "server/commands/command_table.h"
+#include "server/commands/errors.h"
+
+namespace valkdb {
+
+std::string_view RedisVersion();  // connection_family.cc
+
+namespace {
+
+constexpr std::string_view kValkdbVersion = "0.1.0";
+
+void CmdCommand(CommandContext& ctx) {
+  // Plain COMMAND: every command's info.
+  const auto& commands = CommandTable::Get().commands();
+  ctx.out.Array(commands.size());
+  for (const CommandSpec& spec : commands) WriteCommandInfo(ctx.out, spec);
+}
+
+void CmdCommandCount(CommandContext& ctx) {
+  ctx.out.Integer(static_cast<int64_t>(CommandTable::Get().commands().size()));
+}
+
+// "config|get" style names resolve to the subcommand.
+const CommandSpec* FindByFullName(std::string_view name) {
+  size_t bar = name.find('|');
+  const CommandSpec* base = CommandTable::Get().Find(name.substr(0, bar));
+  if (base == nullptr || bar == std::string_view::npos) return base;
+  std::string lower = AsciiLower(name);
+  for (const CommandSpec& sub : base->subcommands) {
+    if (sub.name == lower) return &sub;
+  }
+  return nullptr;
+}
+
+void CmdCommandInfo(CommandContext& ctx) {
+  if (ctx.argc() == 2) return CmdCommand(ctx);
+  ctx.out.Array(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    const CommandSpec* spec = FindByFullName(ctx.arg(i));
+    if (spec == nullptr) {
+      ctx.out.NullArray();
+    } else {
+      WriteCommandInfo(ctx.out, *spec);
+    }
+  }
+}
+
+void CmdCommandDocs(CommandContext& ctx) {
+  const auto& commands = CommandTable::Get().commands();
+  if (ctx.argc() == 2) {
+    ctx.out.Map(commands.size());
+    for (const CommandSpec& spec : commands) WriteCommandDocs(ctx.out, spec);
+    return;
+  }
+  std::vector<const CommandSpec*> found;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    if (const CommandSpec* spec = FindByFullName(ctx.arg(i))) found.push_back(spec);
+  }
+  ctx.out.Map(found.size());
+  for (const CommandSpec* spec : found) WriteCommandDocs(ctx.out, *spec);
+}
+
+void CmdCommandList(CommandContext& ctx) {
+  if (ctx.argc() != 2) {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
+  const auto& commands = CommandTable::Get().commands();
+  ctx.out.Array(commands.size());
+  for (const CommandSpec& spec : commands) ctx.out.Bulk(spec.name);
+}
+
+void CmdCommandHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)",
+      "    Return details about all Redis commands.",
+      "COUNT",
+      "    Return the total number of commands in this Redis server.",
+      "LIST",
+      "    Return a list of all commands in this Redis server.",
+      "INFO [<command-name> ...]",
+      "    Return details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.out.Array(std::size(kLines));
+  for (std::string_view line : kLines) ctx.out.SimpleString(line);
+}
+
+void CmdConfigGet(CommandContext& ctx) {
+  std::vector<std::string_view> patterns;
+  for (size_t i = 2; i < ctx.argc(); ++i) patterns.push_back(ctx.arg(i));
+  auto pairs = ctx.server.config->Match(patterns);
+  ctx.out.Map(pairs.size());
+  for (const auto& [name, value] : pairs) {
+    ctx.out.Bulk(name);
+    ctx.out.Bulk(value);
+  }
+}
+
+void CmdConfigHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.out.Array(std::size(kLines));
+  for (std::string_view line : kLines) ctx.out.SimpleString(line);
+}
+
+void CmdContainer(CommandContext& ctx) {
+  ReplyWrongArity(ctx, AsciiLower(ctx.arg(0)));
+}
+
+template <typename... Args>
+std::string Format(const char* format, Args... args) {
+  char buf[64];
+  int n = std::snprintf(buf, sizeof(buf), format, args...);
+  return std::string(buf, static_cast<size_t>(std::max(0, n)));
+}
+
+std::string HumanBytes(uint64_t n) {
+  const double d = static_cast<double>(n);
+  if (n < 1024) return StrCat(n, "B");
+  if (n < 1024 * 1024) return Format("%.2fK", d / 1024);
+  if (n < 1024ULL * 1024 * 1024) return Format("%.2fM", d / (1024 * 1024));
+  return Format("%.2fG", d / (1024.0 * 1024 * 1024));
+}
+
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+void Line(std::string* out, std::string_view name, const auto& value) {
+  StrAppend(out, name, ":", value, "\r\n");
+}
+
+std::string InfoServer(CommandContext& ctx) {
+  std::string s = "# Server\r\n";
+  struct utsname name;
+  uname(&name);
+  const int64_t uptime = (ctx.now_ms - ctx.server.start_time_ms) / 1000;
+  Line(&s, "redis_version", RedisVersion());
+  Line(&s, "redis_git_sha1", "00000000");
+  Line(&s, "redis_git_dirty", 0);
+  Line(&s, "redis_build_id", "0");
+  Line(&s, "redis_mode", "standalone");
+  Line(&s, "valkdb_version", kValkdbVersion);
+  Line(&s, "os", StrCat(name.sysname, " ", name.release, " ", name.machine));
+  Line(&s, "arch_bits", 64);
+  Line(&s, "monotonic_clock", "POSIX clock_gettime");
+  Line(&s, "multiplexing_api", "epoll");
+  Line(&s, "atomicvar_api", "c11-builtin");
+  Line(&s, "gcc_version", StrCat(__GNUC__, ".", __GNUC_MINOR__, ".", __GNUC_PATCHLEVEL__));
+  Line(&s, "process_id", getpid());
+  Line(&s, "process_supervised", "no");
+  Line(&s, "run_id", ctx.server.run_id);
+  Line(&s, "tcp_port", ctx.server.tcp_port);
+  Line(&s, "server_time_usec", ctx.now_ms * 1000);
+  Line(&s, "uptime_in_seconds", uptime);
+  Line(&s, "uptime_in_days", uptime / 86400);
+  Line(&s, "hz", ctx.server.config->GetInt("hz"));
+  Line(&s, "configured_hz", ctx.server.config->GetInt("hz"));
+  Line(&s, "executable", ctx.server.executable);
+  Line(&s, "config_file", ctx.server.config_file);
+  Line(&s, "io_threads_active", 0);
+  Line(&s, "event_loop_threads", ctx.server.threads);
+  return s;
+}
+
+std::string InfoClients(CommandContext& ctx) {
+  std::string s = "# Clients\r\n";
+  Line(&s, "connected_clients", ctx.server.connected_clients.load());
+  Line(&s, "cluster_connections", 0);
+  Line(&s, "maxclients", ctx.server.config->GetInt("maxclients"));
+  Line(&s, "client_recent_max_input_buffer", 0);
+  Line(&s, "client_recent_max_output_buffer", 0);
+  Line(&s, "blocked_clients", 0);
+  Line(&s, "tracking_clients", 0);
+  Line(&s, "clients_in_timeout_table", 0);
+  return s;
+}
+
+std::string InfoMemory(CommandContext& ctx) {
+  std::string s = "# Memory\r\n";
+  const uint64_t used = ctx.store.MemoryUsage();
+  const uint64_t rss = ResidentBytes();
+  const int64_t maxmemory = ctx.server.config->GetInt("maxmemory");
+  Line(&s, "used_memory", used);
+  Line(&s, "used_memory_human", HumanBytes(used));
+  Line(&s, "used_memory_rss", rss);
+  Line(&s, "used_memory_rss_human", HumanBytes(rss));
+  Line(&s, "maxmemory", maxmemory);
+  Line(&s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(maxmemory)));
+  Line(&s, "maxmemory_policy", ctx.server.config->GetString("maxmemory-policy"));
+  Line(&s, "mem_allocator", "libc");
+  return s;
+}
+
+std::string InfoPersistence(CommandContext&) {
+  std::string s = "# Persistence\r\n";
+  Line(&s, "loading", 0);
+  Line(&s, "async_loading", 0);
+  Line(&s, "rdb_changes_since_last_save", 0);
+  Line(&s, "rdb_bgsave_in_progress", 0);
+  Line(&s, "rdb_last_bgsave_status", "ok");
+  Line(&s, "aof_enabled", 0);
+  Line(&s, "aof_rewrite_in_progress", 0);
+  return s;
+}
+
+std::string InfoStats(CommandContext& ctx) {
+  std::string s = "# Stats\r\n";
+  Line(&s, "total_connections_received", ctx.server.total_connections.load());
+  Line(&s, "total_commands_processed", ctx.server.total_commands.load());
+  Line(&s, "instantaneous_ops_per_sec", 0);
+  Line(&s, "total_net_input_bytes", ctx.server.net_input_bytes.load());
+  Line(&s, "total_net_output_bytes", ctx.server.net_output_bytes.load());
+  Line(&s, "rejected_connections", ctx.server.rejected_connections.load());
+  Line(&s, "expired_keys", ctx.store.ExpiredKeys());
+  Line(&s, "evicted_keys", 0);
+  Line(&s, "keyspace_hits", ctx.server.keyspace_hits.load());
+  Line(&s, "keyspace_misses", ctx.server.keyspace_misses.load());
+  Line(&s, "pubsub_channels", 0);
+  Line(&s, "pubsub_patterns", 0);
+  return s;
+}
+
+std::string InfoReplication(CommandContext&) {
+  std::string s = "# Replication\r\n";
+  Line(&s, "role", "master");
+  Line(&s, "connected_slaves", 0);
+  Line(&s, "master_failover_state", "no-failover");
+  Line(&s, "master_repl_offset", 0);
+  return s;
+}
+
+std::string InfoCpu(CommandContext&) {
+  std::string s = "# CPU\r\n";
+  struct rusage self, children;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto secs = [](const timeval& tv) {
+    return Format("%.6f", static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6);
+  };
+  Line(&s, "used_cpu_sys", secs(self.ru_stime));
+  Line(&s, "used_cpu_user", secs(self.ru_utime));
+  Line(&s, "used_cpu_sys_children", secs(children.ru_stime));
+  Line(&s, "used_cpu_user_children", secs(children.ru_utime));
+  return s;
+}
+
+std::string InfoCluster(CommandContext&) { return "# Cluster\r\ncluster_enabled:0\r\n"; }
+
+std::string InfoKeyspace(CommandContext& ctx) {
+  std::string s = "# Keyspace\r\n";
+  for (int db = 0; db < ctx.store.databases(); ++db) {
+    size_t keys = ctx.store.DbSize(db);
+    if (keys == 0) continue;
+    StrAppend(&s, "db", db, ":keys=", keys, ",expires=", ctx.store.ExpiresSize(db),
+                    ",avg_ttl=0\r\n");
+  }
+  return s;
+}
+
+struct InfoSection {
+  std::string_view name;
+  std::string (*render)(CommandContext&);
+  bool in_default;
+};
+constexpr InfoSection kSections[] = {
+    {"server", InfoServer, true},       {"clients", InfoClients, true},
+    {"memory", InfoMemory, true},       {"persistence", InfoPersistence, true},
+    {"stats", InfoStats, true},         {"replication", InfoReplication, true},
+    {"cpu", InfoCpu, true},             {"cluster", InfoCluster, true},
+    {"keyspace", InfoKeyspace, true},
+};
+
+void CmdInfo(CommandContext& ctx) {
+  std::vector<std::string_view> wanted;
+  for (size_t i = 1; i < ctx.argc(); ++i) wanted.push_back(ctx.arg(i));
+  const bool all = wanted.empty();
+  std::string text;
+  for (const InfoSection& section : kSections) {
+    bool include = all && section.in_default;
+    for (std::string_view w : wanted) {
+      include |= EqualsIgnoreCase(w, section.name) || EqualsIgnoreCase(w, "all") ||
+                 EqualsIgnoreCase(w, "default") || EqualsIgnoreCase(w, "everything");
+    }
+    if (!include) continue;
+    if (!text.empty()) text += "\r\n";
+    text += section.render(ctx);
+  }
+  ctx.out.Verbatim("txt", text);
+}
+
+}  // namespace
+
+void RegisterServerFamily(CommandTable* table) {
+  constexpr uint32_t kInfoFlags = kCmdLoading | kCmdStale;
+  table->Register({"command", -1, kCmdLoading | kCmdStale | kCmdSentinel, 0, 0, 0, CmdCommand,
+                   "server", "Get array of Redis command details", "2.8.13",
+                   "@slow @connection", "", "O(N) where N is the total number of Redis commands",
+                   {
+                       {"command|count", 2, kInfoFlags, 0, 0, 0, CmdCommandCount, "server",
+                        "Get total number of Redis commands", "2.8.13", "@slow @connection"},
+                       {"command|docs", -2, kInfoFlags, 0, 0, 0, CmdCommandDocs, "server",
+                        "Get array of specific Redis command documentation", "7.0.0",
+                        "@slow @connection"},
+                       {"command|info", -2, kInfoFlags, 0, 0, 0, CmdCommandInfo, "server",
+                        "Get array of specific Redis command details, or all when no argument "
+                        "is given.",
+                        "2.8.13", "@slow @connection"},
+                       {"command|list", -2, kInfoFlags, 0, 0, 0, CmdCommandList, "server",
+                        "Get an array of Redis command names", "7.0.0", "@slow @connection"},
+                       {"command|help", 2, kInfoFlags, 0, 0, 0, CmdCommandHelp, "server",
+                        "Show helpful text about the different subcommands", "5.0.0",
+                        "@slow @connection"},
+                   }});
+  constexpr uint32_t kConfigFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+  table->Register({"config", -2, 0, 0, 0, 0, CmdContainer, "server",
+                   "A container for server configuration commands", "2.0.0", "@slow", "",
+                   "Depends on subcommand.",
+                   {
+                       {"config|get", -3, kConfigFlags, 0, 0, 0, CmdConfigGet, "server",
+                        "Get the values of configuration parameters", "2.0.0",
+                        "@admin @slow @dangerous", "", "O(N) when N is the number of "
+                        "configuration parameters provided"},
+                       {"config|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdConfigHelp,
+                        "server", "Show helpful text about the different subcommands", "5.0.0",
+                        "@slow"},
+                   }});
+  table->Register({"info", -1, kCmdLoading | kCmdStale | kCmdSentinel, 0, 0, 0, CmdInfo,
+                   "server", "Get information and statistics about the server", "1.0.0",
+                   "@slow @dangerous", "", "O(1)"});
+}
+
+}  // namespace valkdb

@@ -1,0 +1,138 @@
+#include "server/net/event_loop.h"
+
+#include <cstdio>
+
+#include "protocol/str_util.h"
+#include "server/net/connection.h"
+
+namespace valkdb {
+namespace {
+
+constexpr uint64_t kCronIntervalMs = 100;  // Redis's default hz 10
+constexpr uint64_t kStopGraceMs = 3000;    // how long shutdown waits for replies to drain
+constexpr std::string_view kMaxClientsError = "-ERR max number of clients reached\r\n";
+
+}  // namespace
+
+EventLoop::EventLoop(int index, Store* store, ServerState* server)
+    : index_(index),
+      store_(store),
+      server_(server),
+      read_buffer_(new char[kReadBufferSize]),
+      ids_(static_cast<uint16_t>(index)),
+      applier_(&notifier_, [](Task& task) { static_cast<Connection*>(task.owner)->Execute(task); }) {
+  uv_loop_init(&loop_);
+  loop_.data = this;
+  uv_async_init(&loop_, &wakeup_, OnAsync);
+  wakeup_.data = this;
+  uv_timer_init(&loop_, &cron_);
+  cron_.data = this;
+  uv_timer_init(&loop_, &grace_);
+  grace_.data = this;
+  applier_.Start();
+}
+
+EventLoop::~EventLoop() { uv_loop_close(&loop_); }
+
+absl::Status EventLoop::Listen(int fd, int backlog) {
+  auto tcp = std::make_unique<uv_tcp_t>();
+  uv_tcp_init(&loop_, tcp.get());
+  tcp->data = this;
+  int rc = uv_tcp_open(tcp.get(), fd);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp.get()), backlog, OnConnection);
+  if (rc != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(tcp.release()),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    return absl::InternalError(StrCat("listen: ", uv_strerror(rc)));
+  }
+  listeners_.push_back(std::move(tcp));
+  return absl::OkStatus();
+}
+
+void EventLoop::Run() {
+  uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+}
+
+void EventLoop::RequestStop() {
+  stop_requested_.store(true, std::memory_order_release);
+  uv_async_send(&wakeup_);
+}
+
+void EventLoop::OnAsync(uv_async_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  if (self->stop_requested_.load(std::memory_order_acquire) && !self->stopping_) {
+    self->BeginStop();
+  }
+}
+
+void EventLoop::OnConnection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<EventLoop*>(listener->data);
+  if (status < 0 || self->stopping_) return;
+  auto* connection = new Connection(self);
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(connection->handle())) != 0) {
+    connection->Close();
+    return;
+  }
+  ServerState& server = *self->server_;
+  self->connections_.insert(connection);
+  const int64_t limit = server.config->GetInt("maxclients");
+  if (server.connected_clients.fetch_add(1, std::memory_order_relaxed) >= limit) {
+    // Redis answers over the socket, best effort, then closes.
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(kMaxClientsError.data()),
+                               static_cast<unsigned int>(kMaxClientsError.size()));
+    uv_try_write(reinterpret_cast<uv_stream_t*>(connection->handle()), &buf, 1);
+    server.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    connection->Close();
+    return;
+  }
+  server.total_connections.fetch_add(1, std::memory_order_relaxed);
+  connection->Start();
+}
+
+void EventLoop::Forget(Connection* connection) {
+  if (connections_.erase(connection) > 0) {
+    server_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
+  }
+  MaybeFinishStop();
+}
+
+void EventLoop::OnCron(uv_timer_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
+  if (self->index_ == 0) self->store_->ActiveExpireCycle(UnixTimeMs(), 10 * 1000);
+}
+
+void EventLoop::BeginStop() {
+  stopping_ = true;
+  for (auto& listener : listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(listener.release()),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  }
+  listeners_.clear();
+  uv_timer_stop(&cron_);
+  // Every queued request is answered (or failed) before connections close.
+  applier_.Stop(absl::Seconds(2)).IgnoreError();
+  notifier_.FailAll(Applier::kStoppedError);
+  std::vector<Connection*> open(connections_.begin(), connections_.end());
+  for (Connection* connection : open) connection->CloseAfterReply();
+  uv_timer_start(&grace_, OnGraceTimeout, kStopGraceMs, 0);
+  MaybeFinishStop();
+}
+
+void EventLoop::OnGraceTimeout(uv_timer_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  std::vector<Connection*> open(self->connections_.begin(), self->connections_.end());
+  for (Connection* connection : open) connection->Close();
+}
+
+void EventLoop::MaybeFinishStop() {
+  if (!stopping_ || finished_ || !connections_.empty()) return;
+  finished_ = true;
+  uv_timer_stop(&grace_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&grace_), nullptr);
+}
+
+}  // namespace valkdb

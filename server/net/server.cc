@@ -1,0 +1,157 @@
+#include "server/net/server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "protocol/str_util.h"
+
+namespace valkdb {
+namespace {
+
+std::string RandomRunId() {
+  std::random_device rd;
+  std::string id;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 40; ++i) id.push_back(hex[rd() % 16]);
+  return id;
+}
+
+// Creates, binds and returns a listening-ready socket; *port is updated with
+// the port bound (when it was 0).
+absl::StatusOr<int> BindSocket(const std::string& address, int* port) {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  int family = AF_INET;
+  if (address.find(':') != std::string::npos) {
+    family = AF_INET6;
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(static_cast<uint16_t>(*port));
+    if (inet_pton(AF_INET6, address == "::*" ? "::" : address.c_str(), &in6->sin6_addr) != 1) {
+      return absl::InvalidArgumentError(StrCat("invalid bind address '", address, "'"));
+    }
+    len = sizeof(sockaddr_in6);
+  } else {
+    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(static_cast<uint16_t>(*port));
+    if (inet_pton(AF_INET, address == "*" ? "0.0.0.0" : address.c_str(), &in->sin_addr) != 1) {
+      return absl::InvalidArgumentError(StrCat("invalid bind address '", address, "'"));
+    }
+    len = sizeof(sockaddr_in);
+  }
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(StrCat("socket: ", std::strerror(errno)));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+    int err = errno;
+    close(fd);
+    return absl::UnavailableError(StrCat("Could not create server TCP listening socket ",
+                                               address, ":", *port, ": bind: ",
+                                               std::strerror(err)));
+  }
+  if (*port == 0) {
+    sockaddr_storage bound{};
+    socklen_t bound_len = sizeof(bound);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+    *port = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                                    : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+  }
+  return fd;
+}
+
+}  // namespace
+
+Server::Server(Config* config) : config_(config), state_(config) {
+  StoreOptions options;
+  options.databases = static_cast<int>(config->GetInt("databases"));
+  store_ = std::make_unique<Store>(options);
+  state_.start_time_ms = UnixTimeMs();
+  state_.run_id = RandomRunId();
+  state_.threads = static_cast<int>(config->GetInt("threads"));
+  for (int i = 0; i < state_.threads; ++i) {
+    loops_.push_back(std::make_unique<EventLoop>(i, store_.get(), &state_));
+  }
+}
+
+Server::~Server() = default;
+
+absl::Status Server::BindAll(const std::vector<std::string>& addresses, int port) {
+  const int backlog = static_cast<int>(config_->GetInt("tcp-backlog"));
+  bool any = false;
+  for (std::string address : addresses) {
+    // Redis's "-addr": optional, a failure to bind it is not fatal.
+    bool optional = !address.empty() && address[0] == '-';
+    if (optional) address.erase(0, 1);
+    absl::StatusOr<int> fd = BindSocket(address, &port);
+    if (!fd.ok()) {
+      if (optional) continue;
+      return fd.status();
+    }
+    any = true;
+    // Every loop listens on the same socket (a dup of it): whichever loop
+    // wakes first accepts, and no other process can share the port.
+    for (size_t i = 0; i < loops_.size(); ++i) {
+      int loop_fd = i == 0 ? *fd : fcntl(*fd, F_DUPFD_CLOEXEC, 0);
+      absl::Status status = loops_[i]->Listen(loop_fd, backlog);
+      if (!status.ok()) return status;
+    }
+  }
+  if (!any) return absl::UnavailableError("Failed listening on any bind address");
+  port_ = port;
+  return absl::OkStatus();
+}
+
+absl::Status Server::Start() {
+  std::vector<std::string> addresses;
+  std::string bind = config_->GetString("bind");
+  for (std::string_view a : Split(bind, ' ')) addresses.emplace_back(a);
+  if (addresses.empty()) addresses.push_back("127.0.0.1");
+  absl::Status status = BindAll(addresses, static_cast<int>(config_->GetInt("port")));
+  if (!status.ok()) return status;
+  state_.tcp_port = port_;
+  return absl::OkStatus();
+}
+
+void Server::Run() {
+  uv_loop_t* main_loop = loops_[0]->uv();
+  struct SignalHandles {
+    uv_signal_t sigint, sigterm;
+    Server* server;
+  } signals;
+  signals.server = this;
+  auto on_signal = [](uv_signal_t* handle, int) {
+    auto* s = static_cast<SignalHandles*>(handle->data);
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->sigint), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->sigterm), nullptr);
+    s->server->Shutdown();
+  };
+  for (uv_signal_t* sig : {&signals.sigint, &signals.sigterm}) {
+    uv_signal_init(main_loop, sig);
+    sig->data = &signals;
+  }
+  uv_signal_start(&signals.sigint, on_signal, SIGINT);
+  uv_signal_start(&signals.sigterm, on_signal, SIGTERM);
+
+  for (size_t i = 1; i < loops_.size(); ++i) {
+    threads_.emplace_back([loop = loops_[i].get()] { loop->Run(); });
+  }
+  loops_[0]->Run();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+void Server::Shutdown() {
+  for (auto& loop : loops_) loop->RequestStop();
+}
+
+}  // namespace valkdb

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "server/commands/command_table.h"
+#include "server/commands/config.h"
+#include "server/net/event_loop.h"
+#include "server/store/store.h"
+
+namespace valkdb {
+
+// The whole server: the store, N event loops (loop 0 on the caller's
+// thread), their listening sockets, and signal handling for shutdown.
+class Server {
+ public:
+  explicit Server(Config* config);
+  ~Server();
+
+  // Binds the listening sockets and prepares the loops. After this, port()
+  // is the port actually bound (useful with --port 0).
+  absl::Status Start();
+  int port() const { return port_; }
+  // Runs until SIGINT/SIGTERM or Shutdown(); returns once every loop stopped.
+  void Run();
+  // Thread-safe.
+  void Shutdown();
+
+  ServerState& state() { return state_; }
+  Store& store() { return *store_; }
+
+ private:
+  absl::Status BindAll(const std::vector<std::string>& addresses, int port);
+
+  Config* config_;
+  ServerState state_;
+  std::unique_ptr<Store> store_;
+  std::vector<std::unique_ptr<EventLoop>> loops_;
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+};
+
+}  // namespace valkdb

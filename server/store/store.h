@@ -1,0 +1,161 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "absl/synchronization/mutex.h"
+#include "protocol/bytes.h"
+#include "server/store/entry.h"
+
+namespace valkdb {
+
+// Keys with a time to live, per shard: expiry time by key, plus a dense list of
+// the keys so the active expiry pass can sample them at random, as Redis does.
+class ExpireIndex {
+ public:
+  // key must point into the owning Entry's storage (it is not copied).
+  void Set(std::string_view key, int64_t when_ms);
+  std::optional<int64_t> Get(std::string_view key) const;
+  bool Erase(std::string_view key);
+  // Re-points the index at new storage for the same key (after the entry was replaced).
+  void Rekey(std::string_view key);
+  size_t size() const { return keys_.size(); }
+  std::string_view KeyAt(size_t i) const { return keys_[i]; }
+  void Clear() {
+    map_.clear();
+    keys_.clear();
+  }
+
+ private:
+  struct Slot {
+    int64_t when_ms;
+    uint32_t position;
+  };
+  absl::flat_hash_map<std::string_view, Slot> map_;
+  std::vector<std::string_view> keys_;
+};
+
+// One shard: a mutex and the maps it guards. Every method requires the lock;
+// use Store::Lock to get a LockedShard.
+class Shard {
+ public:
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return absl::HashOf(key); }
+    size_t operator()(const Entry& e) const { return absl::HashOf(e.key()); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static std::string_view K(std::string_view s) { return s; }
+    static std::string_view K(const Entry& e) { return e.key(); }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return K(a) == K(b);
+    }
+  };
+  using Table = absl::flat_hash_set<Entry, KeyHash, KeyEq>;
+
+  absl::Mutex mu;
+
+  // Finds a live entry; an expired one is deleted first (lazy expiry).
+  const Entry* Find(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Inserts or replaces the value. expire_ms: absolute unix ms, or nullopt for
+  // none; keep_ttl keeps an existing expiry instead.
+  void Put(std::string_view key, Entry entry, std::optional<int64_t> expire_ms, bool keep_ttl)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  bool Erase(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Expiry of a key known to exist, or nullopt when it has none.
+  std::optional<int64_t> GetExpire(std::string_view key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The key must exist; a time in the past still sets it (callers delete instead).
+  void SetExpire(std::string_view key, int64_t when_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  bool Persist(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  size_t size() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return table_.size(); }
+  size_t expires_size() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return expires_.size(); }
+  void Clear() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Samples up to `samples` keys with a TTL, deletes the expired ones;
+  // returns {sampled, expired}.
+  std::pair<size_t, size_t> ExpireSample(int64_t now_ms, size_t samples, uint64_t* rng)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Total bytes of entry allocations (approximate used_memory).
+  size_t MemoryUsage() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
+  // Counters the owning store reports in INFO.
+  uint64_t expired_keys ABSL_GUARDED_BY(mu) = 0;
+
+ private:
+  bool IsExpired(std::string_view key, int64_t now_ms) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
+  Table table_ ABSL_GUARDED_BY(mu);
+  ExpireIndex expires_ ABSL_GUARDED_BY(mu);
+};
+
+// RAII lock of one shard.
+class LockedShard {
+ public:
+  explicit LockedShard(Shard* shard) ABSL_EXCLUSIVE_LOCK_FUNCTION(shard->mu) : shard_(shard) {
+    shard_->mu.Lock();
+  }
+  ~LockedShard() ABSL_UNLOCK_FUNCTION() { shard_->mu.Unlock(); }
+  LockedShard(const LockedShard&) = delete;
+  LockedShard& operator=(const LockedShard&) = delete;
+  Shard* operator->() const { return shard_; }
+  Shard& operator*() const { return *shard_; }
+
+ private:
+  Shard* shard_;
+};
+
+struct StoreOptions {
+  int databases = 16;
+  int shards_per_db = 16;  // rounded up to a power of two
+};
+
+// All logical databases. Thread-safe: each key's shard is locked while used.
+class Store {
+ public:
+  explicit Store(const StoreOptions& options = {});
+
+  int databases() const { return static_cast<int>(dbs_.size()); }
+  size_t shard_count() const { return shard_mask_ + 1; }
+  size_t ShardIndex(std::string_view key) const { return absl::HashOf(key) & shard_mask_; }
+  Shard* ShardFor(int db, std::string_view key) { return &dbs_[db][ShardIndex(key)]; }
+  Shard* ShardAt(int db, size_t index) { return &dbs_[db][index]; }
+
+  // Convenience operations, each under its shard's lock.
+  std::optional<Bytes> Get(int db, std::string_view key, int64_t now_ms);
+  void Set(int db, std::string_view key, const Bytes& value, std::optional<int64_t> expire_ms = {});
+  bool Delete(int db, std::string_view key, int64_t now_ms);
+
+  size_t DbSize(int db);
+  size_t ExpiresSize(int db);
+  void FlushDb(int db);
+  void FlushAll();
+  uint64_t ExpiredKeys();
+  size_t MemoryUsage();
+
+  // One pass of active expiry over all databases, like Redis's
+  // activeExpireCycle: sample keys with a TTL in each shard, delete the
+  // expired, repeat on a shard while more than a quarter of its sample had
+  // expired, and stop after time_budget_us microseconds.
+  size_t ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us);
+
+ private:
+  size_t shard_mask_;
+  std::vector<std::unique_ptr<Shard[]>> dbs_;
+  uint64_t rng_state_ = 0x9e3779b97f4a7c15ULL;
+  absl::Mutex cycle_mu_;  // one active expiry pass at a time
+  size_t next_db_ = 0;    // where the next pass starts
+};
+
+// Current unix time in milliseconds.
+int64_t UnixTimeMs();
+int64_t UnixTimeUs();
+
+}  // namespace valkdb
