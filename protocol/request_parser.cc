@@ -87,6 +87,32 @@ CommandArgs& CommandArgs::operator=(CommandArgs&& other) noexcept {
   return *this;
 }
 
+namespace {
+// Re-points views that pointed into [old_begin, old_begin + size) at new_begin.
+void Rebase(std::vector<std::string_view>& views, const char* old_begin, size_t size,
+            const char* new_begin) {
+  for (std::string_view& v : views) {
+    if (!v.empty() && v.data() >= old_begin && v.data() < old_begin + size) {
+      v = std::string_view(new_begin + (v.data() - old_begin), v.size());
+    }
+  }
+}
+}  // namespace
+
+void CommandArgs::Swap(CommandArgs& other) noexcept {
+  views_.swap(other.views_);
+  big_.swap(other.big_);
+  const char* mine = scratch_.data();
+  const char* theirs = other.scratch_.data();
+  const size_t my_size = scratch_.size();
+  const size_t their_size = other.scratch_.size();
+  scratch_.swap(other.scratch_);
+  // Heap strings swap their pointers; short (inline) ones are copied, so
+  // only then do views need re-pointing.
+  if (scratch_.data() != theirs) Rebase(views_, theirs, their_size, scratch_.data());
+  if (other.scratch_.data() != mine) Rebase(other.views_, mine, my_size, other.scratch_.data());
+}
+
 void CommandArgs::Detach() {
   size_t total = 0;
   for (std::string_view v : views_) total += v.size();
@@ -246,9 +272,64 @@ bool RequestParser::SplitInline(std::string_view line, CommandArgs* out) {
   return true;
 }
 
+namespace {
+
+// Reads a canonical length ("0" or 1-9 followed by digits, at most 18 of
+// them) ending in '\r' plus one more byte; anything unusual returns false
+// and is left to the general parser, which reports errors exactly.
+inline bool FastLength(const char* p, const char* end, int64_t* value, const char** next) {
+  if (p >= end) return false;
+  int64_t v = 0;
+  const char* start = p;
+  if (*p == '0') {
+    ++p;
+  } else {
+    while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
+    if (p == start || p - start > 18) return false;
+  }
+  if (p + 1 >= end || *p != '\r') return false;
+  *value = v;
+  *next = p + 2;
+  return true;
+}
+
+}  // namespace
+
+bool RequestParser::ParseWholeFrame(std::string_view input, size_t* pos, CommandArgs* out) {
+  const char* begin = input.data();
+  const char* p = begin + *pos;
+  const char* end = begin + input.size();
+  int64_t count = 0;
+  if (p >= end || *p != '*' || !FastLength(p + 1, end, &count, &p)) return false;
+  if (count <= 0 || count > 1024 || count > limits_.max_multibulk_len ||
+      (limits_.unauthenticated && count > limits_.unauthenticated_max_multibulk_len)) {
+    return false;
+  }
+  const int64_t max_len = limits_.unauthenticated
+                              ? std::min(limits_.unauthenticated_max_bulk_len, kBigArgLen - 1)
+                              : std::min(limits_.max_bulk_len, kBigArgLen - 1);
+  out->Clear();
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t len = 0;
+    if (p >= end || *p != '$' || !FastLength(p + 1, end, &len, &p) || len > max_len ||
+        end - p < len + 2) {
+      out->views_.clear();
+      return false;
+    }
+    out->views_.emplace_back(p, static_cast<size_t>(len));
+    p += len + 2;
+  }
+  *pos = static_cast<size_t>(p - begin);
+  return true;
+}
+
 RequestParser::Status RequestParser::Parse(std::string_view input, size_t* consumed,
                                            CommandArgs* out) {
   size_t pos = 0;
+  if (state_ == State::kStart && ParseWholeFrame(input, &pos, out)) {
+    *consumed += pos;
+    return Status::kCommand;
+  }
   auto need_more = [&]() {
     SaveInputArgs(input, out);
     *consumed += pos;

@@ -35,6 +35,8 @@ class CommandArgs {
   // are re-pointed at the new object's copy.
   CommandArgs(CommandArgs&& other) noexcept { *this = std::move(other); }
   CommandArgs& operator=(CommandArgs&& other) noexcept;
+  // Exchanges contents without copying (views stay valid); cheaper than std::swap.
+  void Swap(CommandArgs& other) noexcept;
   size_t size() const { return views_.size(); }
   bool empty() const { return views_.empty(); }
   std::string_view operator[](size_t i) const { return views_[i]; }
@@ -110,6 +112,10 @@ class RequestParser {
   };
 
   Status Fail(std::string message);
+  // Parses a whole, well-formed multibulk frame that lies entirely in input,
+  // in one pass; false (consuming nothing) for anything else, which then
+  // goes through the state machine.
+  bool ParseWholeFrame(std::string_view input, size_t* pos, CommandArgs* out);
   // Reads up to and including `terminator` into line_; returns false if the
   // line is not complete in input (the partial part is kept in line_).
   bool ReadLine(std::string_view input, size_t* pos, char terminator, std::string_view* line);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/synchronization/mutex.h"
 #include "server/commands/config.h"
 #include "server/net/server.h"
 
@@ -30,6 +31,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::signal(SIGPIPE, SIG_IGN);
+  // Debian's abseil is built with deadlock detection on, which costs a graph
+  // lookup on every lock; the tests keep it, the server does without.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   valkdb::Config config;
   absl::Status status = config.LoadArgs(argc, argv);

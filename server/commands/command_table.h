@@ -10,6 +10,7 @@
 #include "absl/types/span.h"
 #include "protocol/request_parser.h"
 #include "protocol/resp_writer.h"
+#include "protocol/str_util.h"
 #include "server/commands/config.h"
 #include "server/store/store.h"
 
@@ -129,7 +130,10 @@ class CommandTable {
 
  private:
   std::vector<CommandSpec> commands_;
-  absl::flat_hash_map<std::string_view, size_t> index_;  // lower-case name -> position
+  struct NameHash {
+    size_t operator()(std::string_view s) const { return absl::HashOf(ToAbsl(s)); }
+  };
+  absl::flat_hash_map<std::string_view, size_t, NameHash> index_;  // lower-case name -> position
 };
 
 // Families: each registers its commands.

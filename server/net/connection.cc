@@ -107,7 +107,7 @@ void Connection::Process(std::string_view input) {
     }
     Task* task = applier.Enqueue(loop_->ids().Next(), this, now_ms);
     if (task == nullptr) break;  // stopping: the connection is about to close
-    std::swap(task->args, current_);
+    task->args.Swap(current_);
     ++commands;
   }
   // One hand-off for everything this read brought: the applier runs the
@@ -122,10 +122,10 @@ void Connection::Process(std::string_view input) {
   Flush();
 }
 
-void Connection::Execute(Task& task) {
+void Connection::Execute(Task& task, int64_t now_ms) {
   // After QUIT (or a fatal error) the rest of a pipeline is not run, as in Redis.
   if (state_.close_after_reply || closing_) return;
-  CommandContext ctx{loop_->store(), loop_->server(), state_, writer_, task.args, UnixTimeMs()};
+  CommandContext ctx{loop_->store(), loop_->server(), state_, writer_, task.args, now_ms};
   CommandTable::Get().Dispatch(ctx);
 }
 

@@ -37,7 +37,7 @@ class Connection : public Completion {
   bool closing() const { return closing_; }
 
   // Runs one request's command (the applier's apply function).
-  void Execute(Task& task);
+  void Execute(Task& task, int64_t now_ms);
   // Notifier callback: the request ended; a failed one gets its error.
   void Complete(uint64_t id, const Outcome& outcome) override;
 

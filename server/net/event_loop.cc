@@ -20,7 +20,9 @@ EventLoop::EventLoop(int index, Store* store, ServerState* server)
       server_(server),
       read_buffer_(new char[kReadBufferSize]),
       ids_(static_cast<uint16_t>(index)),
-      applier_(&notifier_, [](Task& task) { static_cast<Connection*>(task.owner)->Execute(task); }) {
+      applier_(&notifier_, [](Task& task, int64_t now_ms) {
+        static_cast<Connection*>(task.owner)->Execute(task, now_ms);
+      }) {
   uv_loop_init(&loop_);
   loop_.data = this;
   uv_async_init(&loop_, &wakeup_, OnAsync);

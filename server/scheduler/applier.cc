@@ -35,7 +35,7 @@ void Applier::Drain(int64_t now_ms) {
     if (now_ms > task.deadline_ms) {
       Finish(task, Outcome::Failed(kTimeoutError));
     } else {
-      apply_(task);
+      apply_(task, now_ms);
       Finish(task, Outcome::Done());
     }
   }
@@ -52,7 +52,7 @@ absl::Status Applier::Stop(absl::Duration timeout) {
       Finish(task, Outcome::Failed(kStoppedError));
       ++failed;
     } else {
-      apply_(task);
+      apply_(task, absl::ToUnixMillis(absl::Now()));
       Finish(task, Outcome::Done());
     }
   }

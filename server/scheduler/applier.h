@@ -32,7 +32,8 @@ struct Task {
 // sharded store is what lets several loops' appliers run side by side.
 class Applier {
  public:
-  using ApplyFn = std::function<void(Task&)>;
+  // Runs a task's command at now_ms (the batch's clock reading).
+  using ApplyFn = std::function<void(Task&, int64_t now_ms)>;
 
   Applier(Notifier* notifier, ApplyFn apply, absl::Duration request_timeout = absl::Seconds(10));
   Applier(const Applier&) = delete;

@@ -12,6 +12,7 @@
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "protocol/bytes.h"
+#include "protocol/str_util.h"
 #include "server/store/entry.h"
 
 namespace valkdb {
@@ -38,7 +39,10 @@ class ExpireIndex {
     int64_t when_ms;
     uint32_t position;
   };
-  absl::flat_hash_map<std::string_view, Slot> map_;
+  struct ViewHash {
+    size_t operator()(std::string_view s) const { return absl::HashOf(ToAbsl(s)); }
+  };
+  absl::flat_hash_map<std::string_view, Slot, ViewHash> map_;
   std::vector<std::string_view> keys_;
 };
 
@@ -48,8 +52,8 @@ class Shard {
  public:
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(std::string_view key) const { return absl::HashOf(key); }
-    size_t operator()(const Entry& e) const { return absl::HashOf(e.key()); }
+    size_t operator()(std::string_view key) const { return absl::HashOf(ToAbsl(key)); }
+    size_t operator()(const Entry& e) const { return absl::HashOf(ToAbsl(e.key())); }
   };
   struct KeyEq {
     using is_transparent = void;
@@ -124,7 +128,10 @@ class Store {
 
   int databases() const { return static_cast<int>(dbs_.size()); }
   size_t shard_count() const { return shard_mask_ + 1; }
-  size_t ShardIndex(std::string_view key) const { return absl::HashOf(key) & shard_mask_; }
+  size_t ShardIndex(std::string_view key) const {
+    // A different seed than the tables' hash, so shard choice and slot choice are independent.
+    return absl::HashOf(ToAbsl(key), 0x5eed) & shard_mask_;
+  }
   Shard* ShardFor(int db, std::string_view key) { return &dbs_[db][ShardIndex(key)]; }
   Shard* ShardAt(int db, size_t index) { return &dbs_[db][index]; }
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages valkdb needs, only when some are missing.
+#   scripts/deps.sh          build + run packages
+#   scripts/deps.sh --test   also what the tests use (redis-server as the oracle, sanitizers...)
+set -euo pipefail
+
+packages=(cmake g++ make pkg-config libuv1-dev libabsl-dev libgtest-dev libgmock-dev
+          libbenchmark-dev libedit-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(redis-server redis-tools clang-14 libclang-rt-14-dev python3)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "Installing: ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
