@@ -12,6 +12,7 @@
 #include "protocol/resp_writer.h"
 #include "protocol/str_util.h"
 #include "server/commands/config.h"
+#include "server/commands/watch.h"
 #include "server/store/store.h"
 
 namespace valkdb {
@@ -53,6 +54,7 @@ struct ServerState {
   std::atomic<uint64_t> keyspace_hits{0};
   std::atomic<uint64_t> keyspace_misses{0};
   std::atomic<uint64_t> next_client_id{1};
+  WatchRegistry watches;
 };
 
 // Everything a command handler works with.
@@ -66,6 +68,13 @@ struct CommandContext {
 
   size_t argc() const { return args.size(); }
   std::string_view arg(size_t i) const { return args[i]; }
+
+  // Every command that changes a key calls this (WATCH depends on it), once
+  // the change is made, and only when something really changed.
+  void KeyModified(std::string_view key) const { server.watches.Touch(client.db, key); }
+  void KeyModified(int db, std::string_view key) const { server.watches.Touch(db, key); }
+  // A whole database changed (FLUSHDB, SWAPDB); db < 0 means all (FLUSHALL).
+  void DbModified(int db) const { server.watches.TouchDb(db); }
 };
 
 using CommandHandler = void (*)(CommandContext&);

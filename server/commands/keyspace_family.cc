@@ -9,7 +9,10 @@ namespace {
 void CmdDel(CommandContext& ctx) {
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (ctx.store.Delete(ctx.client.db, ctx.arg(i), ctx.now_ms)) ++deleted;
+    if (ctx.store.Delete(ctx.client.db, ctx.arg(i), ctx.now_ms)) {
+      ++deleted;
+      ctx.KeyModified(ctx.arg(i));
+    }
   }
   ctx.out.Integer(deleted);
 }
@@ -86,6 +89,7 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, std::string_view name) {
   } else {
     shard->SetExpire(key, when);
   }
+  ctx.KeyModified(key);
   ctx.out.Integer(1);
 }
 
@@ -109,7 +113,9 @@ void CmdPersist(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
   if (shard->Find(key, ctx.now_ms) == nullptr) return ctx.out.Integer(0);
-  ctx.out.Integer(shard->Persist(key) ? 1 : 0);
+  bool removed = shard->Persist(key);
+  if (removed) ctx.KeyModified(key);
+  ctx.out.Integer(removed ? 1 : 0);
 }
 
 void CmdDbSize(CommandContext& ctx) {
@@ -130,12 +136,14 @@ bool FlushOptionOk(CommandContext& ctx) {
 void CmdFlushDb(CommandContext& ctx) {
   if (!FlushOptionOk(ctx)) return;
   ctx.store.FlushDb(ctx.client.db);
+  ctx.DbModified(ctx.client.db);
   ctx.out.Ok();
 }
 
 void CmdFlushAll(CommandContext& ctx) {
   if (!FlushOptionOk(ctx)) return;
   ctx.store.FlushAll();
+  ctx.DbModified(-1);
   ctx.out.Ok();
 }
 

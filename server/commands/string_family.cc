@@ -102,6 +102,7 @@ void CmdSet(CommandContext& ctx) {
     return;
   }
   shard->Put(key, MakeEntry(ctx, key, 2), expire_ms, flags & kSetKeepTtl);
+  ctx.KeyModified(key);
   if (!(flags & kSetGet)) ctx.out.Ok();
 }
 
