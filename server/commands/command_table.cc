@@ -39,6 +39,8 @@ CommandTable::CommandTable() {
   RegisterStringFamily(this);
   RegisterKeyspaceFamily(this);
   RegisterServerFamily(this);
+  RegisterPubSubFamily(this);
+  RegisterTransactionFamily(this);
 }
 
 const CommandTable& CommandTable::Get() {
@@ -92,10 +94,30 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
   return false;
 }
 
+namespace {
+
+// Commands a RESP2 client may send while subscribed.
+bool AllowedWhileSubscribed(std::string_view name) {
+  return name == "ping" || name == "subscribe" || name == "unsubscribe" ||
+         name == "psubscribe" || name == "punsubscribe" || name == "ssubscribe" ||
+         name == "sunsubscribe" || name == "quit" || name == "reset";
+}
+
+// Commands that run at once inside MULTI instead of being queued.
+bool RunsInsideMulti(std::string_view name) {
+  return name == "exec" || name == "discard" || name == "multi" || name == "watch" ||
+         name == "quit" || name == "reset";
+}
+
+}  // namespace
+
 void CommandTable::Dispatch(CommandContext& ctx) const {
   absl::Span<const std::string_view> args = ctx.args.views();
   const CommandSpec* spec = Lookup(args);
+  // Checks in Redis's order: exists, arity, state; a refused command inside
+  // MULTI makes EXEC abort.
   if (spec == nullptr) {
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
     const CommandSpec* base = Find(args[0]);
     if (base != nullptr) {
       ReplyUnknownSubcommand(ctx, args[0], args[1]);
@@ -111,7 +133,23 @@ void CommandTable::Dispatch(CommandContext& ctx) const {
   }
   const int argc = static_cast<int>(args.size());
   if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
     ReplyWrongArity(ctx, spec->name);
+    return;
+  }
+  const std::string_view base_name = spec->name.substr(0, spec->name.find('|'));
+  if (ctx.client.protocol == 2 && ctx.client.subscriptions() > 0 &&
+      !AllowedWhileSubscribed(base_name)) {
+    ctx.out.Error(StrCat("Can't execute '", spec->name,
+                         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                         "allowed in this context"));
+    return;
+  }
+  ctx.client.last_command = spec->name;
+  if (ctx.client.in_multi && !RunsInsideMulti(base_name)) {
+    ctx.client.queued.emplace_back();
+    ctx.client.queued.back().Assign(args);
+    ctx.out.Raw("+QUEUED\r\n");
     return;
   }
   spec->handler(ctx);

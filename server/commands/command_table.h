@@ -11,7 +11,10 @@
 #include "protocol/request_parser.h"
 #include "protocol/resp_writer.h"
 #include "protocol/str_util.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "server/commands/config.h"
+#include "server/commands/pubsub.h"
 #include "server/commands/watch.h"
 #include "server/store/store.h"
 
@@ -30,8 +33,51 @@ struct ClientState {
   int fd = -1;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string last_command;
+  std::string_view last_command;  // points at the command table's static name
   bool close_after_reply = false;  // QUIT, protocol errors
+
+  // Pub/sub: the connection's delivery end, and what it is subscribed to.
+  Subscriber* subscriber = nullptr;
+  absl::flat_hash_set<std::string> channels;
+  absl::flat_hash_set<std::string> patterns;
+  size_t subscriptions() const { return channels.size() + patterns.size(); }
+
+  // MULTI ... EXEC
+  bool in_multi = false;
+  bool multi_error = false;  // a command was refused while queueing: EXEC aborts
+  std::vector<CommandArgs> queued;
+  ClientWatch watch;
+
+  // CLIENT REPLY ON|OFF|SKIP
+  enum class ReplyMode { kOn, kOff, kSkip };
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool no_evict = false;
+};
+
+// What CLIENT LIST shows of one connection, copied by its owning loop so
+// any loop may read it.
+struct ClientSnapshot {
+  uint64_t id = 0;
+  std::string addr, laddr, name, lib_name, lib_ver;
+  int fd = -1;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  int db = 0;
+  int64_t sub = 0, psub = 0;
+  int64_t multi = -1;  // queued commands, -1 outside MULTI
+  int64_t qbuf = 0, omem = 0;
+  std::string_view cmd = "NULL";
+  int resp = 2;
+  bool pubsub = false, in_multi = false, no_evict = false;
+};
+
+// The server's connections, across event loops (implemented by the network layer).
+class ClientDirectory {
+ public:
+  virtual ~ClientDirectory() = default;
+  virtual std::vector<ClientSnapshot> Snapshot() = 0;
+  // Closes a client (after its pending replies); false if there is none.
+  virtual bool Kill(uint64_t id) = 0;
 };
 
 // Counters and settings shared by all event loops.
@@ -55,6 +101,14 @@ struct ServerState {
   std::atomic<uint64_t> keyspace_misses{0};
   std::atomic<uint64_t> next_client_id{1};
   WatchRegistry watches;
+  PubSubHub pubsub;
+  ClientDirectory* clients = nullptr;
+  // CLIENT PAUSE: until this unix ms, clients wait; writes only, unless pause_all.
+  std::atomic<int64_t> pause_until_ms{0};
+  std::atomic<bool> pause_all{false};
+  // With several event loops, EXEC holds this exclusively while every other
+  // loop's batch holds it shared, so a transaction is atomic. Unused with one loop.
+  absl::Mutex exec_mu;
 };
 
 // Everything a command handler works with.
@@ -150,8 +204,12 @@ void RegisterStringFamily(CommandTable* table);
 void RegisterKeyspaceFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
+void RegisterPubSubFamily(CommandTable* table);
+void RegisterTransactionFamily(CommandTable* table);
 
 // Helpers shared by the families.
+// Ends every subscription of a client (RESET, disconnect).
+void DropSubscriptions(ServerState& server, ClientState& client);
 bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
                  std::string_view error = "value is not an integer or out of range");
 // An entry for key holding argument `value_index`, sharing a big argument's buffer.

@@ -1,4 +1,6 @@
-// PING ECHO SELECT QUIT HELLO CLIENT
+// PING ECHO SELECT QUIT HELLO RESET CLIENT
+#include <algorithm>
+
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
@@ -15,7 +17,12 @@ void CmdPing(CommandContext& ctx) {
     ReplyWrongArity(ctx, "ping");
     return;
   }
-  if (ctx.argc() == 1) {
+  if (ctx.client.protocol == 2 && ctx.client.subscriptions() > 0) {
+    // Subscribed RESP2 clients get PING's answer in the shape of a message.
+    ctx.out.Array(2);
+    ctx.out.Bulk("pong");
+    ctx.out.Bulk(ctx.argc() == 1 ? std::string_view() : ctx.arg(1));
+  } else if (ctx.argc() == 1) {
     ctx.out.Raw("+PONG\r\n");
   } else {
     ctx.out.Bulk(ctx.arg(1));
@@ -168,6 +175,260 @@ void CmdClientHelp(CommandContext& ctx) {
 
 void CmdClient(CommandContext& ctx) { ReplyWrongArity(ctx, "client"); }
 
+void CmdReset(CommandContext& ctx) {
+  ClientState& c = ctx.client;
+  c.in_multi = false;
+  c.multi_error = false;
+  c.queued.clear();
+  ctx.server.watches.UnwatchAll(&c.watch);
+  DropSubscriptions(ctx.server, c);
+  c.db = 0;
+  c.protocol = 2;
+  ctx.out.set_protocol(2);
+  c.name.clear();
+  c.reply_mode = ClientState::ReplyMode::kOn;
+  c.no_evict = false;
+  ctx.out.SimpleString("RESET");
+}
+
+void CmdClientReply(CommandContext& ctx) {
+  std::string_view mode = ctx.arg(2);
+  if (EqualsIgnoreCase(mode, "on")) {
+    ctx.client.reply_mode = ClientState::ReplyMode::kOn;
+    ctx.out.Ok();
+  } else if (EqualsIgnoreCase(mode, "off")) {
+    ctx.client.reply_mode = ClientState::ReplyMode::kOff;
+  } else if (EqualsIgnoreCase(mode, "skip")) {
+    if (ctx.client.reply_mode == ClientState::ReplyMode::kOn) {
+      ctx.client.reply_mode = ClientState::ReplyMode::kSkip;
+    }
+  } else {
+    ctx.out.Error(errors::kSyntax);
+  }
+}
+
+void CmdClientNoEvict(CommandContext& ctx) {
+  std::string_view mode = ctx.arg(2);
+  if (EqualsIgnoreCase(mode, "on")) {
+    ctx.client.no_evict = true;
+  } else if (EqualsIgnoreCase(mode, "off")) {
+    ctx.client.no_evict = false;
+  } else {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
+  ctx.out.Ok();
+}
+
+std::string ClientLine(const ClientSnapshot& c, int64_t now_ms) {
+  char flag_chars[4];
+  size_t n = 0;
+  if (c.pubsub) flag_chars[n++] = 'P';
+  if (c.in_multi) flag_chars[n++] = 'x';
+  if (c.no_evict) flag_chars[n++] = 'e';
+  if (n == 0) flag_chars[n++] = 'N';
+  std::string_view flags(flag_chars, n);
+  return StrCat("id=", c.id, " addr=", c.addr, " laddr=", c.laddr, " fd=", c.fd, " name=", c.name,
+                " age=", (now_ms - c.created_ms) / 1000,
+                " idle=", (now_ms - c.last_interaction_ms) / 1000, " flags=", flags, " db=", c.db,
+                " sub=", c.sub, " psub=", c.psub, " ssub=0 multi=", c.multi, " qbuf=", c.qbuf,
+                " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=", c.omem,
+                " tot-mem=", c.omem + c.qbuf, " events=r cmd=", c.cmd,
+                " user=default redir=-1 resp=", c.resp, "\n");
+}
+
+std::vector<ClientSnapshot> AllClients(CommandContext& ctx) {
+  if (ctx.server.clients == nullptr) return {};
+  std::vector<ClientSnapshot> all = ctx.server.clients->Snapshot();
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return all;
+}
+
+// Our own line is taken from live state: the snapshot lags by the current batch.
+ClientSnapshot SelfSnapshot(CommandContext& ctx) {
+  const ClientState& c = ctx.client;
+  ClientSnapshot s;
+  s.id = c.id;
+  s.addr = c.addr;
+  s.laddr = c.laddr;
+  s.name = c.name;
+  s.fd = c.fd;
+  s.created_ms = c.created_ms;
+  s.last_interaction_ms = ctx.now_ms;
+  s.db = c.db;
+  s.sub = static_cast<int64_t>(c.channels.size());
+  s.psub = static_cast<int64_t>(c.patterns.size());
+  s.multi = c.in_multi ? static_cast<int64_t>(c.queued.size()) : -1;
+  s.cmd = c.last_command;
+  s.resp = c.protocol;
+  s.pubsub = c.subscriptions() > 0;
+  s.in_multi = c.in_multi;
+  s.no_evict = c.no_evict;
+  return s;
+}
+
+void CmdClientList(CommandContext& ctx) {
+  std::vector<uint64_t> ids;
+  std::string_view type;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    if (EqualsIgnoreCase(ctx.arg(i), "type") && i + 1 < ctx.argc()) {
+      type = ctx.arg(++i);
+      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "pubsub") &&
+          !EqualsIgnoreCase(type, "master") && !EqualsIgnoreCase(type, "replica") &&
+          !EqualsIgnoreCase(type, "slave")) {
+        ctx.out.Error(StrCat("Unknown client type '", type, "'"));
+        return;
+      }
+    } else if (EqualsIgnoreCase(ctx.arg(i), "id") && i + 1 < ctx.argc()) {
+      for (++i; i < ctx.argc(); ++i) {
+        int64_t id = 0;
+        if (!ParseInt64(ctx.arg(i), &id) || id <= 0) {
+          ctx.out.Error("Invalid client ID");
+          return;
+        }
+        ids.push_back(static_cast<uint64_t>(id));
+      }
+    } else {
+      ctx.out.Error(errors::kSyntax);
+      return;
+    }
+  }
+  std::string text;
+  for (ClientSnapshot& c : AllClients(ctx)) {
+    if (c.id == ctx.client.id) c = SelfSnapshot(ctx);
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) continue;
+    if (!type.empty()) {
+      bool pubsub = c.pubsub;
+      if (EqualsIgnoreCase(type, "pubsub") != pubsub) continue;
+      if (!EqualsIgnoreCase(type, "pubsub") && !EqualsIgnoreCase(type, "normal")) continue;
+    }
+    text += ClientLine(c, ctx.now_ms);
+  }
+  ctx.out.Verbatim("txt", text);
+}
+
+void CmdClientInfo(CommandContext& ctx) {
+  ctx.out.Verbatim("txt", ClientLine(SelfSnapshot(ctx), ctx.now_ms));
+}
+
+void CmdClientKill(CommandContext& ctx) {
+  std::vector<ClientSnapshot> all = AllClients(ctx);
+  if (ctx.argc() == 3) {
+    // Old form: CLIENT KILL addr:port.
+    for (const ClientSnapshot& c : all) {
+      if (c.addr == ctx.arg(2) && ctx.server.clients->Kill(c.id)) {
+        ctx.out.Ok();
+        return;
+      }
+    }
+    ctx.out.Error("No such client");
+    return;
+  }
+  if ((ctx.argc() - 2) % 2 != 0) {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
+  int64_t id = 0;
+  std::string_view addr, laddr, type, user;
+  bool skip_me = true;
+  int64_t max_age = 0;
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    std::string_view opt = ctx.arg(i), value = ctx.arg(i + 1);
+    if (EqualsIgnoreCase(opt, "id")) {
+      if (!ParseInt64(value, &id) || id <= 0) {
+        ctx.out.Error("client-id should be greater than 0");
+        return;
+      }
+    } else if (EqualsIgnoreCase(opt, "addr")) {
+      addr = value;
+    } else if (EqualsIgnoreCase(opt, "laddr")) {
+      laddr = value;
+    } else if (EqualsIgnoreCase(opt, "type")) {
+      type = value;
+      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "pubsub") &&
+          !EqualsIgnoreCase(type, "master") && !EqualsIgnoreCase(type, "replica") &&
+          !EqualsIgnoreCase(type, "slave")) {
+        ctx.out.Error(StrCat("Unknown client type '", type, "'"));
+        return;
+      }
+    } else if (EqualsIgnoreCase(opt, "user")) {
+      user = value;
+      if (user != "default") {
+        ctx.out.Error(StrCat("No such user '", user, "'"));
+        return;
+      }
+    } else if (EqualsIgnoreCase(opt, "skipme")) {
+      if (EqualsIgnoreCase(value, "yes")) {
+        skip_me = true;
+      } else if (EqualsIgnoreCase(value, "no")) {
+        skip_me = false;
+      } else {
+        ctx.out.Error(errors::kSyntax);
+        return;
+      }
+    } else if (EqualsIgnoreCase(opt, "maxage")) {
+      if (!ParseInt64(value, &max_age)) {
+        ctx.out.Error(errors::kSyntax);
+        return;
+      }
+    } else {
+      ctx.out.Error(errors::kSyntax);
+      return;
+    }
+  }
+  int64_t killed = 0;
+  for (const ClientSnapshot& c : all) {
+    if (id != 0 && c.id != static_cast<uint64_t>(id)) continue;
+    if (!addr.empty() && c.addr != addr) continue;
+    if (!laddr.empty() && c.laddr != laddr) continue;
+    if (!type.empty() && EqualsIgnoreCase(type, "pubsub") != c.pubsub) continue;
+    if (!type.empty() && !EqualsIgnoreCase(type, "pubsub") && !EqualsIgnoreCase(type, "normal")) {
+      continue;
+    }
+    if (max_age > 0 && (ctx.now_ms - c.created_ms) / 1000 < max_age) continue;
+    if (skip_me && c.id == ctx.client.id) continue;
+    if (c.id == ctx.client.id) {
+      ctx.client.close_after_reply = true;
+      ++killed;
+    } else if (ctx.server.clients->Kill(c.id)) {
+      ++killed;
+    }
+  }
+  ctx.out.Integer(killed);
+}
+
+void CmdClientPause(CommandContext& ctx) {
+  int64_t timeout = 0;
+  if (!ParseInt64(ctx.arg(2), &timeout)) {
+    ctx.out.Error("timeout is not an integer or out of range");
+    return;
+  }
+  if (timeout < 0) {
+    ctx.out.Error("timeout is negative");
+    return;
+  }
+  bool all = true;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.arg(3), "write")) {
+      all = false;
+    } else if (!EqualsIgnoreCase(ctx.arg(3), "all")) {
+      ctx.out.Error("CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  } else if (ctx.argc() > 4) {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
+  ctx.server.pause_all.store(all, std::memory_order_relaxed);
+  ctx.server.pause_until_ms.store(ctx.now_ms + timeout, std::memory_order_release);
+  ctx.out.Ok();
+}
+
+void CmdClientUnpause(CommandContext& ctx) {
+  ctx.server.pause_until_ms.store(0, std::memory_order_release);
+  ctx.out.Ok();
+}
+
 }  // namespace
 
 std::string_view RedisVersion() { return kRedisVersion; }
@@ -186,6 +447,8 @@ void RegisterConnectionFamily(CommandTable* table) {
   table->Register({"hello", -1, kCmdNoAuth | kCmdFast | kConn | kCmdSentinel | kCmdAllowBusy, 0,
                    0, 0, CmdHello, "connection", "Handshake with Redis", "6.0.0",
                    "@fast @connection"});
+  table->Register({"reset", 1, kCmdNoAuth | kConn | kCmdFast | kCmdAllowBusy, 0, 0, 0, CmdReset,
+                   "connection", "Reset the connection", "6.2.0", "@fast @connection"});
   constexpr uint32_t kSub = kConn;
   table->Register({"client", -2, kCmdSentinel, 0, 0, 0, CmdClient, "connection",
                    "A container for client connection commands", "2.4.0", "@slow",
@@ -201,6 +464,27 @@ void RegisterConnectionFamily(CommandTable* table) {
                        {"client|setinfo", 4, kSub, 0, 0, 0, CmdClientSetInfo, "connection",
                         "Set client or connection specific info", "7.2.0",
                         "@slow @connection"},
+                       {"client|reply", 3, kSub, 0, 0, 0, CmdClientReply, "connection",
+                        "Instruct the server whether to reply to commands", "3.2.0",
+                        "@slow @connection"},
+                       {"client|no-evict", 3, kSub | kCmdAdmin, 0, 0, 0, CmdClientNoEvict,
+                        "connection", "Set client eviction mode for the current connection",
+                        "7.0.0", "@admin @slow @dangerous @connection"},
+                       {"client|list", -2, kSub | kCmdAdmin, 0, 0, 0, CmdClientList,
+                        "connection", "Get the list of client connections", "2.4.0",
+                        "@admin @slow @dangerous @connection"},
+                       {"client|info", 2, kSub, 0, 0, 0, CmdClientInfo, "connection",
+                        "Returns information about the current client connection.", "6.2.0",
+                        "@slow @connection"},
+                       {"client|kill", -3, kSub | kCmdAdmin, 0, 0, 0, CmdClientKill,
+                        "connection", "Kill the connection of a client", "2.4.0",
+                        "@admin @slow @dangerous @connection"},
+                       {"client|pause", -3, kSub | kCmdAdmin, 0, 0, 0, CmdClientPause,
+                        "connection", "Stop processing commands from clients for some time",
+                        "2.9.50", "@admin @slow @dangerous @connection"},
+                       {"client|unpause", 2, kSub | kCmdAdmin, 0, 0, 0, CmdClientUnpause,
+                        "connection", "Resume processing of clients that were paused", "6.2.0",
+                        "@admin @slow @dangerous @connection"},
                        {"client|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdClientHelp,
                         "connection", "Show helpful text about the different subcommands",
                         "5.0.0", "@slow @connection"},

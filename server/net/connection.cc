@@ -31,14 +31,18 @@ std::string FormatAddress(const sockaddr_storage& addr) {
   return StrCat(ip, ":", port);
 }
 
+bool IsExec(const CommandArgs& args) { return !args.empty() && EqualsIgnoreCase(args[0], "exec"); }
+
 }  // namespace
 
-Connection::Connection(EventLoop* loop) : loop_(loop), writer_(&out_) {
+Connection::Connection(EventLoop* loop)
+    : loop_(loop), writer_(&out_), discard_writer_(&discarded_) {
   uv_tcp_init(loop->uv(), &tcp_);
   tcp_.data = this;
   write_req_.data = this;
   state_.id = loop->server().next_client_id.fetch_add(1, std::memory_order_relaxed);
   state_.created_ms = state_.last_interaction_ms = UnixTimeMs();
+  state_.subscriber = this;
 }
 
 Connection::~Connection() = default;
@@ -58,11 +62,12 @@ void Connection::Start() {
   // Replies must not wait for Nagle: clients send the next request only after one.
   uv_tcp_nodelay(&tcp_, 1);
   uv_tcp_keepalive(&tcp_, 1, 300);
+  UpdateSnapshot();
   StartReading();
 }
 
 void Connection::StartReading() {
-  if (reading_ || closing_ || state_.close_after_reply) return;
+  if (reading_ || closing_ || paused_ || state_.close_after_reply) return;
   reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead) == 0;
 }
 
@@ -91,6 +96,14 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   self->Process(std::string_view(buf->base, static_cast<size_t>(nread)));
 }
 
+bool Connection::MustPause(const CommandArgs& args, int64_t now_ms) const {
+  ServerState& server = loop_->server();
+  if (now_ms >= server.pause_until_ms.load(std::memory_order_acquire)) return false;
+  if (server.pause_all.load(std::memory_order_relaxed)) return true;
+  const CommandSpec* spec = CommandTable::Get().Lookup(args.views());
+  return spec != nullptr && (spec->flags & kCmdWrite);
+}
+
 void Connection::Process(std::string_view input) {
   const int64_t now_ms = UnixTimeMs();
   state_.last_interaction_ms = now_ms;
@@ -98,6 +111,17 @@ void Connection::Process(std::string_view input) {
   size_t consumed = 0;
   bool protocol_error = false;
   uint64_t commands = 0;
+  auto enqueue = [&](CommandArgs& args) {
+    Task* task = applier.Enqueue(loop_->ids().Next(), this, now_ms);
+    if (task == nullptr) return false;  // stopping: the connection is about to close
+    task->args.Swap(args);
+    ++commands;
+    return true;
+  };
+  if (paused_) {
+    paused_ = false;
+    enqueue(paused_command_);
+  }
   while (consumed < input.size()) {
     RequestParser::Status status = parser_.Parse(input.substr(consumed), &consumed, &current_);
     if (status == RequestParser::Status::kNeedMore) break;
@@ -105,32 +129,112 @@ void Connection::Process(std::string_view input) {
       protocol_error = true;
       break;
     }
-    Task* task = applier.Enqueue(loop_->ids().Next(), this, now_ms);
-    if (task == nullptr) break;  // stopping: the connection is about to close
-    task->args.Swap(current_);
-    ++commands;
+    if (MustPause(current_, now_ms)) {
+      // Hold this command and everything after it until the pause ends.
+      paused_ = true;
+      paused_command_.Swap(current_);
+      paused_command_.Detach();
+      paused_input_.assign(input.substr(consumed));
+      StopReading();
+      loop_->AddPaused(this);
+      break;
+    }
+    if (!enqueue(current_)) break;
   }
   // One hand-off for everything this read brought: the applier runs the
   // batch in order and the replies leave together.
   applier.Drain(now_ms);
   loop_->server().total_commands.fetch_add(commands, std::memory_order_relaxed);
+  UpdateSnapshot();
   if (protocol_error) {
     writer_.Error(parser_.error());
     CloseAfterReply();
-    return;
+  } else {
+    Flush();
   }
-  Flush();
+  // Subscribers on this loop that a PUBLISH above reached.
+  loop_->FlushPending();
+}
+
+void Connection::ResumeIfUnpaused(int64_t now_ms) {
+  if (!paused_ || closing_ || MustPause(paused_command_, now_ms)) return;
+  loop_->RemovePaused(this);
+  std::string input = std::move(paused_input_);
+  paused_input_.clear();
+  Process(input);
+  StartReading();
 }
 
 void Connection::Execute(Task& task, int64_t now_ms) {
   // After QUIT (or a fatal error) the rest of a pipeline is not run, as in Redis.
   if (state_.close_after_reply || closing_) return;
-  CommandContext ctx{loop_->store(), loop_->server(), state_, writer_, task.args, now_ms};
-  CommandTable::Get().Dispatch(ctx);
+  const ClientState::ReplyMode mode = state_.reply_mode;
+  RespWriter& out = mode == ClientState::ReplyMode::kOn ? writer_ : discard_writer_;
+  out.set_protocol(state_.protocol);
+  CommandContext ctx{loop_->store(), loop_->server(), state_, out, task.args, now_ms};
+  ServerState& server = loop_->server();
+  if (server.threads > 1) {
+    // Other loops run commands at the same time; EXEC runs alone.
+    if (IsExec(task.args)) {
+      absl::MutexLock lock(&server.exec_mu);
+      CommandTable::Get().Dispatch(ctx);
+    } else {
+      absl::ReaderMutexLock lock(&server.exec_mu);
+      CommandTable::Get().Dispatch(ctx);
+    }
+  } else {
+    CommandTable::Get().Dispatch(ctx);
+  }
+  if (mode != ClientState::ReplyMode::kOn) {
+    discarded_.Clear();
+    if (mode == ClientState::ReplyMode::kSkip && state_.reply_mode == mode) {
+      state_.reply_mode = ClientState::ReplyMode::kOn;
+    }
+  }
+  writer_.set_protocol(state_.protocol);
 }
 
 void Connection::Complete(uint64_t, const Outcome& outcome) {
   if (!outcome.ok && !closing_) writer_.Error(outcome.error);
+}
+
+void Connection::Deliver(const PubSubMessage& message) {
+  if (EventLoop::Current() == loop_) {
+    DeliverLocal(message);
+  } else {
+    loop_->PostMessage(state_.id, message);
+  }
+}
+
+void Connection::DeliverLocal(const PubSubMessage& message) {
+  if (closing_ || state_.close_after_reply) return;
+  out_.AppendBytes(state_.protocol >= 3 ? message.resp3 : message.resp2);
+  // Redis's pub/sub output limits: over the hard limit, or over the soft one
+  // for too long, and the subscriber is cut off.
+  const OutputLimit& limit = loop_->pubsub_limit();
+  const size_t pending = out_.size();
+  if (limit.hard > 0 && pending > limit.hard) over_limit_ = true;
+  if (limit.soft > 0 && pending > limit.soft) {
+    const int64_t now_ms = UnixTimeMs();
+    if (soft_limit_since_ms_ == 0) {
+      soft_limit_since_ms_ = now_ms;
+    } else if (now_ms - soft_limit_since_ms_ >= limit.soft_seconds * 1000) {
+      over_limit_ = true;
+    }
+  } else {
+    soft_limit_since_ms_ = 0;
+  }
+  loop_->MarkPending(this);
+}
+
+void Connection::FlushOrKill() {
+  if (over_limit_) {
+    std::fprintf(stderr, "valkdb: client id=%llu addr=%s closed for overcoming of output buffer limits.\n",
+                 static_cast<unsigned long long>(state_.id), state_.addr.c_str());
+    Close();
+    return;
+  }
+  Flush();
 }
 
 void Connection::CloseAfterReply() {
@@ -205,17 +309,50 @@ void Connection::OnWrite(uv_write_t* req, int status) {
   self->Flush();
 }
 
+void Connection::UpdateSnapshot() {
+  absl::MutexLock lock(&snapshot_mu_);
+  ClientSnapshot& s = snapshot_;
+  if (s.id == 0) {
+    s.id = state_.id;
+    s.addr = state_.addr;
+    s.laddr = state_.laddr;
+    s.fd = state_.fd;
+    s.created_ms = state_.created_ms;
+  }
+  if (s.name != state_.name) s.name = state_.name;
+  s.last_interaction_ms = state_.last_interaction_ms;
+  s.db = state_.db;
+  s.sub = static_cast<int64_t>(state_.channels.size());
+  s.psub = static_cast<int64_t>(state_.patterns.size());
+  s.multi = state_.in_multi ? static_cast<int64_t>(state_.queued.size()) : -1;
+  s.omem = static_cast<int64_t>(out_.size());
+  if (!state_.last_command.empty()) s.cmd = state_.last_command;
+  s.resp = state_.protocol;
+  s.pubsub = state_.subscriptions() > 0;
+  s.in_multi = state_.in_multi;
+  s.no_evict = state_.no_evict;
+}
+
+ClientSnapshot Connection::Snapshot() const {
+  absl::MutexLock lock(&snapshot_mu_);
+  return snapshot_;
+}
+
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   reading_ = false;
+  // Nothing may reach this connection after it is freed: leave the pub/sub
+  // hub, the WATCH registry, the directory and the scheduler first.
+  DropSubscriptions(loop_->server(), state_);
+  loop_->server().watches.UnwatchAll(&state_.watch);
   loop_->notifier().Forget(this);
+  loop_->Forget(this);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClose);
 }
 
 void Connection::OnClose(uv_handle_t* handle) {
   auto* self = static_cast<Connection*>(handle->data);
-  self->loop_->Forget(self);
   delete self;
 }
 

@@ -3,12 +3,15 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
+#include "absl/synchronization/mutex.h"
 #include "protocol/reply_buffer.h"
 #include "protocol/request_parser.h"
 #include "protocol/resp_writer.h"
 #include "server/commands/command_table.h"
+#include "server/commands/pubsub.h"
 #include "server/scheduler/applier.h"
 #include "server/scheduler/notifier.h"
 
@@ -20,7 +23,7 @@ class EventLoop;
 // requests, which go through the loop's scheduler pipeline (id, notifier,
 // applier); replies collect in the ReplyBuffer and leave in request order,
 // in as few writes as the socket allows.
-class Connection : public Completion {
+class Connection : public Completion, public Subscriber {
  public:
   explicit Connection(EventLoop* loop);
   ~Connection() override;
@@ -28,9 +31,10 @@ class Connection : public Completion {
   Connection& operator=(const Connection&) = delete;
 
   uv_tcp_t* handle() { return &tcp_; }
+  uint64_t id() const { return state_.id; }
   // Called once the socket is accepted: fills in addresses, starts reading.
   void Start();
-  // Stops reading; sends what is pending, then closes (shutdown, QUIT).
+  // Stops reading; sends what is pending, then closes (shutdown, QUIT, KILL).
   void CloseAfterReply();
   // Closes now; the object is freed in the close callback.
   void Close();
@@ -41,7 +45,16 @@ class Connection : public Completion {
   // Notifier callback: the request ended; a failed one gets its error.
   void Complete(uint64_t id, const Outcome& outcome) override;
 
-  const ClientState& state() const { return state_; }
+  // Subscriber: called from any thread, possibly under the pub/sub lock.
+  void Deliver(const PubSubMessage& message) override;
+  // On this loop's thread: queue a message for sending (no flush, no close here).
+  void DeliverLocal(const PubSubMessage& message);
+  // Sends what is pending, or closes a client that went over its output limit.
+  void FlushOrKill();
+  // Resumes a client that CLIENT PAUSE held back, once the pause is over.
+  void ResumeIfUnpaused(int64_t now_ms);
+
+  ClientSnapshot Snapshot() const ABSL_LOCKS_EXCLUDED(snapshot_mu_);
 
  private:
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -50,9 +63,11 @@ class Connection : public Completion {
   static void OnClose(uv_handle_t* handle);
 
   void Process(std::string_view input);
+  bool MustPause(const CommandArgs& args, int64_t now_ms) const;
   void Flush();
   void StartReading();
   void StopReading();
+  void UpdateSnapshot() ABSL_LOCKS_EXCLUDED(snapshot_mu_);
 
   EventLoop* loop_;
   uv_tcp_t tcp_;
@@ -61,11 +76,21 @@ class Connection : public Completion {
   size_t writing_bytes_ = 0;
   bool reading_ = false;
   bool closing_ = false;
+  bool over_limit_ = false;      // pub/sub output limit passed: close at next flush
+  int64_t soft_limit_since_ms_ = 0;
   RequestParser parser_;
-  CommandArgs current_;  // the frame being parsed
+  CommandArgs current_;          // the frame being parsed
+  // CLIENT PAUSE: the command that was held back and the input after it.
+  bool paused_ = false;
+  CommandArgs paused_command_;
+  std::string paused_input_;
   ReplyBuffer out_;
   RespWriter writer_;
+  ReplyBuffer discarded_;        // replies of CLIENT REPLY OFF/SKIP go here
+  RespWriter discard_writer_;
   ClientState state_;
+  mutable absl::Mutex snapshot_mu_;
+  ClientSnapshot snapshot_ ABSL_GUARDED_BY(snapshot_mu_);
 };
 
 }  // namespace valkdb

@@ -10,7 +10,10 @@ namespace {
 
 constexpr uint64_t kCronIntervalMs = 100;  // Redis's default hz 10
 constexpr uint64_t kStopGraceMs = 3000;    // how long shutdown waits for replies to drain
+constexpr int64_t kExpireBudgetUs = 10 * 1000;
 constexpr std::string_view kMaxClientsError = "-ERR max number of clients reached\r\n";
+
+thread_local EventLoop* current_loop = nullptr;
 
 }  // namespace
 
@@ -31,10 +34,13 @@ EventLoop::EventLoop(int index, Store* store, ServerState* server)
   cron_.data = this;
   uv_timer_init(&loop_, &grace_);
   grace_.data = this;
+  RefreshLimits();
   applier_.Start();
 }
 
 EventLoop::~EventLoop() { uv_loop_close(&loop_); }
+
+EventLoop* EventLoop::Current() { return current_loop; }
 
 absl::Status EventLoop::Listen(int fd, int backlog) {
   auto tcp = std::make_unique<uv_tcp_t>();
@@ -52,8 +58,10 @@ absl::Status EventLoop::Listen(int fd, int backlog) {
 }
 
 void EventLoop::Run() {
+  current_loop = this;
   uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
   uv_run(&loop_, UV_RUN_DEFAULT);
+  current_loop = nullptr;
 }
 
 void EventLoop::RequestStop() {
@@ -61,10 +69,53 @@ void EventLoop::RequestStop() {
   uv_async_send(&wakeup_);
 }
 
+void EventLoop::Post(InboxItem item) {
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    inbox_.push_back(std::move(item));
+  }
+  uv_async_send(&wakeup_);
+}
+
+void EventLoop::PostMessage(uint64_t client_id, const PubSubMessage& message) {
+  Post(InboxItem{client_id, false, message});
+}
+
+void EventLoop::PostKill(uint64_t client_id) { Post(InboxItem{client_id, true, {}}); }
+
 void EventLoop::OnAsync(uv_async_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
+  std::vector<InboxItem> items;
+  {
+    absl::MutexLock lock(&self->inbox_mu_);
+    items.swap(self->inbox_);
+  }
+  // uv_async_send coalesces: drain everything that arrived.
+  for (InboxItem& item : items) {
+    auto it = self->connections_.find(item.client_id);
+    if (it == self->connections_.end()) continue;
+    if (item.kill) {
+      it->second->CloseAfterReply();
+    } else {
+      it->second->DeliverLocal(item.message);
+    }
+  }
+  self->FlushPending();
   if (self->stop_requested_.load(std::memory_order_acquire) && !self->stopping_) {
     self->BeginStop();
+  }
+}
+
+void EventLoop::MarkPending(Connection* connection) { pending_.push_back(connection->id()); }
+
+void EventLoop::FlushPending() {
+  while (!pending_.empty()) {
+    std::vector<uint64_t> ids;
+    ids.swap(pending_);
+    for (uint64_t id : ids) {
+      auto it = connections_.find(id);
+      if (it != connections_.end()) it->second->FlushOrKill();
+    }
   }
 }
 
@@ -77,7 +128,10 @@ void EventLoop::OnConnection(uv_stream_t* listener, int status) {
     return;
   }
   ServerState& server = *self->server_;
-  self->connections_.insert(connection);
+  {
+    absl::MutexLock lock(&self->clients_mu_);
+    self->connections_[connection->id()] = connection;
+  }
   const int64_t limit = server.config->GetInt("maxclients");
   if (server.connected_clients.fetch_add(1, std::memory_order_relaxed) >= limit) {
     // Redis answers over the socket, best effort, then closes.
@@ -93,16 +147,50 @@ void EventLoop::OnConnection(uv_stream_t* listener, int status) {
 }
 
 void EventLoop::Forget(Connection* connection) {
-  if (connections_.erase(connection) > 0) {
-    server_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
+  paused_.erase(connection);
+  bool erased;
+  {
+    absl::MutexLock lock(&clients_mu_);
+    erased = connections_.erase(connection->id()) > 0;
   }
+  if (erased) server_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
   MaybeFinishStop();
+}
+
+void EventLoop::AppendSnapshots(std::vector<ClientSnapshot>* out) {
+  absl::MutexLock lock(&clients_mu_);
+  for (const auto& [id, connection] : connections_) out->push_back(connection->Snapshot());
+}
+
+bool EventLoop::HasClient(uint64_t id) {
+  absl::MutexLock lock(&clients_mu_);
+  return connections_.contains(id);
+}
+
+void EventLoop::RefreshLimits() {
+  // "normal 0 0 0 slave ... pubsub 33554432 8388608 60"
+  std::string text = server_->config->GetString("client-output-buffer-limit");
+  std::vector<std::string_view> words = Split(text, ' ');
+  for (size_t i = 0; i + 3 < words.size(); i += 4) {
+    if (words[i] != "pubsub") continue;
+    pubsub_limit_.hard = static_cast<size_t>(ParseMemory(words[i + 1]).value_or(0));
+    pubsub_limit_.soft = static_cast<size_t>(ParseMemory(words[i + 2]).value_or(0));
+    int64_t seconds = 0;
+    ParseInt64(words[i + 3], &seconds);
+    pubsub_limit_.soft_seconds = seconds;
+  }
 }
 
 void EventLoop::OnCron(uv_timer_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
+  const int64_t now_ms = UnixTimeMs();
   // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
-  if (self->index_ == 0) self->store_->ActiveExpireCycle(UnixTimeMs(), 10 * 1000);
+  if (self->index_ == 0) self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
+  self->RefreshLimits();
+  if (!self->paused_.empty()) {
+    std::vector<Connection*> paused(self->paused_.begin(), self->paused_.end());
+    for (Connection* connection : paused) connection->ResumeIfUnpaused(now_ms);
+  }
 }
 
 void EventLoop::BeginStop() {
@@ -116,7 +204,8 @@ void EventLoop::BeginStop() {
   // Every queued request is answered (or failed) before connections close.
   applier_.Stop(absl::Seconds(2)).IgnoreError();
   notifier_.FailAll(Applier::kStoppedError);
-  std::vector<Connection*> open(connections_.begin(), connections_.end());
+  std::vector<Connection*> open;
+  for (const auto& [id, connection] : connections_) open.push_back(connection);
   for (Connection* connection : open) connection->CloseAfterReply();
   uv_timer_start(&grace_, OnGraceTimeout, kStopGraceMs, 0);
   MaybeFinishStop();
@@ -124,7 +213,8 @@ void EventLoop::BeginStop() {
 
 void EventLoop::OnGraceTimeout(uv_timer_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
-  std::vector<Connection*> open(self->connections_.begin(), self->connections_.end());
+  std::vector<Connection*> open;
+  for (const auto& [id, connection] : self->connections_) open.push_back(connection);
   for (Connection* connection : open) connection->Close();
 }
 

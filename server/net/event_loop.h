@@ -6,9 +6,12 @@
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "server/commands/command_table.h"
+#include "server/commands/pubsub.h"
 #include "server/scheduler/applier.h"
 #include "server/scheduler/id_generator.h"
 #include "server/scheduler/notifier.h"
@@ -18,10 +21,17 @@ namespace valkdb {
 
 class Connection;
 
-// One libuv loop on one thread, with its own listening sockets (SO_REUSEPORT
-// spreads connections over the loops), its connections, and its scheduler
-// pipeline. Only this loop's thread touches its handles; other threads talk
-// to it through RequestStop (uv_async_send).
+// A client-output-buffer-limit class (bytes; seconds for the soft limit).
+struct OutputLimit {
+  size_t hard = 0;
+  size_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
+// One libuv loop on one thread, with its listening sockets (every loop
+// listens on the same socket), its connections, and its scheduler pipeline.
+// Only this loop's thread touches its handles; other threads talk to it
+// through its inbox (a queue plus uv_async_send, which coalesces).
 class EventLoop {
  public:
   static constexpr size_t kReadBufferSize = 64 * 1024;
@@ -31,13 +41,20 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
+  // The loop whose thread is calling, or nullptr.
+  static EventLoop* Current();
+
   // Adopts a bound socket and listens on it.
   absl::Status Listen(int fd, int backlog);
   // Runs until stopped; call on the loop's own thread.
   void Run();
   // Thread-safe: close listeners, answer what is in flight, close
-  // connections (after at most `grace`), then return from Run.
+  // connections (after a grace period), then return from Run.
   void RequestStop();
+  // Thread-safe: hand a pub/sub message to a client of this loop.
+  void PostMessage(uint64_t client_id, const PubSubMessage& message);
+  // Thread-safe: close a client of this loop after its pending replies.
+  void PostKill(uint64_t client_id);
 
   int index() const { return index_; }
   uv_loop_t* uv() { return &loop_; }
@@ -50,14 +67,33 @@ class EventLoop {
   // applied before the next one is made, so one buffer serves them all.
   char* read_buffer() { return read_buffer_.get(); }
   bool stopping() const { return stopping_; }
+  const OutputLimit& pubsub_limit() const { return pubsub_limit_; }
+
+  // Connections with output queued by pub/sub, flushed by FlushPending.
+  void MarkPending(Connection* connection);
+  void FlushPending();
+  // Connections held back by CLIENT PAUSE; the cron resumes them.
+  void AddPaused(Connection* connection) { paused_.insert(connection); }
+  void RemovePaused(Connection* connection) { paused_.erase(connection); }
 
   void Forget(Connection* connection);
+  // Thread-safe: snapshots of this loop's clients; Kill finds one by id.
+  void AppendSnapshots(std::vector<ClientSnapshot>* out) ABSL_LOCKS_EXCLUDED(clients_mu_);
+  bool HasClient(uint64_t id) ABSL_LOCKS_EXCLUDED(clients_mu_);
 
  private:
+  struct InboxItem {
+    uint64_t client_id;
+    bool kill;
+    PubSubMessage message;
+  };
+
   static void OnConnection(uv_stream_t* server, int status);
   static void OnAsync(uv_async_t* handle);
   static void OnCron(uv_timer_t* handle);
   static void OnGraceTimeout(uv_timer_t* handle);
+  void Post(InboxItem item) ABSL_LOCKS_EXCLUDED(inbox_mu_);
+  void RefreshLimits();
   void BeginStop();
   void MaybeFinishStop();
 
@@ -69,11 +105,18 @@ class EventLoop {
   uv_timer_t cron_;
   uv_timer_t grace_;
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
-  absl::flat_hash_set<Connection*> connections_;
+  // Written only by this loop's thread, under clients_mu_ so others may read.
+  absl::Mutex clients_mu_;
+  absl::flat_hash_map<uint64_t, Connection*> connections_;
+  std::vector<uint64_t> pending_;  // ids of connections to flush
+  absl::flat_hash_set<Connection*> paused_;
   std::unique_ptr<char[]> read_buffer_;
   IdGenerator ids_;
   Notifier notifier_;
   Applier applier_;
+  OutputLimit pubsub_limit_;
+  absl::Mutex inbox_mu_;
+  std::vector<InboxItem> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   std::atomic<bool> stop_requested_{false};
   bool stopping_ = false;
   bool finished_ = false;

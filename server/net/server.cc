@@ -78,6 +78,7 @@ Server::Server(Config* config) : config_(config), state_(config) {
   state_.start_time_ms = UnixTimeMs();
   state_.run_id = RandomRunId();
   state_.threads = static_cast<int>(config->GetInt("threads"));
+  state_.clients = this;
   for (int i = 0; i < state_.threads; ++i) {
     loops_.push_back(std::make_unique<EventLoop>(i, store_.get(), &state_));
   }
@@ -148,6 +149,22 @@ void Server::Run() {
   loops_[0]->Run();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+}
+
+std::vector<ClientSnapshot> Server::Snapshot() {
+  std::vector<ClientSnapshot> all;
+  for (auto& loop : loops_) loop->AppendSnapshots(&all);
+  return all;
+}
+
+bool Server::Kill(uint64_t id) {
+  for (auto& loop : loops_) {
+    if (loop->HasClient(id)) {
+      loop->PostKill(id);
+      return true;
+    }
+  }
+  return false;
 }
 
 void Server::Shutdown() {

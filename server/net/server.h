@@ -14,10 +14,10 @@ namespace valkdb {
 
 // The whole server: the store, N event loops (loop 0 on the caller's
 // thread), their listening sockets, and signal handling for shutdown.
-class Server {
+class Server : public ClientDirectory {
  public:
   explicit Server(Config* config);
-  ~Server();
+  ~Server() override;
 
   // Binds the listening sockets and prepares the loops. After this, port()
   // is the port actually bound (useful with --port 0).
@@ -27,6 +27,10 @@ class Server {
   void Run();
   // Thread-safe.
   void Shutdown();
+
+  // ClientDirectory: CLIENT LIST / KILL across every loop.
+  std::vector<ClientSnapshot> Snapshot() override;
+  bool Kill(uint64_t id) override;
 
   ServerState& state() { return state_; }
   Store& store() { return *store_; }

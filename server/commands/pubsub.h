@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "protocol/bytes.h"
+
+namespace valkdb {
+
+// A message ready to send, already encoded for each protocol so every
+// receiver shares the same bytes.
+struct PubSubMessage {
+  Bytes resp2;
+  Bytes resp3;
+};
+
+// Receives published messages. Deliver may be called from any thread (the
+// publisher's); the implementation hands the message to its own loop.
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  virtual void Deliver(const PubSubMessage& message) = 0;
+};
+
+// Channels and patterns → subscribers, for all event loops.
+class PubSubHub {
+ public:
+  // Return whether the subscription is new.
+  bool Subscribe(Subscriber* s, std::string_view channel) ABSL_LOCKS_EXCLUDED(mu_);
+  bool Unsubscribe(Subscriber* s, std::string_view channel) ABSL_LOCKS_EXCLUDED(mu_);
+  bool PSubscribe(Subscriber* s, std::string_view pattern) ABSL_LOCKS_EXCLUDED(mu_);
+  bool PUnsubscribe(Subscriber* s, std::string_view pattern) ABSL_LOCKS_EXCLUDED(mu_);
+  // Delivers to channel subscribers and matching patterns; returns receivers.
+  int64_t Publish(std::string_view channel, std::string_view message) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // PUBSUB CHANNELS/NUMSUB/NUMPAT.
+  std::vector<std::string> Channels(std::string_view pattern) const ABSL_LOCKS_EXCLUDED(mu_);
+  int64_t NumSub(std::string_view channel) const ABSL_LOCKS_EXCLUDED(mu_);
+  int64_t NumPat() const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t channel_count() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<Subscriber*>> channels_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::flat_hash_set<Subscriber*>> patterns_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace valkdb

@@ -1,0 +1,167 @@
+// SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB
+#include "server/commands/command_table.h"
+#include "server/commands/errors.h"
+
+namespace valkdb {
+namespace {
+
+void ReplySubscription(CommandContext& ctx, std::string_view kind, const std::string_view* name) {
+  ctx.out.Push(3);
+  ctx.out.Bulk(kind);
+  if (name == nullptr) {
+    ctx.out.Null();
+  } else {
+    ctx.out.Bulk(*name);
+  }
+  ctx.out.Integer(static_cast<int64_t>(ctx.client.subscriptions()));
+}
+
+void CmdSubscribe(CommandContext& ctx) {
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view channel = ctx.arg(i);
+    if (ctx.client.subscriber != nullptr &&
+        ctx.server.pubsub.Subscribe(ctx.client.subscriber, channel)) {
+      ctx.client.channels.emplace(channel);
+    }
+    ReplySubscription(ctx, "subscribe", &channel);
+  }
+}
+
+void CmdPSubscribe(CommandContext& ctx) {
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view pattern = ctx.arg(i);
+    if (ctx.client.subscriber != nullptr &&
+        ctx.server.pubsub.PSubscribe(ctx.client.subscriber, pattern)) {
+      ctx.client.patterns.emplace(pattern);
+    }
+    ReplySubscription(ctx, "psubscribe", &pattern);
+  }
+}
+
+// UNSUBSCRIBE / PUNSUBSCRIBE: the named ones, or all; with none at all, one
+// reply with a null name, as Redis sends.
+void UnsubscribeGeneric(CommandContext& ctx, bool patterns) {
+  auto& set = patterns ? ctx.client.patterns : ctx.client.channels;
+  const std::string_view kind = patterns ? "punsubscribe" : "unsubscribe";
+  std::vector<std::string> names;
+  if (ctx.argc() == 1) {
+    names.assign(set.begin(), set.end());
+    if (names.empty()) {
+      ReplySubscription(ctx, kind, nullptr);
+      return;
+    }
+  } else {
+    for (size_t i = 1; i < ctx.argc(); ++i) names.emplace_back(ctx.arg(i));
+  }
+  for (const std::string& name : names) {
+    if (set.erase(name) > 0 && ctx.client.subscriber != nullptr) {
+      if (patterns) {
+        ctx.server.pubsub.PUnsubscribe(ctx.client.subscriber, name);
+      } else {
+        ctx.server.pubsub.Unsubscribe(ctx.client.subscriber, name);
+      }
+    }
+    std::string_view view = name;
+    ReplySubscription(ctx, kind, &view);
+  }
+}
+
+void CmdUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, false); }
+void CmdPUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, true); }
+
+void CmdPublish(CommandContext& ctx) {
+  ctx.out.Integer(ctx.server.pubsub.Publish(ctx.arg(1), ctx.arg(2)));
+}
+
+void CmdPubSubChannels(CommandContext& ctx) {
+  if (ctx.argc() > 3) return ReplyWrongArity(ctx, "pubsub|channels");
+  std::vector<std::string> channels =
+      ctx.server.pubsub.Channels(ctx.argc() == 3 ? ctx.arg(2) : std::string_view());
+  ctx.out.Array(channels.size());
+  for (const std::string& channel : channels) ctx.out.Bulk(channel);
+}
+
+void CmdPubSubNumSub(CommandContext& ctx) {
+  ctx.out.Map(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    ctx.out.Bulk(ctx.arg(i));
+    ctx.out.Integer(ctx.server.pubsub.NumSub(ctx.arg(i)));
+  }
+}
+
+void CmdPubSubNumPat(CommandContext& ctx) { ctx.out.Integer(ctx.server.pubsub.NumPat()); }
+
+void CmdPubSubHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CHANNELS [<pattern>]",
+      "    Return the currently active channels matching a <pattern> (default: '*').",
+      "NUMPAT",
+      "    Return number of subscriptions to patterns.",
+      "NUMSUB [<channel> ...]",
+      "    Return the number of subscribers for the specified channels, excluding",
+      "    pattern subscriptions(default: no channels).",
+      "SHARDCHANNELS [<pattern>]",
+      "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+      "SHARDNUMSUB [<shardchannel> ...]",
+      "    Return the number of subscribers for the specified shard level channel(s)",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.out.Array(std::size(kLines));
+  for (std::string_view line : kLines) ctx.out.SimpleString(line);
+}
+
+void CmdContainer(CommandContext& ctx) { ReplyWrongArity(ctx, "pubsub"); }
+
+}  // namespace
+
+void DropSubscriptions(ServerState& server, ClientState& client) {
+  if (client.subscriber != nullptr) {
+    for (const std::string& channel : client.channels) {
+      server.pubsub.Unsubscribe(client.subscriber, channel);
+    }
+    for (const std::string& pattern : client.patterns) {
+      server.pubsub.PUnsubscribe(client.subscriber, pattern);
+    }
+  }
+  client.channels.clear();
+  client.patterns.clear();
+}
+
+void RegisterPubSubFamily(CommandTable* table) {
+  constexpr uint32_t kFlags = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale;
+  table->Register({"subscribe", -2, kFlags, 0, 0, 0, CmdSubscribe, "pubsub",
+                   "Listen for messages published to the given channels", "2.0.0",
+                   "@pubsub @slow", "", "O(N) where N is the number of channels to subscribe to."});
+  table->Register({"unsubscribe", -1, kFlags, 0, 0, 0, CmdUnsubscribe, "pubsub",
+                   "Stop listening for messages posted to the given channels", "2.0.0",
+                   "@pubsub @slow", "", "O(N) where N is the number of clients already subscribed to a channel."});
+  table->Register({"psubscribe", -2, kFlags, 0, 0, 0, CmdPSubscribe, "pubsub",
+                   "Listen for messages published to channels matching the given patterns",
+                   "2.0.0", "@pubsub @slow", "", "O(N) where N is the number of patterns the client is already subscribed to."});
+  table->Register({"punsubscribe", -1, kFlags, 0, 0, 0, CmdPUnsubscribe, "pubsub",
+                   "Stop listening for messages posted to channels matching the given patterns",
+                   "2.0.0", "@pubsub @slow", "", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."});
+  table->Register({"publish", 3, kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0,
+                   CmdPublish, "pubsub", "Post a message to a channel", "2.0.0",
+                   "@pubsub @fast", "", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."});
+  constexpr uint32_t kSub = kCmdPubSub | kCmdLoading | kCmdStale;
+  table->Register({"pubsub", -2, 0, 0, 0, 0, CmdContainer, "pubsub",
+                   "A container for Pub/Sub commands", "2.8.0", "@slow", "",
+                   "Depends on subcommand.",
+                   {
+                       {"pubsub|channels", -2, kSub, 0, 0, 0, CmdPubSubChannels, "pubsub",
+                        "List active channels", "2.8.0", "@pubsub @slow"},
+                       {"pubsub|numsub", -2, kSub, 0, 0, 0, CmdPubSubNumSub, "pubsub",
+                        "Get the count of subscribers for channels", "2.8.0", "@pubsub @slow"},
+                       {"pubsub|numpat", 2, kSub, 0, 0, 0, CmdPubSubNumPat, "pubsub",
+                        "Get the count of unique patterns pattern subscriptions", "2.8.0",
+                        "@pubsub @slow"},
+                       {"pubsub|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdPubSubHelp,
+                        "pubsub", "Show helpful text about the different subcommands", "6.2.0",
+                        "@slow"},
+                   }});
+}
+
+}  // namespace valkdb
