@@ -137,6 +137,11 @@ void CommandTable::Dispatch(CommandContext& ctx) const {
     ReplyWrongArity(ctx, spec->name);
     return;
   }
+  if (!ctx.client.authenticated && !(spec->flags & kCmdNoAuth)) {
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
+    ctx.out.Error("-NOAUTH Authentication required.");
+    return;
+  }
   const std::string_view base_name = spec->name.substr(0, spec->name.find('|'));
   if (ctx.client.protocol == 2 && ctx.client.subscriptions() > 0 &&
       !AllowedWhileSubscribed(base_name)) {

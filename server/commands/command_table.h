@@ -35,6 +35,7 @@ struct ClientState {
   int64_t last_interaction_ms = 0;
   std::string_view last_command;  // points at the command table's static name
   bool close_after_reply = false;  // QUIT, protocol errors
+  bool authenticated = true;       // false until AUTH when requirepass is set
 
   // Pub/sub: the connection's delivery end, and what it is subscribed to.
   Subscriber* subscriber = nullptr;
@@ -210,6 +211,8 @@ void RegisterTransactionFamily(CommandTable* table);
 // Helpers shared by the families.
 // Ends every subscription of a client (RESET, disconnect).
 void DropSubscriptions(ServerState& server, ClientState& client);
+// Checks a password against requirepass in time independent of where they differ.
+bool PasswordMatches(std::string_view given, std::string_view expected);
 bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
                  std::string_view error = "value is not an integer or out of range");
 // An entry for key holding argument `value_index`, sharing a big argument's buffer.

@@ -58,6 +58,34 @@ bool ValidClientAttr(std::string_view name) {
   return true;
 }
 
+// The default user's check: with no requirepass any password passes (Redis's nopass).
+bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
+  if (user != "default") return false;
+  std::string required = ctx.server.config->GetString("requirepass");
+  return required.empty() || PasswordMatches(password, required);
+}
+
+void CmdAuth(CommandContext& ctx) {
+  if (ctx.argc() > 3) {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
+  if (ctx.argc() == 2 && ctx.server.config->GetString("requirepass").empty()) {
+    ctx.out.Error(
+        "AUTH <password> called without any password configured for the default user. Are you "
+        "sure your configuration is correct?");
+    return;
+  }
+  std::string_view user = ctx.argc() == 2 ? std::string_view("default") : ctx.arg(1);
+  std::string_view password = ctx.arg(ctx.argc() - 1);
+  if (!Authenticate(ctx, user, password)) {
+    ctx.out.Error("-WRONGPASS invalid username-password pair or user is disabled.");
+    return;
+  }
+  ctx.client.authenticated = true;
+  ctx.out.Ok();
+}
+
 void CmdHello(CommandContext& ctx) {
   int64_t version = 0;
   size_t next = 1;
@@ -70,12 +98,15 @@ void CmdHello(CommandContext& ctx) {
   }
   std::string_view client_name;
   bool set_name = false;
+  std::string_view user, password;
+  bool auth = false;
   for (size_t j = next; j < ctx.argc(); ++j) {
     size_t more = ctx.argc() - 1 - j;
     std::string_view opt = ctx.arg(j);
     if (EqualsIgnoreCase(opt, "AUTH") && more >= 2) {
-      // No ACL users yet: only the default user with no password exists,
-      // and Redis accepts any password for it when requirepass is unset.
+      user = ctx.arg(j + 1);
+      password = ctx.arg(j + 2);
+      auth = true;
       j += 2;
     } else if (EqualsIgnoreCase(opt, "SETNAME") && more >= 1) {
       client_name = ctx.arg(j + 1);
@@ -89,6 +120,20 @@ void CmdHello(CommandContext& ctx) {
       ctx.out.Error(StrCat("Syntax error in HELLO option '", opt, "'"));
       return;
     }
+  }
+  if (auth) {
+    if (!Authenticate(ctx, user, password)) {
+      ctx.out.Error("-WRONGPASS invalid username-password pair or user is disabled.");
+      return;
+    }
+    ctx.client.authenticated = true;
+  }
+  if (!ctx.client.authenticated) {
+    ctx.out.Error(
+        "-NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+    return;
   }
   if (set_name) ctx.client.name = std::string(client_name);
   if (version != 0) {
@@ -186,6 +231,7 @@ void CmdReset(CommandContext& ctx) {
   c.protocol = 2;
   ctx.out.set_protocol(2);
   c.name.clear();
+  c.authenticated = ctx.server.config->GetString("requirepass").empty();
   c.reply_mode = ClientState::ReplyMode::kOn;
   c.no_evict = false;
   ctx.out.SimpleString("RESET");
@@ -433,6 +479,19 @@ void CmdClientUnpause(CommandContext& ctx) {
 
 std::string_view RedisVersion() { return kRedisVersion; }
 
+bool PasswordMatches(std::string_view given, std::string_view expected) {
+  // Touch every byte of the longer string whatever the contents, so the
+  // time taken says nothing about where the first difference is.
+  const size_t n = std::max(given.size(), expected.size());
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char a = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
+    unsigned char b = i < expected.size() ? static_cast<unsigned char>(expected[i]) : 0;
+    diff |= static_cast<unsigned char>(a ^ b);
+  }
+  return diff == 0;
+}
+
 void RegisterConnectionFamily(CommandTable* table) {
   constexpr uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale;
   table->Register({"ping", -1, kCmdFast | kCmdSentinel, 0, 0, 0, CmdPing, "connection",
@@ -446,6 +505,10 @@ void RegisterConnectionFamily(CommandTable* table) {
                    "connection", "Close the connection", "1.0.0", "@fast @connection"});
   table->Register({"hello", -1, kCmdNoAuth | kCmdFast | kConn | kCmdSentinel | kCmdAllowBusy, 0,
                    0, 0, CmdHello, "connection", "Handshake with Redis", "6.0.0",
+                   "@fast @connection"});
+  table->Register({"auth", -2, kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth |
+                       kCmdSentinel | kCmdAllowBusy,
+                   0, 0, 0, CmdAuth, "connection", "Authenticate to the server", "1.0.0",
                    "@fast @connection"});
   table->Register({"reset", 1, kCmdNoAuth | kConn | kCmdFast | kCmdAllowBusy, 0, 0, 0, CmdReset,
                    "connection", "Reset the connection", "6.2.0", "@fast @connection"});

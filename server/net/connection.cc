@@ -31,6 +31,33 @@ std::string FormatAddress(const sockaddr_storage& addr) {
   return StrCat(ip, ":", port);
 }
 
+constexpr std::string_view kProtectedModeError =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same host "
+    "the server is running, however MAKE SURE Redis is not publicly accessible from internet if "
+    "you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just "
+    "disable the protected mode by editing the Redis configuration file, and setting the "
+    "protected mode option to 'no', and then restarting the server. 3) If you started the server "
+    "manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a bind "
+    "address or an authentication password. NOTE: You only need to do one of the above things in "
+    "order for the server to start accepting connections from the outside.\r\n";
+
+bool IsLoopback(const sockaddr_storage& addr) {
+  if (addr.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
+    return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (addr.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+           (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
+  }
+  return true;  // unix sockets
+}
+
 bool IsExec(const CommandArgs& args) { return !args.empty() && EqualsIgnoreCase(args[0], "exec"); }
 
 }  // namespace
@@ -50,8 +77,20 @@ Connection::~Connection() = default;
 void Connection::Start() {
   sockaddr_storage addr;
   int len = sizeof(addr);
+  bool loopback = true;
   if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
     state_.addr = FormatAddress(addr);
+    loopback = IsLoopback(addr);
+  }
+  Config& config = *loop_->server().config;
+  const bool no_password = config.GetString("requirepass").empty();
+  state_.authenticated = no_password;
+  if (!loopback && no_password && config.GetBool("protected-mode")) {
+    // Redis's protected mode: no password, so only loopback clients are served.
+    out_.Append(kProtectedModeError);
+    UpdateSnapshot();
+    CloseAfterReply();
+    return;
   }
   len = sizeof(addr);
   if (uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
@@ -108,6 +147,9 @@ void Connection::Process(std::string_view input) {
   const int64_t now_ms = UnixTimeMs();
   state_.last_interaction_ms = now_ms;
   Applier& applier = loop_->applier();
+  RequestLimits limits = loop_->request_limits();
+  limits.unauthenticated = !state_.authenticated;
+  parser_.set_limits(limits);
   size_t consumed = 0;
   bool protocol_error = false;
   uint64_t commands = 0;

@@ -168,6 +168,7 @@ bool EventLoop::HasClient(uint64_t id) {
 }
 
 void EventLoop::RefreshLimits() {
+  request_limits_.max_bulk_len = server_->config->GetInt("proto-max-bulk-len");
   // "normal 0 0 0 slave ... pubsub 33554432 8388608 60"
   std::string text = server_->config->GetString("client-output-buffer-limit");
   std::vector<std::string_view> words = Split(text, ' ');

@@ -68,6 +68,7 @@ class EventLoop {
   char* read_buffer() { return read_buffer_.get(); }
   bool stopping() const { return stopping_; }
   const OutputLimit& pubsub_limit() const { return pubsub_limit_; }
+  const RequestLimits& request_limits() const { return request_limits_; }
 
   // Connections with output queued by pub/sub, flushed by FlushPending.
   void MarkPending(Connection* connection);
@@ -115,6 +116,7 @@ class EventLoop {
   Notifier notifier_;
   Applier applier_;
   OutputLimit pubsub_limit_;
+  RequestLimits request_limits_;
   absl::Mutex inbox_mu_;
   std::vector<InboxItem> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   std::atomic<bool> stop_requested_{false};
