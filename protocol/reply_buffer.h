@@ -27,6 +27,7 @@ class ReplyBuffer {
   ~ReplyBuffer();
 
   void Append(std::string_view data) {
+    if (data.empty()) return;
     if (tail_ != nullptr && data.size() <= kBlockSize - tail_used_) {
       std::memcpy(tail_->payload() + tail_used_, data.data(), data.size());
       tail_used_ += data.size();

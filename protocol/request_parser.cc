@@ -152,7 +152,7 @@ bool RequestParser::ReadLine(std::string_view input, size_t* pos, char terminato
   }
   const char* start = input.data() + *pos;
   size_t available = input.size() - *pos;
-  const void* found = std::memchr(start, terminator, available);
+  const void* found = available == 0 ? nullptr : std::memchr(start, terminator, available);
   size_t end = found ? static_cast<size_t>(static_cast<const char*>(found) - start) : available;
   bool complete = found != nullptr && (terminator == '\n' || end + 1 < available);
   if (!complete) {
@@ -284,8 +284,11 @@ inline bool FastLength(const char* p, const char* end, int64_t* value, const cha
   if (*p == '0') {
     ++p;
   } else {
-    while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
-    if (p == start || p - start > 18) return false;
+    while (p < end && *p >= '0' && *p <= '9') {
+      if (p - start == 18) return false;
+      v = v * 10 + (*p++ - '0');
+    }
+    if (p == start) return false;
   }
   if (p + 1 >= end || *p != '\r') return false;
   *value = v;
@@ -357,9 +360,6 @@ RequestParser::Status RequestParser::Parse(std::string_view input, size_t* consu
           return need_more();
         }
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.size() > limits_.max_inline_len) {
-          return Fail("Protocol error: too big inline request");
-        }
         bool ok = SplitInline(line, out);
         line_.clear();
         if (!ok) return Fail("Protocol error: unbalanced quotes in request");
@@ -426,6 +426,7 @@ RequestParser::Status RequestParser::Parse(std::string_view input, size_t* consu
       }
       case State::kBulkData: {
         const int64_t available = static_cast<int64_t>(input.size() - pos);
+        if (available == 0) return need_more();
         const bool big = bulk_len_ >= kBigArgLen;
         if (bulk_read_ == 0 && !big && available >= bulk_len_ + 2) {
           // The common case: the whole argument is in this input.
@@ -439,6 +440,9 @@ RequestParser::Status RequestParser::Parse(std::string_view input, size_t* consu
               args_.push_back(ArgRef{ArgRef::Where::kBig, out->big_.size() - 1,
                                      static_cast<size_t>(bulk_len_)});
             } else {
+              // Earlier whole arguments of this frame go to scratch first, so
+              // they stay ahead of this one there.
+              SaveInputArgs(input, out);
               args_.push_back(ArgRef{ArgRef::Where::kScratch, out->scratch_.size(),
                                      static_cast<size_t>(bulk_len_)});
             }

@@ -21,7 +21,7 @@ using Type = RespValue::Type;
 // broken peer may announce billions, so memory is only reserved up to this.
 constexpr int64_t kMaxReserve = 1024;
 // Blob payloads are reserved up to this size; bigger ones grow as they arrive.
-constexpr int64_t kMaxBlobReserve = 16 * 1024 * 1024;
+constexpr int64_t kMaxBlobReserve = 1024 * 1024;
 
 // C-style escaping, so control bytes and quotes in a value are visible and unambiguous.
 std::string Escape(std::string_view text) {
@@ -30,12 +30,24 @@ std::string Escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\\': out.append("\\\\"); break;
-      case '"': out.append("\\\""); break;
-      case '\'': out.append("\\'"); break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\'':
+        out.append("\\'");
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
           const auto u = static_cast<unsigned char>(c);
@@ -260,8 +272,8 @@ ReplyParser::Status ReplyParser::Parse(std::string_view input, size_t* consumed,
       in_blob_ = false;
       if (blob_.type == Type::kVerbatim) {
         if (blob_.str.size() < 4 || blob_.str[3] != ':') {
-          return fail(absl::StrCat("Protocol error: invalid verbatim string '",
-                                   Printable(blob_.str), "'"));
+          return fail(
+              absl::StrCat("Protocol error: invalid verbatim string '", Printable(blob_.str), "'"));
         }
         blob_.format = blob_.str.substr(0, 3);
         blob_.str.erase(0, 4);
@@ -278,7 +290,8 @@ ReplyParser::Status ReplyParser::Parse(std::string_view input, size_t* consumed,
     // A header line; a part of it that ended a previous input waits in line_.
     const char* start = input.data() + pos;
     const size_t available = input.size() - pos;
-    const void* found = std::memchr(start, '\n', available);
+    // (memchr must not see the null data() of an empty view, even for 0 bytes.)
+    const void* found = available == 0 ? nullptr : std::memchr(start, '\n', available);
     if (found == nullptr) {
       line_.append(start, available);
       pos = input.size();
@@ -364,9 +377,7 @@ ReplyParser::Status ReplyParser::Parse(std::string_view input, size_t* consumed,
           break;
         }
         blob_ = RespValue();
-        blob_.type = type == '$' ? Type::kBulkString
-                     : type == '=' ? Type::kVerbatim
-                                   : Type::kError;
+        blob_.type = type == '$' ? Type::kBulkString : type == '=' ? Type::kVerbatim : Type::kError;
         blob_.str.reserve(static_cast<size_t>(std::min(len + 2, kMaxBlobReserve)));
         blob_len_ = len;
         in_blob_ = true;
