@@ -33,8 +33,9 @@ void CmdEcho(CommandContext& ctx) { ctx.out.Bulk(ctx.arg(1)); }
 
 void CmdSelect(CommandContext& ctx) {
   int64_t index = 0;
-  if (!ParseInt64(ctx.arg(1), &index) || index < INT32_MIN || index > INT32_MAX) {
-    ctx.out.Error(errors::kInvalidDbIndex);
+  if (!ParseIntArg(ctx, ctx.arg(1), &index)) return;
+  if (index < INT32_MIN || index > INT32_MAX) {
+    ctx.out.Error("value is out of range, value must between -2147483648 and 2147483647");
     return;
   }
   if (index < 0 || index >= ctx.store.databases()) {

@@ -120,29 +120,22 @@ absl::Status Server::Start() {
   absl::Status status = BindAll(addresses, static_cast<int>(config_->GetInt("port")));
   if (!status.ok()) return status;
   state_.tcp_port = port_;
+  auto on_signal = [](uv_signal_t* handle, int) {
+    auto* server = static_cast<Server*>(handle->data);
+    uv_close(reinterpret_cast<uv_handle_t*>(&server->sigint_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&server->sigterm_), nullptr);
+    server->Shutdown();
+  };
+  for (uv_signal_t* sig : {&sigint_, &sigterm_}) {
+    uv_signal_init(loops_[0]->uv(), sig);
+    sig->data = this;
+  }
+  uv_signal_start(&sigint_, on_signal, SIGINT);
+  uv_signal_start(&sigterm_, on_signal, SIGTERM);
   return absl::OkStatus();
 }
 
 void Server::Run() {
-  uv_loop_t* main_loop = loops_[0]->uv();
-  struct SignalHandles {
-    uv_signal_t sigint, sigterm;
-    Server* server;
-  } signals;
-  signals.server = this;
-  auto on_signal = [](uv_signal_t* handle, int) {
-    auto* s = static_cast<SignalHandles*>(handle->data);
-    uv_close(reinterpret_cast<uv_handle_t*>(&s->sigint), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&s->sigterm), nullptr);
-    s->server->Shutdown();
-  };
-  for (uv_signal_t* sig : {&signals.sigint, &signals.sigterm}) {
-    uv_signal_init(main_loop, sig);
-    sig->data = &signals;
-  }
-  uv_signal_start(&signals.sigint, on_signal, SIGINT);
-  uv_signal_start(&signals.sigterm, on_signal, SIGTERM);
-
   for (size_t i = 1; i < loops_.size(); ++i) {
     threads_.emplace_back([loop = loops_[i].get()] { loop->Run(); });
   }

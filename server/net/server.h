@@ -44,6 +44,10 @@ class Server : public ClientDirectory {
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<std::thread> threads_;
   int port_ = 0;
+  // SIGINT/SIGTERM, watched on loop 0 from Start() on, so a signal that comes
+  // as soon as the port is printed still shuts down cleanly.
+  uv_signal_t sigint_;
+  uv_signal_t sigterm_;
 };
 
 }  // namespace valkdb
