@@ -25,7 +25,7 @@ constexpr FlagName kFlagNames[] = {
     {kCmdAdmin, "admin"},          {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
     {kCmdLoading, "loading"},      {kCmdStale, "stale"},         {kCmdSkipMonitor, "skip_monitor"},
     {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},       {kCmdNoAuth, "no_auth"},
-    {kCmdAllowBusy, "allow_busy"}, {kCmdNoMulti, "no_multi"},    {kCmdSentinel, "sentinel"},
+    {kCmdAllowBusy, "allow_busy"}, {kCmdNoMulti, "no_multi"},
 };
 
 std::vector<std::string_view> Words(std::string_view text) {
@@ -133,6 +133,17 @@ void CommandTable::Dispatch(CommandContext& ctx) const {
   }
   const int argc = static_cast<int>(args.size());
   if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+    if (spec->name == "exec") {
+      // Redis ends the transaction (in MULTI or not) with EXECABORT.
+      ctx.client.in_multi = false;
+      ctx.client.multi_error = false;
+      ctx.client.queued.clear();
+      ctx.server.watches.UnwatchAll(&ctx.client.watch);
+      ctx.out.Error(
+          "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' "
+          "command");
+      return;
+    }
     if (ctx.client.in_multi) ctx.client.multi_error = true;
     ReplyWrongArity(ctx, spec->name);
     return;
@@ -176,9 +187,9 @@ void WriteCommandInfo(RespWriter& out, const CommandSpec& spec) {
   std::vector<std::string_view> categories = Words(spec.acl_categories);
   out.Set(categories.size());
   for (std::string_view c : categories) out.SimpleString(c);
-  out.Array(0);  // tips
+  out.Set(0);  // tips
   if (spec.first_key > 0) {
-    out.Array(1);
+    out.Set(1);
     out.Map(3);
     out.Bulk("flags");
     std::vector<std::string_view> key_flags = Words(spec.key_flags);
@@ -205,9 +216,13 @@ void WriteCommandInfo(RespWriter& out, const CommandSpec& spec) {
     out.Bulk("limit");
     out.Integer(0);
   } else {
-    out.Array(0);
+    out.Set(0);
   }
-  out.Array(spec.subcommands.size());
+  if (spec.subcommands.empty()) {
+    out.Set(0);
+  } else {
+    out.Array(spec.subcommands.size());
+  }
   for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(out, sub);
 }
 

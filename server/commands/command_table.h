@@ -128,8 +128,14 @@ struct CommandContext {
   // the change is made, and only when something really changed.
   void KeyModified(std::string_view key) const { server.watches.Touch(client.db, key); }
   void KeyModified(int db, std::string_view key) const { server.watches.Touch(db, key); }
-  // A whole database changed (FLUSHDB, SWAPDB); db < 0 means all (FLUSHALL).
-  void DbModified(int db) const { server.watches.TouchDb(db); }
+  // A whole database is about to change (FLUSHDB, SWAPDB; db < 0: FLUSHALL):
+  // call it before the change, so watchers of keys that exist now are told.
+  void DbModified(int db) const {
+    server.watches.TouchDb(db, [this](int d, std::string_view key) {
+      LockedShard shard(store.ShardFor(d, key));
+      return shard->Find(key, now_ms) != nullptr;
+    });
+  }
 };
 
 using CommandHandler = void (*)(CommandContext&);

@@ -2,10 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "protocol/str_util.h"
 #include "protocol/request_parser.h"
@@ -15,75 +21,107 @@ namespace {
 
 using K = Config::Kind;
 
-// Redis 7.0's parameters that valkdb knows, with Redis's defaults where
-// valkdb behaves the same. bind defaults to loopback (valkdb's safe default);
-// save is empty because valkdb has no persistence yet.
+// Redis 7.0's parameters that valkdb knows, with their kinds, bounds and
+// enum orders as Redis reports them, and Redis's defaults where valkdb
+// behaves the same. bind defaults to loopback (valkdb's safe default); save
+// is empty because valkdb has no persistence yet. Parameters that tune only
+// Redis's internal encodings or allocator are accepted and reported back,
+// as clients and tools set them. port and bind are immutable here (Redis can
+// re-listen on CONFIG SET; valkdb's listeners are fixed at start-up).
 const std::vector<Config::Param>& ParamTable() {
+  constexpr auto kImm = Config::Access::kImmutable;
+  constexpr auto kProt = Config::Access::kProtected;
+  constexpr auto kMut = Config::Access::kMutable;
+  constexpr int64_t kIntMax = INT32_MAX;
+  constexpr int64_t kLongMax = INT64_MAX;
   static const auto* params = new std::vector<Config::Param>{
-      {"bind", "", K::kString, "127.0.0.1", true},
-      {"port", "", K::kInt, "6379", true, 0, 65535},
-      {"threads", "", K::kInt, "1", true, 1, 64},
-      {"databases", "", K::kInt, "16", true, 1, INT32_MAX},
-      {"maxclients", "", K::kInt, "10000", false, 1, INT32_MAX},
-      {"timeout", "", K::kInt, "0", false, 0, INT32_MAX},
-      {"tcp-keepalive", "", K::kInt, "300", false, 0, INT32_MAX},
-      {"tcp-backlog", "", K::kInt, "511", true, 0, INT32_MAX},
-      {"requirepass", "", K::kString, "", false},
-      {"protected-mode", "", K::kBool, "yes", false},
-      {"proto-max-bulk-len", "", K::kMemory, "536870912", false, 1024 * 1024, INT64_MAX},
-      {"client-query-buffer-limit", "", K::kMemory, "1073741824", false, 1024 * 1024,
-       INT64_MAX},
-      {"client-output-buffer-limit", "", K::kString,
-       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", false},
-      {"maxmemory", "", K::kMemory, "0", false},
-      {"maxmemory-policy", "", K::kEnum, "noeviction", false, 0, 0,
-       "volatile-lru allkeys-lru volatile-lfu allkeys-lfu volatile-random allkeys-random "
-       "volatile-ttl noeviction"},
-      {"maxmemory-samples", "", K::kInt, "5", false, 1, 64},
-      {"maxmemory-clients", "", K::kMemory, "0", false},
-      {"hz", "", K::kInt, "10", false, 1, 500},
-      {"dynamic-hz", "", K::kBool, "yes", false},
-      {"active-expire-effort", "", K::kInt, "1", false, 1, 10},
-      {"save", "", K::kString, "", false},
-      {"appendonly", "", K::kBool, "no", false},
-      {"appendfsync", "", K::kEnum, "everysec", false, 0, 0, "always everysec no"},
-      {"appendfilename", "", K::kString, "appendonly.aof", true},
-      {"appenddirname", "", K::kString, "appendonlydir", true},
-      {"dbfilename", "", K::kString, "dump.rdb", false},
-      {"dir", "", K::kString, "", false},
-      {"loglevel", "", K::kEnum, "notice", false, 0, 0, "debug verbose notice warning nothing"},
-      {"logfile", "", K::kString, "", true},
-      {"daemonize", "", K::kBool, "no", true},
-      {"pidfile", "", K::kString, "", false},
-      {"io-threads", "", K::kInt, "1", true, 1, 128},
-      {"io-threads-do-reads", "", K::kBool, "no", true},
-      {"lazyfree-lazy-eviction", "", K::kBool, "no", false},
-      {"lazyfree-lazy-expire", "", K::kBool, "no", false},
-      {"lazyfree-lazy-server-del", "", K::kBool, "no", false},
-      {"lazyfree-lazy-user-del", "", K::kBool, "no", false},
-      {"lazyfree-lazy-user-flush", "", K::kBool, "no", false},
-      {"activerehashing", "", K::kBool, "yes", false},
-      {"notify-keyspace-events", "", K::kString, "", false},
-      {"slowlog-log-slower-than", "", K::kInt, "10000", false, -1, INT64_MAX},
-      {"slowlog-max-len", "", K::kInt, "128", false, 0, INT64_MAX},
-      {"latency-monitor-threshold", "", K::kInt, "0", false, 0, INT64_MAX},
-      {"busy-reply-threshold", "lua-time-limit", K::kInt, "5000", false, 0, INT64_MAX},
-      {"hash-max-listpack-entries", "hash-max-ziplist-entries", K::kInt, "128", false},
-      {"hash-max-listpack-value", "hash-max-ziplist-value", K::kInt, "64", false},
-      {"list-max-listpack-size", "list-max-ziplist-size", K::kInt, "-2", false, INT32_MIN,
-       INT32_MAX},
-      {"list-compress-depth", "", K::kInt, "0", false},
-      {"set-max-intset-entries", "", K::kInt, "512", false},
-      {"zset-max-listpack-entries", "zset-max-ziplist-entries", K::kInt, "128", false},
-      {"zset-max-listpack-value", "zset-max-ziplist-value", K::kInt, "64", false},
-      {"hll-sparse-max-bytes", "", K::kMemory, "3000", false},
-      {"stream-node-max-bytes", "", K::kMemory, "4096", false},
-      {"stream-node-max-entries", "", K::kInt, "100", false},
-      {"lfu-log-factor", "", K::kInt, "10", false},
-      {"lfu-decay-time", "", K::kInt, "1", false},
-      {"replica-read-only", "slave-read-only", K::kBool, "yes", false},
-      {"cluster-enabled", "", K::kBool, "no", true},
-      {"supervised", "", K::kEnum, "no", true, 0, 0, "upstart systemd auto no"},
+      {"bind", "", K::kString, "127.0.0.1", kImm},
+      {"port", "", K::kInt, "6379", kImm, 0, 65535},
+      {"threads", "", K::kInt, "1", kImm, 1, 64},
+      {"databases", "", K::kInt, "16", kImm, 1, kIntMax},
+      {"maxclients", "", K::kInt, "10000", kMut, 1, UINT32_MAX},
+      {"timeout", "", K::kInt, "0", kMut, 0, kIntMax},
+      {"tcp-keepalive", "", K::kInt, "300", kMut, 0, kIntMax},
+      {"tcp-backlog", "", K::kInt, "511", kImm, 0, kIntMax},
+      {"requirepass", "", K::kString, "", kMut},
+      {"protected-mode", "", K::kBool, "yes", kMut},
+      {"proto-max-bulk-len", "", K::kMemory, "536870912", kMut, 1024 * 1024, kLongMax},
+      {"client-query-buffer-limit", "", K::kMemory, "1073741824", kMut, 1024 * 1024, kLongMax},
+      {"client-output-buffer-limit", "", K::kClientOutputBufferLimit,
+       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", kMut},
+      {"maxmemory", "", K::kMemory, "0", kMut, 0, kLongMax},
+      {"maxmemory-policy", "", K::kEnum, "noeviction", kMut, 0, 0,
+       "volatile-lru volatile-lfu volatile-random volatile-ttl allkeys-lru allkeys-lfu "
+       "allkeys-random noeviction"},
+      {"maxmemory-samples", "", K::kInt, "5", kMut, 1, kIntMax},
+      {"maxmemory-eviction-tenacity", "", K::kInt, "10", kMut, 0, 100},
+      {"maxmemory-clients", "", K::kMemoryOrPercent, "0", kMut, -100, kLongMax},
+      {"hz", "", K::kInt, "10", kMut, 0, kIntMax},
+      {"dynamic-hz", "", K::kBool, "yes", kMut},
+      {"active-expire-effort", "", K::kInt, "1", kMut, 1, 10},
+      {"save", "", K::kSave, "", kMut},
+      {"appendonly", "", K::kBool, "no", kMut},
+      {"appendfsync", "", K::kEnum, "everysec", kMut, 0, 0, "everysec always no"},
+      {"appendfilename", "", K::kString, "appendonly.aof", kImm},
+      {"appenddirname", "", K::kString, "appendonlydir", kImm},
+      {"dbfilename", "", K::kString, "dump.rdb", kProt},
+      {"dir", "", K::kString, "", kProt},
+      {"loglevel", "", K::kEnum, "notice", kMut, 0, 0, "debug verbose notice warning"},
+      {"logfile", "", K::kString, "", kImm},
+      {"daemonize", "", K::kBool, "no", kImm},
+      {"pidfile", "", K::kString, "", kImm},
+      {"supervised", "", K::kEnum, "no", kImm, 0, 0, "upstart systemd auto no"},
+      {"io-threads", "", K::kInt, "1", kImm, 1, 128},
+      {"io-threads-do-reads", "", K::kBool, "no", kImm},
+      {"lazyfree-lazy-eviction", "", K::kBool, "no", kMut},
+      {"lazyfree-lazy-expire", "", K::kBool, "no", kMut},
+      {"lazyfree-lazy-server-del", "", K::kBool, "no", kMut},
+      {"lazyfree-lazy-user-del", "", K::kBool, "no", kMut},
+      {"lazyfree-lazy-user-flush", "", K::kBool, "no", kMut},
+      {"activerehashing", "", K::kBool, "yes", kMut},
+      {"notify-keyspace-events", "", K::kKeyspaceEvents, "", kMut},
+      {"slowlog-log-slower-than", "", K::kInt, "10000", kMut, -1, kLongMax},
+      {"slowlog-max-len", "", K::kInt, "128", kMut, 0, kLongMax},
+      {"latency-monitor-threshold", "", K::kInt, "0", kMut, 0, kLongMax},
+      {"latency-tracking", "", K::kBool, "yes", kMut},
+      {"busy-reply-threshold", "lua-time-limit", K::kInt, "5000", kMut, 0, kLongMax},
+      {"shutdown-timeout", "", K::kInt, "10", kMut, 0, kIntMax},
+      {"replica-read-only", "slave-read-only", K::kBool, "yes", kMut},
+      {"cluster-enabled", "", K::kBool, "no", kImm},
+      {"stop-writes-on-bgsave-error", "", K::kBool, "yes", kMut},
+      {"rdbcompression", "", K::kBool, "yes", kMut},
+      {"rdbchecksum", "", K::kBool, "yes", kImm},
+      {"crash-log-enabled", "", K::kBool, "yes", kMut},
+      {"crash-memcheck-enabled", "", K::kBool, "yes", kMut},
+      {"acllog-max-len", "", K::kInt, "128", kMut, 0, kLongMax},
+      {"tracking-table-max-keys", "", K::kInt, "1000000", kMut, 0, kLongMax},
+      {"oom-score-adj", "", K::kEnum, "no", kMut, 0, 0, "no yes relative absolute"},
+      {"proc-title-template", "", K::kString, "{title} {listen-addr} {server-mode}", kMut},
+      {"ignore-warnings", "", K::kString, "", kMut},
+      {"enable-protected-configs", "", K::kEnum, "no", kImm, 0, 0, "no yes local"},
+      {"enable-debug-command", "", K::kEnum, "no", kImm, 0, 0, "no yes local"},
+      {"enable-module-command", "", K::kEnum, "no", kImm, 0, 0, "no yes local"},
+      // Redis's internal encodings and allocator: accepted and reported only.
+      {"hash-max-listpack-entries", "hash-max-ziplist-entries", K::kInt, "512", kMut, 0, kLongMax},
+      {"hash-max-listpack-value", "hash-max-ziplist-value", K::kMemory, "64", kMut, 0, kLongMax},
+      {"list-max-listpack-size", "list-max-ziplist-size", K::kInt, "-2", kMut, INT32_MIN, kIntMax},
+      {"list-compress-depth", "", K::kInt, "0", kMut, 0, kIntMax},
+      {"set-max-intset-entries", "", K::kInt, "512", kMut, 0, kLongMax},
+      {"zset-max-listpack-entries", "zset-max-ziplist-entries", K::kInt, "128", kMut, 0, kLongMax},
+      {"zset-max-listpack-value", "zset-max-ziplist-value", K::kMemory, "64", kMut, 0, kLongMax},
+      {"hll-sparse-max-bytes", "", K::kMemory, "3000", kMut, 0, kLongMax},
+      {"stream-node-max-bytes", "", K::kMemory, "4096", kMut, 0, kLongMax},
+      {"stream-node-max-entries", "", K::kInt, "100", kMut, 0, kLongMax},
+      {"lfu-log-factor", "", K::kInt, "10", kMut, 0, kIntMax},
+      {"lfu-decay-time", "", K::kInt, "1", kMut, 0, kIntMax},
+      {"activedefrag", "", K::kBool, "no", kMut},
+      {"active-defrag-ignore-bytes", "", K::kMemory, "104857600", kMut, 1, kLongMax},
+      {"active-defrag-threshold-lower", "", K::kInt, "10", kMut, 0, 1000},
+      {"active-defrag-threshold-upper", "", K::kInt, "100", kMut, 0, 1000},
+      {"active-defrag-cycle-min", "", K::kInt, "1", kMut, 1, 99},
+      {"active-defrag-cycle-max", "", K::kInt, "25", kMut, 1, 99},
+      {"active-defrag-max-scan-fields", "", K::kInt, "1000", kMut, 1, kLongMax},
+      {"jemalloc-bg-thread", "", K::kBool, "yes", kMut},
   };
   return *params;
 }
@@ -113,7 +151,7 @@ std::optional<int64_t> ParseMemory(std::string_view text) {
     int64_t factor;
   };
   static constexpr Unit kUnits[] = {{"kb", 1024},       {"mb", 1024 * 1024},
-                                    {"gb", 1024LL << 30}, {"k", 1000},
+                                    {"gb", 1024LL * 1024 * 1024}, {"k", 1000},
                                     {"m", 1000 * 1000}, {"g", 1000LL * 1000 * 1000},
                                     {"b", 1}};
   for (const Unit& unit : kUnits) {
@@ -130,63 +168,128 @@ std::optional<int64_t> ParseMemory(std::string_view text) {
   return value * multiplier;
 }
 
-bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase) {
-  auto lower = [&](char c) {
-    return nocase ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c;
-  };
-  size_t p = 0, s = 0;
-  while (p < pattern.size()) {
-    switch (pattern[p]) {
-      case '*': {
-        while (p + 1 < pattern.size() && pattern[p + 1] == '*') ++p;
-        if (p + 1 == pattern.size()) return true;
-        for (size_t i = s; i <= text.size(); ++i) {
-          if (GlobMatch(pattern.substr(p + 1), text.substr(i), nocase)) return true;
-        }
-        return false;
-      }
-      case '?':
-        if (s == text.size()) return false;
-        ++s;
-        break;
-      case '[': {
-        if (s == text.size()) return false;
-        ++p;
-        bool negate = p < pattern.size() && pattern[p] == '^';
-        if (negate) ++p;
-        bool match = false;
-        while (p < pattern.size() && pattern[p] != ']') {
-          if (pattern[p] == '\\' && p + 1 < pattern.size()) {
+namespace {
+
+// tolower() in the C locale, also for negative (high-bit) chars, as glibc does.
+int LowerC(int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
+
+// A port of Redis 7.0's stringmatchlen_impl, quirks included: the pattern is
+// read as a C string would be (a NUL past its end), '[' without ']' ends at
+// the pattern's end, and more than 1000 nested '*' never match.
+class GlobMatcher {
+ public:
+  GlobMatcher(std::string_view pattern, bool nocase) : pattern_(pattern), nocase_(nocase) {}
+
+  bool Match(size_t p, std::string_view text, int nesting) {
+    if (nesting > 1000) return false;
+    const char* s = text.data();
+    size_t s_len = text.size();
+    size_t p_len = pattern_.size() - p;
+    while (p_len > 0 && s_len > 0) {
+      switch (At(p)) {
+        case '*': {
+          while (p_len > 0 && At(p + 1) == '*') {
             ++p;
-            if (lower(pattern[p]) == lower(text[s])) match = true;
-          } else if (p + 2 < pattern.size() && pattern[p + 1] == '-') {
-            char start = lower(pattern[p]), end = lower(pattern[p + 2]);
-            if (start > end) std::swap(start, end);
-            char c = lower(text[s]);
-            if (c >= start && c <= end) match = true;
-            p += 2;
-          } else if (lower(pattern[p]) == lower(text[s])) {
-            match = true;
+            --p_len;
           }
-          ++p;
+          if (p_len == 1) return true;
+          while (s_len > 0) {
+            if (Match(p + 1, std::string_view(s, s_len), nesting + 1)) return true;
+            if (skip_longer_matches_) return false;
+            ++s;
+            --s_len;
+          }
+          skip_longer_matches_ = true;
+          return false;
         }
-        if (p == pattern.size()) --p;  // unterminated class: Redis treats the end as ']'
-        if (negate) match = !match;
-        if (!match) return false;
-        ++s;
+        case '?':
+          ++s;
+          --s_len;
+          break;
+        case '[': {
+          ++p;
+          --p_len;
+          const bool negate = At(p) == '^';
+          if (negate) {
+            ++p;
+            --p_len;
+          }
+          bool match = false;
+          while (true) {
+            if (At(p) == '\\' && p_len >= 2) {
+              ++p;
+              --p_len;
+              if (At(p) == s[0]) match = true;
+            } else if (At(p) == ']') {
+              break;
+            } else if (p_len == 0) {
+              --p;
+              ++p_len;
+              break;
+            } else if (p_len >= 3 && At(p + 1) == '-') {
+              int start = At(p), end = At(p + 2), c = s[0];
+              if (start > end) std::swap(start, end);
+              if (nocase_) {
+                start = LowerC(start);
+                end = LowerC(end);
+                c = LowerC(c);
+              }
+              p += 2;
+              p_len -= 2;
+              if (c >= start && c <= end) match = true;
+            } else if (Same(At(p), s[0])) {
+              match = true;
+            }
+            ++p;
+            --p_len;
+          }
+          if (negate) match = !match;
+          if (!match) return false;
+          ++s;
+          --s_len;
+          break;
+        }
+        case '\\':
+          if (p_len >= 2) {
+            ++p;
+            --p_len;
+          }
+          [[fallthrough]];
+        default:
+          if (!Same(At(p), s[0])) return false;
+          ++s;
+          --s_len;
+          break;
+      }
+      ++p;
+      --p_len;
+      if (s_len == 0) {
+        while (At(p) == '*') {
+          ++p;
+          --p_len;
+        }
         break;
       }
-      case '\\':
-        if (p + 1 < pattern.size()) ++p;
-        [[fallthrough]];
-      default:
-        if (s == text.size() || lower(pattern[p]) != lower(text[s])) return false;
-        ++s;
-        break;
     }
-    ++p;
+    return p_len == 0 && s_len == 0;
   }
-  return s == text.size();
+
+ private:
+  // The pattern as Redis sees it: NUL-terminated.
+  char At(size_t i) const { return i < pattern_.size() ? pattern_[i] : '\0'; }
+  bool Same(char a, char b) const {
+    return nocase_ ? LowerC(a) == LowerC(b) : a == b;
+  }
+
+  std::string_view pattern_;
+  bool nocase_;
+  bool skip_longer_matches_ = false;
+};
+
+}  // namespace
+
+bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase) {
+  return GlobMatcher(pattern, nocase).Match(0, text, 0);
 }
 
 Config::Config() {
@@ -206,67 +309,326 @@ const Config::Param* Config::Find(std::string_view name) const {
   return nullptr;
 }
 
-absl::Status Config::SetLocked(const Param& param, std::string value) {
+namespace {
+
+std::string JoinWords(const std::vector<std::string_view>& words) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) out += ' ';
+    out.append(words[i]);
+  }
+  return out;
+}
+
+std::string FormatBound(int64_t v) { return StrCat(v); }
+
+// Redis's numeric config parse and bounds check, with its error texts.
+absl::Status ParseNumeric(const Config::Param& param, std::string_view value, int64_t* out) {
+  const bool memory = param.kind == K::kMemory || param.kind == K::kMemoryOrPercent;
+  bool parsed = false;
+  if (memory) {
+    if (std::optional<uint64_t> v = RedisMemToULL(value)) {
+      *out = static_cast<int64_t>(*v);
+      parsed = true;
+    }
+  }
+  if (!parsed && param.kind == K::kMemoryOrPercent && value.size() > 1 && value.back() == '%') {
+    int64_t percent = 0;
+    if (ParseInt64(value.substr(0, value.size() - 1), &percent) && percent >= 0) {
+      *out = -percent;  // Redis stores a percentage as a negative number
+      parsed = true;
+    }
+  }
+  if (!parsed && param.kind == K::kInt && ParseInt64(value, out)) parsed = true;
+  if (!parsed) {
+    if (param.kind == K::kMemoryOrPercent) {
+      return absl::InvalidArgumentError("argument must be a memory or percent value");
+    }
+    if (memory) return absl::InvalidArgumentError("argument must be a memory value");
+    return absl::InvalidArgumentError("argument couldn't be parsed into an integer");
+  }
+  if (param.kind == K::kMemoryOrPercent && *out < 0) {
+    if (*out < param.min) {
+      return absl::InvalidArgumentError(
+          StrCat("percentage argument must be less or equal to ", -param.min));
+    }
+  } else if (*out < param.min || *out > param.max) {
+    return absl::InvalidArgumentError(StrCat("argument must be between ", FormatBound(param.min),
+                                             " and ", FormatBound(param.max), " inclusive"));
+  }
+  return absl::OkStatus();
+}
+
+// Redis's keyspaceEventsStringToFlags / keyspaceEventsFlagsToString.
+enum EventFlags : int {
+  kEvKeyspace = 1 << 0,
+  kEvKeyevent = 1 << 1,
+  kEvGeneric = 1 << 2,
+  kEvString = 1 << 3,
+  kEvList = 1 << 4,
+  kEvSet = 1 << 5,
+  kEvHash = 1 << 6,
+  kEvZset = 1 << 7,
+  kEvExpired = 1 << 8,
+  kEvEvicted = 1 << 9,
+  kEvStream = 1 << 10,
+  kEvKeyMiss = 1 << 11,
+  kEvModule = 1 << 12,
+  kEvNew = 1 << 13,
+  kEvAll = kEvGeneric | kEvString | kEvList | kEvSet | kEvHash | kEvZset | kEvExpired |
+           kEvEvicted | kEvStream | kEvModule,
+};
+
+bool ParseKeyspaceEvents(std::string_view text, std::string* canonical) {
+  int flags = 0;
+  for (char c : text.substr(0, text.find('\0'))) {
+    switch (c) {
+      case 'A': flags |= kEvAll; break;
+      case 'g': flags |= kEvGeneric; break;
+      case '$': flags |= kEvString; break;
+      case 'l': flags |= kEvList; break;
+      case 's': flags |= kEvSet; break;
+      case 'h': flags |= kEvHash; break;
+      case 'z': flags |= kEvZset; break;
+      case 'x': flags |= kEvExpired; break;
+      case 'e': flags |= kEvEvicted; break;
+      case 'K': flags |= kEvKeyspace; break;
+      case 'E': flags |= kEvKeyevent; break;
+      case 't': flags |= kEvStream; break;
+      case 'm': flags |= kEvKeyMiss; break;
+      case 'd': flags |= kEvModule; break;
+      case 'n': flags |= kEvNew; break;
+      default: return false;
+    }
+  }
+  std::string out;
+  if ((flags & kEvAll) == kEvAll) {
+    out += 'A';
+  } else {
+    const std::pair<int, char> kLetters[] = {
+        {kEvGeneric, 'g'}, {kEvString, '$'}, {kEvList, 'l'},    {kEvSet, 's'},
+        {kEvHash, 'h'},    {kEvZset, 'z'},   {kEvExpired, 'x'}, {kEvEvicted, 'e'},
+        {kEvStream, 't'},  {kEvModule, 'd'}, {kEvNew, 'n'}};
+    for (const auto& [flag, letter] : kLetters) {
+      if (flags & flag) out += letter;
+    }
+  }
+  if (flags & kEvKeyspace) out += 'K';
+  if (flags & kEvKeyevent) out += 'E';
+  if (flags & kEvKeyMiss) out += 'm';
+  *canonical = std::move(out);
+  return true;
+}
+
+// Redis's setConfigSaveOption: "seconds changes" pairs, seconds >= 1, changes >= 0.
+bool ParseSave(std::string_view text, std::string* canonical) {
+  std::vector<std::string_view> words = Split(text, ' ', false);
+  if (words.size() == 1 && words[0].empty()) words.clear();  // "" is no save points
+  if (words.size() % 2 != 0) return false;
+  std::vector<std::string> out;
+  for (size_t j = 0; j < words.size(); ++j) {
+    const std::string word(words[j]);
+    char* end = nullptr;
+    const long long v = std::strtoll(word.c_str(), &end, 10);
+    if (*end != '\0' || ((j & 1) == 0 && v < 1) || ((j & 1) == 1 && v < 0)) return false;
+    out.push_back(StrCat(static_cast<int64_t>(v)));
+  }
+  *canonical = Join(out, " ");
+  return true;
+}
+
+// The client classes of client-output-buffer-limit, in Redis's order.
+constexpr std::string_view kBufferClasses[] = {"normal", "slave", "pubsub"};
+
+int BufferClass(std::string_view name) {
+  if (EqualsIgnoreCase(name, "normal")) return 0;
+  if (EqualsIgnoreCase(name, "slave") || EqualsIgnoreCase(name, "replica")) return 1;
+  if (EqualsIgnoreCase(name, "pubsub")) return 2;
+  return -1;  // "master" is refused too
+}
+
+// Redis's setConfigClientOutputBufferLimitOption: quadruples that replace the
+// limits of the classes they name.
+absl::Status ParseBufferLimits(std::string_view text, const std::string& current,
+                               std::string* canonical) {
+  std::vector<std::string_view> words = Split(text, ' ', false);
+  if (words.size() == 1 && words[0].empty()) {
+    *canonical = current;  // Redis takes "" and changes nothing
+    return absl::OkStatus();
+  }
+  if (words.empty() || words.size() % 4 != 0) {
+    return absl::InvalidArgumentError(
+        "Wrong number of arguments in buffer limit configuration.");
+  }
+  std::vector<std::string_view> now = Split(current, ' ');
+  uint64_t limits[3][3] = {};
+  for (size_t c = 0; c < 3 && c * 4 + 3 < now.size(); ++c) {
+    for (size_t k = 0; k < 3; ++k) {
+      const std::string word(now[c * 4 + 1 + k]);
+      limits[c][k] = std::strtoull(word.c_str(), nullptr, 10);
+    }
+  }
+  for (size_t j = 0; j < words.size(); j += 4) {
+    const int c = BufferClass(words[j]);
+    if (c < 0) {
+      return absl::InvalidArgumentError(
+          "Invalid client class specified in buffer limit configuration.");
+    }
+    std::optional<uint64_t> hard = RedisMemToULL(words[j + 1]);
+    std::optional<uint64_t> soft = RedisMemToULL(words[j + 2]);
+    const std::string seconds_text(words[j + 3]);
+    char* end = nullptr;
+    const long long seconds = std::strtoll(seconds_text.c_str(), &end, 10);
+    if (!hard || !soft || seconds < 0 || *end != '\0') {
+      return absl::InvalidArgumentError(
+          "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+    }
+    limits[c][0] = *hard;
+    limits[c][1] = *soft;
+    limits[c][2] = static_cast<uint64_t>(seconds);
+  }
+  std::string out;
+  for (size_t c = 0; c < 3; ++c) {
+    StrAppend(&out, c > 0 ? " " : "", kBufferClasses[c], " ", limits[c][0], " ", limits[c][1],
+              " ", limits[c][2]);
+  }
+  *canonical = std::move(out);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::optional<uint64_t> RedisMemToULL(std::string_view text) {
+  text = text.substr(0, text.find('\0'));  // a C string
+  if (!text.empty() && text[0] == '-') return std::nullopt;
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const std::string_view unit = text.substr(digits);
+  uint64_t multiplier = 0;
+  struct Unit {
+    std::string_view name;
+    uint64_t factor;
+  };
+  static constexpr Unit kUnits[] = {{"", 1},           {"b", 1},
+                                    {"k", 1000},       {"kb", 1024},
+                                    {"m", 1000 * 1000}, {"mb", 1024 * 1024},
+                                    {"g", 1000ULL * 1000 * 1000}, {"gb", 1024ULL * 1024 * 1024}};
+  for (const Unit& u : kUnits) {
+    if (EqualsIgnoreCase(unit, u.name)) multiplier = u.factor;
+  }
+  if (multiplier == 0 || digits >= 128) return std::nullopt;
+  const std::string number(text.substr(0, digits));
+  const uint64_t value = std::strtoull(number.c_str(), nullptr, 10);  // ERANGE: ULLONG_MAX, as Redis
+  return value * multiplier;
+}
+
+absl::Status Config::SetLocked(const Param& param, std::string_view value, bool append) {
+  std::string canonical;
   switch (param.kind) {
     case Kind::kString:
+      canonical = std::string(value);
       break;
     case Kind::kBool: {
       bool b;
       if (!ParseBool(value, &b)) return absl::InvalidArgumentError("argument must be 'yes' or 'no'");
-      value = b ? "yes" : "no";
+      canonical = b ? "yes" : "no";
       break;
     }
-    case Kind::kInt: {
-      int64_t v;
-      if (!ParseInt64(value, &v)) return absl::InvalidArgumentError("argument couldn't be parsed into an integer");
-      if (v < param.min || v > param.max) {
-        return absl::InvalidArgumentError(
-            StrCat("argument must be between ", param.min, " and ", param.max, " inclusive"));
-      }
-      value = StrCat(v);
-      break;
-    }
-    case Kind::kMemory: {
-      std::optional<int64_t> v = ParseMemory(value);
-      if (!v) return absl::InvalidArgumentError("argument must be a memory value");
-      if (*v < param.min || *v > param.max) {
-        return absl::InvalidArgumentError(
-            StrCat("argument must be between ", param.min, " and ", param.max, " inclusive"));
-      }
-      value = StrCat(*v);
+    case Kind::kInt:
+    case Kind::kMemory:
+    case Kind::kMemoryOrPercent: {
+      int64_t v = 0;
+      absl::Status status = ParseNumeric(param, value, &v);
+      if (!status.ok()) return status;
+      if (param.name == "hz") v = std::clamp<int64_t>(v, 1, 500);  // Redis clamps hz
+      canonical = v < 0 && param.kind == Kind::kMemoryOrPercent ? StrCat(-v, "%") : StrCat(v);
       break;
     }
     case Kind::kEnum: {
-      std::string lower = AsciiLower(value);
       bool known = false;
       std::vector<std::string> choices;
       for (std::string_view choice : Split(param.choices, ' ')) {
-        known |= choice == lower;
+        if (!known && EqualsIgnoreCase(choice, value)) {
+          known = true;
+          canonical = std::string(choice);
+        }
         choices.emplace_back(choice);
       }
       if (!known) {
         return absl::InvalidArgumentError("argument(s) must be one of the following: " +
                                           Join(choices, ", "));
       }
-      value = lower;
       break;
     }
+    case Kind::kSave:
+      if (!ParseSave(value, &canonical)) {
+        return absl::InvalidArgumentError("Invalid save parameters");
+      }
+      break;
+    case Kind::kClientOutputBufferLimit: {
+      absl::Status status =
+          ParseBufferLimits(value, values_[&param - Params().data()], &canonical);
+      if (!status.ok()) return status;
+      break;
+    }
+    case Kind::kKeyspaceEvents:
+      if (!ParseKeyspaceEvents(value, &canonical)) {
+        return absl::InvalidArgumentError(
+            "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+      }
+      break;
   }
-  values_[&param - Params().data()] = std::move(value);
+  std::string& slot = values_[&param - Params().data()];
+  if (append && !slot.empty() && !canonical.empty()) {
+    slot += " " + canonical;
+  } else {
+    slot = std::move(canonical);
+  }
+  CacheLocked();
   return absl::OkStatus();
 }
 
+void Config::CacheLocked() {
+  int64_t bulk = 0;
+  if (ParseInt64(values_[Find("proto-max-bulk-len") - Params().data()], &bulk)) {
+    proto_max_bulk_len_.store(bulk, std::memory_order_relaxed);
+  }
+}
+
 absl::Status Config::Apply(std::string_view name, const std::vector<std::string>& words) {
+  return ApplyImpl(name, words, nullptr);
+}
+
+absl::Status Config::ApplyImpl(std::string_view name, const std::vector<std::string>& words,
+                               bool* save_seen) {
   const Param* param = Find(name);
   if (param == nullptr) return absl::NotFoundError("Bad directive or wrong number of arguments");
-  if (words.empty() && param->kind != Kind::kString) {
+  const bool multi_word = param->kind == Kind::kString || param->kind == Kind::kSave ||
+                          param->kind == Kind::kClientOutputBufferLimit;
+  if (words.empty() && !multi_word) {
     return absl::InvalidArgumentError("wrong number of arguments");
   }
+  if (words.size() > 1 && !multi_word) {
+    return absl::InvalidArgumentError("wrong number of arguments");
+  }
+  std::vector<std::string_view> views(words.begin(), words.end());
+  // Like Redis reading its config: the first save line replaces the
+  // defaults, later ones add save points.
+  bool append = false;
+  if (param->kind == Kind::kSave && save_seen != nullptr) {
+    append = *save_seen;
+    *save_seen = true;
+  }
   absl::MutexLock lock(&mu_);
-  return SetLocked(*param, Join(words, " "));
+  return SetLocked(*param, JoinWords(views), append);
 }
 
 absl::Status Config::LoadText(std::string_view text) {
+  bool save_seen = false;
+  return LoadTextImpl(text, &save_seen);
+}
+
+absl::Status Config::LoadTextImpl(std::string_view text, bool* save_seen) {
   int line_number = 0;
   for (std::string_view line : Split(text, '\n', false)) {
     ++line_number;
@@ -281,8 +643,10 @@ absl::Status Config::LoadText(std::string_view text) {
     if (spans.empty()) continue;
     std::string name = storage.substr(spans[0].first, spans[0].second);
     std::vector<std::string> words;
-    for (size_t i = 1; i < spans.size(); ++i) words.push_back(storage.substr(spans[i].first, spans[i].second));
-    absl::Status status = Apply(name, words);
+    for (size_t i = 1; i < spans.size(); ++i) {
+      words.push_back(storage.substr(spans[i].first, spans[i].second));
+    }
+    absl::Status status = ApplyImpl(name, words, save_seen);
     if (!status.ok()) {
       return absl::InvalidArgumentError(
           StrCat("line ", line_number, ": '", line, "': ", status.message()));
@@ -301,8 +665,15 @@ absl::Status Config::LoadFile(const std::string& path) {
 
 absl::Status Config::LoadArgs(int argc, const char* const* argv) {
   int i = 1;
+  bool save_seen = false;
   if (i < argc && !std::string_view(argv[i]).starts_with("--")) {
-    absl::Status status = LoadFile(argv[i]);
+    std::ifstream file(argv[i]);
+    if (!file) {
+      return absl::NotFoundError(StrCat("Fatal error, can't open config file '", argv[i], "'"));
+    }
+    std::stringstream text;
+    text << file.rdbuf();
+    absl::Status status = LoadTextImpl(text.str(), &save_seen);
     if (!status.ok()) return status;
     ++i;
   }
@@ -315,10 +686,264 @@ absl::Status Config::LoadArgs(int argc, const char* const* argv) {
     std::string name(flag.substr(2));
     std::vector<std::string> words;
     for (++i; i < argc && !std::string_view(argv[i]).starts_with("--"); ++i) words.emplace_back(argv[i]);
-    absl::Status status = Apply(name, words);
+    absl::Status status = ApplyImpl(name, words, &save_seen);
     if (!status.ok()) {
       return absl::InvalidArgumentError(StrCat("--", name, ": ", status.message()));
     }
+  }
+  return absl::OkStatus();
+}
+
+std::string Config::SetFromCommand(
+    const std::vector<std::pair<std::string_view, std::string_view>>& pairs) {
+  // After Redis's configSetCommand: find every parameter first (an unknown
+  // one wins over other errors), refuse immutable/protected ones and
+  // duplicates, then set all in order and restore all if one fails.
+  struct Target {
+    const Param* param;
+    bool via_alias;
+  };
+  std::vector<Target> targets;
+  std::string_view unknown;
+  std::string error, error_arg;
+  bool invalid = false;
+  for (const auto& [name, value] : pairs) {
+    const Param* param = Find(name);
+    if (param == nullptr) {
+      if (!invalid) {
+        unknown = name;
+        invalid = true;
+      }
+      continue;
+    }
+    if (invalid) continue;
+    if (param->access != Access::kMutable) {
+      error = param->access == Access::kImmutable ? "can't set immutable config"
+                                                  : "can't set protected config";
+      error_arg = std::string(name);
+      invalid = true;
+      continue;
+    }
+    const bool via_alias = !EqualsIgnoreCase(param->name, name);
+    for (const Target& t : targets) {
+      if (t.param == param && t.via_alias == via_alias) {
+        error = "duplicate parameter";
+        error_arg = std::string(name);
+        invalid = true;
+        break;
+      }
+    }
+    targets.push_back({param, via_alias});
+  }
+  if (invalid) {
+    if (!unknown.empty() || error.empty()) {
+      return StrCat("Unknown option or number of arguments for CONFIG SET - '",
+                    unknown.substr(0, unknown.find('\0')), "'");
+    }
+    return StrCat("CONFIG SET failed (possibly related to argument '",
+                  error_arg.substr(0, error_arg.find('\0')), "') - ", error);
+  }
+  absl::MutexLock lock(&mu_);
+  const std::vector<std::string> backup = values_;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    absl::Status status = SetLocked(*targets[i].param, pairs[i].second);
+    if (!status.ok()) {
+      values_ = backup;
+      CacheLocked();
+      const Param& p = *targets[i].param;
+      return StrCat("CONFIG SET failed (possibly related to argument '",
+                    targets[i].via_alias ? p.alias : p.name, "') - ", status.message());
+    }
+  }
+  return "";
+}
+
+namespace {
+
+// Redis's sdscatrepr: a double-quoted string with C escapes.
+std::string Repr(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      default:
+        if (std::isprint(c)) {
+          out += static_cast<char>(c);
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out += buf;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// Redis's rewriteConfigFormatMemory: the biggest unit that divides exactly.
+std::string FormatMemory(int64_t bytes) {
+  constexpr int64_t kGb = 1024 * 1024 * 1024, kMb = 1024 * 1024, kKb = 1024;
+  if (bytes != 0 && bytes % kGb == 0) return StrCat(bytes / kGb, "gb");
+  if (bytes != 0 && bytes % kMb == 0) return StrCat(bytes / kMb, "mb");
+  if (bytes != 0 && bytes % kKb == 0) return StrCat(bytes / kKb, "kb");
+  return StrCat(bytes);
+}
+
+constexpr std::string_view kRewriteSignature = "# Generated by CONFIG REWRITE";
+
+}  // namespace
+
+absl::Status Config::Rewrite(const std::string& path) const {
+  // The old file's lines, and where each known parameter appears in it.
+  std::vector<std::string> lines;
+  absl::flat_hash_map<std::string, std::vector<size_t>> option_lines;
+  bool needs_signature = true;
+  {
+    std::ifstream file(path);
+    if (!file && errno != ENOENT) {
+      return absl::InternalError(StrCat("Rewriting config file: ", std::strerror(errno)));
+    }
+    std::string raw;
+    while (file && std::getline(file, raw)) {
+      std::string_view line = raw;
+      while (!line.empty() && std::strchr(" \t\r\n", line.front())) line.remove_prefix(1);
+      while (!line.empty() && std::strchr(" \t\r\n", line.back())) line.remove_suffix(1);
+      if (line.empty() || line[0] == '#') {
+        if (line == kRewriteSignature) needs_signature = false;
+        lines.emplace_back(line);
+        continue;
+      }
+      std::string storage;
+      std::vector<std::pair<size_t, size_t>> spans;
+      const Param* param = nullptr;
+      if (SplitArgs(line, &storage, &spans) && !spans.empty()) {
+        param = Find(std::string_view(storage).substr(spans[0].first, spans[0].second));
+      }
+      if (param == nullptr) {
+        lines.push_back(StrCat("# ??? ", line));  // unparsable or unknown: kept as a comment
+        continue;
+      }
+      option_lines[std::string(param->name)].push_back(lines.size());
+      lines.emplace_back(line);
+    }
+  }
+  absl::flat_hash_map<std::string, size_t> used;  // lines of each option reused so far
+  auto rewrite_line = [&](std::string_view option, std::string line, bool force) {
+    auto it = option_lines.find(std::string(option));
+    size_t& next = used[std::string(option)];
+    if (it != option_lines.end() && next < it->second.size()) {
+      lines[it->second[next++]] = std::move(line);
+      return;
+    }
+    if (!force) return;
+    if (needs_signature) {
+      lines.emplace_back(kRewriteSignature);
+      needs_signature = false;
+    }
+    lines.push_back(std::move(line));
+  };
+  {
+    absl::MutexLock lock(&mu_);
+    for (size_t i = 0; i < Params().size(); ++i) {
+      const Param& param = Params()[i];
+      const std::string& value = values_[i];
+      const bool is_default = value == param.default_value;
+      used[std::string(param.name)];  // processed: leftover lines of it go
+      switch (param.kind) {
+        case Kind::kBool:
+        case Kind::kInt:
+        case Kind::kEnum:
+          rewrite_line(param.name, StrCat(param.name, " ", value), !is_default);
+          break;
+        case Kind::kMemory:
+        case Kind::kMemoryOrPercent: {
+          int64_t bytes = 0;
+          const bool number = ParseInt64(value, &bytes);
+          rewrite_line(param.name, StrCat(param.name, " ", number ? FormatMemory(bytes) : value),
+                       !is_default);
+          break;
+        }
+        case Kind::kString:
+          if (param.name == "bind") {
+            rewrite_line(param.name, StrCat(param.name, " ", value), !is_default);
+          } else {
+            // dir is always written, as Redis does.
+            rewrite_line(param.name, StrCat(param.name, " ", Repr(value)),
+                         !is_default || param.name == "dir");
+          }
+          break;
+        case Kind::kKeyspaceEvents:
+          rewrite_line(param.name, StrCat(param.name, " ", Repr(value)), !value.empty());
+          break;
+        case Kind::kSave: {
+          std::vector<std::string_view> words = Split(value, ' ');
+          if (words.empty()) rewrite_line(param.name, "save \"\"", true);
+          for (size_t j = 0; j + 1 < words.size(); j += 2) {
+            rewrite_line(param.name, StrCat("save ", words[j], " ", words[j + 1]), true);
+          }
+          break;
+        }
+        case Kind::kClientOutputBufferLimit: {
+          std::vector<std::string_view> words = Split(value, ' ');
+          std::vector<std::string_view> defaults = Split(param.default_value, ' ');
+          for (size_t c = 0; c * 4 + 3 < words.size(); ++c) {
+            int64_t hard = 0, soft = 0;
+            ParseInt64(words[c * 4 + 1], &hard);
+            ParseInt64(words[c * 4 + 2], &soft);
+            const bool force = c * 4 + 3 >= defaults.size() ||
+                               words[c * 4 + 1] != defaults[c * 4 + 1] ||
+                               words[c * 4 + 2] != defaults[c * 4 + 2] ||
+                               words[c * 4 + 3] != defaults[c * 4 + 3];
+            const std::string_view class_name = c == 1 ? "replica" : kBufferClasses[c];
+            rewrite_line(param.name,
+                         StrCat(param.name, " ", class_name, " ", FormatMemory(hard), " ",
+                                FormatMemory(soft), " ", words[c * 4 + 3]),
+                         force);
+          }
+          break;
+        }
+      }
+    }
+  }
+  // Lines of rewritten options that were not reused (duplicates) go.
+  for (const auto& [option, indexes] : option_lines) {
+    auto it = used.find(option);
+    const size_t reused = it == used.end() ? 0 : it->second;
+    for (size_t k = reused; k < indexes.size(); ++k) lines[indexes[k]].clear();
+  }
+  // Every run of empty lines becomes one.
+  std::string content;
+  bool was_empty = false;
+  for (const std::string& line : lines) {
+    if (line.empty()) {
+      if (was_empty) continue;
+      was_empty = true;
+    } else {
+      was_empty = false;
+    }
+    content += line;
+    content += '\n';
+  }
+  const std::string temp = StrCat(path, ".tmp-", getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc | std::ios::binary);
+    out << content;
+    out.flush();
+    if (!out) {
+      const int saved = errno;
+      std::remove(temp.c_str());
+      return absl::InternalError(StrCat("Rewriting config file: ", std::strerror(saved)));
+    }
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    std::remove(temp.c_str());
+    return absl::InternalError(StrCat("Rewriting config file: ", std::strerror(saved)));
   }
   return absl::OkStatus();
 }
@@ -332,16 +957,31 @@ std::optional<std::string> Config::Get(std::string_view name) const {
 
 std::vector<std::pair<std::string, std::string>> Config::Match(
     const std::vector<std::string_view>& patterns) const {
+  // As Redis's CONFIG GET: a name without glob characters is looked up and
+  // reported as the client spelled it; a pattern is matched against every
+  // name and alias. Each parameter name appears once (compared without case).
   std::vector<std::pair<std::string, std::string>> out;
+  auto listed = [&](std::string_view name) {
+    for (const auto& [n, v] : out) {
+      if (EqualsIgnoreCase(n, name)) return true;
+    }
+    return false;
+  };
   absl::MutexLock lock(&mu_);
-  for (size_t i = 0; i < Params().size(); ++i) {
-    const Param& param = Params()[i];
-    for (std::string_view pattern : patterns) {
-      bool name_match = GlobMatch(pattern, param.name, true);
-      bool alias_match = !param.alias.empty() && GlobMatch(pattern, param.alias, true);
-      if (name_match) out.emplace_back(std::string(param.name), values_[i]);
-      if (alias_match) out.emplace_back(std::string(param.alias), values_[i]);
-      if (name_match || alias_match) break;
+  for (std::string_view pattern : patterns) {
+    if (pattern.find_first_of("[*?") == std::string_view::npos) {
+      const Param* param = Find(pattern);
+      if (param != nullptr && !listed(pattern)) {
+        out.emplace_back(std::string(pattern), values_[param - Params().data()]);
+      }
+      continue;
+    }
+    for (size_t i = 0; i < Params().size(); ++i) {
+      const Param& param = Params()[i];
+      for (std::string_view name : {param.name, param.alias}) {
+        if (name.empty() || listed(name)) continue;
+        if (GlobMatch(pattern, name, true)) out.emplace_back(std::string(name), values_[i]);
+      }
     }
   }
   return out;

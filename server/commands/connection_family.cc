@@ -115,6 +115,8 @@ void CmdHello(CommandContext& ctx) {
         ctx.out.Error(errors::kClientNameInvalid);
         return;
       }
+      // Redis 7.0 names the client as it reads the option, even if a later one fails.
+      ctx.client.name = std::string(client_name);
       set_name = true;
       ++j;
     } else {
@@ -132,7 +134,7 @@ void CmdHello(CommandContext& ctx) {
   if (!ctx.client.authenticated) {
     ctx.out.Error(
         "-NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
         "select the RESP protocol version at the same time");
     return;
   }
@@ -213,7 +215,7 @@ void CmdClientHelp(CommandContext& ctx) {
       "    * LIB-NAME: the client lib name.",
       "    * LIB-VER: the client lib version.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.out.Array(std::size(kLines));
   for (std::string_view line : kLines) ctx.out.SimpleString(line);
@@ -317,6 +319,12 @@ ClientSnapshot SelfSnapshot(CommandContext& ctx) {
 void CmdClientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
   std::string_view type;
+  bool by_id = false;
+  // Redis takes either TYPE <type> or ID <id>..., not both.
+  if (ctx.argc() == 3 || (ctx.argc() > 4 && !EqualsIgnoreCase(ctx.arg(2), "id"))) {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (EqualsIgnoreCase(ctx.arg(i), "type") && i + 1 < ctx.argc()) {
       type = ctx.arg(++i);
@@ -327,9 +335,10 @@ void CmdClientList(CommandContext& ctx) {
         return;
       }
     } else if (EqualsIgnoreCase(ctx.arg(i), "id") && i + 1 < ctx.argc()) {
+      by_id = true;
       for (++i; i < ctx.argc(); ++i) {
         int64_t id = 0;
-        if (!ParseInt64(ctx.arg(i), &id) || id <= 0) {
+        if (!ParseInt64(ctx.arg(i), &id)) {
           ctx.out.Error("Invalid client ID");
           return;
         }
@@ -343,7 +352,7 @@ void CmdClientList(CommandContext& ctx) {
   std::string text;
   for (ClientSnapshot& c : AllClients(ctx)) {
     if (c.id == ctx.client.id) c = SelfSnapshot(ctx);
-    if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) continue;
+    if (by_id && std::find(ids.begin(), ids.end(), c.id) == ids.end()) continue;
     if (!type.empty()) {
       bool pubsub = c.pubsub;
       if (EqualsIgnoreCase(type, "pubsub") != pubsub) continue;
@@ -497,7 +506,7 @@ void RegisterConnectionFamily(CommandTable* table) {
   constexpr uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale;
   table->Register({"ping", -1, kCmdFast | kCmdSentinel, 0, 0, 0, CmdPing, "connection",
                    "Ping the server", "1.0.0", "@fast @connection"});
-  table->Register({"echo", 2, kCmdFast, 0, 0, 0, CmdEcho, "connection",
+  table->Register({"echo", 2, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, CmdEcho, "connection",
                    "Echo the given string", "1.0.0", "@fast @connection"});
   table->Register({"select", 2, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, CmdSelect,
                    "connection", "Change the selected database for the current connection",

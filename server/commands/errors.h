@@ -23,6 +23,35 @@ inline constexpr std::string_view kExpireNxAndOthers =
 inline constexpr std::string_view kExpireGtAndLt =
     "GT and LT options at the same time are not compatible";
 
+// Strings.
+inline constexpr std::string_view kStringTooLong =
+    "string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kDecrementOverflow = "decrement would overflow";
+inline constexpr std::string_view kNotFloat = "value is not a valid float";
+inline constexpr std::string_view kNanOrInfinity = "increment would produce NaN or Infinity";
+inline constexpr std::string_view kOffsetOutOfRange = "offset is out of range";
+inline constexpr std::string_view kLcsLenAndIdx =
+    "If you want both the length and indexes, please just use IDX.";
+inline constexpr std::string_view kLcsTooLong = "String too long for LCS";
+inline constexpr std::string_view kLcsNoMemory =
+    "Insufficient memory, failed allocating transient memory for LCS";
+
+// Keyspace.
+inline constexpr std::string_view kNoSuchKey = "no such key";
+inline constexpr std::string_view kSameObject = "source and destination objects are the same";
+inline constexpr std::string_view kInvalidCursor = "invalid cursor";
+inline constexpr std::string_view kIntOutOfRange =
+    "value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr std::string_view kLfuNotSelected =
+    "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
+    "when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr std::string_view kLfuSelected =
+    "An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+// CONFIG.
+inline constexpr std::string_view kNoConfigFile = "The server is running without a config file";
+
 // Formatted errors (see command_table.cc for the formatting helpers):
 //   "wrong number of arguments for '%s' command"
 //   "unknown command '%.128s', with args beginning with: %s"
@@ -31,5 +60,8 @@ inline constexpr std::string_view kExpireGtAndLt =
 //   "Unsupported option %s"
 //   "Syntax error in HELLO option '%s'"
 //   "Unrecognized option '%s'"
+//   "Unknown option or number of arguments for CONFIG SET - '%s'"
+//   "CONFIG SET failed (possibly related to argument '%s') - %s"
+//   "Rewriting config file: %s"
 
 }  // namespace valkdb::errors

@@ -74,7 +74,11 @@ void CmdPublish(CommandContext& ctx) {
 }
 
 void CmdPubSubChannels(CommandContext& ctx) {
-  if (ctx.argc() > 3) return ReplyWrongArity(ctx, "pubsub|channels");
+  if (ctx.argc() > 3) {
+    ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '", ctx.arg(1),
+                         "'. Try PUBSUB HELP."));
+    return;
+  }
   std::vector<std::string> channels =
       ctx.server.pubsub.Channels(ctx.argc() == 3 ? ctx.arg(2) : std::string_view());
   ctx.out.Array(channels.size());
@@ -106,7 +110,7 @@ void CmdPubSubHelp(CommandContext& ctx) {
       "SHARDNUMSUB [<shardchannel> ...]",
       "    Return the number of subscribers for the specified shard level channel(s)",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.out.Array(std::size(kLines));
   for (std::string_view line : kLines) ctx.out.SimpleString(line);

@@ -47,7 +47,7 @@ void CmdCommandInfo(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); ++i) {
     const CommandSpec* spec = FindByFullName(ctx.arg(i));
     if (spec == nullptr) {
-      ctx.out.NullArray();
+      ctx.out.Null();
     } else {
       WriteCommandInfo(ctx.out, *spec);
     }
@@ -69,15 +69,95 @@ void CmdCommandDocs(CommandContext& ctx) {
   for (const CommandSpec* spec : found) WriteCommandDocs(ctx.out, *spec);
 }
 
+// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]:
+// every command and subcommand, by full name.
 void CmdCommandList(CommandContext& ctx) {
-  if (ctx.argc() != 2) {
+  enum class Filter { kNone, kModule, kAclCat, kPattern } filter = Filter::kNone;
+  std::string_view value;
+  if (ctx.argc() == 5 && EqualsIgnoreCase(ctx.arg(2), "filterby")) {
+    value = ctx.arg(4);
+    if (EqualsIgnoreCase(ctx.arg(3), "module")) {
+      filter = Filter::kModule;
+    } else if (EqualsIgnoreCase(ctx.arg(3), "aclcat")) {
+      filter = Filter::kAclCat;
+    } else if (EqualsIgnoreCase(ctx.arg(3), "pattern")) {
+      filter = Filter::kPattern;
+    } else {
+      ctx.out.Error(errors::kSyntax);
+      return;
+    }
+  } else if (ctx.argc() != 2) {
     ctx.out.Error(errors::kSyntax);
     return;
   }
-  const auto& commands = CommandTable::Get().commands();
-  ctx.out.Array(commands.size());
-  for (const CommandSpec& spec : commands) ctx.out.Bulk(spec.name);
+  auto keep = [&](const CommandSpec& spec) {
+    switch (filter) {
+      case Filter::kNone:
+        return true;
+      case Filter::kModule:
+        return false;  // valkdb loads no modules
+      case Filter::kAclCat:
+        for (std::string_view category : Split(spec.acl_categories, ' ')) {
+          if (EqualsIgnoreCase(category.substr(1), value)) return true;
+        }
+        return false;
+      case Filter::kPattern:
+        return GlobMatch(value, spec.name, true);
+    }
+    return false;
+  };
+  std::vector<std::string_view> names;
+  for (const CommandSpec& spec : CommandTable::Get().commands()) {
+    if (keep(spec)) names.push_back(spec.name);
+    for (const CommandSpec& sub : spec.subcommands) {
+      if (keep(sub)) names.push_back(sub.name);
+    }
+  }
+  ctx.out.Array(names.size());
+  for (std::string_view name : names) ctx.out.Bulk(name);
 }
+
+// COMMAND GETKEYS / GETKEYSANDFLAGS command arg...: the key positions of the
+// command's table entry.
+void CommandGetKeys(CommandContext& ctx, bool with_flags) {
+  std::vector<std::string_view> args(ctx.args.views().begin() + 2, ctx.args.views().end());
+  const CommandSpec* spec = CommandTable::Get().Lookup(args);
+  const int argc = static_cast<int>(args.size());
+  if (spec == nullptr) {
+    ctx.out.Error("Invalid command specified");
+    return;
+  }
+  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+    ctx.out.Error("Invalid number of arguments specified for command");
+    return;
+  }
+  std::vector<int> positions;
+  if (spec->first_key > 0) {
+    const int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+    for (int i = spec->first_key; i <= last && i < argc; i += std::max(1, spec->key_step)) {
+      positions.push_back(i);
+    }
+  }
+  if (positions.empty()) {
+    ctx.out.Error("The command has no key arguments");
+    return;
+  }
+  ctx.out.Array(positions.size());
+  for (int i : positions) {
+    if (!with_flags) {
+      ctx.out.Bulk(args[i]);
+      continue;
+    }
+    ctx.out.Array(2);
+    ctx.out.Bulk(args[i]);
+    std::vector<std::string_view> flags = Split(spec->key_flags, ' ');
+    ctx.out.Set(flags.size());
+    for (std::string_view flag : flags) ctx.out.SimpleString(flag);
+  }
+}
+
+void CmdCommandGetKeys(CommandContext& ctx) { CommandGetKeys(ctx, false); }
+void CmdCommandGetKeysAndFlags(CommandContext& ctx) { CommandGetKeys(ctx, true); }
 
 void CmdCommandHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
@@ -96,8 +176,12 @@ void CmdCommandHelp(CommandContext& ctx) {
       "    Return documentation details about multiple Redis commands.",
       "    If no command names are given, documentation details for all",
       "    commands are returned.",
+      "GETKEYS <full-command>",
+      "    Return the keys from a full Redis command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full Redis command.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.out.Array(std::size(kLines));
   for (std::string_view line : kLines) ctx.out.SimpleString(line);
@@ -114,13 +198,65 @@ void CmdConfigGet(CommandContext& ctx) {
   }
 }
 
+void CmdConfigSet(CommandContext& ctx) {
+  if (ctx.argc() % 2 != 0) {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(ctx.arg(i), ctx.arg(i + 1));
+  const std::string error = ctx.server.config->SetFromCommand(pairs);
+  if (!error.empty()) {
+    ctx.out.Error(error);
+    return;
+  }
+  ctx.out.Ok();
+}
+
+void CmdConfigResetStat(CommandContext& ctx) {
+  ServerState& s = ctx.server;
+  for (auto* counter : {&s.total_commands, &s.total_connections, &s.rejected_connections,
+                        &s.net_input_bytes, &s.net_output_bytes, &s.keyspace_hits,
+                        &s.keyspace_misses}) {
+    counter->store(0, std::memory_order_relaxed);
+  }
+  ctx.store.ResetStats();
+  ctx.out.Ok();
+}
+
+void CmdConfigRewrite(CommandContext& ctx) {
+  if (ctx.server.config_file.empty()) {
+    ctx.out.Error(errors::kNoConfigFile);
+    return;
+  }
+  absl::Status status = ctx.server.config->Rewrite(ctx.server.config_file);
+  if (!status.ok()) {
+    ctx.out.Error(std::string(status.message()));
+    return;
+  }
+  ctx.out.Ok();
+}
+
+void CmdTime(CommandContext& ctx) {
+  const int64_t now_us = UnixTimeUs();
+  ctx.out.Array(2);
+  ctx.out.Bulk(StrCat(now_us / 1000000));
+  ctx.out.Bulk(StrCat(now_us % 1000000));
+}
+
 void CmdConfigHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "GET <pattern>",
       "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.out.Array(std::size(kLines));
   for (std::string_view line : kLines) ctx.out.SimpleString(line);
@@ -319,41 +455,63 @@ void CmdInfo(CommandContext& ctx) {
 
 void RegisterServerFamily(CommandTable* table) {
   constexpr uint32_t kInfoFlags = kCmdLoading | kCmdStale;
-  table->Register({"command", -1, kCmdLoading | kCmdStale | kCmdSentinel, 0, 0, 0, CmdCommand,
-                   "server", "Get array of Redis command details", "2.8.13",
-                   "@slow @connection", "", "O(N) where N is the total number of Redis commands",
+  table->Register({"command", -1, kCmdLoading | kCmdStale, 0, 0, 0, CmdCommand, "server",
+                   "Get array of Redis command details", "2.8.13", "@slow @connection", "",
+                   "O(N) where N is the total number of Redis commands",
                    {
                        {"command|count", 2, kInfoFlags, 0, 0, 0, CmdCommandCount, "server",
                         "Get total number of Redis commands", "2.8.13", "@slow @connection"},
                        {"command|docs", -2, kInfoFlags, 0, 0, 0, CmdCommandDocs, "server",
                         "Get array of specific Redis command documentation", "7.0.0",
-                        "@slow @connection"},
+                        "@slow @connection", "",
+                        "O(N) where N is the number of commands to look up"},
                        {"command|info", -2, kInfoFlags, 0, 0, 0, CmdCommandInfo, "server",
                         "Get array of specific Redis command details, or all when no argument "
                         "is given.",
-                        "2.8.13", "@slow @connection"},
+                        "2.8.13", "@slow @connection", "",
+                        "O(N) where N is the number of commands to look up"},
                        {"command|list", -2, kInfoFlags, 0, 0, 0, CmdCommandList, "server",
-                        "Get an array of Redis command names", "7.0.0", "@slow @connection"},
+                        "Get an array of Redis command names", "7.0.0", "@slow @connection", "",
+                        "O(N) where N is the total number of Redis commands"},
+                       {"command|getkeys", -4, kInfoFlags, 0, 0, 0, CmdCommandGetKeys,
+                        "server", "Extract keys given a full Redis command", "2.8.13",
+                        "@slow @connection", "",
+                        "O(N) where N is the number of arguments to the command"},
+                       {"command|getkeysandflags", -4, kInfoFlags, 0, 0, 0,
+                        CmdCommandGetKeysAndFlags, "server",
+                        "Extract keys and access flags given a full Redis command", "7.0.0",
+                        "@slow @connection", "",
+                        "O(N) where N is the number of arguments to the command"},
                        {"command|help", 2, kInfoFlags, 0, 0, 0, CmdCommandHelp, "server",
                         "Show helpful text about the different subcommands", "5.0.0",
                         "@slow @connection"},
                    }});
   constexpr uint32_t kConfigFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+  constexpr std::string_view kConfigAcl = "@admin @slow @dangerous";
   table->Register({"config", -2, 0, 0, 0, 0, CmdContainer, "server",
                    "A container for server configuration commands", "2.0.0", "@slow", "",
                    "Depends on subcommand.",
                    {
                        {"config|get", -3, kConfigFlags, 0, 0, 0, CmdConfigGet, "server",
-                        "Get the values of configuration parameters", "2.0.0",
-                        "@admin @slow @dangerous", "", "O(N) when N is the number of "
-                        "configuration parameters provided"},
+                        "Get the values of configuration parameters", "2.0.0", kConfigAcl, "",
+                        "O(N) when N is the number of configuration parameters provided"},
+                       {"config|set", -4, kConfigFlags, 0, 0, 0, CmdConfigSet, "server",
+                        "Set configuration parameters to the given values", "2.0.0", kConfigAcl,
+                        "", "O(N) when N is the number of configuration parameters provided"},
+                       {"config|resetstat", 2, kConfigFlags, 0, 0, 0, CmdConfigResetStat,
+                        "server", "Reset the stats returned by INFO", "2.0.0", kConfigAcl},
+                       {"config|rewrite", 2, kConfigFlags, 0, 0, 0, CmdConfigRewrite, "server",
+                        "Rewrite the configuration file with the in memory configuration",
+                        "2.8.0", kConfigAcl},
                        {"config|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdConfigHelp,
                         "server", "Show helpful text about the different subcommands", "5.0.0",
                         "@slow"},
                    }});
-  table->Register({"info", -1, kCmdLoading | kCmdStale | kCmdSentinel, 0, 0, 0, CmdInfo,
-                   "server", "Get information and statistics about the server", "1.0.0",
+  table->Register({"info", -1, kCmdLoading | kCmdStale, 0, 0, 0, CmdInfo, "server",
+                   "Get information and statistics about the server", "1.0.0",
                    "@slow @dangerous", "", "O(1)"});
+  table->Register({"time", 1, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, CmdTime, "server",
+                   "Return the current server time", "2.6.0", "@fast"});
 }
 
 }  // namespace valkdb

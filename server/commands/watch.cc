@@ -35,12 +35,26 @@ void WatchRegistry::TouchSlow(int db, std::string_view key) {
   for (ClientWatch* watch : it->second) watch->dirty.store(true, std::memory_order_relaxed);
 }
 
-void WatchRegistry::TouchDb(int db) {
+void WatchRegistry::TouchDb(int db, const std::function<bool(int, std::string_view)>& exists) {
   if (watched_.load(std::memory_order_acquire) == 0) return;
+  std::vector<Key> keys;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, watchers] : by_key_) {
+      if (db < 0 || key.first == db) keys.push_back(key);
+    }
+  }
+  // Shard locks are taken before this registry's lock elsewhere (a write
+  // touches its key while holding its shard), so check without ours held.
+  std::vector<Key> existing;
+  for (const Key& key : keys) {
+    if (exists(key.first, key.second)) existing.push_back(key);
+  }
   absl::MutexLock lock(&mu_);
-  for (auto& [key, watchers] : by_key_) {
-    if (db >= 0 && key.first != db) continue;
-    for (ClientWatch* watch : watchers) watch->dirty.store(true, std::memory_order_relaxed);
+  for (const Key& key : existing) {
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) continue;
+    for (ClientWatch* watch : it->second) watch->dirty.store(true, std::memory_order_relaxed);
   }
 }
 

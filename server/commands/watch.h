@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,8 +31,11 @@ class WatchRegistry {
     if (watched_.load(std::memory_order_acquire) == 0) return;
     TouchSlow(db, key);
   }
-  // Every key of db (FLUSHDB, SWAPDB); db < 0: every database (FLUSHALL).
-  void TouchDb(int db) ABSL_LOCKS_EXCLUDED(mu_);
+  // Watched keys of db (db < 0: of every database) for which `exists` is
+  // true, as Redis marks them before FLUSHDB/FLUSHALL/SWAPDB. `exists` runs
+  // without this registry's lock held (it takes shard locks).
+  void TouchDb(int db, const std::function<bool(int, std::string_view)>& exists)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   using Key = std::pair<int, std::string>;

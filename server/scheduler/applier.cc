@@ -29,14 +29,14 @@ void Applier::Finish(Task& task, const Outcome& outcome) {
 }
 
 void Applier::Drain(int64_t now_ms) {
-  // apply_ may enqueue more work (it must not, but be safe): loop on count_.
   while (head_ < count_) {
-    Task& task = tasks_[head_++];
-    if (now_ms > task.deadline_ms) {
-      Finish(task, Outcome::Failed(kTimeoutError));
+    // By index: apply_ may enqueue, which can move tasks_.
+    const size_t i = head_++;
+    if (now_ms > tasks_[i].deadline_ms) {
+      Finish(tasks_[i], Outcome::Failed(kTimeoutError));
     } else {
-      apply_(task, now_ms);
-      Finish(task, Outcome::Done());
+      apply_(tasks_[i], now_ms);
+      Finish(tasks_[i], Outcome::Done());
     }
   }
   head_ = count_ = 0;
@@ -47,13 +47,16 @@ absl::Status Applier::Stop(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   size_t failed = 0;
   while (head_ < count_) {
-    Task& task = tasks_[head_++];
+    const size_t i = head_++;
+    const int64_t now_ms = absl::ToUnixMillis(absl::Now());
     if (absl::Now() > deadline) {
-      Finish(task, Outcome::Failed(kStoppedError));
+      Finish(tasks_[i], Outcome::Failed(kStoppedError));
       ++failed;
     } else {
-      apply_(task, absl::ToUnixMillis(absl::Now()));
-      Finish(task, Outcome::Done());
+      // Stop's own bounded wait governs here, not the requests' deadlines:
+      // shutdown answers what it can in the time it has.
+      apply_(tasks_[i], now_ms);
+      Finish(tasks_[i], Outcome::Done());
     }
   }
   head_ = count_ = 0;

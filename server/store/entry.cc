@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -42,6 +44,10 @@ const char* GetVarint(const char* p, size_t* v) {
   return p;
 }
 
+size_t HeaderSize(size_t key_len, size_t value_len) {
+  return 1 + VarintSize(key_len) + VarintSize(value_len);
+}
+
 SharedBuffer* Build(std::string_view key, size_t value_len, uint8_t flags, size_t value_area,
                     char** value_at) {
   size_t size = 1 + VarintSize(key.size()) + VarintSize(value_len) + key.size() + value_area;
@@ -57,20 +63,34 @@ SharedBuffer* Build(std::string_view key, size_t value_len, uint8_t flags, size_
 
 }  // namespace
 
-Entry Entry::Make(std::string_view key, std::string_view value) {
+Entry Entry::Make(std::string_view key, std::string_view value, Encoding encoding) {
   char* value_at = nullptr;
-  SharedBuffer* buffer = Build(key, value.size(), 0, value.size(), &value_at);
+  const uint8_t flags = static_cast<uint8_t>(static_cast<uint8_t>(encoding) << kEncodingShift);
+  SharedBuffer* buffer = Build(key, value.size(), flags, value.size(), &value_at);
   if (!value.empty()) std::memcpy(value_at, value.data(), value.size());
   return Entry(buffer);
 }
 
-Entry Entry::Make(std::string_view key, const Bytes& value) {
+Entry Entry::Make(std::string_view key, const Bytes& value, Encoding encoding) {
   if (value.size() < kExternalThreshold || value.use_count() == 0) {
-    return Make(key, value.view());
+    return Make(key, value.view(), encoding);
   }
   char* value_at = nullptr;
-  SharedBuffer* buffer = Build(key, value.size(), kExternal, sizeof(Bytes), &value_at);
+  const uint8_t flags =
+      kExternal | static_cast<uint8_t>(static_cast<uint8_t>(encoding) << kEncodingShift);
+  SharedBuffer* buffer = Build(key, value.size(), flags, sizeof(Bytes), &value_at);
   new (value_at) Bytes(value);
+  return Entry(buffer);
+}
+
+Entry Entry::MakeWithRoom(std::string_view key, std::string_view value, size_t length,
+                          size_t capacity, Encoding encoding) {
+  capacity = std::max(capacity, length);
+  char* value_at = nullptr;
+  const uint8_t flags = static_cast<uint8_t>(static_cast<uint8_t>(encoding) << kEncodingShift);
+  SharedBuffer* buffer = Build(key, length, flags, capacity, &value_at);
+  const size_t prefix = std::min(value.size(), length);
+  if (prefix > 0) std::memcpy(value_at, value.data(), prefix);
   return Entry(buffer);
 }
 
@@ -80,14 +100,69 @@ Entry::Layout Entry::Decode() const {
   layout.flags = static_cast<uint8_t>(*p++);
   p = GetVarint(p, &layout.key_len);
   p = GetVarint(p, &layout.value_len);
-  layout.key = p;
-  layout.value = p + layout.key_len;
+  layout.key = const_cast<char*>(p);
+  layout.value = layout.key + layout.key_len;
   return layout;
 }
 
 std::string_view Entry::key() const {
   Layout layout = Decode();
   return {layout.key, layout.key_len};
+}
+
+size_t Entry::value_size() const { return Decode().value_len; }
+
+Entry::Encoding Entry::encoding() const {
+  return static_cast<Encoding>((static_cast<uint8_t>(buffer_->payload()[0]) & kEncodingMask) >>
+                               kEncodingShift);
+}
+
+void Entry::set_encoding(Encoding encoding) {
+  char& flags = buffer_->payload()[0];
+  flags = static_cast<char>((static_cast<uint8_t>(flags) & ~kEncodingMask) |
+                            (static_cast<uint8_t>(encoding) << kEncodingShift));
+}
+
+bool Entry::external() const { return static_cast<uint8_t>(buffer_->payload()[0]) & kExternal; }
+
+char* Entry::MutableValue() { return Decode().value; }
+
+char* Entry::ResizeInPlace(size_t new_length) {
+  if (shared() || external()) return nullptr;
+  Layout layout = Decode();
+  const size_t old_header = HeaderSize(layout.key_len, layout.value_len);
+  const size_t new_header = HeaderSize(layout.key_len, new_length);
+  const size_t room = malloc_usable_size(buffer_) - sizeof(SharedBuffer);
+  if (new_header + layout.key_len + new_length > room) return nullptr;
+  char* payload = buffer_->payload();
+  if (new_header != old_header) {
+    std::memmove(payload + new_header, payload + old_header,
+                 layout.key_len + std::min(layout.value_len, new_length));
+  }
+  PutVarint(payload + 1 + VarintSize(layout.key_len), new_length);
+  return payload + new_header + layout.key_len;
+}
+
+char* Entry::Reallocate(size_t new_length, size_t capacity) {
+  capacity = std::max(capacity, new_length);
+  Layout layout = Decode();
+  const size_t old_header = HeaderSize(layout.key_len, layout.value_len);
+  const size_t new_header = HeaderSize(layout.key_len, new_length);
+  const size_t keep = layout.key_len + std::min(layout.value_len, new_length);
+  if (new_header < old_header) {
+    char* payload = buffer_->payload();
+    std::memmove(payload + new_header, payload + old_header, keep);
+  }
+  // The header is a lone atomic counter, so moving its bytes is safe.
+  void* memory =
+      std::realloc(static_cast<void*>(buffer_), sizeof(SharedBuffer) + new_header +
+                                                    layout.key_len + capacity);
+  if (memory == nullptr) throw std::bad_alloc();
+  buffer_ = static_cast<SharedBuffer*>(memory);
+  char* payload = buffer_->payload();
+  if (new_header > old_header) std::memmove(payload + new_header, payload + old_header, keep);
+  PutVarint(payload + 1 + VarintSize(layout.key_len), new_length);
+  return payload + new_header + layout.key_len;
 }
 
 std::string_view Entry::value_view() const {
@@ -118,7 +193,7 @@ void Entry::Release() {
   if (buffer_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     Layout layout = Decode();
     if (layout.flags & kExternal) {
-      reinterpret_cast<Bytes*>(const_cast<char*>(layout.value))->~Bytes();
+      reinterpret_cast<Bytes*>(layout.value)->~Bytes();
     }
     SharedBuffer::Free(buffer_);
   }

@@ -15,8 +15,22 @@ namespace valkdb {
 // (Bytes pointing at the value) instead of copying it. Values that arrived as
 // big standalone buffers are kept by reference (flag kExternal): the value
 // area then holds a Bytes, so the big buffer is never copied.
+//
+// The allocation may be bigger than its contents: a value grown by APPEND or
+// SETRANGE gets spare room (as Redis's sds does), so repeated appends are
+// amortised O(1) and change the value in place while no reply shares it.
 class Entry {
  public:
+  // How Redis would encode the value (OBJECT ENCODING). Redis's choice
+  // depends on the command that wrote the value, not only on its bytes, so
+  // the writer records it in two spare bits of the flags byte.
+  enum class Encoding : uint8_t {
+    kAuto = 0,     // "int" for an integer of at most 20 chars, else "embstr" up to 44 bytes, "raw"
+    kRaw = 1,      // always "raw" (a value changed by APPEND or SETRANGE)
+    kNoInt = 2,    // never "int" (INCRBYFLOAT's result): "embstr" or "raw" by length
+    kIntCopy = 3,  // as kAuto, but an integer is a private object, never a shared one (COPY)
+  };
+
   Entry() = default;
   explicit Entry(SharedBuffer* buffer) : buffer_(buffer) {}
   Entry(Entry&& other) noexcept : buffer_(std::exchange(other.buffer_, nullptr)) {}
@@ -30,25 +44,55 @@ class Entry {
 
   // Builds an entry holding a copy of key and value (or a reference to value
   // when it is a big standalone buffer).
-  static Entry Make(std::string_view key, const Bytes& value);
-  static Entry Make(std::string_view key, std::string_view value);
+  static Entry Make(std::string_view key, const Bytes& value, Encoding encoding = Encoding::kAuto);
+  static Entry Make(std::string_view key, std::string_view value,
+                    Encoding encoding = Encoding::kAuto);
+  // An entry whose value is `length` bytes, of which the first value.size()
+  // are `value` and the rest are left for the caller to write (through
+  // MutableValue), in an allocation with room for `capacity` value bytes.
+  static Entry MakeWithRoom(std::string_view key, std::string_view value, size_t length,
+                            size_t capacity, Encoding encoding);
 
   explicit operator bool() const { return buffer_ != nullptr; }
   std::string_view key() const;
   std::string_view value_view() const;
+  size_t value_size() const;
   // The value as a Bytes that keeps this entry's storage alive (no copy).
   Bytes value() const;
   // Bytes the allocation occupies (for INFO memory and tests).
   size_t AllocatedSize() const;
 
+  Encoding encoding() const;
+  // Changes only the flags byte, which no reply reads, so it is safe while shared.
+  void set_encoding(Encoding encoding);
+
+  // True while something besides this entry (a reply being written) holds the
+  // buffer: its bytes must not change then. Only meaningful under the owning
+  // shard's lock, where no new reference can appear.
+  bool shared() const { return buffer_->refs.load(std::memory_order_acquire) != 1; }
+  bool external() const;
+  // Value bytes that may be written: requires !shared() && !external().
+  char* MutableValue();
+  // Makes the value new_length bytes long in place, keeping its first
+  // min(old, new) bytes, when the buffer is neither shared nor external and
+  // has the room; the key's bytes may move (by one varint byte). Returns the
+  // value bytes, or nullptr when the caller has to build a new entry.
+  char* ResizeInPlace(size_t new_length);
+  // Grows the allocation (realloc, so very big values need not be copied) to
+  // hold new_length value bytes with room for `capacity`; contents as
+  // ResizeInPlace. Requires !shared() && !external(). The key's bytes move.
+  char* Reallocate(size_t new_length, size_t capacity);
+
  private:
   static constexpr uint8_t kExternal = 1;
+  static constexpr uint8_t kEncodingShift = 1;
+  static constexpr uint8_t kEncodingMask = 3 << kEncodingShift;
   struct Layout {
     uint8_t flags;
     size_t key_len;
     size_t value_len;
-    const char* key;
-    const char* value;  // the value bytes, or the external Bytes object
+    char* key;
+    char* value;  // the value bytes, or the external Bytes object
   };
   Layout Decode() const;
   void Release();

@@ -1,9 +1,64 @@
 #include "server/store/store.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace valkdb {
+namespace store_internal {
+struct SlotAccess {};
+}  // namespace store_internal
+}  // namespace valkdb
+
+// SCAN walks a shard's hash table slot by slot and must know when the table
+// may have been rehashed. abseil's swiss table keeps both facts private;
+// its debug hook (a friend of every raw_hash_set) is specialised here for
+// exactly that: the slot array and the number of inserts left before a rehash.
+namespace absl {
+ABSL_NAMESPACE_BEGIN
+namespace container_internal {
+namespace hashtable_debug_internal {
+template <typename Set>
+struct HashtableDebugAccess<Set, valkdb::store_internal::SlotAccess> {
+  using Raw = typename Set::raw_hash_set;
+  static size_t Capacity(const Set& set) { return static_cast<const Raw&>(set).capacity_; }
+  static const typename Set::value_type* At(const Set& set, size_t slot) {
+    const Raw& raw = set;
+    if (!IsFull(raw.ctrl_[slot])) return nullptr;
+    return &Raw::PolicyTraits::element(raw.slots_ + slot);
+  }
+  static size_t GrowthLeft(Set& set) {
+    Raw& raw = set;
+    return raw.growth_left();
+  }
+};
+}  // namespace hashtable_debug_internal
+}  // namespace container_internal
+ABSL_NAMESPACE_END
+}  // namespace absl
+
+namespace valkdb {
 namespace {
+
+using SlotAccess = absl::container_internal::hashtable_debug_internal::HashtableDebugAccess<
+    Shard::Table, store_internal::SlotAccess>;
+
+// Spare room for a value that grows (as Redis's sdsMakeRoomFor): double up
+// to 1 MB, then 1 MB more.
+size_t GrowthCapacity(size_t length) {
+  constexpr size_t kMaxPrealloc = 1024 * 1024;
+  return length < kMaxPrealloc ? length * 2 : length + kMaxPrealloc;
+}
+
+// SCAN cursor: | layout epoch (16) | shard (12) | slot (36) |
+constexpr int kCursorSlotBits = 36;
+constexpr int kCursorShardBits = 12;
+constexpr uint64_t kCursorSlotMask = (uint64_t{1} << kCursorSlotBits) - 1;
+constexpr uint64_t kCursorShardMask = (uint64_t{1} << kCursorShardBits) - 1;
+
+uint64_t MakeCursor(uint32_t epoch, size_t shard, size_t slot) {
+  return (static_cast<uint64_t>(epoch & 0xffff) << (kCursorSlotBits + kCursorShardBits)) |
+         (static_cast<uint64_t>(shard) << kCursorSlotBits) | static_cast<uint64_t>(slot);
+}
 
 uint64_t NextRandom(uint64_t* state) {
   // xorshift64*: good enough to pick keys to sample.
@@ -69,7 +124,7 @@ void ExpireIndex::Rekey(std::string_view key) {
 bool Shard::IsExpired(std::string_view key, int64_t now_ms) const {
   if (expires_.size() == 0) return false;
   std::optional<int64_t> when = expires_.Get(key);
-  return when.has_value() && *when <= now_ms;
+  return when.has_value() && *when < now_ms;  // Redis: alive through its expire millisecond
 }
 
 const Entry* Shard::Find(std::string_view key, int64_t now_ms) {
@@ -84,11 +139,17 @@ const Entry* Shard::Find(std::string_view key, int64_t now_ms) {
   return &*it;
 }
 
+Shard::Table::iterator Shard::InsertNew(Entry entry) {
+  // No more room: this insert rehashes (grows, or squeezes out tombstones in place).
+  if (SlotAccess::GrowthLeft(table_) == 0) ++layout_epoch_;
+  return table_.insert(std::move(entry)).first;
+}
+
 void Shard::Put(std::string_view key, Entry entry, std::optional<int64_t> expire_ms,
                 bool keep_ttl) {
   auto it = table_.find(key);
   if (it == table_.end()) {
-    it = table_.insert(std::move(entry)).first;
+    it = InsertNew(std::move(entry));
   } else {
     // Same key, so the same hash and slot: swapping the pointer in place is
     // safe and avoids a second probe. The old entry dies at the end of scope,
@@ -125,6 +186,63 @@ bool Shard::Persist(std::string_view key) { return expires_.Erase(key); }
 void Shard::Clear() {
   expires_.Clear();
   table_.clear();
+  ++layout_epoch_;
+}
+
+char* Shard::ResizeValue(std::string_view key, size_t new_length, Entry::Encoding encoding) {
+  auto it = table_.find(key);
+  auto& entry = const_cast<Entry&>(*it);
+  // The key's bytes may move (or be freed by realloc), and the expire index
+  // points at them: take the key out of the index while they do.
+  const std::optional<int64_t> expire_ms =
+      expires_.size() > 0 ? expires_.Get(key) : std::optional<int64_t>();
+  if (expire_ms) expires_.Erase(key);
+  char* value = entry.ResizeInPlace(new_length);
+  if (value == nullptr) {
+    if (!entry.shared() && !entry.external()) {
+      value = entry.Reallocate(new_length, GrowthCapacity(new_length));
+    } else {
+      // A reply still reads the old bytes (or they live in a buffer of their
+      // own): build the grown value beside them and swap it in.
+      Entry grown = Entry::MakeWithRoom(key, entry.value_view(), new_length,
+                                        GrowthCapacity(new_length), encoding);
+      std::swap(entry, grown);
+      value = entry.MutableValue();
+    }
+  }
+  entry.set_encoding(encoding);
+  if (expire_ms) expires_.Set(entry.key(), *expire_ms);
+  return value;
+}
+
+Entry Shard::Take(std::string_view key, std::optional<int64_t>* expire_ms) {
+  auto it = table_.find(key);
+  *expire_ms = expires_.Get(key);
+  expires_.Erase(key);  // before the entry (and the key's storage) leaves
+  Entry entry = std::move(const_cast<Entry&>(*it));
+  table_.erase(it);
+  return entry;
+}
+
+void Shard::SwapContents(Shard& other) {
+  table_.swap(other.table_);
+  std::swap(expires_, other.expires_);
+  ++layout_epoch_;
+  ++other.layout_epoch_;
+}
+
+size_t Shard::slot_count() const { return SlotAccess::Capacity(table_); }
+
+const Entry* Shard::EntryAt(size_t slot) const { return SlotAccess::At(table_, slot); }
+
+const Entry* Shard::RandomEntry(uint64_t* rng) const {
+  if (table_.empty()) return nullptr;
+  const size_t slots = slot_count();
+  const size_t start = NextRandom(rng) % slots;
+  for (size_t i = 0; i < slots; ++i) {
+    if (const Entry* entry = EntryAt((start + i) % slots)) return entry;
+  }
+  return nullptr;
 }
 
 std::pair<size_t, size_t> Shard::ExpireSample(int64_t now_ms, size_t samples, uint64_t* rng) {
@@ -150,7 +268,9 @@ size_t Shard::MemoryUsage() const {
 
 Store::Store(const StoreOptions& options) {
   size_t shards = 1;
-  while (shards < static_cast<size_t>(std::max(1, options.shards_per_db))) shards <<= 1;
+  const size_t wanted = std::clamp<size_t>(static_cast<size_t>(std::max(1, options.shards_per_db)),
+                                           1, size_t{1} << kCursorShardBits);
+  while (shards < wanted) shards <<= 1;
   shard_mask_ = shards - 1;
   for (int i = 0; i < std::max(1, options.databases); ++i) {
     dbs_.push_back(std::make_unique<Shard[]>(shards));
@@ -193,17 +313,38 @@ size_t Store::ExpiresSize(int db) {
   return total;
 }
 
-void Store::FlushDb(int db) {
-  for (size_t i = 0; i <= shard_mask_; ++i) {
-    // Swap the table out under the lock, free it outside, so other clients wait less.
-    Shard* s = ShardAt(db, i);
-    LockedShard shard(s);
-    shard->Clear();
+void Store::FlushDatabases(int first, int last) {
+  // Every shard is locked (in ascending order) while the tables are taken
+  // out, so no other client sees a half-flushed database; the entries are
+  // freed after the locks are released, so other clients wait less.
+  std::vector<Shard> emptied(static_cast<size_t>(last - first + 1) * shard_count());
+  for (int db = first; db <= last; ++db) {
+    for (size_t i = 0; i <= shard_mask_; ++i) ShardAt(db, i)->mu.Lock();
+  }
+  size_t n = 0;
+  for (int db = first; db <= last; ++db) {
+    for (size_t i = 0; i <= shard_mask_; ++i) {
+      Shard& taken = emptied[n++];
+      absl::MutexLock lock(&taken.mu);
+      ShardAt(db, i)->SwapContents(taken);
+    }
+  }
+  for (int db = last; db >= first; --db) {
+    for (size_t i = shard_mask_ + 1; i-- > 0;) ShardAt(db, i)->mu.Unlock();
   }
 }
 
-void Store::FlushAll() {
-  for (int db = 0; db < databases(); ++db) FlushDb(db);
+void Store::FlushDb(int db) { FlushDatabases(db, db); }
+
+void Store::FlushAll() { FlushDatabases(0, databases() - 1); }
+
+void Store::ResetStats() {
+  for (int db = 0; db < databases(); ++db) {
+    for (size_t i = 0; i <= shard_mask_; ++i) {
+      LockedShard shard(ShardAt(db, i));
+      shard->expired_keys = 0;
+    }
+  }
 }
 
 uint64_t Store::ExpiredKeys() {
@@ -226,6 +367,108 @@ size_t Store::MemoryUsage() {
     }
   }
   return total;
+}
+
+MultiShardLock::MultiShardLock(Store& store, const std::vector<Key>& keys) : store_(store) {
+  std::vector<size_t> ids;
+  ids.reserve(keys.size());
+  const size_t per_db = store.shard_count();
+  for (const Key& k : keys) ids.push_back(static_cast<size_t>(k.db) * per_db + store.ShardIndex(k.key));
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  locked_.reserve(ids.size());
+  for (size_t id : ids) {
+    Shard* shard = store.ShardAt(static_cast<int>(id / per_db), id % per_db);
+    shard->mu.Lock();
+    locked_.push_back(shard);
+  }
+}
+
+MultiShardLock::~MultiShardLock() {
+  for (auto it = locked_.rbegin(); it != locked_.rend(); ++it) (*it)->mu.Unlock();
+}
+
+Shard& MultiShardLock::operator()(int db, std::string_view key) const {
+  return *store_.ShardFor(db, key);
+}
+
+bool Store::SwapDatabases(int db1, int db2) {
+  if (db1 < 0 || db2 < 0 || db1 >= databases() || db2 >= databases()) return false;
+  if (db1 == db2) return true;
+  const int low = std::min(db1, db2), high = std::max(db1, db2);
+  for (int db : {low, high}) {
+    for (size_t i = 0; i <= shard_mask_; ++i) ShardAt(db, i)->mu.Lock();
+  }
+  for (size_t i = 0; i <= shard_mask_; ++i) ShardAt(low, i)->SwapContents(*ShardAt(high, i));
+  for (int db : {high, low}) {
+    for (size_t i = shard_mask_ + 1; i-- > 0;) ShardAt(db, i)->mu.Unlock();
+  }
+  return true;
+}
+
+uint64_t Store::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
+                     const std::function<void(const Entry&)>& fn) {
+  size_t shard_index = (cursor >> kCursorSlotBits) & kCursorShardMask;
+  size_t slot = cursor & kCursorSlotMask;
+  const uint32_t epoch = static_cast<uint32_t>(cursor >> (kCursorSlotBits + kCursorShardBits));
+  if (shard_index > shard_mask_) return 0;
+  // Like Redis: about `count` keys, but never more than 10x that many empty slots.
+  count = std::max<size_t>(count, 1);
+  const size_t max_visits = count > SIZE_MAX / 10 ? SIZE_MAX : count * 10;
+  size_t keys = 0, visits = 0;
+  bool resumed = cursor != 0;
+  while (true) {
+    LockedShard shard(ShardAt(db, shard_index));
+    if (resumed && (shard->layout_epoch() & 0xffff) != epoch) slot = 0;
+    resumed = false;
+    const size_t slots = shard->slot_count();
+    for (; slot < slots && keys < count && visits < max_visits; ++slot, ++visits) {
+      const Entry* entry = shard->EntryAt(slot);
+      if (entry == nullptr) continue;
+      ++keys;
+      if (!shard->IsExpired(entry->key(), now_ms)) fn(*entry);
+    }
+    if (slot < slots) return MakeCursor(shard->layout_epoch(), shard_index, slot);
+    if (++shard_index > shard_mask_) return 0;
+    slot = 0;
+    if (keys >= count || visits >= max_visits) {
+      LockedShard next(ShardAt(db, shard_index));
+      return MakeCursor(next->layout_epoch(), shard_index, 0);
+    }
+  }
+}
+
+void Store::ForEachKey(int db, int64_t now_ms, const std::function<void(const Entry&)>& fn) {
+  for (size_t i = 0; i <= shard_mask_; ++i) {
+    LockedShard shard(ShardAt(db, i));
+    const size_t slots = shard->slot_count();
+    for (size_t slot = 0; slot < slots; ++slot) {
+      const Entry* entry = shard->EntryAt(slot);
+      if (entry != nullptr && !shard->IsExpired(entry->key(), now_ms)) fn(*entry);
+    }
+  }
+}
+
+std::optional<std::string> Store::RandomKey(int db, int64_t now_ms) {
+  uint64_t rng = random_key_rng_.fetch_add(0x9e3779b97f4a7c15ULL, std::memory_order_relaxed);
+  std::vector<size_t> sizes(shard_count());
+  while (true) {
+    // Pick a shard in proportion to its size, then a key in it.
+    size_t total = 0;
+    for (size_t i = 0; i <= shard_mask_; ++i) {
+      LockedShard shard(ShardAt(db, i));
+      sizes[i] = shard->size();
+      total += sizes[i];
+    }
+    if (total == 0) return std::nullopt;
+    size_t pick = NextRandom(&rng) % total, index = 0;
+    while (pick >= sizes[index]) pick -= sizes[index++];
+    LockedShard shard(ShardAt(db, index));
+    const Entry* entry = shard->RandomEntry(&rng);
+    if (entry == nullptr) continue;  // emptied meanwhile
+    std::string key(entry->key());
+    if (shard->Find(key, now_ms) != nullptr) return key;  // else it expired and is gone: again
+  }
 }
 
 size_t Store::ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us) {

@@ -1,10 +1,15 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -70,6 +75,22 @@ class Shard {
 
   // Finds a live entry; an expired one is deleted first (lazy expiry).
   const Entry* Find(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The same, for changes that keep the key's bytes where they are (its encoding flags).
+  Entry* FindMutable(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return const_cast<Entry*>(Find(key, now_ms));
+  }
+  // Makes the value of `key` (which must exist) new_length bytes long,
+  // keeping its first min(old, new) bytes and its TTL, and returns the value
+  // bytes to write the rest into; valid while the lock is held. The value
+  // changes in place when no reply shares it and its allocation has room;
+  // otherwise it moves to an allocation with spare room, so a value grown
+  // little by little (APPEND, SETRANGE, INCR) is copied O(log n) times.
+  char* ResizeValue(std::string_view key, size_t new_length, Entry::Encoding encoding)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Removes `key` (which must exist) and hands over its entry; *expire_ms
+  // gets its expiry (RENAME and MOVE re-insert it elsewhere).
+  Entry Take(std::string_view key, std::optional<int64_t>* expire_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Inserts or replaces the value. expire_ms: absolute unix ms, or nullopt for
   // none; keep_ttl keeps an existing expiry instead.
   void Put(std::string_view key, Entry entry, std::optional<int64_t> expire_ms, bool keep_ttl)
@@ -90,14 +111,30 @@ class Shard {
   // Total bytes of entry allocations (approximate used_memory).
   size_t MemoryUsage() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
+  // Exchanges every key and TTL with `other` (SWAPDB); both locks held.
+  void SwapContents(Shard& other) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu, other.mu);
+
+  // Iteration by slot of the hash table, for SCAN: slots are stable until the
+  // table is rehashed, and every possible rehash bumps layout_epoch(), so a
+  // cursor (slot, epoch) can tell when it must start the shard over.
+  size_t slot_count() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The entry in `slot`, or nullptr when the slot is empty.
+  const Entry* EntryAt(size_t slot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  uint32_t layout_epoch() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return layout_epoch_; }
+  bool IsExpired(std::string_view key, int64_t now_ms) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // A key picked at random (nullptr when empty); may be expired.
+  const Entry* RandomEntry(uint64_t* rng) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
   // Counters the owning store reports in INFO.
   uint64_t expired_keys ABSL_GUARDED_BY(mu) = 0;
 
  private:
-  bool IsExpired(std::string_view key, int64_t now_ms) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Inserts an entry whose key is not in the table yet.
+  Table::iterator InsertNew(Entry entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
   Table table_ ABSL_GUARDED_BY(mu);
   ExpireIndex expires_ ABSL_GUARDED_BY(mu);
+  uint32_t layout_epoch_ ABSL_GUARDED_BY(mu) = 0;
 };
 
 // RAII lock of one shard.
@@ -118,7 +155,35 @@ class LockedShard {
 
 struct StoreOptions {
   int databases = 16;
-  int shards_per_db = 16;  // rounded up to a power of two
+  int shards_per_db = 16;  // rounded up to a power of two, at most 4096
+};
+
+class Store;
+
+// Locks the shards of several keys at once, for commands that must change
+// them atomically (MSET, RENAME, COPY, MOVE, ...). Shards are locked in
+// ascending (db, shard index) order, the one order every multi-shard lock in
+// the server uses, so two of them can never deadlock; each shard is locked
+// once however many of the keys it holds. Unlocks on destruction.
+class MultiShardLock {
+ public:
+  struct Key {
+    int db;
+    std::string_view key;
+  };
+  MultiShardLock(Store& store, const std::vector<Key>& keys);
+  MultiShardLock(Store& store, std::initializer_list<Key> keys)
+      : MultiShardLock(store, std::vector<Key>(keys)) {}
+  ~MultiShardLock();
+  MultiShardLock(const MultiShardLock&) = delete;
+  MultiShardLock& operator=(const MultiShardLock&) = delete;
+
+  // The shard of a key that was passed to the constructor.
+  Shard& operator()(int db, std::string_view key) const;
+
+ private:
+  Store& store_;
+  std::vector<Shard*> locked_;  // in locking order
 };
 
 // All logical databases. Thread-safe: each key's shard is locked while used.
@@ -145,7 +210,25 @@ class Store {
   void FlushDb(int db);
   void FlushAll();
   uint64_t ExpiredKeys();
+  void ResetStats();
   size_t MemoryUsage();
+
+  // Swaps the contents of two databases atomically (every shard of both is
+  // locked, in ascending order, while they swap). false if an index is out of range.
+  bool SwapDatabases(int db1, int db2);
+
+  // One step of SCAN over db: calls fn for the live keys of up to about
+  // `count` visited slots, starting at `cursor` (0 starts a scan), and
+  // returns the cursor to continue from (0 when the scan is complete). A key
+  // present for the whole scan is returned at least once: a shard whose
+  // table is rehashed between two steps is walked again from its start.
+  uint64_t Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
+                const std::function<void(const Entry&)>& fn);
+  // Calls fn for every live key of db, one shard (locked) at a time.
+  void ForEachKey(int db, int64_t now_ms, const std::function<void(const Entry&)>& fn);
+  // A live key of db picked at random (expired ones met on the way are
+  // deleted), or nullopt when db is empty.
+  std::optional<std::string> RandomKey(int db, int64_t now_ms);
 
   // One pass of active expiry over all databases, like Redis's
   // activeExpireCycle: sample keys with a TTL in each shard, delete the
@@ -154,9 +237,13 @@ class Store {
   size_t ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us);
 
  private:
+  friend class MultiShardLock;
+  void FlushDatabases(int first, int last);
+
   size_t shard_mask_;
   std::vector<std::unique_ptr<Shard[]>> dbs_;
-  uint64_t rng_state_ = 0x9e3779b97f4a7c15ULL;
+  uint64_t rng_state_ = 0x9e3779b97f4a7c15ULL;  // guarded by cycle_mu_
+  std::atomic<uint64_t> random_key_rng_{0x2545F4914F6CDD1DULL};
   absl::Mutex cycle_mu_;  // one active expiry pass at a time
   size_t next_db_ = 0;    // where the next pass starts
 };
