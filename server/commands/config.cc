@@ -13,8 +13,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
-#include "protocol/str_util.h"
 #include "protocol/request_parser.h"
+#include "protocol/str_util.h"
 
 namespace valkdb {
 namespace {
@@ -95,7 +95,7 @@ const std::vector<Config::Param>& ParamTable() {
       {"crash-memcheck-enabled", "", K::kBool, "yes", kMut},
       {"acllog-max-len", "", K::kInt, "128", kMut, 0, kLongMax},
       {"tracking-table-max-keys", "", K::kInt, "1000000", kMut, 0, kLongMax},
-      {"oom-score-adj", "", K::kEnum, "no", kMut, 0, 0, "no yes relative absolute"},
+      {"oom-score-adj", "", K::kEnum, "no", kMut, 0, 0, "no yes relative=yes absolute"},
       {"proc-title-template", "", K::kString, "{title} {listen-addr} {server-mode}", kMut},
       {"ignore-warnings", "", K::kString, "", kMut},
       {"enable-protected-configs", "", K::kEnum, "no", kImm, 0, 0, "no yes local"},
@@ -150,9 +150,8 @@ std::optional<int64_t> ParseMemory(std::string_view text) {
     std::string_view suffix;
     int64_t factor;
   };
-  static constexpr Unit kUnits[] = {{"kb", 1024},       {"mb", 1024 * 1024},
-                                    {"gb", 1024LL * 1024 * 1024}, {"k", 1000},
-                                    {"m", 1000 * 1000}, {"g", 1000LL * 1000 * 1000},
+  static constexpr Unit kUnits[] = {{"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024LL * 1024 * 1024},
+                                    {"k", 1000},  {"m", 1000 * 1000},  {"g", 1000LL * 1000 * 1000},
                                     {"b", 1}};
   for (const Unit& unit : kUnits) {
     if (digits.ends_with(unit.suffix)) {
@@ -277,9 +276,7 @@ class GlobMatcher {
  private:
   // The pattern as Redis sees it: NUL-terminated.
   char At(size_t i) const { return i < pattern_.size() ? pattern_[i] : '\0'; }
-  bool Same(char a, char b) const {
-    return nocase_ ? LowerC(a) == LowerC(b) : a == b;
-  }
+  bool Same(char a, char b) const { return nocase_ ? LowerC(a) == LowerC(b) : a == b; }
 
   std::string_view pattern_;
   bool nocase_;
@@ -375,40 +372,71 @@ enum EventFlags : int {
   kEvKeyMiss = 1 << 11,
   kEvModule = 1 << 12,
   kEvNew = 1 << 13,
-  kEvAll = kEvGeneric | kEvString | kEvList | kEvSet | kEvHash | kEvZset | kEvExpired |
-           kEvEvicted | kEvStream | kEvModule,
+  kEvAll = kEvGeneric | kEvString | kEvList | kEvSet | kEvHash | kEvZset | kEvExpired | kEvEvicted |
+           kEvStream | kEvModule,
 };
 
 bool ParseKeyspaceEvents(std::string_view text, std::string* canonical) {
   int flags = 0;
   for (char c : text.substr(0, text.find('\0'))) {
     switch (c) {
-      case 'A': flags |= kEvAll; break;
-      case 'g': flags |= kEvGeneric; break;
-      case '$': flags |= kEvString; break;
-      case 'l': flags |= kEvList; break;
-      case 's': flags |= kEvSet; break;
-      case 'h': flags |= kEvHash; break;
-      case 'z': flags |= kEvZset; break;
-      case 'x': flags |= kEvExpired; break;
-      case 'e': flags |= kEvEvicted; break;
-      case 'K': flags |= kEvKeyspace; break;
-      case 'E': flags |= kEvKeyevent; break;
-      case 't': flags |= kEvStream; break;
-      case 'm': flags |= kEvKeyMiss; break;
-      case 'd': flags |= kEvModule; break;
-      case 'n': flags |= kEvNew; break;
-      default: return false;
+      case 'A':
+        flags |= kEvAll;
+        break;
+      case 'g':
+        flags |= kEvGeneric;
+        break;
+      case '$':
+        flags |= kEvString;
+        break;
+      case 'l':
+        flags |= kEvList;
+        break;
+      case 's':
+        flags |= kEvSet;
+        break;
+      case 'h':
+        flags |= kEvHash;
+        break;
+      case 'z':
+        flags |= kEvZset;
+        break;
+      case 'x':
+        flags |= kEvExpired;
+        break;
+      case 'e':
+        flags |= kEvEvicted;
+        break;
+      case 'K':
+        flags |= kEvKeyspace;
+        break;
+      case 'E':
+        flags |= kEvKeyevent;
+        break;
+      case 't':
+        flags |= kEvStream;
+        break;
+      case 'm':
+        flags |= kEvKeyMiss;
+        break;
+      case 'd':
+        flags |= kEvModule;
+        break;
+      case 'n':
+        flags |= kEvNew;
+        break;
+      default:
+        return false;
     }
   }
   std::string out;
   if ((flags & kEvAll) == kEvAll) {
     out += 'A';
   } else {
-    const std::pair<int, char> kLetters[] = {
-        {kEvGeneric, 'g'}, {kEvString, '$'}, {kEvList, 'l'},    {kEvSet, 's'},
-        {kEvHash, 'h'},    {kEvZset, 'z'},   {kEvExpired, 'x'}, {kEvEvicted, 'e'},
-        {kEvStream, 't'},  {kEvModule, 'd'}, {kEvNew, 'n'}};
+    const std::pair<int, char> kLetters[] = {{kEvGeneric, 'g'}, {kEvString, '$'},  {kEvList, 'l'},
+                                             {kEvSet, 's'},     {kEvHash, 'h'},    {kEvZset, 'z'},
+                                             {kEvExpired, 'x'}, {kEvEvicted, 'e'}, {kEvStream, 't'},
+                                             {kEvModule, 'd'},  {kEvNew, 'n'}};
     for (const auto& [flag, letter] : kLetters) {
       if (flags & flag) out += letter;
     }
@@ -457,8 +485,7 @@ absl::Status ParseBufferLimits(std::string_view text, const std::string& current
     return absl::OkStatus();
   }
   if (words.empty() || words.size() % 4 != 0) {
-    return absl::InvalidArgumentError(
-        "Wrong number of arguments in buffer limit configuration.");
+    return absl::InvalidArgumentError("Wrong number of arguments in buffer limit configuration.");
   }
   std::vector<std::string_view> now = Split(current, ' ');
   uint64_t limits[3][3] = {};
@@ -489,8 +516,8 @@ absl::Status ParseBufferLimits(std::string_view text, const std::string& current
   }
   std::string out;
   for (size_t c = 0; c < 3; ++c) {
-    StrAppend(&out, c > 0 ? " " : "", kBufferClasses[c], " ", limits[c][0], " ", limits[c][1],
-              " ", limits[c][2]);
+    StrAppend(&out, c > 0 ? " " : "", kBufferClasses[c], " ", limits[c][0], " ", limits[c][1], " ",
+              limits[c][2]);
   }
   *canonical = std::move(out);
   return absl::OkStatus();
@@ -509,16 +536,21 @@ std::optional<uint64_t> RedisMemToULL(std::string_view text) {
     std::string_view name;
     uint64_t factor;
   };
-  static constexpr Unit kUnits[] = {{"", 1},           {"b", 1},
-                                    {"k", 1000},       {"kb", 1024},
-                                    {"m", 1000 * 1000}, {"mb", 1024 * 1024},
-                                    {"g", 1000ULL * 1000 * 1000}, {"gb", 1024ULL * 1024 * 1024}};
+  static constexpr Unit kUnits[] = {{"", 1},
+                                    {"b", 1},
+                                    {"k", 1000},
+                                    {"kb", 1024},
+                                    {"m", 1000 * 1000},
+                                    {"mb", 1024 * 1024},
+                                    {"g", 1000ULL * 1000 * 1000},
+                                    {"gb", 1024ULL * 1024 * 1024}};
   for (const Unit& u : kUnits) {
     if (EqualsIgnoreCase(unit, u.name)) multiplier = u.factor;
   }
   if (multiplier == 0 || digits >= 128) return std::nullopt;
   const std::string number(text.substr(0, digits));
-  const uint64_t value = std::strtoull(number.c_str(), nullptr, 10);  // ERANGE: ULLONG_MAX, as Redis
+  const uint64_t value =
+      std::strtoull(number.c_str(), nullptr, 10);  // ERANGE: ULLONG_MAX, as Redis
   return value * multiplier;
 }
 
@@ -530,7 +562,8 @@ absl::Status Config::SetLocked(const Param& param, std::string_view value, bool 
       break;
     case Kind::kBool: {
       bool b;
-      if (!ParseBool(value, &b)) return absl::InvalidArgumentError("argument must be 'yes' or 'no'");
+      if (!ParseBool(value, &b))
+        return absl::InvalidArgumentError("argument must be 'yes' or 'no'");
       canonical = b ? "yes" : "no";
       break;
     }
@@ -547,12 +580,15 @@ absl::Status Config::SetLocked(const Param& param, std::string_view value, bool 
     case Kind::kEnum: {
       bool known = false;
       std::vector<std::string> choices;
+      // "name=other": a name Redis accepts for the same value, reported as `other`.
       for (std::string_view choice : Split(param.choices, ' ')) {
-        if (!known && EqualsIgnoreCase(choice, value)) {
+        const size_t eq = choice.find('=');
+        const std::string_view name = choice.substr(0, eq);
+        if (!known && EqualsIgnoreCase(name, value)) {
           known = true;
-          canonical = std::string(choice);
+          canonical = std::string(eq == std::string_view::npos ? name : choice.substr(eq + 1));
         }
-        choices.emplace_back(choice);
+        choices.emplace_back(name);
       }
       if (!known) {
         return absl::InvalidArgumentError("argument(s) must be one of the following: " +
@@ -566,15 +602,13 @@ absl::Status Config::SetLocked(const Param& param, std::string_view value, bool 
       }
       break;
     case Kind::kClientOutputBufferLimit: {
-      absl::Status status =
-          ParseBufferLimits(value, values_[&param - Params().data()], &canonical);
+      absl::Status status = ParseBufferLimits(value, values_[&param - Params().data()], &canonical);
       if (!status.ok()) return status;
       break;
     }
     case Kind::kKeyspaceEvents:
       if (!ParseKeyspaceEvents(value, &canonical)) {
-        return absl::InvalidArgumentError(
-            "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+        return absl::InvalidArgumentError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
       }
       break;
   }
@@ -685,7 +719,8 @@ absl::Status Config::LoadArgs(int argc, const char* const* argv) {
     }
     std::string name(flag.substr(2));
     std::vector<std::string> words;
-    for (++i; i < argc && !std::string_view(argv[i]).starts_with("--"); ++i) words.emplace_back(argv[i]);
+    for (++i; i < argc && !std::string_view(argv[i]).starts_with("--"); ++i)
+      words.emplace_back(argv[i]);
     absl::Status status = ApplyImpl(name, words, &save_seen);
     if (!status.ok()) {
       return absl::InvalidArgumentError(StrCat("--", name, ": ", status.message()));
@@ -765,13 +800,27 @@ std::string Repr(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
       default:
         if (std::isprint(c)) {
           out += static_cast<char>(c);
@@ -804,13 +853,18 @@ absl::Status Config::Rewrite(const std::string& path) const {
   absl::flat_hash_map<std::string, std::vector<size_t>> option_lines;
   bool needs_signature = true;
   {
-    std::ifstream file(path);
+    // Like Redis: the whole file split at '\n', so a final newline leaves an
+    // empty last line.
+    std::ifstream file(path, std::ios::binary);
     if (!file && errno != ENOENT) {
       return absl::InternalError(StrCat("Rewriting config file: ", std::strerror(errno)));
     }
-    std::string raw;
-    while (file && std::getline(file, raw)) {
-      std::string_view line = raw;
+    std::stringstream content;
+    if (file) content << file.rdbuf();
+    const std::string old_text = content.str();
+    std::vector<std::string_view> raw_lines;
+    if (!old_text.empty()) raw_lines = Split(old_text, '\n', false);
+    for (std::string_view line : raw_lines) {
       while (!line.empty() && std::strchr(" \t\r\n", line.front())) line.remove_prefix(1);
       while (!line.empty() && std::strchr(" \t\r\n", line.back())) line.remove_suffix(1);
       if (line.empty() || line[0] == '#') {
@@ -895,10 +949,9 @@ absl::Status Config::Rewrite(const std::string& path) const {
             int64_t hard = 0, soft = 0;
             ParseInt64(words[c * 4 + 1], &hard);
             ParseInt64(words[c * 4 + 2], &soft);
-            const bool force = c * 4 + 3 >= defaults.size() ||
-                               words[c * 4 + 1] != defaults[c * 4 + 1] ||
-                               words[c * 4 + 2] != defaults[c * 4 + 2] ||
-                               words[c * 4 + 3] != defaults[c * 4 + 3];
+            const bool force =
+                c * 4 + 3 >= defaults.size() || words[c * 4 + 1] != defaults[c * 4 + 1] ||
+                words[c * 4 + 2] != defaults[c * 4 + 2] || words[c * 4 + 3] != defaults[c * 4 + 3];
             const std::string_view class_name = c == 1 ? "replica" : kBufferClasses[c];
             rewrite_line(param.name,
                          StrCat(param.name, " ", class_name, " ", FormatMemory(hard), " ",

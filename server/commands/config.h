@@ -42,7 +42,8 @@ class Config {
     Access access = Access::kMutable;
     int64_t min = 0;  // numeric bounds, as Redis reports them
     int64_t max = INT64_MAX;
-    std::string_view choices = "";  // kEnum: space-separated, in Redis's order
+    // kEnum: space-separated, in Redis's order; "a=b" accepts a and reports b.
+    std::string_view choices = "";
   };
 
   Config();
@@ -59,7 +60,8 @@ class Config {
   // CONFIG SET name value [name value ...]: every pair is checked and then
   // all are set, or none (Redis's order of checks and its error texts).
   // Returns "" on success, else the error text for the reply.
-  std::string SetFromCommand(const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
+  std::string SetFromCommand(
+      const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
 
   // CONFIG REWRITE: rewrites the config file at `path` as Redis does: lines
   // of known parameters get their current values (aliases their names),

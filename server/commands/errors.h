@@ -33,6 +33,8 @@ inline constexpr std::string_view kOffsetOutOfRange = "offset is out of range";
 inline constexpr std::string_view kLcsLenAndIdx =
     "If you want both the length and indexes, please just use IDX.";
 inline constexpr std::string_view kLcsTooLong = "String too long for LCS";
+inline constexpr std::string_view kLcsTooMuchMemory =
+    "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
 inline constexpr std::string_view kLcsNoMemory =
     "Insufficient memory, failed allocating transient memory for LCS";
 

@@ -153,12 +153,13 @@ void CmdScan(CommandContext& ctx) {
   std::vector<std::string> keys;
   // Every key is a string for now, so TYPE keeps all of them or none.
   const bool type_matches = !use_type || EqualsIgnoreCase(type, "string");
-  const uint64_t next = ctx.store.Scan(
-      ctx.client.db, cursor, static_cast<size_t>(count), ctx.now_ms, [&](const Entry& entry) {
-        if (!type_matches) return;
-        if (use_pattern && !GlobMatch(pattern, entry.key(), false)) return;
-        keys.emplace_back(entry.key());
-      });
+  const uint64_t next = ctx.store.Scan(ctx.client.db, cursor, static_cast<size_t>(count),
+                                       ctx.now_ms, [&](const Entry& entry) {
+                                         if (!type_matches) return;
+                                         if (use_pattern && !GlobMatch(pattern, entry.key(), false))
+                                           return;
+                                         keys.emplace_back(entry.key());
+                                       });
   ctx.out.Array(2);
   ctx.out.Bulk(StrCat(next));
   ctx.out.Array(keys.size());
@@ -359,11 +360,11 @@ void CmdObjectRefCount(CommandContext& ctx) {
   // unless an LRU/LFU maxmemory policy needs per-object access data.
   int64_t value = 0;
   const std::string policy = ctx.server.config->GetString("maxmemory-policy");
-  const bool sharing = ctx.server.config->GetInt("maxmemory") == 0 ||
-                       (policy.find("lru") == std::string::npos &&
-                        policy.find("lfu") == std::string::npos);
-  const bool shared = entry->encoding() == Entry::Encoding::kAuto &&
-                      IsIntEncoded(*entry, &value) && value >= 0 && value < 10000 && sharing;
+  const bool sharing =
+      ctx.server.config->GetInt("maxmemory") == 0 ||
+      (policy.find("lru") == std::string::npos && policy.find("lfu") == std::string::npos);
+  const bool shared = entry->encoding() == Entry::Encoding::kAuto && IsIntEncoded(*entry, &value) &&
+                      value >= 0 && value < 10000 && sharing;
   ctx.out.Integer(shared ? INT_MAX : 1);
 }
 
@@ -449,7 +450,8 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, int64_t basetime_ms) {
   }
   int64_t when = 0;
   if (!ParseIntArg(ctx, ctx.arg(2), &when)) return;
-  const std::string invalid = StrCat("invalid expire time in '", ctx.client.last_command, "' command");
+  const std::string invalid =
+      StrCat("invalid expire time in '", ctx.client.last_command, "' command");
   if (seconds) {
     if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) {
       ctx.out.Error(invalid);
@@ -523,9 +525,8 @@ void CmdDbSize(CommandContext& ctx) {
 
 // FLUSHDB/FLUSHALL [ASYNC|SYNC]: both flush at once; the option is checked as Redis does.
 bool FlushOptionOk(CommandContext& ctx) {
-  if (ctx.argc() > 2 ||
-      (ctx.argc() == 2 && !EqualsIgnoreCase(AsCString(ctx.arg(1)), "sync") &&
-       !EqualsIgnoreCase(AsCString(ctx.arg(1)), "async"))) {
+  if (ctx.argc() > 2 || (ctx.argc() == 2 && !EqualsIgnoreCase(AsCString(ctx.arg(1)), "sync") &&
+                         !EqualsIgnoreCase(AsCString(ctx.arg(1)), "async"))) {
     ctx.out.Error(errors::kSyntax);
     return false;
   }
@@ -585,13 +586,13 @@ void RegisterKeyspaceFamily(CommandTable* table) {
                    "the collection."});
   table->Register({"randomkey", 1, kCmdReadOnly, 0, 0, 0, CmdRandomKey, "generic",
                    "Return a random key from the keyspace", "1.0.0", "@keyspace @read @slow"});
-  table->Register({"rename", 3, kCmdWrite, 1, 2, 1, CmdRename, "generic", "Rename a key",
-                   "1.0.0", "@keyspace @write @slow", "RW access delete"});
+  table->Register({"rename", 3, kCmdWrite, 1, 2, 1, CmdRename, "generic", "Rename a key", "1.0.0",
+                   "@keyspace @write @slow", "RW access delete"});
   table->Register({"renamenx", 3, kCmdWrite | kCmdFast, 1, 2, 1, CmdRenameNx, "generic",
                    "Rename a key, only if the new key does not exist", "1.0.0",
                    "@keyspace @write @fast", "RW access delete"});
-  table->Register({"copy", -3, kCmdWrite | kCmdDenyOom, 1, 2, 1, CmdCopy, "generic",
-                   "Copy a key", "6.2.0", "@keyspace @write @slow", "RO access",
+  table->Register({"copy", -3, kCmdWrite | kCmdDenyOom, 1, 2, 1, CmdCopy, "generic", "Copy a key",
+                   "6.2.0", "@keyspace @write @slow", "RO access",
                    "O(N) worst case for collections, where N is the number of nested items. O(1) "
                    "for string values."});
   table->Register({"move", 3, kCmdWrite | kCmdFast, 1, 1, 1, CmdMove, "generic",
@@ -601,32 +602,30 @@ void RegisterKeyspaceFamily(CommandTable* table) {
                    "Swaps two Redis databases", "4.0.0", "@keyspace @write @fast @dangerous", "",
                    "O(N) where N is the count of clients watching or blocking on keys from both "
                    "databases."});
-  table->Register(
-      {"object", -2, 0, 0, 0, 0, CmdObject, "generic",
-       "A container for object introspection commands", "2.2.3", "@slow", "",
-       "Depends on subcommand.",
-       {
-           {"object|encoding", 3, kCmdReadOnly, 2, 2, 1, CmdObjectEncoding, "generic",
-            "Inspect the internal encoding of a Redis object", "2.2.3",
-            "@keyspace @read @slow", "RO"},
-           {"object|freq", 3, kCmdReadOnly, 2, 2, 1, CmdObjectFreq, "generic",
-            "Get the logarithmic access frequency counter of a Redis object", "4.0.0",
-            "@keyspace @read @slow", "RO"},
-           {"object|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdObjectHelp, "generic",
-            "Show helpful text about the different subcommands", "6.2.0", "@keyspace @slow"},
-           {"object|idletime", 3, kCmdReadOnly, 2, 2, 1, CmdObjectIdleTime, "generic",
-            "Get the time since a Redis object was last accessed", "2.2.3",
-            "@keyspace @read @slow", "RO"},
-           {"object|refcount", 3, kCmdReadOnly, 2, 2, 1, CmdObjectRefCount, "generic",
-            "Get the number of references to the value of the key", "2.2.3",
-            "@keyspace @read @slow", "RO"},
-       }});
+  std::vector<CommandSpec> object_subcommands = {
+      {"object|encoding", 3, kCmdReadOnly, 2, 2, 1, CmdObjectEncoding, "generic",
+       "Inspect the internal encoding of a Redis object", "2.2.3", "@keyspace @read @slow", "RO"},
+      {"object|freq", 3, kCmdReadOnly, 2, 2, 1, CmdObjectFreq, "generic",
+       "Get the logarithmic access frequency counter of a Redis object", "4.0.0",
+       "@keyspace @read @slow", "RO"},
+      {"object|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdObjectHelp, "generic",
+       "Show helpful text about the different subcommands", "6.2.0", "@keyspace @slow"},
+      {"object|idletime", 3, kCmdReadOnly, 2, 2, 1, CmdObjectIdleTime, "generic",
+       "Get the time since a Redis object was last accessed", "2.2.3", "@keyspace @read @slow",
+       "RO"},
+      {"object|refcount", 3, kCmdReadOnly, 2, 2, 1, CmdObjectRefCount, "generic",
+       "Get the number of references to the value of the key", "2.2.3", "@keyspace @read @slow",
+       "RO"},
+  };
+  table->Register({"object", -2, 0, 0, 0, 0, CmdObject, "generic",
+                   "A container for object introspection commands", "2.2.3", "@slow", "",
+                   "Depends on subcommand.", std::move(object_subcommands)});
   table->Register({"expire", -3, kCmdWrite | kCmdFast, 1, 1, 1, CmdExpire, "generic",
                    "Set a key's time to live in seconds", "1.0.0", "@keyspace @write @fast",
                    "RW update"});
   table->Register({"pexpire", -3, kCmdWrite | kCmdFast, 1, 1, 1, CmdPExpire, "generic",
-                   "Set a key's time to live in milliseconds", "2.6.0",
-                   "@keyspace @write @fast", "RW update"});
+                   "Set a key's time to live in milliseconds", "2.6.0", "@keyspace @write @fast",
+                   "RW update"});
   table->Register({"expireat", -3, kCmdWrite | kCmdFast, 1, 1, 1, CmdExpireAt, "generic",
                    "Set the expiration for a key as a UNIX timestamp", "1.2.0",
                    "@keyspace @write @fast", "RW update"});
@@ -634,17 +633,17 @@ void RegisterKeyspaceFamily(CommandTable* table) {
                    "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
                    "2.6.0", "@keyspace @write @fast", "RW update"});
   table->Register({"ttl", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdTtl, "generic",
-                   "Get the time to live for a key in seconds", "1.0.0",
-                   "@keyspace @read @fast", "RO access"});
+                   "Get the time to live for a key in seconds", "1.0.0", "@keyspace @read @fast",
+                   "RO access"});
   table->Register({"pttl", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdPTtl, "generic",
                    "Get the time to live for a key in milliseconds", "2.6.0",
                    "@keyspace @read @fast", "RO access"});
   table->Register({"expiretime", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdExpireTime, "generic",
-                   "Get the expiration Unix timestamp for a key", "7.0.0",
+                   "Get the expiration Unix timestamp for a key", "7.0.0", "@keyspace @read @fast",
+                   "RO access"});
+  table->Register({"pexpiretime", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdPExpireTime, "generic",
+                   "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0",
                    "@keyspace @read @fast", "RO access"});
-  table->Register({"pexpiretime", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdPExpireTime,
-                   "generic", "Get the expiration Unix timestamp for a key in milliseconds",
-                   "7.0.0", "@keyspace @read @fast", "RO access"});
   table->Register({"persist", 2, kCmdWrite | kCmdFast, 1, 1, 1, CmdPersist, "generic",
                    "Remove the expiration from a key", "2.2.0", "@keyspace @write @fast",
                    "RW update"});

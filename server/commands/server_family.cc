@@ -215,9 +215,9 @@ void CmdConfigSet(CommandContext& ctx) {
 
 void CmdConfigResetStat(CommandContext& ctx) {
   ServerState& s = ctx.server;
-  for (auto* counter : {&s.total_commands, &s.total_connections, &s.rejected_connections,
-                        &s.net_input_bytes, &s.net_output_bytes, &s.keyspace_hits,
-                        &s.keyspace_misses}) {
+  for (auto* counter :
+       {&s.total_commands, &s.total_connections, &s.rejected_connections, &s.net_input_bytes,
+        &s.net_output_bytes, &s.keyspace_hits, &s.keyspace_misses}) {
     counter->store(0, std::memory_order_relaxed);
   }
   ctx.store.ResetStats();
@@ -262,9 +262,7 @@ void CmdConfigHelp(CommandContext& ctx) {
   for (std::string_view line : kLines) ctx.out.SimpleString(line);
 }
 
-void CmdContainer(CommandContext& ctx) {
-  ReplyWrongArity(ctx, AsciiLower(ctx.arg(0)));
-}
+void CmdContainer(CommandContext& ctx) { ReplyWrongArity(ctx, AsciiLower(ctx.arg(0))); }
 
 template <typename... Args>
 std::string Format(const char* format, Args... args) {
@@ -415,7 +413,7 @@ std::string InfoKeyspace(CommandContext& ctx) {
     size_t keys = ctx.store.DbSize(db);
     if (keys == 0) continue;
     StrAppend(&s, "db", db, ":keys=", keys, ",expires=", ctx.store.ExpiresSize(db),
-                    ",avg_ttl=0\r\n");
+              ",avg_ttl=0\r\n");
   }
   return s;
 }
@@ -426,10 +424,10 @@ struct InfoSection {
   bool in_default;
 };
 constexpr InfoSection kSections[] = {
-    {"server", InfoServer, true},       {"clients", InfoClients, true},
-    {"memory", InfoMemory, true},       {"persistence", InfoPersistence, true},
-    {"stats", InfoStats, true},         {"replication", InfoReplication, true},
-    {"cpu", InfoCpu, true},             {"cluster", InfoCluster, true},
+    {"server", InfoServer, true},     {"clients", InfoClients, true},
+    {"memory", InfoMemory, true},     {"persistence", InfoPersistence, true},
+    {"stats", InfoStats, true},       {"replication", InfoReplication, true},
+    {"cpu", InfoCpu, true},           {"cluster", InfoCluster, true},
     {"keyspace", InfoKeyspace, true},
 };
 
@@ -455,61 +453,54 @@ void CmdInfo(CommandContext& ctx) {
 
 void RegisterServerFamily(CommandTable* table) {
   constexpr uint32_t kInfoFlags = kCmdLoading | kCmdStale;
+  std::vector<CommandSpec> command_subcommands = {
+      {"command|count", 2, kInfoFlags, 0, 0, 0, CmdCommandCount, "server",
+       "Get total number of Redis commands", "2.8.13", "@slow @connection"},
+      {"command|docs", -2, kInfoFlags, 0, 0, 0, CmdCommandDocs, "server",
+       "Get array of specific Redis command documentation", "7.0.0", "@slow @connection", "",
+       "O(N) where N is the number of commands to look up"},
+      {"command|info", -2, kInfoFlags, 0, 0, 0, CmdCommandInfo, "server",
+       "Get array of specific Redis command details, or all when no argument "
+       "is given.",
+       "2.8.13", "@slow @connection", "", "O(N) where N is the number of commands to look up"},
+      {"command|list", -2, kInfoFlags, 0, 0, 0, CmdCommandList, "server",
+       "Get an array of Redis command names", "7.0.0", "@slow @connection", "",
+       "O(N) where N is the total number of Redis commands"},
+      {"command|getkeys", -4, kInfoFlags, 0, 0, 0, CmdCommandGetKeys, "server",
+       "Extract keys given a full Redis command", "2.8.13", "@slow @connection", "",
+       "O(N) where N is the number of arguments to the command"},
+      {"command|getkeysandflags", -4, kInfoFlags, 0, 0, 0, CmdCommandGetKeysAndFlags, "server",
+       "Extract keys and access flags given a full Redis command", "7.0.0", "@slow @connection", "",
+       "O(N) where N is the number of arguments to the command"},
+      {"command|help", 2, kInfoFlags, 0, 0, 0, CmdCommandHelp, "server",
+       "Show helpful text about the different subcommands", "5.0.0", "@slow @connection"},
+  };
   table->Register({"command", -1, kCmdLoading | kCmdStale, 0, 0, 0, CmdCommand, "server",
                    "Get array of Redis command details", "2.8.13", "@slow @connection", "",
                    "O(N) where N is the total number of Redis commands",
-                   {
-                       {"command|count", 2, kInfoFlags, 0, 0, 0, CmdCommandCount, "server",
-                        "Get total number of Redis commands", "2.8.13", "@slow @connection"},
-                       {"command|docs", -2, kInfoFlags, 0, 0, 0, CmdCommandDocs, "server",
-                        "Get array of specific Redis command documentation", "7.0.0",
-                        "@slow @connection", "",
-                        "O(N) where N is the number of commands to look up"},
-                       {"command|info", -2, kInfoFlags, 0, 0, 0, CmdCommandInfo, "server",
-                        "Get array of specific Redis command details, or all when no argument "
-                        "is given.",
-                        "2.8.13", "@slow @connection", "",
-                        "O(N) where N is the number of commands to look up"},
-                       {"command|list", -2, kInfoFlags, 0, 0, 0, CmdCommandList, "server",
-                        "Get an array of Redis command names", "7.0.0", "@slow @connection", "",
-                        "O(N) where N is the total number of Redis commands"},
-                       {"command|getkeys", -4, kInfoFlags, 0, 0, 0, CmdCommandGetKeys,
-                        "server", "Extract keys given a full Redis command", "2.8.13",
-                        "@slow @connection", "",
-                        "O(N) where N is the number of arguments to the command"},
-                       {"command|getkeysandflags", -4, kInfoFlags, 0, 0, 0,
-                        CmdCommandGetKeysAndFlags, "server",
-                        "Extract keys and access flags given a full Redis command", "7.0.0",
-                        "@slow @connection", "",
-                        "O(N) where N is the number of arguments to the command"},
-                       {"command|help", 2, kInfoFlags, 0, 0, 0, CmdCommandHelp, "server",
-                        "Show helpful text about the different subcommands", "5.0.0",
-                        "@slow @connection"},
-                   }});
+                   std::move(command_subcommands)});
   constexpr uint32_t kConfigFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
   constexpr std::string_view kConfigAcl = "@admin @slow @dangerous";
+  std::vector<CommandSpec> config_subcommands = {
+      {"config|get", -3, kConfigFlags, 0, 0, 0, CmdConfigGet, "server",
+       "Get the values of configuration parameters", "2.0.0", kConfigAcl, "",
+       "O(N) when N is the number of configuration parameters provided"},
+      {"config|set", -4, kConfigFlags, 0, 0, 0, CmdConfigSet, "server",
+       "Set configuration parameters to the given values", "2.0.0", kConfigAcl, "",
+       "O(N) when N is the number of configuration parameters provided"},
+      {"config|resetstat", 2, kConfigFlags, 0, 0, 0, CmdConfigResetStat, "server",
+       "Reset the stats returned by INFO", "2.0.0", kConfigAcl},
+      {"config|rewrite", 2, kConfigFlags, 0, 0, 0, CmdConfigRewrite, "server",
+       "Rewrite the configuration file with the in memory configuration", "2.8.0", kConfigAcl},
+      {"config|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdConfigHelp, "server",
+       "Show helpful text about the different subcommands", "5.0.0", "@slow"},
+  };
   table->Register({"config", -2, 0, 0, 0, 0, CmdContainer, "server",
                    "A container for server configuration commands", "2.0.0", "@slow", "",
-                   "Depends on subcommand.",
-                   {
-                       {"config|get", -3, kConfigFlags, 0, 0, 0, CmdConfigGet, "server",
-                        "Get the values of configuration parameters", "2.0.0", kConfigAcl, "",
-                        "O(N) when N is the number of configuration parameters provided"},
-                       {"config|set", -4, kConfigFlags, 0, 0, 0, CmdConfigSet, "server",
-                        "Set configuration parameters to the given values", "2.0.0", kConfigAcl,
-                        "", "O(N) when N is the number of configuration parameters provided"},
-                       {"config|resetstat", 2, kConfigFlags, 0, 0, 0, CmdConfigResetStat,
-                        "server", "Reset the stats returned by INFO", "2.0.0", kConfigAcl},
-                       {"config|rewrite", 2, kConfigFlags, 0, 0, 0, CmdConfigRewrite, "server",
-                        "Rewrite the configuration file with the in memory configuration",
-                        "2.8.0", kConfigAcl},
-                       {"config|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdConfigHelp,
-                        "server", "Show helpful text about the different subcommands", "5.0.0",
-                        "@slow"},
-                   }});
+                   "Depends on subcommand.", std::move(config_subcommands)});
   table->Register({"info", -1, kCmdLoading | kCmdStale, 0, 0, 0, CmdInfo, "server",
-                   "Get information and statistics about the server", "1.0.0",
-                   "@slow @dangerous", "", "O(1)"});
+                   "Get information and statistics about the server", "1.0.0", "@slow @dangerous",
+                   "", "O(1)"});
   table->Register({"time", 1, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, CmdTime, "server",
                    "Return the current server time", "2.6.0", "@fast"});
 }

@@ -109,8 +109,7 @@ bool ParseStringOptions(CommandContext& ctx, OptionsOf command, uint32_t* flags,
 }
 
 // Redis's getExpireMillisecondsOrReply: the absolute expiry in unix ms.
-bool ExpireMsOrReply(CommandContext& ctx, std::string_view text, uint32_t flags,
-                     int64_t* when_ms) {
+bool ExpireMsOrReply(CommandContext& ctx, std::string_view text, uint32_t flags, int64_t* when_ms) {
   int64_t when = 0;
   if (!ParseIntArg(ctx, text, &when)) return false;
   const bool seconds = flags & (kSetEx | kSetExAt);
@@ -454,7 +453,8 @@ void CmdGetRange(CommandContext& ctx) {
     ctx.out.Bulk(std::string_view());
     return;
   }
-  ctx.out.Bulk(entry->value().Slice(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
+  ctx.out.Bulk(
+      entry->value().Slice(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
 }
 
 void CmdSetRange(CommandContext& ctx) {
@@ -534,14 +534,21 @@ void CmdLcs(CommandContext& ctx) {
   const uint32_t blen = static_cast<uint32_t>(b.size());
   const char* sa = a.data();
   const char* sb = b.data();
+  // Redis allocates the whole table even for LEN, and refuses one bigger
+  // than proto-max-bulk-len.
+  const uint64_t cells = static_cast<uint64_t>(alen + 1) * (blen + 1);
+  if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.server.config->proto_max_bulk_len())) {
+    ctx.out.Error(errors::kLcsTooMuchMemory);
+    return;
+  }
 
   if (get_len) {
     // Only the length: two rows of the table are enough.
     std::vector<uint32_t> previous(blen + 1, 0), current(blen + 1, 0);
     for (uint32_t i = 1; i <= alen; ++i) {
       for (uint32_t j = 1; j <= blen; ++j) {
-        current[j] = sa[i - 1] == sb[j - 1] ? previous[j - 1] + 1
-                                            : std::max(previous[j], current[j - 1]);
+        current[j] =
+            sa[i - 1] == sb[j - 1] ? previous[j - 1] + 1 : std::max(previous[j], current[j - 1]);
       }
       std::swap(previous, current);
     }
@@ -550,12 +557,7 @@ void CmdLcs(CommandContext& ctx) {
   }
 
   // The whole table, to walk back through it as Redis does.
-  const uint64_t cells = static_cast<uint64_t>(alen + 1) * (blen + 1);
-  constexpr uint64_t kMaxTableBytes = 4ULL << 30;
-  std::unique_ptr<uint32_t[]> table;
-  if (cells * sizeof(uint32_t) <= kMaxTableBytes) {
-    table.reset(new (std::nothrow) uint32_t[cells]);
-  }
+  std::unique_ptr<uint32_t[]> table(new (std::nothrow) uint32_t[cells]);
   if (table == nullptr) {
     ctx.out.Error(errors::kLcsNoMemory);
     return;
@@ -670,24 +672,24 @@ void RegisterStringFamily(CommandTable* table) {
                    "Set multiple keys to multiple values", "1.0.1", "@write @string @slow",
                    "OW update", "O(N) where N is the number of keys to set."});
   table->Register({"msetnx", -3, kCmdWrite | kCmdDenyOom, 1, -1, 2, CmdMSetNx, "string",
-                   "Set multiple keys to multiple values, only if none of the keys exist",
-                   "1.0.1", "@write @string @slow", "OW insert",
+                   "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1",
+                   "@write @string @slow", "OW insert",
                    "O(N) where N is the number of keys to set."});
-  table->Register({"append", 3, kWriteFast, 1, 1, 1, CmdAppend, "string",
-                   "Append a value to a key", "2.0.0", "@write @string @fast", "RW insert",
+  table->Register({"append", 3, kWriteFast, 1, 1, 1, CmdAppend, "string", "Append a value to a key",
+                   "2.0.0", "@write @string @fast", "RW insert",
                    "O(1). The amortized time complexity is O(1) assuming the appended value is "
                    "small and the already present value is of any size, since the dynamic "
                    "string library used by Redis will double the free space available on every "
                    "reallocation."});
   table->Register({"strlen", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdStrLen, "string",
-                   "Get the length of the value stored in a key", "2.2.0",
-                   "@read @string @fast", "RO"});
+                   "Get the length of the value stored in a key", "2.2.0", "@read @string @fast",
+                   "RO"});
   table->Register({"incr", 2, kWriteFast, 1, 1, 1, CmdIncr, "string",
-                   "Increment the integer value of a key by one", "1.0.0",
-                   "@write @string @fast", "RW access update"});
+                   "Increment the integer value of a key by one", "1.0.0", "@write @string @fast",
+                   "RW access update"});
   table->Register({"decr", 2, kWriteFast, 1, 1, 1, CmdDecr, "string",
-                   "Decrement the integer value of a key by one", "1.0.0",
-                   "@write @string @fast", "RW access update"});
+                   "Decrement the integer value of a key by one", "1.0.0", "@write @string @fast",
+                   "RW access update"});
   table->Register({"incrby", 3, kWriteFast, 1, 1, 1, CmdIncrBy, "string",
                    "Increment the integer value of a key by the given amount", "1.0.0",
                    "@write @string @fast", "RW access update"});
@@ -702,14 +704,14 @@ void RegisterStringFamily(CommandTable* table) {
       "determined by the returned length, but because creating a substring from an existing "
       "string is very cheap, it can be considered O(1) for small strings.";
   table->Register({"getrange", 4, kCmdReadOnly, 1, 1, 1, CmdGetRange, "string",
-                   "Get a substring of the string stored at a key", "2.4.0",
-                   "@read @string @slow", "RO access", kRangeComplexity});
+                   "Get a substring of the string stored at a key", "2.4.0", "@read @string @slow",
+                   "RO access", kRangeComplexity});
   table->Register({"substr", 4, kCmdReadOnly, 1, 1, 1, CmdGetRange, "string",
-                   "Get a substring of the string stored at a key", "1.0.0",
-                   "@read @string @slow", "RO access", kRangeComplexity});
+                   "Get a substring of the string stored at a key", "1.0.0", "@read @string @slow",
+                   "RO access", kRangeComplexity});
   table->Register({"setrange", 4, kCmdWrite | kCmdDenyOom, 1, 1, 1, CmdSetRange, "string",
-                   "Overwrite part of a string at key starting at the specified offset",
-                   "2.2.0", "@write @string @slow", "RW update",
+                   "Overwrite part of a string at key starting at the specified offset", "2.2.0",
+                   "@write @string @slow", "RW update",
                    "O(1), not counting the time taken to copy the new string in place. Usually, "
                    "this string is very small so the amortized complexity is O(1). Otherwise, "
                    "complexity is O(M) with M being the length of the value argument."});

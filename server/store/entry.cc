@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -44,6 +45,13 @@ const char* GetVarint(const char* p, size_t* v) {
   return p;
 }
 
+// Where an external value's Bytes object lives: the first suitably aligned
+// address after the key.
+char* AlignForBytes(char* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  return reinterpret_cast<char*>((a + alignof(Bytes) - 1) & ~(uintptr_t{alignof(Bytes)} - 1));
+}
+
 size_t HeaderSize(size_t key_len, size_t value_len) {
   return 1 + VarintSize(key_len) + VarintSize(value_len);
 }
@@ -78,8 +86,9 @@ Entry Entry::Make(std::string_view key, const Bytes& value, Encoding encoding) {
   char* value_at = nullptr;
   const uint8_t flags =
       kExternal | static_cast<uint8_t>(static_cast<uint8_t>(encoding) << kEncodingShift);
-  SharedBuffer* buffer = Build(key, value.size(), flags, sizeof(Bytes), &value_at);
-  new (value_at) Bytes(value);
+  SharedBuffer* buffer =
+      Build(key, value.size(), flags, sizeof(Bytes) + alignof(Bytes) - 1, &value_at);
+  new (AlignForBytes(value_at)) Bytes(value);
   return Entry(buffer);
 }
 
@@ -102,6 +111,7 @@ Entry::Layout Entry::Decode() const {
   p = GetVarint(p, &layout.value_len);
   layout.key = const_cast<char*>(p);
   layout.value = layout.key + layout.key_len;
+  if (layout.flags & kExternal) layout.value = AlignForBytes(layout.value);
   return layout;
 }
 
@@ -154,9 +164,8 @@ char* Entry::Reallocate(size_t new_length, size_t capacity) {
     std::memmove(payload + new_header, payload + old_header, keep);
   }
   // The header is a lone atomic counter, so moving its bytes is safe.
-  void* memory =
-      std::realloc(static_cast<void*>(buffer_), sizeof(SharedBuffer) + new_header +
-                                                    layout.key_len + capacity);
+  void* memory = std::realloc(static_cast<void*>(buffer_),
+                              sizeof(SharedBuffer) + new_header + layout.key_len + capacity);
   if (memory == nullptr) throw std::bad_alloc();
   buffer_ = static_cast<SharedBuffer*>(memory);
   char* payload = buffer_->payload();

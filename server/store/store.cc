@@ -284,7 +284,8 @@ std::optional<Bytes> Store::Get(int db, std::string_view key, int64_t now_ms) {
   return entry->value();
 }
 
-void Store::Set(int db, std::string_view key, const Bytes& value, std::optional<int64_t> expire_ms) {
+void Store::Set(int db, std::string_view key, const Bytes& value,
+                std::optional<int64_t> expire_ms) {
   LockedShard shard(ShardFor(db, key));
   shard->Put(key, Entry::Make(key, value), expire_ms, false);
 }
@@ -373,7 +374,8 @@ MultiShardLock::MultiShardLock(Store& store, const std::vector<Key>& keys) : sto
   std::vector<size_t> ids;
   ids.reserve(keys.size());
   const size_t per_db = store.shard_count();
-  for (const Key& k : keys) ids.push_back(static_cast<size_t>(k.db) * per_db + store.ShardIndex(k.key));
+  for (const Key& k : keys)
+    ids.push_back(static_cast<size_t>(k.db) * per_db + store.ShardIndex(k.key));
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   locked_.reserve(ids.size());
@@ -419,10 +421,15 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
   bool resumed = cursor != 0;
   while (true) {
     LockedShard shard(ShardAt(db, shard_index));
-    if (resumed && (shard->layout_epoch() & 0xffff) != epoch) slot = 0;
+    // The shard was rehashed since the cursor was made: its slots mean
+    // nothing any more. Walk all of it now, so that a shard that keeps
+    // growing cannot make the scan start over for ever.
+    const bool whole_shard = resumed && (shard->layout_epoch() & 0xffff) != epoch;
+    if (whole_shard) slot = 0;
     resumed = false;
     const size_t slots = shard->slot_count();
-    for (; slot < slots && keys < count && visits < max_visits; ++slot, ++visits) {
+    for (; slot < slots && (whole_shard || (keys < count && visits < max_visits));
+         ++slot, ++visits) {
       const Entry* entry = shard->EntryAt(slot);
       if (entry == nullptr) continue;
       ++keys;

@@ -221,7 +221,8 @@ class Store {
   // `count` visited slots, starting at `cursor` (0 starts a scan), and
   // returns the cursor to continue from (0 when the scan is complete). A key
   // present for the whole scan is returned at least once: a shard whose
-  // table is rehashed between two steps is walked again from its start.
+  // table was rehashed since the previous step is walked again, all of it in
+  // that step (so keys may come twice, and the scan always ends).
   uint64_t Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
                 const std::function<void(const Entry&)>& fn);
   // Calls fn for every live key of db, one shard (locked) at a time.
