@@ -228,6 +228,8 @@ void Connection::Execute(Task& task, int64_t now_ms) {
     CommandTable::Get().Dispatch(ctx);
   }
   if (mode != ClientState::ReplyMode::kOn) {
+    // CLIENT REPLY ON answers +OK although it ran with replies off.
+    if (state_.reply_mode == ClientState::ReplyMode::kOn) out_.Append(discarded_.ToString());
     discarded_.Clear();
     if (mode == ClientState::ReplyMode::kSkip && state_.reply_mode == mode) {
       state_.reply_mode = ClientState::ReplyMode::kOn;
