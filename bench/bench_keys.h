@@ -70,8 +70,8 @@ class Zipfian {
     const double uz = u * zeta_n_;
     if (uz < 1.0) return 0;
     if (uz < half_pow_theta_) return n_ > 1 ? 1 : 0;
-    uint64_t rank = static_cast<uint64_t>(static_cast<double>(n_) *
-                                          std::pow(eta_ * u - eta_ + 1.0, alpha_));
+    uint64_t rank =
+        static_cast<uint64_t>(static_cast<double>(n_) * std::pow(eta_ * u - eta_ + 1.0, alpha_));
     return rank < n_ ? rank : n_ - 1;
   }
 

@@ -48,8 +48,8 @@ void BM_Parser(benchmark::State& state, size_t depth, size_t value_size) {
   for (auto _ : state) {
     size_t consumed = 0;
     while (consumed < input.size()) {
-      RequestParser::Status status = parser.Parse(
-          std::string_view(input).substr(consumed), &consumed, &args);
+      RequestParser::Status status =
+          parser.Parse(std::string_view(input).substr(consumed), &consumed, &args);
       if (status != RequestParser::Status::kCommand) {
         state.SkipWithError("parser did not return a command");
         return;

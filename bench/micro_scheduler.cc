@@ -181,8 +181,8 @@ void BM_Applier_RoundTrip(benchmark::State& state) {
     state.SkipWithError("every task must complete once");
   }
   // Every reply is +OK (5 bytes) or the 32-byte bulk (39 bytes).
-  const int64_t expected = static_cast<int64_t>(state.iterations()) *
-                           ((depth + 1) / 2 * 5 + depth / 2 * 39);
+  const int64_t expected =
+      static_cast<int64_t>(state.iterations()) * ((depth + 1) / 2 * 5 + depth / 2 * 39);
   if (reply_bytes != expected) state.SkipWithError("unexpected replies");
   if (AllocCounterEnabled()) {
     state.counters["allocs/op"] =

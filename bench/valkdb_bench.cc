@@ -461,10 +461,10 @@ struct Conn {
   uv_write_t write_req;
   std::string out;  // the batch being written; untouched until its write completes
   ReplyScanner scanner;
-  int setup_left = 0;     // AUTH/SELECT replies still expected
-  int outstanding = 0;    // replies of the current batch still expected
-  uint64_t sent_ns = 0;   // when the current batch was written
-  bool writing = false;   // a uv_write is in flight
+  int setup_left = 0;    // AUTH/SELECT replies still expected
+  int outstanding = 0;   // replies of the current batch still expected
+  uint64_t sent_ns = 0;  // when the current batch was written
+  bool writing = false;  // a uv_write is in flight
   bool send_pending = false;
   bool closed = false;
   Rng rng{0};
@@ -473,13 +473,15 @@ struct Conn {
 class Bench {
  public:
   explicit Bench(const Options& options) : o_(options) {
-    if (o_.dist == Distribution::kZipfian) zipf_ = std::make_unique<Zipfian>(o_.keyspace, o_.zipf_theta);
+    if (o_.dist == Distribution::kZipfian)
+      zipf_ = std::make_unique<Zipfian>(o_.keyspace, o_.zipf_theta);
     value_.assign(o_.value_size, 'x');
     set_head_ = "*3\r\n$3\r\nSET\r\n$16\r\n";
     set_tail_ = "\r\n$" + std::to_string(o_.value_size) + "\r\n" + value_ + "\r\n";
     get_head_ = "*2\r\n$3\r\nGET\r\n$16\r\n";
     if (!o_.auth.empty()) {
-      setup_ += "*2\r\n$4\r\nAUTH\r\n$" + std::to_string(o_.auth.size()) + "\r\n" + o_.auth + "\r\n";
+      setup_ +=
+          "*2\r\n$4\r\nAUTH\r\n$" + std::to_string(o_.auth.size()) + "\r\n" + o_.auth + "\r\n";
       ++setup_replies_;
     }
     if (o_.db != 0) {
@@ -662,8 +664,7 @@ void Bench::Start() {
 bool Bench::MayIssue() const {
   if (finished_) return false;
   if (o_.requests != 0 && issued_ >= o_.requests) return false;
-  if (o_.duration_s > 0 &&
-      static_cast<double>(uv_hrtime() - start_ns_) >= o_.duration_s * 1e9) {
+  if (o_.duration_s > 0 && static_cast<double>(uv_hrtime() - start_ns_) >= o_.duration_s * 1e9) {
     return false;
   }
   return true;
@@ -700,8 +701,8 @@ void Bench::SendBatch(Conn* c) {
   char key[kKeyLen];
   for (uint64_t i = 0; i < n; ++i) {
     FormatKey(NextKey(c), key);
-    const bool is_set = o_.get_weight == 0 ||
-                        (o_.set_weight != 0 && c->rng.Below(total_weight) < o_.set_weight);
+    const bool is_set =
+        o_.get_weight == 0 || (o_.set_weight != 0 && c->rng.Below(total_weight) < o_.set_weight);
     if (is_set) {
       c->out.append(set_head_).append(key, kKeyLen).append(set_tail_);
       ++sets_;
@@ -892,7 +893,8 @@ void Bench::PrintProgress(bool final_line) {
                   100.0 * static_cast<double>(completed_) / static_cast<double>(o_.requests));
   }
   std::fprintf(stderr,
-               "\r\033[K%s%s%.1fs %" PRIu64 " req%s %.0f rps  p50 %.3f p99 %.3f max %.3f ms"
+               "\r\033[K%s%s%.1fs %" PRIu64
+               " req%s %.0f rps  p50 %.3f p99 %.3f max %.3f ms"
                "  errors %" PRIu64,
                o_.label.c_str(), o_.label.empty() ? "" : ": ", elapsed, completed_, share, rps,
                Ms(hist_.Percentile(50)), Ms(hist_.Percentile(99)), Ms(hist_.max()), errors_);
@@ -1015,14 +1017,13 @@ void Bench::Report() {
                   " GET, %" PRIu64 " errors, %" PRIu64 " nulls)\n",
                   o_.label.c_str(), o_.label.empty() ? "" : ": ", completed_, elapsed, rps, sets_,
                   gets_, errors_, nulls_);
-      std::printf("  %d connections, pipeline %d, SET:GET %s, %" PRIu64
-                  " keys %s, %zu-byte values\n",
-                  o_.connections, o_.pipeline, ratio, o_.keyspace, DistName(o_.dist),
-                  o_.value_size);
-      std::printf("  latency ms: min %.3f avg %.3f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n",
-                  Ms(hist_.min()), hist_.mean() / 1e6, Ms(hist_.Percentile(50)),
-                  Ms(hist_.Percentile(90)), Ms(hist_.Percentile(99)), Ms(hist_.Percentile(99.9)),
-                  Ms(hist_.max()));
+      std::printf(
+          "  %d connections, pipeline %d, SET:GET %s, %" PRIu64 " keys %s, %zu-byte values\n",
+          o_.connections, o_.pipeline, ratio, o_.keyspace, DistName(o_.dist), o_.value_size);
+      std::printf(
+          "  latency ms: min %.3f avg %.3f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n",
+          Ms(hist_.min()), hist_.mean() / 1e6, Ms(hist_.Percentile(50)), Ms(hist_.Percentile(90)),
+          Ms(hist_.Percentile(99)), Ms(hist_.Percentile(99.9)), Ms(hist_.max()));
       std::printf("  client CPU %.3f s\n", client_cpu);
       break;
     }
@@ -1043,8 +1044,7 @@ void Bench::WritePercentiles() {
   }
   std::fprintf(f, "# percentile x=-log10(1-p) latency_ms  (%s, %" PRIu64 " requests)\n",
                o_.label.c_str(), hist_.total());
-  const double max_x =
-      hist_.total() > 0 ? std::log10(static_cast<double>(hist_.total())) : 0;
+  const double max_x = hist_.total() > 0 ? std::log10(static_cast<double>(hist_.total())) : 0;
   for (double x = 0; x <= max_x + 1e-9; x += 0.05) {
     const double p = 100.0 * (1.0 - std::pow(10.0, -x));
     std::fprintf(f, "%.6f %.3f %.4f\n", p, x, Ms(hist_.Percentile(p)));

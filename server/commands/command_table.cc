@@ -21,16 +21,23 @@ struct FlagName {
   std::string_view name;
 };
 constexpr FlagName kFlagNames[] = {
-    {kCmdWrite, "write"},          {kCmdReadOnly, "readonly"},   {kCmdDenyOom, "denyoom"},
-    {kCmdAdmin, "admin"},          {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
-    {kCmdLoading, "loading"},      {kCmdStale, "stale"},         {kCmdSkipMonitor, "skip_monitor"},
-    {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},       {kCmdNoAuth, "no_auth"},
-    {kCmdAllowBusy, "allow_busy"}, {kCmdNoMulti, "no_multi"},
+    {kCmdWrite, "write"},
+    {kCmdReadOnly, "readonly"},
+    {kCmdDenyOom, "denyoom"},
+    {kCmdAdmin, "admin"},
+    {kCmdPubSub, "pubsub"},
+    {kCmdNoScript, "noscript"},
+    {kCmdLoading, "loading"},
+    {kCmdStale, "stale"},
+    {kCmdSkipMonitor, "skip_monitor"},
+    {kCmdSkipSlowlog, "skip_slowlog"},
+    {kCmdFast, "fast"},
+    {kCmdNoAuth, "no_auth"},
+    {kCmdAllowBusy, "allow_busy"},
+    {kCmdNoMulti, "no_multi"},
 };
 
-std::vector<std::string_view> Words(std::string_view text) {
-  return Split(text, ' ');
-}
+std::vector<std::string_view> Words(std::string_view text) { return Split(text, ' '); }
 
 }  // namespace
 
@@ -83,8 +90,8 @@ void ReplyWrongArity(CommandContext& ctx, std::string_view full_name) {
 }
 
 void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::string_view sub) {
-  ctx.out.Error(StrCat("unknown subcommand '", CString(sub, 128), "'. Try ",
-                             AsciiUpper(command), " HELP."));
+  ctx.out.Error(
+      StrCat("unknown subcommand '", CString(sub, 128), "'. Try ", AsciiUpper(command), " HELP."));
 }
 
 bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
@@ -98,9 +105,9 @@ namespace {
 
 // Commands a RESP2 client may send while subscribed.
 bool AllowedWhileSubscribed(std::string_view name) {
-  return name == "ping" || name == "subscribe" || name == "unsubscribe" ||
-         name == "psubscribe" || name == "punsubscribe" || name == "ssubscribe" ||
-         name == "sunsubscribe" || name == "quit" || name == "reset";
+  return name == "ping" || name == "subscribe" || name == "unsubscribe" || name == "psubscribe" ||
+         name == "punsubscribe" || name == "ssubscribe" || name == "sunsubscribe" ||
+         name == "quit" || name == "reset";
 }
 
 // Commands that run at once inside MULTI instead of being queued.
@@ -127,8 +134,8 @@ void CommandTable::Dispatch(CommandContext& ctx) const {
     for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
       StrAppend(&list, "'", CString(args[i], 128 - list.size()), "' ");
     }
-    ctx.out.Error(StrCat("unknown command '", CString(args[0], 128),
-                               "', with args beginning with: ", list));
+    ctx.out.Error(
+        StrCat("unknown command '", CString(args[0], 128), "', with args beginning with: ", list));
     return;
   }
   const int argc = static_cast<int>(args.size());
