@@ -48,7 +48,8 @@ bool ParseInt64(std::string_view text, int64_t* value) {
     v += digit;
   }
   if (negative) {
-    constexpr uint64_t kMaxNegative = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1;
+    constexpr uint64_t kMaxNegative =
+        static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1;
     if (v > kMaxNegative) return false;
     *value = v == kMaxNegative ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(v);
   } else {
@@ -141,6 +142,17 @@ RequestParser::Status RequestParser::Fail(std::string message) {
 
 bool RequestParser::ReadLine(std::string_view input, size_t* pos, char terminator,
                              std::string_view* line) {
+  const char* start = input.data() + *pos;
+  const size_t available = input.size() - *pos;
+  auto hold = [&] {
+    line_.append(start, available);
+    *pos = input.size();
+    return false;
+  };
+  // Redis looks for the end of a line with strchr(), which stops at a NUL: a
+  // line with a NUL before its terminator never ends, and Redis keeps reading
+  // until the bytes held reach its line-length limit.
+  if (line_has_nul_) return hold();
   // A '\r' that ended the previous input: the next byte (Redis does not check
   // that it is '\n') completes the line.
   if (terminator == '\r' && !line_.empty() && line_.back() == '\r') {
@@ -150,16 +162,14 @@ bool RequestParser::ReadLine(std::string_view input, size_t* pos, char terminato
     *line = line_;
     return true;
   }
-  const char* start = input.data() + *pos;
-  size_t available = input.size() - *pos;
   const void* found = available == 0 ? nullptr : std::memchr(start, terminator, available);
   size_t end = found ? static_cast<size_t>(static_cast<const char*>(found) - start) : available;
-  bool complete = found != nullptr && (terminator == '\n' || end + 1 < available);
-  if (!complete) {
-    line_.append(start, available);
-    *pos = input.size();
-    return false;
+  if (end > 0 && std::memchr(start, '\0', end) != nullptr) {
+    line_has_nul_ = true;
+    return hold();
   }
+  bool complete = found != nullptr && (terminator == '\n' || end + 1 < available);
+  if (!complete) return hold();
   if (line_.empty()) {
     *line = std::string_view(start, end);
   } else {
@@ -224,12 +234,24 @@ bool SplitArgs(std::string_view line, std::string* storage,
         } else if (c == '\\' && at(i + 1) != '\0') {
           ++i;
           switch (at(i)) {
-            case 'n': scratch.push_back('\n'); break;
-            case 'r': scratch.push_back('\r'); break;
-            case 't': scratch.push_back('\t'); break;
-            case 'b': scratch.push_back('\b'); break;
-            case 'a': scratch.push_back('\a'); break;
-            default: scratch.push_back(at(i)); break;
+            case 'n':
+              scratch.push_back('\n');
+              break;
+            case 'r':
+              scratch.push_back('\r');
+              break;
+            case 't':
+              scratch.push_back('\t');
+              break;
+            case 'b':
+              scratch.push_back('\b');
+              break;
+            case 'a':
+              scratch.push_back('\a');
+              break;
+            default:
+              scratch.push_back(at(i));
+              break;
           }
         } else if (c == '"') {
           if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
@@ -253,10 +275,22 @@ bool SplitArgs(std::string_view line, std::string* storage,
         }
       } else {
         switch (c) {
-          case ' ': case '\n': case '\r': case '\t': case '\0': done = true; break;
-          case '"': in_double = true; break;
-          case '\'': in_single = true; break;
-          default: scratch.push_back(c); break;
+          case ' ':
+          case '\n':
+          case '\r':
+          case '\t':
+          case '\0':
+            done = true;
+            break;
+          case '"':
+            in_double = true;
+            break;
+          case '\'':
+            in_single = true;
+            break;
+          default:
+            scratch.push_back(c);
+            break;
         }
       }
       if (at(i) != '\0') ++i;
@@ -348,6 +382,7 @@ RequestParser::Status RequestParser::Parse(std::string_view input, size_t* consu
         out->Clear();
         args_.clear();
         line_.clear();
+        line_has_nul_ = false;
         state_ = input[pos] == '*' ? State::kMultibulkCount : State::kInline;
         break;
       }

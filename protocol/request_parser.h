@@ -101,6 +101,8 @@ class RequestParser {
 
   // True when a frame has been started but not finished.
   bool in_frame() const { return state_ != State::kStart; }
+  // Bytes of the unfinished frame's header line and current argument held so far (Redis's qbuf).
+  size_t held_bytes() const { return line_.size() + (state_ == State::kBulkData ? bulk_read_ : 0); }
 
  private:
   enum class State { kStart, kInline, kMultibulkCount, kBulkHeader, kBulkData };
@@ -126,6 +128,7 @@ class RequestParser {
   RequestLimits limits_;
   State state_ = State::kStart;
   std::string line_;           // a header line split across reads
+  bool line_has_nul_ = false;  // line_ holds a NUL before its end: it never ends (as in Redis)
   int64_t bulks_left_ = 0;     // arguments still expected in this frame
   int64_t bulk_len_ = 0;       // length of the argument being read
   int64_t bulk_read_ = 0;      // bytes of it read so far (split or big arguments)

@@ -144,6 +144,29 @@ std::vector<ParseCase> ValidCases() {
       {"InlineStarNotAtStart", "ECHO *1\r\n", {{"ECHO", "*1"}}},
       {"InlineMaxLineAccepted", std::string(65535, 'a') + "\r\n", {{std::string(65535, 'a')}}},
       {"IncompleteInline", "ECHO ab", {}, std::nullopt, true},
+      // Redis finds the end of a header or inline line with strchr(), which
+      // stops at a NUL: such a line never ends, and Redis waits for more.
+      {"NulInCountLine", "*1\0\r\n$4\r\nPING\r\n"s, {}, std::nullopt, true},
+      {"NulStartsCountLine", "*\0\r\n"s, {}, std::nullopt, true},
+      {"NulInBulkHeader", "*1\r\n$4\0\r\nPING\r\n"s, {}, std::nullopt, true},
+      {"NulStartsBulkHeader", "*1\r\n\0$4\r\nPING\r\n"s, {}, std::nullopt, true},
+      {"NulInSecondBulkHeader", "*2\r\n$4\r\nECHO\r\n$1\0\r\nx\r\n"s, {}, std::nullopt, true},
+      {"NulInInline", "PI\0NG\r\nPING\r\n"s, {}, std::nullopt, true},
+      {"NulStartsInline", "\0\r\nPING\r\n"s, {}, std::nullopt, true},
+      {"NulBetweenInlineCRAndLF", "PING\r\0\nPING\r\n"s, {}, std::nullopt, true},
+      {"NulAfterCommandStartsAStuckLine",
+       "*1\r\n$4\r\nPING\r\n\0PING\r\n"s,
+       {{"PING"}},
+       std::nullopt,
+       true},
+      {"NulAfterInlineCommand", "PING\n\0\r\n"s, {{"PING"}}, std::nullopt, true},
+      // Once the terminator is found, what follows it is not looked at.
+      {"NulAfterCountCR", "*1\r\0$4\r\nPING\r\n"s, {{"PING"}}},
+      {"NulAfterBulkHeaderCR", "*1\r\n$4\r\0PING\r\n"s, {{"PING"}}},
+      {"NulInInlineAfterLF", "PING\n\0"s, {{"PING"}}, std::nullopt, true},
+      {"NulLineAtTheLimit", "P\0"s + std::string(65534, 'x'), {}, std::nullopt, true},
+      {"NulCountLineAtTheLimit", "*1\0"s + std::string(65533, 'x'), {}, std::nullopt, true},
+      {"NulBulkHeaderAtTheLimit", "*1\r\n$4\0"s + std::string(65533, 'x'), {}, std::nullopt, true},
       // Unauthenticated connections: the limits themselves are allowed.
       {"UnauthenticatedMaxCount",
        Multibulk(std::vector<std::string>(10, "x")),
@@ -217,6 +240,21 @@ std::vector<ParseCase> ErrorCases() {
        std::string(kTooBigInline)},
       {"MbulkCountStringTooBig", "*" + std::string(65536, '1'), {}, std::string(kTooBigMbulk)},
       {"BulkCountStringTooBig", "*1\r\n$" + std::string(65536, '1'), {}, std::string(kTooBigBulk)},
+      // A line with a NUL never ends (see NulInCountLine): the limit catches it,
+      // even when a terminator follows.
+      {"NulInInlineTooBig", "P\0\r\n"s + std::string(65535, 'x'), {}, std::string(kTooBigInline)},
+      {"NulInCountLineTooBig",
+       "*1\0\r\n"s + std::string(65535, 'x'),
+       {},
+       std::string(kTooBigMbulk)},
+      {"NulInBulkHeaderTooBig",
+       "*1\r\n$4\0\r\n"s + std::string(65535, 'x'),
+       {},
+       std::string(kTooBigBulk)},
+      {"NulInInlineTooBigAfterCommand",
+       "PING\r\n\0"s + std::string(65536, 'x'),
+       {{"PING"}},
+       std::string(kTooBigInline)},
       // Before AUTH.
       {"UnauthenticatedCount",
        "*11\r\n",
@@ -585,13 +623,51 @@ TEST(RequestParserTest, CountAndBulkLineLimitsAreInclusive) {
   EXPECT_TRUE(inline_line.in_frame);
 }
 
-// Redis treats the inline line as a C string. valkdb ends the line's words at
-// a NUL. (Redis 7.0 itself never finds the end of such a line, because its
-// strchr() for '\n' stops at the NUL: it waits, then fails at 64 KB.)
-TEST(RequestParserTest, InlineNulEndsTheLine) {
-  RequestFeed feed = FeedRequests("ECHO a\0b c\r\nPING\r\n"s, 0);
-  ASSERT_FALSE(feed.error);
-  EXPECT_EQ(feed.commands, (Commands{{"ECHO", "a"}, {"PING"}}));
+// Redis 7.0 looks for the end of an inline line with strchr(), which stops at a
+// NUL: it never finds the end of such a line, waits, and fails at 64 KB. (It
+// used to be cut at the NUL here, and the command run.)
+TEST(RequestParserTest, InlineNulLineNeverEnds) {
+  for (size_t chunk : {size_t{0}, size_t{1}, size_t{3}}) {
+    SCOPED_TRACE(ChunkName(chunk));
+    RequestParser parser;
+    RequestFeed feed = FeedRequests(&parser, Split("ECHO a\0b c\r\nPING\r\n"s, chunk));
+    EXPECT_FALSE(feed.error);
+    EXPECT_TRUE(feed.commands.empty());
+    EXPECT_TRUE(feed.in_frame);
+    // Later reads, terminators included, only add to the stuck line.
+    feed = FeedRequests(&parser, {"PING\r\n", std::string(65000, '\n')});
+    EXPECT_FALSE(feed.error);
+    EXPECT_TRUE(feed.commands.empty());
+    feed = FeedRequests(&parser, {std::string(1000, '\n')});
+    EXPECT_EQ(feed.error, std::string(kTooBigInline));
+    EXPECT_TRUE(feed.commands.empty());
+  }
+}
+
+// The same for the header lines of a multibulk frame: byte by byte, the
+// terminator after the NUL does not end the line either.
+TEST(RequestParserTest, HeaderNulLineNeverEnds) {
+  struct Case {
+    std::string prefix;
+    size_t line_start;  // where the stuck line starts in prefix
+    std::string_view error;
+  };
+  for (const Case& c : {Case{"*1\0"s, 0, kTooBigMbulk}, Case{"*1\r\n$4\0"s, 4, kTooBigBulk},
+                        Case{"*2\r\n$1\r\na\r\n$\0"s, 11, kTooBigBulk}}) {
+    SCOPED_TRACE(::testing::PrintToString(c.prefix));
+    RequestParser parser;
+    const std::string rest = "\r\n$4\r\nPING\r\n";
+    RequestFeed feed = FeedRequests(&parser, Split(c.prefix + rest, 1));
+    EXPECT_FALSE(feed.error);
+    EXPECT_TRUE(feed.commands.empty());
+    EXPECT_TRUE(feed.in_frame);
+    // Held from the start of the line: the line-length limit applies to it all.
+    const size_t held = c.prefix.size() - c.line_start + rest.size();
+    feed = FeedRequests(&parser, {std::string(65536 - held, '\r')});
+    EXPECT_FALSE(feed.error);
+    feed = FeedRequests(&parser, {"\r"});
+    EXPECT_EQ(feed.error, std::string(c.error));
+  }
 }
 
 TEST(RequestParserTest, ManyPipelinedCommandsAtEveryChunkSize) {
