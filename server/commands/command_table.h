@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "protocol/request_parser.h"
 #include "protocol/resp_writer.h"
 #include "protocol/str_util.h"
-#include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
 #include "server/commands/config.h"
 #include "server/commands/pubsub.h"
 #include "server/commands/watch.h"
@@ -33,7 +33,7 @@ struct ClientState {
   int fd = -1;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string_view last_command;  // points at the command table's static name
+  std::string_view last_command;   // points at the command table's static name
   bool close_after_reply = false;  // QUIT, protocol errors
   bool authenticated = true;       // false until AUTH when requirepass is set
 
@@ -132,7 +132,8 @@ struct CommandContext {
   // call it before the change, so watchers of keys that exist now are told.
   void DbModified(int db) const {
     server.watches.TouchDb(db, [this](int d, std::string_view key) {
-      LockedShard shard(store.ShardFor(d, key));
+      Shard* shard = store.ShardFor(d, key);
+      LockedShard shard_lock(shard);
       return shard->Find(key, now_ms) != nullptr;
     });
   }
@@ -170,9 +171,9 @@ struct CommandSpec {
   int last_key;
   int key_step;
   CommandHandler handler;
-  std::string_view group;     // COMMAND DOCS group: string, generic, connection, server
-  std::string_view summary;   // COMMAND DOCS summary
-  std::string_view since;     // Redis version that introduced it
+  std::string_view group;           // COMMAND DOCS group: string, generic, connection, server
+  std::string_view summary;         // COMMAND DOCS summary
+  std::string_view since;           // Redis version that introduced it
   std::string_view acl_categories;  // space-separated, e.g. "@read @string @fast"
   std::string_view key_flags = "";  // key spec flags, e.g. "RO access" (commands with keys)
   std::string_view complexity = "O(1)";

@@ -60,6 +60,7 @@ void CmdDel(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.arg(i);
     Shard& shard = lock(ctx.client.db, key);
+    shard.mu.AssertHeld();
     if (shard.Find(key, ctx.now_ms) != nullptr && shard.Erase(key)) {
       ++deleted;
       ctx.KeyModified(key);
@@ -73,13 +74,16 @@ void CmdExists(CommandContext& ctx) {
   int64_t found = 0;
   if (ctx.argc() == 2) {
     std::string_view key = ctx.arg(1);
-    LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+    Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+    LockedShard shard_lock(shard);
     found = shard->Find(key, ctx.now_ms) != nullptr;
     CountLookup(ctx, found);
   } else {
     MultiShardLock lock(ctx.store, KeysFrom(ctx, 1));
     for (size_t i = 1; i < ctx.argc(); ++i) {
-      const bool hit = lock(ctx.client.db, ctx.arg(i)).Find(ctx.arg(i), ctx.now_ms) != nullptr;
+      Shard& shard = lock(ctx.client.db, ctx.arg(i));
+      shard.mu.AssertHeld();
+      const bool hit = shard.Find(ctx.arg(i), ctx.now_ms) != nullptr;
       CountLookup(ctx, hit);
       found += hit;
     }
@@ -89,7 +93,8 @@ void CmdExists(CommandContext& ctx) {
 
 void CmdType(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const bool found = shard->Find(key, ctx.now_ms) != nullptr;
   CountLookup(ctx, found);
   ctx.out.SimpleString(found ? "string" : "none");
@@ -187,6 +192,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   const int db = ctx.client.db;
   MultiShardLock lock(ctx.store, {{db, from}, {db, to}});
   Shard& source = lock(db, from);
+  source.mu.AssertHeld();
   const Entry* entry = source.Find(from, ctx.now_ms);
   if (entry == nullptr) {
     ctx.out.Error(errors::kNoSuchKey);
@@ -201,6 +207,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     return;
   }
   Shard& target = lock(db, to);
+  target.mu.AssertHeld();
   if (nx && target.Find(to, ctx.now_ms) != nullptr) {
     ctx.out.Integer(0);
     return;
@@ -249,17 +256,20 @@ void CmdCopy(CommandContext& ctx) {
     return;
   }
   MultiShardLock lock(ctx.store, {{db, from}, {target_db, to}});
-  const Entry* entry = lock(db, from).Find(from, ctx.now_ms);
+  Shard& source = lock(db, from);
+  source.mu.AssertHeld();
+  const Entry* entry = source.Find(from, ctx.now_ms);
   if (entry == nullptr) {
     ctx.out.Integer(0);
     return;
   }
   Shard& target = lock(target_db, to);
+  target.mu.AssertHeld();
   if (target.Find(to, ctx.now_ms) != nullptr && !replace) {
     ctx.out.Integer(0);
     return;
   }
-  const std::optional<int64_t> expire_ms = lock(db, from).GetExpire(from);
+  const std::optional<int64_t> expire_ms = source.GetExpire(from);
   target.Put(to, Entry::Make(to, entry->value(), CopiedEncoding(entry->encoding())), expire_ms,
              false);
   ctx.KeyModified(target_db, to);
@@ -282,6 +292,8 @@ void CmdMove(CommandContext& ctx) {
   MultiShardLock lock(ctx.store, {{db, key}, {target_db, key}});
   Shard& source = lock(db, key);
   Shard& target = lock(target_db, key);
+  source.mu.AssertHeld();
+  target.mu.AssertHeld();
   if (source.Find(key, ctx.now_ms) == nullptr || target.Find(key, ctx.now_ms) != nullptr) {
     ctx.out.Integer(0);
     return;
@@ -319,7 +331,8 @@ void CmdSwapDb(CommandContext& ctx) {
 }
 
 // OBJECT subcommands: the key's entry, or a null reply when it is missing.
-const Entry* ObjectLookup(CommandContext& ctx, Shard& shard, std::string_view key) {
+const Entry* ObjectLookup(CommandContext& ctx, Shard& shard, std::string_view key)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
   const Entry* entry = shard.Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) ctx.out.Null();
@@ -347,13 +360,15 @@ bool LfuPolicy(CommandContext& ctx) {
 
 void CmdObjectEncoding(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   if (const Entry* entry = ObjectLookup(ctx, *shard, key)) ctx.out.Bulk(EncodingName(*entry));
 }
 
 void CmdObjectRefCount(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = ObjectLookup(ctx, *shard, key);
   if (entry == nullptr) return;
   // Redis shares the objects of the integers 0..9999 (refcount INT_MAX)
@@ -373,7 +388,8 @@ void CmdObjectRefCount(CommandContext& ctx) {
 // errors when the policy does not track them.
 void CmdObjectIdleTime(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   if (ObjectLookup(ctx, *shard, key) == nullptr) return;
   if (LfuPolicy(ctx)) {
     ctx.out.Error(errors::kLfuSelected);
@@ -384,7 +400,8 @@ void CmdObjectIdleTime(CommandContext& ctx) {
 
 void CmdObjectFreq(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   if (ObjectLookup(ctx, *shard, key) == nullptr) return;
   if (!LfuPolicy(ctx)) {
     ctx.out.Error(errors::kLfuNotSelected);
@@ -466,7 +483,8 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, int64_t basetime_ms) {
   when += basetime_ms;
 
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   if (shard->Find(key, ctx.now_ms) == nullptr) {
     ctx.out.Integer(0);
     return;
@@ -495,7 +513,8 @@ void CmdPExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, 0); }
 // TTL PTTL EXPIRETIME PEXPIRETIME, as Redis's ttlGenericCommand.
 void TtlGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const bool found = shard->Find(key, ctx.now_ms) != nullptr;
   CountLookup(ctx, found);
   if (!found) return ctx.out.Integer(-2);
@@ -512,7 +531,8 @@ void CmdPExpireTime(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
 
 void CmdPersist(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   if (shard->Find(key, ctx.now_ms) == nullptr) return ctx.out.Integer(0);
   bool removed = shard->Persist(key);
   if (removed) ctx.KeyModified(key);

@@ -42,7 +42,8 @@ bool CheckStringLength(CommandContext& ctx, uint64_t size, uint64_t append) {
 
 void CmdGet(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
@@ -142,7 +143,8 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, size_t value_index,
     expire_ms = when;
   }
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* existing = shard->Find(key, ctx.now_ms);
   if (flags & kSetGet) {
     CountLookup(ctx, existing != nullptr);
@@ -186,7 +188,8 @@ void CmdPSetEx(CommandContext& ctx) { SetGeneric(ctx, kSetPx, 3, ctx.arg(2)); }
 
 void CmdGetSet(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* existing = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, existing != nullptr);
   if (existing == nullptr) {
@@ -200,7 +203,8 @@ void CmdGetSet(CommandContext& ctx) {
 
 void CmdGetDel(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
@@ -217,7 +221,8 @@ void CmdGetEx(CommandContext& ctx) {
   std::string_view expire_arg;
   if (!ParseStringOptions(ctx, OptionsOf::kGetEx, &flags, &expire_arg)) return;
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
@@ -252,7 +257,9 @@ void CmdMGet(CommandContext& ctx) {
   ctx.out.Array(ctx.argc() - 1);
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.arg(i);
-    const Entry* entry = lock(ctx.client.db, key).Find(key, ctx.now_ms);
+    Shard& shard = lock(ctx.client.db, key);
+    shard.mu.AssertHeld();
+    const Entry* entry = shard.Find(key, ctx.now_ms);
     CountLookup(ctx, entry != nullptr);
     if (entry == nullptr) {
       ctx.out.Null();
@@ -271,7 +278,9 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
   MultiShardLock lock(ctx.store, KeysOf(ctx, 1, 2));
   if (nx) {
     for (size_t i = 1; i < ctx.argc(); i += 2) {
-      if (lock(ctx.client.db, ctx.arg(i)).Find(ctx.arg(i), ctx.now_ms) != nullptr) {
+      Shard& shard = lock(ctx.client.db, ctx.arg(i));
+      shard.mu.AssertHeld();
+      if (shard.Find(ctx.arg(i), ctx.now_ms) != nullptr) {
         ctx.out.Integer(0);
         return;
       }
@@ -279,7 +288,9 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
   }
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     std::string_view key = ctx.arg(i);
-    lock(ctx.client.db, key).Put(key, MakeEntry(ctx, key, i + 1), std::nullopt, false);
+    Shard& shard = lock(ctx.client.db, key);
+    shard.mu.AssertHeld();
+    shard.Put(key, MakeEntry(ctx, key, i + 1), std::nullopt, false);
     ctx.KeyModified(key);
   }
   if (nx) {
@@ -295,7 +306,8 @@ void CmdMSetNx(CommandContext& ctx) { MSetGeneric(ctx, true); }
 void CmdAppend(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   std::string_view append = ctx.arg(2);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   size_t total = 0;
   if (entry == nullptr) {
@@ -314,7 +326,8 @@ void CmdAppend(CommandContext& ctx) {
 
 void CmdStrLen(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   ctx.out.Integer(entry == nullptr ? 0 : static_cast<int64_t>(entry->value_size()));
@@ -323,7 +336,8 @@ void CmdStrLen(CommandContext& ctx) {
 // Redis's incrDecrCommand. The value keeps its TTL.
 void IncrDecr(CommandContext& ctx, int64_t incr) {
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   int64_t value = 0;
   if (entry != nullptr && !ParseInt64(entry->value_view(), &value)) {
@@ -407,7 +421,8 @@ std::string FormatLongDouble(long double value) {
 
 void CmdIncrByFloat(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   long double value = 0, incr = 0;
   if ((entry != nullptr && !ParseLongDouble(entry->value_view(), &value)) ||
@@ -432,7 +447,8 @@ void CmdGetRange(CommandContext& ctx) {
   int64_t start = 0, end = 0;
   if (!ParseIntArg(ctx, ctx.arg(2), &start) || !ParseIntArg(ctx, ctx.arg(3), &end)) return;
   std::string_view key = ctx.arg(1);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
@@ -466,7 +482,8 @@ void CmdSetRange(CommandContext& ctx) {
   }
   std::string_view key = ctx.arg(1);
   std::string_view value = ctx.arg(3);
-  LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   const size_t old_size = entry == nullptr ? 0 : entry->value_size();
   if (value.empty()) {
@@ -497,7 +514,9 @@ void CmdLcs(CommandContext& ctx) {
   {
     MultiShardLock lock(ctx.store, {{ctx.client.db, ctx.arg(1)}, {ctx.client.db, ctx.arg(2)}});
     for (int i : {1, 2}) {
-      const Entry* entry = lock(ctx.client.db, ctx.arg(i)).Find(ctx.arg(i), ctx.now_ms);
+      Shard& shard = lock(ctx.client.db, ctx.arg(i));
+      shard.mu.AssertHeld();
+      const Entry* entry = shard.Find(ctx.arg(i), ctx.now_ms);
       CountLookup(ctx, entry != nullptr);
       if (entry != nullptr) (i == 1 ? a : b) = entry->value();
     }

@@ -34,7 +34,8 @@ void CmdDiscard(CommandContext& ctx) {
 bool WatchBroken(CommandContext& ctx) {
   if (ctx.client.watch.dirty.load(std::memory_order_relaxed)) return true;
   for (const auto& [db, key] : ctx.client.watch.volatile_keys) {
-    LockedShard shard(ctx.store.ShardFor(db, key));
+    Shard* shard = ctx.store.ShardFor(db, key);
+    LockedShard shard_lock(shard);
     if (shard->Find(key, ctx.now_ms) == nullptr) return true;
   }
   return false;
@@ -73,7 +74,8 @@ void CmdWatch(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.arg(i);
     ctx.server.watches.Watch(ctx.client.db, key, &ctx.client.watch);
-    LockedShard shard(ctx.store.ShardFor(ctx.client.db, key));
+    Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
+    LockedShard shard_lock(shard);
     if (shard->Find(key, ctx.now_ms) != nullptr && shard->GetExpire(key).has_value()) {
       ctx.client.watch.volatile_keys.emplace_back(ctx.client.db, std::string(key));
     }
@@ -96,11 +98,11 @@ void RegisterTransactionFamily(CommandTable* table) {
                    CmdExec, "transactions", "Execute all commands issued after MULTI", "1.2.0",
                    "@slow @transaction", "", "Depends on commands in the transaction"});
   table->Register({"discard", 1, kFlags, 0, 0, 0, CmdDiscard, "transactions",
-                   "Discard all commands issued after MULTI", "2.0.0", "@fast @transaction",
-                   "", "O(N), when N is the number of queued commands"});
+                   "Discard all commands issued after MULTI", "2.0.0", "@fast @transaction", "",
+                   "O(N), when N is the number of queued commands"});
   table->Register({"watch", -2, kFlags, 1, -1, 1, CmdWatch, "transactions",
-                   "Watch the given keys to determine execution of the MULTI/EXEC block",
-                   "2.2.0", "@fast @transaction", "RO", "O(1) for every key."});
+                   "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0",
+                   "@fast @transaction", "RO", "O(1) for every key."});
   table->Register({"unwatch", 1, kFlags, 0, 0, 0, CmdUnwatch, "transactions",
                    "Forget about all watched keys", "2.2.0", "@fast @transaction"});
 }

@@ -278,7 +278,8 @@ Store::Store(const StoreOptions& options) {
 }
 
 std::optional<Bytes> Store::Get(int db, std::string_view key, int64_t now_ms) {
-  LockedShard shard(ShardFor(db, key));
+  Shard* shard = ShardFor(db, key);
+  LockedShard shard_lock(shard);
   const Entry* entry = shard->Find(key, now_ms);
   if (entry == nullptr) return std::nullopt;
   return entry->value();
@@ -286,12 +287,14 @@ std::optional<Bytes> Store::Get(int db, std::string_view key, int64_t now_ms) {
 
 void Store::Set(int db, std::string_view key, const Bytes& value,
                 std::optional<int64_t> expire_ms) {
-  LockedShard shard(ShardFor(db, key));
+  Shard* shard = ShardFor(db, key);
+  LockedShard shard_lock(shard);
   shard->Put(key, Entry::Make(key, value), expire_ms, false);
 }
 
 bool Store::Delete(int db, std::string_view key, int64_t now_ms) {
-  LockedShard shard(ShardFor(db, key));
+  Shard* shard = ShardFor(db, key);
+  LockedShard shard_lock(shard);
   if (shard->Find(key, now_ms) == nullptr) return false;
   return shard->Erase(key);
 }
@@ -299,7 +302,8 @@ bool Store::Delete(int db, std::string_view key, int64_t now_ms) {
 size_t Store::DbSize(int db) {
   size_t total = 0;
   for (size_t i = 0; i <= shard_mask_; ++i) {
-    LockedShard shard(ShardAt(db, i));
+    Shard* shard = ShardAt(db, i);
+    LockedShard shard_lock(shard);
     total += shard->size();
   }
   return total;
@@ -308,7 +312,8 @@ size_t Store::DbSize(int db) {
 size_t Store::ExpiresSize(int db) {
   size_t total = 0;
   for (size_t i = 0; i <= shard_mask_; ++i) {
-    LockedShard shard(ShardAt(db, i));
+    Shard* shard = ShardAt(db, i);
+    LockedShard shard_lock(shard);
     total += shard->expires_size();
   }
   return total;
@@ -342,7 +347,8 @@ void Store::FlushAll() { FlushDatabases(0, databases() - 1); }
 void Store::ResetStats() {
   for (int db = 0; db < databases(); ++db) {
     for (size_t i = 0; i <= shard_mask_; ++i) {
-      LockedShard shard(ShardAt(db, i));
+      Shard* shard = ShardAt(db, i);
+      LockedShard shard_lock(shard);
       shard->expired_keys = 0;
     }
   }
@@ -352,7 +358,8 @@ uint64_t Store::ExpiredKeys() {
   uint64_t total = 0;
   for (int db = 0; db < databases(); ++db) {
     for (size_t i = 0; i <= shard_mask_; ++i) {
-      LockedShard shard(ShardAt(db, i));
+      Shard* shard = ShardAt(db, i);
+      LockedShard shard_lock(shard);
       total += shard->expired_keys;
     }
   }
@@ -363,7 +370,8 @@ size_t Store::MemoryUsage() {
   size_t total = 0;
   for (int db = 0; db < databases(); ++db) {
     for (size_t i = 0; i <= shard_mask_; ++i) {
-      LockedShard shard(ShardAt(db, i));
+      Shard* shard = ShardAt(db, i);
+      LockedShard shard_lock(shard);
       total += shard->MemoryUsage();
     }
   }
@@ -420,7 +428,8 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
   size_t keys = 0, visits = 0;
   bool resumed = cursor != 0;
   while (true) {
-    LockedShard shard(ShardAt(db, shard_index));
+    Shard* shard = ShardAt(db, shard_index);
+    LockedShard shard_lock(shard);
     // The shard was rehashed since the cursor was made: its slots mean
     // nothing any more. Walk all of it now, so that a shard that keeps
     // growing cannot make the scan start over for ever.
@@ -439,7 +448,8 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
     if (++shard_index > shard_mask_) return 0;
     slot = 0;
     if (keys >= count || visits >= max_visits) {
-      LockedShard next(ShardAt(db, shard_index));
+      Shard* next = ShardAt(db, shard_index);
+      LockedShard next_lock(next);
       return MakeCursor(next->layout_epoch(), shard_index, 0);
     }
   }
@@ -447,7 +457,8 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
 
 void Store::ForEachKey(int db, int64_t now_ms, const std::function<void(const Entry&)>& fn) {
   for (size_t i = 0; i <= shard_mask_; ++i) {
-    LockedShard shard(ShardAt(db, i));
+    Shard* shard = ShardAt(db, i);
+    LockedShard shard_lock(shard);
     const size_t slots = shard->slot_count();
     for (size_t slot = 0; slot < slots; ++slot) {
       const Entry* entry = shard->EntryAt(slot);
@@ -463,14 +474,16 @@ std::optional<std::string> Store::RandomKey(int db, int64_t now_ms) {
     // Pick a shard in proportion to its size, then a key in it.
     size_t total = 0;
     for (size_t i = 0; i <= shard_mask_; ++i) {
-      LockedShard shard(ShardAt(db, i));
+      Shard* shard = ShardAt(db, i);
+      LockedShard shard_lock(shard);
       sizes[i] = shard->size();
       total += sizes[i];
     }
     if (total == 0) return std::nullopt;
     size_t pick = NextRandom(&rng) % total, index = 0;
     while (pick >= sizes[index]) pick -= sizes[index++];
-    LockedShard shard(ShardAt(db, index));
+    Shard* shard = ShardAt(db, index);
+    LockedShard shard_lock(shard);
     const Entry* entry = shard->RandomEntry(&rng);
     if (entry == nullptr) continue;  // emptied meanwhile
     std::string key(entry->key());
@@ -488,7 +501,8 @@ size_t Store::ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us) {
     size_t index = (next_db_ + n) % total_shards;
     Shard* s = ShardAt(static_cast<int>(index / shard_count()), index % shard_count());
     while (true) {
-      LockedShard shard(s);
+      Shard* shard = s;
+      LockedShard shard_lock(shard);
       auto [sampled, expired] = shard->ExpireSample(now_ms, kSamplesPerRound, &rng_state_);
       expired_total += expired;
       if (sampled == 0 || expired * 4 <= sampled) break;

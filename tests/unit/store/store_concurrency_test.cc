@@ -149,11 +149,13 @@ TEST(StoreConcurrencyTest, ActiveExpiryRacesWithReadersAndWriters) {
           std::optional<Bytes> value = store.Get(db, Key(key), kNow);
           if (value && !ValueMatchesKey(value->view(), key)) bad_values.fetch_add(1);
         } else if (i % 11 == 0) {
-          LockedShard shard(store.ShardFor(db, Key(key)));
+          Shard* shard = store.ShardFor(db, Key(key));
+          LockedShard shard_lock(shard);
           shard->Persist(Key(key));
         } else {
           std::string key_name = Key(key);
-          LockedShard shard(store.ShardFor(db, key_name));
+          Shard* shard = store.ShardFor(db, key_name);
+          LockedShard shard_lock(shard);
           shard->Put(key_name, Entry::Make(key_name, std::string_view(ValueFor(key, t, i))),
                      i % 5 == 0 ? std::nullopt : std::optional<int64_t>(when), i % 4 == 0);
         }
@@ -173,7 +175,8 @@ TEST(StoreConcurrencyTest, ActiveExpiryRacesWithReadersAndWriters) {
   size_t found = 0, with_ttl = 0;
   for (int key = 0; key < kKeys; ++key) {
     const int db = key % 3;
-    LockedShard shard(store.ShardFor(db, Key(key)));
+    Shard* shard = store.ShardFor(db, Key(key));
+    LockedShard shard_lock(shard);
     if (const Entry* entry = shard->Find(Key(key), kNow)) {
       ++found;
       EXPECT_TRUE(ValueMatchesKey(entry->value_view(), key));

@@ -28,14 +28,16 @@ std::optional<std::string> GetString(Store& store, int db, std::string_view key,
 }
 
 std::optional<int64_t> ExpireOf(Store& store, int db, std::string_view key, int64_t now) {
-  LockedShard shard(store.ShardFor(db, key));
+  Shard* shard = store.ShardFor(db, key);
+  LockedShard shard_lock(shard);
   if (shard->Find(key, now) == nullptr) return std::nullopt;
   return shard->GetExpire(key);
 }
 
 void Put(Store& store, int db, std::string_view key, std::string_view value,
          std::optional<int64_t> expire_ms, bool keep_ttl) {
-  LockedShard shard(store.ShardFor(db, key));
+  Shard* shard = store.ShardFor(db, key);
+  LockedShard shard_lock(shard);
   shard->Put(key, Entry::Make(key, value), expire_ms, keep_ttl);
 }
 
@@ -354,7 +356,8 @@ TEST(StoreExpiryTest, SetWithNewExpiryReplacesTheOld) {
 
 TEST(ShardTest, FindPutEraseDirectly) {
   Store store({.databases = 1, .shards_per_db = 1});
-  LockedShard shard(store.ShardAt(0, 0));
+  Shard* shard = store.ShardAt(0, 0);
+  LockedShard shard_lock(shard);
   EXPECT_EQ(shard->Find("k", kNow), nullptr);
   shard->Put("k", Entry::Make("k", std::string_view("v")), std::nullopt, false);
   const Entry* entry = shard->Find("k", kNow);
@@ -370,7 +373,8 @@ TEST(ShardTest, FindPutEraseDirectly) {
 TEST(ShardTest, SetExpireGetExpirePersist) {
   Store store;
   const std::string key = "k";
-  LockedShard shard(store.ShardFor(0, key));
+  Shard* shard = store.ShardFor(0, key);
+  LockedShard shard_lock(shard);
   shard->SetExpire(key, kNow + 10);  // no such key: nothing to do
   EXPECT_EQ(shard->expires_size(), 0u);
 
@@ -398,7 +402,8 @@ TEST(ShardTest, SetExpireGetExpirePersist) {
 TEST(ShardTest, EraseRemovesTheTtl) {
   Store store;
   const std::string key = "k";
-  LockedShard shard(store.ShardFor(0, key));
+  Shard* shard = store.ShardFor(0, key);
+  LockedShard shard_lock(shard);
   shard->Put(key, Entry::Make(key, std::string_view("v")), kNow + 10, false);
   EXPECT_EQ(shard->expires_size(), 1u);
   EXPECT_TRUE(shard->Erase(key));
@@ -472,7 +477,8 @@ TEST(StorePutTest, ExpireIndexFollowsReplacedEntries) {
   for (int i = 0; i < kKeys; ++i) ASSERT_EQ(ExpireOf(store, 0, Key(i), kNow), kNow + 1000 + i);
 
   {
-    LockedShard shard(store.ShardAt(0, 0));
+    Shard* shard = store.ShardAt(0, 0);
+    LockedShard shard_lock(shard);
     // Persist every third key: erases from the index, moving others around.
     for (int i = 0; i < kKeys; i += 3) ASSERT_TRUE(shard->Persist(Key(i)));
   }
@@ -593,7 +599,8 @@ TEST(ShardTest, ExpireSampleReportsSampledAndExpired) {
   for (int i = 0; i < 10; ++i) store.Set(0, Key(i), Bytes::Copy("v"), kNow - 1);
   for (int i = 10; i < 15; ++i) store.Set(0, Key(i), Bytes::Copy("v"));
   uint64_t rng = 12345;
-  LockedShard shard(store.ShardAt(0, 0));
+  Shard* shard = store.ShardAt(0, 0);
+  LockedShard shard_lock(shard);
   size_t expired_total = 0;
   for (int round = 0; round < 1000 && shard->expires_size() > 0; ++round) {
     auto [sampled, expired] = shard->ExpireSample(kNow, 3, &rng);

@@ -235,7 +235,8 @@ TEST(StoreScanTest, ForEachKeyAndRandomKey) {
 TEST(ShardV2Test, ResizeValueInPlaceKeepsTtlAndIndex) {
   Store store;
   const std::string key = "grow";
-  LockedShard shard(store.ShardFor(0, key));
+  Shard* shard = store.ShardFor(0, key);
+  LockedShard shard_lock(shard);
   shard->Put(key, Entry::Make(key, std::string_view("")), kNow + 500, false);
   std::string expected;
   for (int i = 0; i < 5000; ++i) {
@@ -257,7 +258,8 @@ TEST(ShardV2Test, ResizeValueInPlaceKeepsTtlAndIndex) {
 TEST(ShardV2Test, ResizeValueCopiesWhenAReplyHoldsTheValue) {
   Store store;
   const std::string key = "k";
-  LockedShard shard(store.ShardFor(0, key));
+  Shard* shard = store.ShardFor(0, key);
+  LockedShard shard_lock(shard);
   shard->Put(key, Entry::MakeWithRoom(key, "abc", 3, 100, Entry::Encoding::kAuto), std::nullopt,
              false);
   Bytes held = shard->Find(key, kNow)->value();
@@ -272,7 +274,8 @@ TEST(ShardV2Test, TakeHandsOverTheEntryAndItsTtl) {
   Store store;
   const std::string key = "k";
   {
-    LockedShard shard(store.ShardFor(0, key));
+    Shard* shard = store.ShardFor(0, key);
+    LockedShard shard_lock(shard);
     shard->Put(key, Entry::Make(key, std::string_view("v")), kNow + 100, false);
     std::optional<int64_t> expire;
     Entry entry = shard->Take(key, &expire);
@@ -280,7 +283,8 @@ TEST(ShardV2Test, TakeHandsOverTheEntryAndItsTtl) {
     EXPECT_EQ(entry.value_view(), "v");
     EXPECT_EQ(shard->Find(key, kNow), nullptr);
     EXPECT_EQ(shard->expires_size(), 0u);
-    LockedShard other(store.ShardFor(1, key));
+    Shard* other = store.ShardFor(1, key);
+    LockedShard other_lock(other);
     other->Put(key, std::move(entry), expire, false);
   }
   EXPECT_EQ(GetString(store, 1, key), "v");
