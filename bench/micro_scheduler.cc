@@ -42,8 +42,9 @@ class CountingCompletion : public Completion {
   int64_t failed = 0;
 };
 
-// Register then Trigger of a fresh id; threads share one notifier (as the
-// loops would if they shared one), each with its own id prefix.
+// The per-id path: Register then Trigger of a fresh id; threads share one
+// notifier (as the loops would if they shared one), each with its own id
+// prefix. The Applier no longer takes this path (see BM_Notifier_Batch).
 void BM_Notifier_RegisterTrigger(benchmark::State& state) {
   static Notifier* notifier = new Notifier();
   IdGenerator ids(static_cast<uint16_t>(state.thread_index() + 1));
@@ -62,6 +63,40 @@ void BM_Notifier_RegisterTrigger(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_Notifier_RegisterTrigger)->Threads(1)->Threads(2)->UseRealTime();
+
+// The batch path, as the Applier takes it for one read of `depth` commands:
+// one RegisterBatch (which also retires the batch's previous, spent run),
+// then End and the owner's Complete per id. Per id figures.
+void BM_Notifier_Batch(benchmark::State& state) {
+  static Notifier* notifier = new Notifier();
+  const uint64_t depth = static_cast<uint64_t>(state.range(0));
+  IdGenerator ids(static_cast<uint16_t>(state.thread_index() + 1));
+  CountingCompletion completion;
+  Batch batch;
+  const Outcome done = Outcome::Done();
+  for (auto _ : state) {
+    const uint64_t first = ids.Next();
+    for (uint64_t i = 1; i < depth; ++i) ids.Next();
+    if (!notifier->RegisterBatch(&batch, first, depth, &completion).ok()) {
+      state.SkipWithError("register failed");
+      break;
+    }
+    for (uint64_t id = first; id < first + depth; ++id) {
+      if (batch.End(id)) completion.Complete(id, done);
+    }
+  }
+  notifier->UnregisterBatch(&batch);
+  const int64_t ops = static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(depth);
+  if (completion.completed != ops) state.SkipWithError("lost completions");
+  state.SetItemsProcessed(ops);
+}
+BENCHMARK(BM_Notifier_Batch)
+    ->ArgName("depth")
+    ->Arg(1)
+    ->Arg(16)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 // What one event loop owns, minus the sockets: store, command context,
 // reply buffer, id generator, notifier and applier dispatching to the
@@ -106,8 +141,9 @@ struct Pipeline {
   }
 };
 
-// Scheduler overhead alone: enqueue `depth` tasks (id, notifier register),
-// drain them (trigger) with an apply that only writes +OK.
+// Scheduler overhead alone: enqueue `depth` tasks, drain them (one batch
+// registration for the run, then one End per task) with an apply that only
+// writes +OK.
 void BM_Applier_EnqueueDrain(benchmark::State& state) {
   const int64_t depth = state.range(0);
   Pipeline p(/*dispatch=*/false);
