@@ -3,6 +3,7 @@
 #include <limits>
 #include <memory>
 
+#include "absl/base/attributes.h"
 #include "absl/time/clock.h"
 
 namespace valkdb {
@@ -21,39 +22,33 @@ Applier::~Applier() {
   for (const auto& batch : batches_) notifier_->UnregisterBatch(batch.get());
 }
 
-Task* Applier::Enqueue(uint64_t id, Completion* owner, int64_t now_ms) {
-  if (!running_) return nullptr;
-  if (count_ == tasks_.size()) tasks_.emplace_back();
-  Task& task = tasks_[count_++];
-  task.id = id;
-  task.owner = owner;
-  task.deadline_ms = now_ms + timeout_ms_;
-  task.args.Clear();
-  return &task;
-}
+void Applier::Grow() { tasks_.emplace_back(); }
 
 void Applier::RegisterQueued() {
   size_t i = registered_;
   while (i < count_) {
-    // A run: the next tasks with the same owner and ids counting up by one.
-    size_t j = i + 1;
-    while (j < count_ && tasks_[j].owner == tasks_[i].owner &&
-           tasks_[j - 1].id != std::numeric_limits<uint64_t>::max() &&
-           tasks_[j].id == tasks_[j - 1].id + 1) {
-      ++j;
-    }
     if (batches_used_ == batches_.size()) batches_.push_back(std::make_unique<Batch>());
     Batch* batch = batches_[batches_used_++].get();
-    // Refused (an id already in flight): no batch, the tasks fail in turn.
-    if (!notifier_->RegisterBatch(batch, tasks_[i].id, j - i, tasks_[i].owner).ok()) {
-      batch = nullptr;
+    // A run: the next tasks with the same owner and ids counting up by one.
+    const size_t begin = i;
+    tasks_[i].batch = batch;
+    for (++i; i < count_ && tasks_[i].owner == tasks_[begin].owner &&
+              tasks_[i - 1].id != std::numeric_limits<uint64_t>::max() &&
+              tasks_[i].id == tasks_[i - 1].id + 1;
+         ++i) {
+      tasks_[i].batch = batch;
     }
-    for (; i < j; ++i) tasks_[i].batch = batch;
+    if (!notifier_->RegisterBatch(batch, tasks_[begin].id, i - begin, tasks_[begin].owner).ok()) {
+      // An id of the run is in flight already: its tasks fail in their turn.
+      for (size_t k = begin; k < i; ++k) tasks_[k].batch = nullptr;
+    }
   }
   registered_ = count_;
 }
 
-void Applier::RunOne(size_t i, int64_t now_ms, std::string_view failure) {
+// Inlined into the drain loops: it runs once per request.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Applier::RunOne(size_t i, int64_t now_ms,
+                                                         std::string_view failure) {
   // Copies: apply_ may enqueue, which can move tasks_.
   const uint64_t id = tasks_[i].id;
   Completion* const owner = tasks_[i].owner;

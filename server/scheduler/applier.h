@@ -72,11 +72,22 @@ class Applier {
   // finishes the queue.
   absl::Status Stop(absl::Duration timeout);
 
-  // A queue slot for a new request with `id` for `owner`; nullptr when
-  // stopped (the caller's connection is about to close). Fill in args before
-  // the next Drain. The id is checked against the ids in flight when Drain
+  // A queue slot, its args empty, for a new request with `id` for `owner`;
+  // nullptr when stopped (the caller's connection is about to close). Fill
+  // in args before the next Drain. The id is checked against the ids in flight when Drain
   // registers it.
-  Task* Enqueue(uint64_t id, Completion* owner, int64_t now_ms);
+  Task* Enqueue(uint64_t id, Completion* owner, int64_t now_ms) {
+    // Here, so that the loop that parses a read inlines it.
+    if (!running_) return nullptr;
+    if (count_ == tasks_.size()) [[unlikely]]
+      Grow();
+    Task& task = tasks_[count_++];
+    task.id = id;
+    task.owner = owner;
+    task.deadline_ms = now_ms + timeout_ms_;
+    // task.args is empty: every slot is released once it has run.
+    return &task;
+  }
   // Applies every queued task in order, including tasks that `apply`
   // enqueues meanwhile. Called from inside `apply`, it returns at once: the
   // running drain gets to the new work after the current task, in order.
@@ -89,6 +100,8 @@ class Applier {
   static constexpr std::string_view kDuplicateError = "-DUPLICATE request id already in flight";
 
  private:
+  // One more queue slot (out of line: the queue grows only while warming up).
+  void Grow();
   // Cuts the tasks not yet registered into runs and registers them.
   void RegisterQueued();
   // Runs task i (unless `failure` is set) and ends it.
