@@ -62,15 +62,8 @@ std::string Escape(std::string_view text) {
 
 std::string Quote(std::string_view s) { return absl::StrCat("\"", Escape(s), "\""); }
 
-void AppendDebug(const RespValue& v, std::string* out) {
-  auto append_elements = [&](char open, char close, bool pairs) {
-    out->push_back(open);
-    for (size_t i = 0; i < v.elements.size(); ++i) {
-      if (i > 0) out->append(pairs && i % 2 == 1 ? ": " : ", ");
-      AppendDebug(v.elements[i], out);
-    }
-    out->push_back(close);
-  };
+// Everything but the elements of an aggregate (and its closing bracket).
+void AppendOpening(const RespValue& v, std::string* out) {
   switch (v.type) {
     case Type::kSimpleString:
       absl::StrAppend(out, "+", Quote(v.str));
@@ -88,19 +81,16 @@ void AppendDebug(const RespValue& v, std::string* out) {
       out->append("nil");
       break;
     case Type::kArray:
-      append_elements('[', ']', false);
+      out->push_back('[');
       break;
     case Type::kMap:
-      out->push_back('%');
-      append_elements('{', '}', true);
+      out->append("%{");
       break;
     case Type::kSet:
-      out->push_back('~');
-      append_elements('[', ']', false);
+      out->append("~[");
       break;
     case Type::kPush:
-      out->push_back('>');
-      append_elements('[', ']', false);
+      out->append(">[");
       break;
     case Type::kDouble:
       // The text as sent when there is one: it is exact, the double may not print back the same.
@@ -123,6 +113,36 @@ void AppendDebug(const RespValue& v, std::string* out) {
       absl::StrAppend(out, "(", v.str);
       break;
   }
+}
+
+// Same type and contents, or for aggregates as many elements (not compared
+// here). Fields a type does not use are ignored.
+bool ShallowEqual(const RespValue& a, const RespValue& b) {
+  if (a.type != b.type) return false;
+  if (a.is_aggregate()) return a.elements.size() == b.elements.size();
+  switch (a.type) {
+    case Type::kSimpleString:
+    case Type::kError:
+    case Type::kBulkString:
+    case Type::kBigNumber:
+      return a.str == b.str;
+    case Type::kInteger:
+      return a.integer == b.integer;
+    case Type::kNull:
+    case Type::kArray:  // (aggregates returned above)
+    case Type::kMap:
+    case Type::kSet:
+    case Type::kPush:
+      return true;
+    case Type::kDouble:
+      // The value, not its spelling ("1.5" == "1.50"); a NaN reply equals a NaN reply.
+      return a.dbl == b.dbl || (std::isnan(a.dbl) && std::isnan(b.dbl));
+    case Type::kBoolean:
+      return a.boolean == b.boolean;
+    case Type::kVerbatim:
+      return a.format == b.format && a.str == b.str;
+  }
+  return false;
 }
 
 bool ParseDouble(std::string_view text, double* value) {
@@ -153,9 +173,43 @@ std::string Printable(std::string_view text) {
 
 }  // namespace
 
+RespValue::~RespValue() {
+  if (elements.empty()) return;
+  // Children are moved out onto a worklist before their parent goes, so each
+  // destructor below sees no elements of its own: the depth of the call stack
+  // stays one, whatever the depth of the value.
+  std::vector<RespValue> pending = std::move(elements);
+  while (!pending.empty()) {
+    RespValue last = std::move(pending.back());
+    pending.pop_back();
+    for (RespValue& child : last.elements) {
+      if (!child.elements.empty()) pending.push_back(std::move(child));
+    }
+  }
+}
+
 std::string RespValue::DebugString() const {
   std::string out;
-  AppendDebug(*this, &out);
+  struct Open {
+    const RespValue* value;
+    size_t next;  // index of the next element to print
+  };
+  std::vector<Open> open;
+  AppendOpening(*this, &out);
+  if (is_aggregate()) open.push_back({this, 0});
+  while (!open.empty()) {
+    const RespValue& v = *open.back().value;
+    const size_t i = open.back().next++;
+    if (i == v.elements.size()) {
+      out.push_back(v.type == Type::kMap ? '}' : ']');
+      open.pop_back();
+      continue;
+    }
+    if (i > 0) out.append(v.type == Type::kMap && i % 2 == 1 ? ": " : ", ");
+    const RespValue& element = v.elements[i];
+    AppendOpening(element, &out);
+    if (element.is_aggregate()) open.push_back({&element, 0});
+  }
   return out;
 }
 
@@ -197,31 +251,21 @@ RespValue RespValue::Arr(std::vector<RespValue> elements) {
 }
 
 bool operator==(const RespValue& a, const RespValue& b) {
-  if (a.type != b.type) return false;
-  switch (a.type) {
-    case Type::kSimpleString:
-    case Type::kError:
-    case Type::kBulkString:
-    case Type::kBigNumber:
-      return a.str == b.str;
-    case Type::kInteger:
-      return a.integer == b.integer;
-    case Type::kNull:
-      return true;
-    case Type::kArray:
-    case Type::kMap:
-    case Type::kSet:
-    case Type::kPush:
-      return a.elements == b.elements;
-    case Type::kDouble:
-      // The value, not its spelling ("1.5" == "1.50"); a NaN reply equals a NaN reply.
-      return a.dbl == b.dbl || (std::isnan(a.dbl) && std::isnan(b.dbl));
-    case Type::kBoolean:
-      return a.boolean == b.boolean;
-    case Type::kVerbatim:
-      return a.format == b.format && a.str == b.str;
+  if (!ShallowEqual(a, b)) return false;
+  if (!a.is_aggregate() || a.elements.empty()) return true;
+  std::vector<std::pair<const RespValue*, const RespValue*>> pending;
+  for (size_t i = 0; i < a.elements.size(); ++i)
+    pending.emplace_back(&a.elements[i], &b.elements[i]);
+  while (!pending.empty()) {
+    auto [x, y] = pending.back();
+    pending.pop_back();
+    if (!ShallowEqual(*x, *y)) return false;
+    if (!x->is_aggregate()) continue;
+    for (size_t i = 0; i < x->elements.size(); ++i) {
+      pending.emplace_back(&x->elements[i], &y->elements[i]);
+    }
   }
-  return false;
+  return true;
 }
 
 ReplyParser::Status ReplyParser::Parse(std::string_view input, size_t* consumed, RespValue* out) {
@@ -397,6 +441,10 @@ ReplyParser::Status ReplyParser::Parse(std::string_view input, size_t* consumed,
         if (count == -1) {
           have_value = true;  // *-1: a RESP2 null array
           break;
+        }
+        if (stack_.size() >= kMaxDepth) {
+          return fail(
+              absl::StrCat("Protocol error: reply nested deeper than ", kMaxDepth, " levels"));
         }
         Frame frame{RespValue(), count, type == '|'};
         frame.value.type = type == '*'   ? Type::kArray

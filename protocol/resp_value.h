@@ -28,6 +28,14 @@ struct RespValue {
     kBigNumber,     // (
   };
 
+  RespValue() = default;
+  RespValue(const RespValue&) = default;  // recursive: depth is bounded by ReplyParser's limit
+  RespValue(RespValue&&) noexcept = default;
+  RespValue& operator=(const RespValue&) = default;
+  RespValue& operator=(RespValue&&) noexcept = default;
+  // Frees nested elements without recursion, so no nesting depth can overflow the stack.
+  ~RespValue();
+
   Type type = Type::kNull;
   std::string str;  // simple string, error, bulk, verbatim text, big number, double as sent
   int64_t integer = 0;
@@ -38,7 +46,10 @@ struct RespValue {
 
   bool is_error() const { return type == Type::kError; }
   bool is_null() const { return type == Type::kNull; }
-  // A compact, unambiguous rendering for test failure messages.
+  bool is_aggregate() const {
+    return type == Type::kArray || type == Type::kMap || type == Type::kSet || type == Type::kPush;
+  }
+  // A compact, unambiguous rendering for test failure messages (iterative, any depth).
   std::string DebugString() const;
 
   static RespValue Simple(std::string s);
@@ -48,6 +59,7 @@ struct RespValue {
   static RespValue Nil();
   static RespValue Arr(std::vector<RespValue> elements);
 
+  // Iterative, any depth.
   friend bool operator==(const RespValue& a, const RespValue& b);
 };
 
@@ -56,6 +68,14 @@ struct RespValue {
 class ReplyParser {
  public:
   enum class Status { kValue, kNeedMore, kError };
+
+  // Aggregates (attributes included) nested deeper than this are a protocol
+  // error. Redis's own replies nest a handful of levels (COMMAND DOCS about 7);
+  // only a script or module built to do it goes deeper. A bound keeps a hostile
+  // or broken peer from making the client build a value whose copies and
+  // comparisons recurse without end; redis-py's parser, which recurses, stops
+  // near the same depth (Python's default recursion limit of 1000).
+  static constexpr size_t kMaxDepth = 1000;
 
   // Parses from input, adding the bytes used to *consumed; on kValue *out
   // holds one whole reply. Out-of-band RESP3 attributes (|) are skipped.

@@ -566,6 +566,102 @@ TEST(ReplyParserTest, ParseOneReplyHelper) {
 
 // --- EncodeCommand / AppendCommand ---
 
+// --- Nesting depth ---
+
+// n aggregate headers of one element each, around `innermost`.
+std::string Nested(size_t n, std::string_view header, std::string_view innermost) {
+  std::string out;
+  out.reserve(n * header.size() + innermost.size());
+  for (size_t i = 0; i < n; ++i) out.append(header);
+  out.append(innermost);
+  return out;
+}
+
+// A value nested n arrays deep, built by hand (no parser, no recursion).
+RespValue DeepArray(size_t n) {
+  RespValue value = R::Int(7);
+  for (size_t i = 0; i < n; ++i) {
+    RespValue parent = R::Arr({});
+    parent.elements.push_back(std::move(value));
+    value = std::move(parent);
+  }
+  return value;
+}
+
+TEST(ReplyParserDepthTest, NestingUpToTheLimitParses) {
+  const std::string input = Nested(ReplyParser::kMaxDepth, "*1\r\n", ":7\r\n");
+  for (size_t chunk : {size_t{0}, size_t{1}, size_t{5}, size_t{4096}}) {
+    SCOPED_TRACE(ChunkName(chunk));
+    ReplyFeed feed = FeedReplies(input, chunk);
+    ASSERT_FALSE(feed.error) << *feed.error;
+    ASSERT_EQ(feed.replies.size(), 1u);
+    EXPECT_EQ(feed.replies[0], DeepArray(ReplyParser::kMaxDepth));
+  }
+}
+
+TEST(ReplyParserDepthTest, NestingBeyondTheLimitIsAProtocolError) {
+  const std::string expected = "Protocol error: reply nested deeper than 1000 levels";
+  // Every aggregate type counts, attributes included, and so does an empty
+  // aggregate at the level past the limit.
+  for (std::string_view header : {"*1\r\n", "~1\r\n", ">1\r\n", "%1\r\n+k\r\n", "|1\r\n+k\r\n"}) {
+    for (std::string_view innermost : {":7\r\n", "*0\r\n", "*1\r\n:7\r\n"}) {
+      const std::string input = Nested(ReplyParser::kMaxDepth, header, innermost);
+      if (innermost == ":7\r\n") continue;  // that one is within the limit
+      for (size_t chunk : {size_t{0}, size_t{3}}) {
+        SCOPED_TRACE(::testing::PrintToString(header) + " " + std::string(innermost) + " " +
+                     ChunkName(chunk));
+        ReplyFeed feed = FeedReplies(input, chunk);
+        EXPECT_EQ(feed.error, expected);
+        EXPECT_TRUE(feed.replies.empty());
+      }
+    }
+  }
+  // A null array is not an aggregate that nests.
+  ReplyFeed feed = FeedReplies(Nested(ReplyParser::kMaxDepth, "*1\r\n", "*-1\r\n"), 0);
+  EXPECT_FALSE(feed.error);
+  EXPECT_EQ(feed.replies.size(), 1u);
+}
+
+// What used to overflow the stack: a million nested headers, in the parser (it
+// now stops at the limit) and a million-deep value (built by hand) being
+// printed, compared and destroyed.
+TEST(ReplyParserDepthTest, AMillionNestedHeadersStopAtTheLimit) {
+  const std::string input = Nested(1000000, "*1\r\n", ":1\r\n");
+  ReplyParser parser;
+  size_t consumed = 0;
+  RespValue value;
+  EXPECT_EQ(parser.Parse(input, &consumed, &value), ReplyParser::Status::kError);
+  EXPECT_EQ(consumed, (ReplyParser::kMaxDepth + 1) * 4) << "the error is reported at once";
+  // The parser starts afresh after the error.
+  consumed = 0;
+  EXPECT_EQ(parser.Parse("*1\r\n:1\r\n", &consumed, &value), ReplyParser::Status::kValue);
+  EXPECT_EQ(value, R::Arr({R::Int(1)}));
+}
+
+TEST(RespValueTest, AMillionDeepValueIsPrintedComparedAndFreedWithoutRecursion) {
+  constexpr size_t kDepth = 1000000;
+  RespValue a = DeepArray(kDepth);
+  RespValue b = DeepArray(kDepth);
+  EXPECT_TRUE(a == b);
+  RespValue* innermost = &b;
+  while (!innermost->elements.empty()) innermost = &innermost->elements[0];
+  innermost->integer = 8;
+  EXPECT_FALSE(a == b);
+  const std::string text = a.DebugString();
+  EXPECT_EQ(text.size(), 2 * kDepth + 2);
+  EXPECT_EQ(text.substr(kDepth - 2, 6), "[[:7]]");
+  // Moves keep it cheap; a, b and c are destroyed here.
+  RespValue c = std::move(b);
+  b = std::move(c);
+}
+
+TEST(RespValueTest, DebugStringOfNestedAggregates) {
+  EXPECT_EQ(R::Arr({R::Arr({}), Typed(T::kMap, {R::Int(1), R::Arr({R::Nil()})}), R::Int(2)})
+                .DebugString(),
+            "[[], %{:1: [nil]}, :2]");
+  EXPECT_EQ(Typed(T::kPush, {Typed(T::kSet, {Typed(T::kSet, {})})}).DebugString(), ">[~[~[]]]");
+}
+
 TEST(EncodeCommandTest, EncodesAMultibulkRequest) {
   EXPECT_EQ(EncodeCommand({"SET", "key", "value"}),
             "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n");
