@@ -627,6 +627,7 @@ void Config::CacheLocked() {
   if (ParseInt64(values_[Find("proto-max-bulk-len") - Params().data()], &bulk)) {
     proto_max_bulk_len_.store(bulk, std::memory_order_relaxed);
   }
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 absl::Status Config::Apply(std::string_view name, const std::vector<std::string>& words) {

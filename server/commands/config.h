@@ -83,6 +83,9 @@ class Config {
 
   // proto-max-bulk-len, read on every APPEND/SETRANGE: kept outside the lock.
   int64_t proto_max_bulk_len() const { return proto_max_bulk_len_.load(std::memory_order_relaxed); }
+  // Changes on every change of any setting: readers that cache settings
+  // (the event loops' limits) compare it, lock-free, to see they must re-read.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   const Param* Find(std::string_view name) const;
@@ -99,6 +102,7 @@ class Config {
   mutable absl::Mutex mu_;
   std::vector<std::string> values_ ABSL_GUARDED_BY(mu_);  // by index into Params()
   std::atomic<int64_t> proto_max_bulk_len_{512LL * 1024 * 1024};
+  std::atomic<uint64_t> generation_{0};
 };
 
 // A strict memory value: digits and an optional unit (k=1000, kb=1024, m, mb,

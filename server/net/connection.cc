@@ -131,7 +131,20 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   }
   if (nread == 0) return;
   self->loop_->server().net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
-                                                 std::memory_order_relaxed);
+                                                  std::memory_order_relaxed);
+  EventLoop& loop = *self->loop_;
+  loop.MaybeRefreshLimits();
+  // Redis's client-query-buffer-limit: what it holds of an unfinished request
+  // plus this read; the client is closed without a reply.
+  const size_t held = self->parser_.held_bytes() + static_cast<size_t>(nread);
+  if (held > loop.query_buffer_limit()) {
+    std::fprintf(stderr,
+                 "valkdb: Closing client that reached max query buffer length: id=%llu addr=%s "
+                 "qbuf=%zu\n",
+                 static_cast<unsigned long long>(self->state_.id), self->state_.addr.c_str(), held);
+    self->Close();
+    return;
+  }
   self->Process(std::string_view(buf->base, static_cast<size_t>(nread)));
 }
 
@@ -188,7 +201,9 @@ void Connection::Process(std::string_view input) {
   applier.Drain(now_ms);
   loop_->server().total_commands.fetch_add(commands, std::memory_order_relaxed);
   UpdateSnapshot();
-  if (protocol_error) {
+  if (over_limit_) {
+    KillOverOutputLimit();
+  } else if (protocol_error) {
     writer_.Error(parser_.error());
     CloseAfterReply();
   } else {
@@ -208,8 +223,9 @@ void Connection::ResumeIfUnpaused(int64_t now_ms) {
 }
 
 void Connection::Execute(Task& task, int64_t now_ms) {
-  // After QUIT (or a fatal error) the rest of a pipeline is not run, as in Redis.
-  if (state_.close_after_reply || closing_) return;
+  // After QUIT (or a fatal error, or passing the output limit) the rest of a
+  // pipeline is not run, as in Redis.
+  if (state_.close_after_reply || closing_ || over_limit_) return;
   const ClientState::ReplyMode mode = state_.reply_mode;
   RespWriter& out = mode == ClientState::ReplyMode::kOn ? writer_ : discard_writer_;
   out.set_protocol(state_.protocol);
@@ -236,6 +252,7 @@ void Connection::Execute(Task& task, int64_t now_ms) {
     }
   }
   writer_.set_protocol(state_.protocol);
+  OverOutputLimit(now_ms);
 }
 
 void Connection::Complete(uint64_t, const Outcome& outcome) {
@@ -253,32 +270,68 @@ void Connection::Deliver(const PubSubMessage& message) {
 void Connection::DeliverLocal(const PubSubMessage& message) {
   if (closing_ || state_.close_after_reply) return;
   out_.AppendBytes(state_.protocol >= 3 ? message.resp3 : message.resp2);
-  // Redis's pub/sub output limits: over the hard limit, or over the soft one
-  // for too long, and the subscriber is cut off.
-  const OutputLimit& limit = loop_->pubsub_limit();
+  // A subscriber that does not read is cut off at its limit (checked in
+  // FlushOrKill, after the publisher's batch).
+  const OutputLimit& limit = loop_->output_limit(state_.subscriptions() > 0);
+  if (limit.enabled()) OverOutputLimit(UnixTimeMs());
+  loop_->MarkPending(this);
+}
+
+bool Connection::OverOutputLimit(int64_t now_ms) {
+  if (over_limit_) return true;
+  const OutputLimit& limit = loop_->output_limit(state_.subscriptions() > 0);
   const size_t pending = out_.size();
-  if (limit.hard > 0 && pending > limit.hard) over_limit_ = true;
-  if (limit.soft > 0 && pending > limit.soft) {
-    const int64_t now_ms = UnixTimeMs();
+  if (limit.hard > 0 && pending >= limit.hard) {
+    over_limit_ = true;
+  } else if (limit.soft > 0 && pending >= limit.soft) {
     if (soft_limit_since_ms_ == 0) {
       soft_limit_since_ms_ = now_ms;
-    } else if (now_ms - soft_limit_since_ms_ >= limit.soft_seconds * 1000) {
+    } else if (now_ms - soft_limit_since_ms_ > limit.soft_seconds * 1000) {
       over_limit_ = true;
     }
   } else {
     soft_limit_since_ms_ = 0;
   }
-  loop_->MarkPending(this);
+  return over_limit_;
+}
+
+bool Connection::HasOutputLimit() const {
+  return loop_->output_limit(state_.subscriptions() > 0).enabled();
+}
+
+void Connection::LogOverOutputLimit() const {
+  std::fprintf(stderr,
+               "valkdb: Client id=%llu addr=%s omem=%zu closed for overcoming of output buffer "
+               "limits.\n",
+               static_cast<unsigned long long>(state_.id), state_.addr.c_str(), out_.size());
+}
+
+void Connection::KillOverOutputLimit() {
+  LogOverOutputLimit();
+  Close();
 }
 
 void Connection::FlushOrKill() {
   if (over_limit_) {
-    std::fprintf(stderr, "valkdb: client id=%llu addr=%s closed for overcoming of output buffer limits.\n",
-                 static_cast<unsigned long long>(state_.id), state_.addr.c_str());
-    Close();
+    KillOverOutputLimit();
     return;
   }
   Flush();
+}
+
+bool Connection::CronCheck(int64_t now_ms, int64_t idle_timeout_ms) {
+  if (closing_) return false;
+  // Redis's clientsCronHandleTimeout: subscribers (and clients CLIENT PAUSE
+  // holds, which Redis counts as blocked) never time out.
+  if (idle_timeout_ms > 0 && !paused_ && state_.subscriptions() == 0 &&
+      now_ms - state_.last_interaction_ms > idle_timeout_ms) {
+    return true;
+  }
+  if (!out_.empty() && OverOutputLimit(now_ms)) {
+    LogOverOutputLimit();
+    return true;
+  }
+  return false;
 }
 
 void Connection::CloseAfterReply() {
@@ -332,10 +385,14 @@ void Connection::Flush() {
     Close();
     return;
   }
-  // Backpressure: a client that sends faster than it reads waits for its replies.
-  if (out_.size() >= kPauseReadingAt) {
+  // Backpressure: a client that sends faster than it reads waits for its
+  // replies, unless an output limit governs its class (then, as in Redis, it
+  // is read on and closed when it passes the limit).
+  const bool backpressure = !HasOutputLimit();
+  if (backpressure && out_.size() >= kPauseReadingAt) {
     StopReading();
-  } else if (!reading_ && out_.size() < kPauseReadingAt / 4 && !loop_->stopping()) {
+  } else if (!reading_ && (!backpressure || out_.size() < kPauseReadingAt / 4) &&
+             !loop_->stopping()) {
     StartReading();
   }
 }
@@ -348,6 +405,9 @@ void Connection::OnWrite(uv_write_t* req, int status) {
     return;
   }
   self->out_.Consume(self->writing_bytes_);
+  // Sending counts as interaction (Redis's writeToClient): a slow reader of a
+  // big reply is not idle.
+  self->state_.last_interaction_ms = UnixTimeMs();
   self->loop_->server().net_output_bytes.fetch_add(self->writing_bytes_, std::memory_order_relaxed);
   self->writing_bytes_ = 0;
   self->Flush();

@@ -51,6 +51,10 @@ class Connection : public Completion, public Subscriber {
   void DeliverLocal(const PubSubMessage& message);
   // Sends what is pending, or closes a client that went over its output limit.
   void FlushOrKill();
+  // The 100 ms cron: true if the client must be closed now, because it was
+  // idle longer than `idle_timeout_ms` (0 = never) or stayed over its soft
+  // output limit for too long (logged here).
+  bool CronCheck(int64_t now_ms, int64_t idle_timeout_ms);
   // Resumes a client that CLIENT PAUSE held back, once the pause is over.
   void ResumeIfUnpaused(int64_t now_ms);
 
@@ -63,6 +67,16 @@ class Connection : public Completion, public Subscriber {
   static void OnClose(uv_handle_t* handle);
 
   void Process(std::string_view input);
+  // Redis's checkClientOutputBufferLimits, for both classes: true (and kept)
+  // once the client is over its hard limit, or over its soft limit for longer
+  // than the soft seconds.
+  bool OverOutputLimit(int64_t now_ms);
+  // Closes a client over its output limit without sending what is pending.
+  void KillOverOutputLimit();
+  void LogOverOutputLimit() const;
+  // A client with no output limit in its class stops being read while its
+  // unsent replies are many; one with a limit is read and closed at the limit.
+  bool HasOutputLimit() const;
   bool MustPause(const CommandArgs& args, int64_t now_ms) const;
   void Flush();
   void StartReading();
@@ -76,17 +90,17 @@ class Connection : public Completion, public Subscriber {
   size_t writing_bytes_ = 0;
   bool reading_ = false;
   bool closing_ = false;
-  bool over_limit_ = false;      // pub/sub output limit passed: close at next flush
-  int64_t soft_limit_since_ms_ = 0;
+  bool over_limit_ = false;          // output limit passed: close, send nothing more
+  int64_t soft_limit_since_ms_ = 0;  // since when over the soft limit, 0 if not
   RequestParser parser_;
-  CommandArgs current_;          // the frame being parsed
+  CommandArgs current_;  // the frame being parsed
   // CLIENT PAUSE: the command that was held back and the input after it.
   bool paused_ = false;
   CommandArgs paused_command_;
   std::string paused_input_;
   ReplyBuffer out_;
   RespWriter writer_;
-  ReplyBuffer discarded_;        // replies of CLIENT REPLY OFF/SKIP go here
+  ReplyBuffer discarded_;  // replies of CLIENT REPLY OFF/SKIP go here
   RespWriter discard_writer_;
   ClientState state_;
   mutable absl::Mutex snapshot_mu_;

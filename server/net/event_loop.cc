@@ -1,5 +1,6 @@
 #include "server/net/event_loop.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "protocol/str_util.h"
@@ -168,18 +169,36 @@ bool EventLoop::HasClient(uint64_t id) {
 }
 
 void EventLoop::RefreshLimits() {
-  request_limits_.max_bulk_len = server_->config->GetInt("proto-max-bulk-len");
-  // "normal 0 0 0 slave ... pubsub 33554432 8388608 60"
-  std::string text = server_->config->GetString("client-output-buffer-limit");
+  Config& config = *server_->config;
+  // Read first: a change made while reading shows as a newer generation next time.
+  config_generation_ = config.generation();
+  request_limits_.max_bulk_len = config.GetInt("proto-max-bulk-len");
+  query_buffer_limit_ =
+      static_cast<size_t>(std::max<int64_t>(0, config.GetInt("client-query-buffer-limit")));
+  idle_timeout_ms_ = std::max<int64_t>(0, config.GetInt("timeout")) * 1000;
+  // "normal 0 0 0 slave ... pubsub 33554432 8388608 60" (bytes, canonical).
+  std::string text = config.GetString("client-output-buffer-limit");
   std::vector<std::string_view> words = Split(text, ' ');
   for (size_t i = 0; i + 3 < words.size(); i += 4) {
-    if (words[i] != "pubsub") continue;
-    pubsub_limit_.hard = static_cast<size_t>(ParseMemory(words[i + 1]).value_or(0));
-    pubsub_limit_.soft = static_cast<size_t>(ParseMemory(words[i + 2]).value_or(0));
+    OutputLimit* limit = words[i] == "normal"   ? &normal_limit_
+                         : words[i] == "pubsub" ? &pubsub_limit_
+                                                : nullptr;
+    if (limit == nullptr) continue;
+    limit->hard = static_cast<size_t>(ParseMemory(words[i + 1]).value_or(0));
+    limit->soft = static_cast<size_t>(ParseMemory(words[i + 2]).value_or(0));
     int64_t seconds = 0;
     ParseInt64(words[i + 3], &seconds);
-    pubsub_limit_.soft_seconds = seconds;
+    limit->soft_seconds = seconds;
   }
+}
+
+void EventLoop::ClientsCron(int64_t now_ms) {
+  // Collected first: closing a connection takes it out of connections_.
+  std::vector<Connection*> to_close;
+  for (const auto& [id, connection] : connections_) {
+    if (connection->CronCheck(now_ms, idle_timeout_ms_)) to_close.push_back(connection);
+  }
+  for (Connection* connection : to_close) connection->Close();
 }
 
 void EventLoop::OnCron(uv_timer_t* handle) {
@@ -187,7 +206,8 @@ void EventLoop::OnCron(uv_timer_t* handle) {
   const int64_t now_ms = UnixTimeMs();
   // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
   if (self->index_ == 0) self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
-  self->RefreshLimits();
+  self->MaybeRefreshLimits();
+  self->ClientsCron(now_ms);
   if (!self->paused_.empty()) {
     std::vector<Connection*> paused(self->paused_.begin(), self->paused_.end());
     for (Connection* connection : paused) connection->ResumeIfUnpaused(now_ms);

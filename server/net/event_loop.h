@@ -26,6 +26,7 @@ struct OutputLimit {
   size_t hard = 0;
   size_t soft = 0;
   int64_t soft_seconds = 0;
+  bool enabled() const { return hard > 0 || soft > 0; }
 };
 
 // One libuv loop on one thread, with its listening sockets (every loop
@@ -67,8 +68,19 @@ class EventLoop {
   // applied before the next one is made, so one buffer serves them all.
   char* read_buffer() { return read_buffer_.get(); }
   bool stopping() const { return stopping_; }
-  const OutputLimit& pubsub_limit() const { return pubsub_limit_; }
+  // The client-output-buffer-limit class of a client: pubsub for one with
+  // subscriptions, normal for the others (as Redis's getClientType).
+  const OutputLimit& output_limit(bool pubsub) const {
+    return pubsub ? pubsub_limit_ : normal_limit_;
+  }
   const RequestLimits& request_limits() const { return request_limits_; }
+  // client-query-buffer-limit, bytes.
+  size_t query_buffer_limit() const { return query_buffer_limit_; }
+  // Re-reads the cached settings if any setting changed (CONFIG SET), so a
+  // change applies from the next read on; one atomic load when nothing did.
+  void MaybeRefreshLimits() {
+    if (server_->config->generation() != config_generation_) RefreshLimits();
+  }
 
   // Connections with output queued by pub/sub, flushed by FlushPending.
   void MarkPending(Connection* connection);
@@ -95,6 +107,8 @@ class EventLoop {
   static void OnGraceTimeout(uv_timer_t* handle);
   void Post(InboxItem item) ABSL_LOCKS_EXCLUDED(inbox_mu_);
   void RefreshLimits();
+  // Redis's clientsCron: idle clients (timeout) and output limits.
+  void ClientsCron(int64_t now_ms);
   void BeginStop();
   void MaybeFinishStop();
 
@@ -115,8 +129,13 @@ class EventLoop {
   IdGenerator ids_;
   Notifier notifier_;
   Applier applier_;
+  // Settings cached from the config; RefreshLimits re-reads them.
+  uint64_t config_generation_ = 0;
+  OutputLimit normal_limit_;
   OutputLimit pubsub_limit_;
   RequestLimits request_limits_;
+  size_t query_buffer_limit_ = 1024 * 1024 * 1024;
+  int64_t idle_timeout_ms_ = 0;  // `timeout`, 0 = never
   absl::Mutex inbox_mu_;
   std::vector<InboxItem> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   std::atomic<bool> stop_requested_{false};

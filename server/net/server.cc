@@ -3,10 +3,13 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
@@ -55,9 +58,8 @@ absl::StatusOr<int> BindSocket(const std::string& address, int* port) {
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
     int err = errno;
     close(fd);
-    return absl::UnavailableError(StrCat("Could not create server TCP listening socket ",
-                                               address, ":", *port, ": bind: ",
-                                               std::strerror(err)));
+    return absl::UnavailableError(StrCat("Could not create server TCP listening socket ", address,
+                                         ":", *port, ": bind: ", std::strerror(err)));
   }
   if (*port == 0) {
     sockaddr_storage bound{};
@@ -67,6 +69,65 @@ absl::StatusOr<int> BindSocket(const std::string& address, int* port) {
                                     : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
   }
   return fd;
+}
+
+// Descriptors the server keeps for itself beyond its clients (Redis's
+// CONFIG_MIN_RESERVED_FDS).
+constexpr rlim_t kReservedFds = 32;
+
+// Redis's adjustOpenFilesLimit: raises RLIMIT_NOFILE to maxclients + 32 if
+// it can; if the OS refuses, takes the most it allows and lowers maxclients
+// to fit, with Redis's log lines.
+absl::Status AdjustOpenFilesLimit(Config* config) {
+  const int64_t maxclients = config->GetInt("maxclients");
+  const rlim_t wanted = static_cast<rlim_t>(maxclients) + kReservedFds;
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    std::fprintf(stderr,
+                 "Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the "
+                 "max clients configuration accordingly.\n",
+                 std::strerror(errno));
+    return config->Apply("maxclients", {std::to_string(1024 - kReservedFds)});
+  }
+  const rlim_t old = limit.rlim_cur;
+  if (old >= wanted) return absl::OkStatus();
+  rlim_t best = wanted;
+  int error = 0;
+  while (best > old) {
+    rlimit want{best, std::max(best, limit.rlim_max)};
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) break;
+    error = errno;
+    if (limit.rlim_max != RLIM_INFINITY && best > limit.rlim_max) {
+      best = limit.rlim_max;  // unprivileged: the hard limit is as far as it goes
+    } else {
+      best = best < 16 ? old : best - 16;
+    }
+  }
+  best = std::max(best, old);
+  if (best >= wanted) {
+    std::fprintf(stderr,
+                 "Increased maximum number of open files to %llu (it was originally set to "
+                 "%llu).\n",
+                 static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(old));
+    return absl::OkStatus();
+  }
+  if (best <= kReservedFds) {
+    return absl::FailedPreconditionError(
+        StrCat("Your current 'ulimit -n' of ", static_cast<uint64_t>(old),
+               " is not enough for the server to start. Please increase your open file limit "
+               "to at least ",
+               static_cast<uint64_t>(wanted), ". Exiting."));
+  }
+  const int64_t reduced = static_cast<int64_t>(best - kReservedFds);
+  std::fprintf(stderr,
+               "You requested maxclients of %lld requiring at least %llu max file descriptors.\n"
+               "Server can't set maximum open files to %llu because of OS error: %s.\n"
+               "Current maximum open files is %llu. maxclients has been reduced to %lld to "
+               "compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.\n",
+               static_cast<long long>(maxclients), static_cast<unsigned long long>(wanted),
+               static_cast<unsigned long long>(wanted), std::strerror(error),
+               static_cast<unsigned long long>(best), static_cast<long long>(reduced));
+  return config->Apply("maxclients", {std::to_string(reduced)});
 }
 
 }  // namespace
@@ -113,6 +174,8 @@ absl::Status Server::BindAll(const std::vector<std::string>& addresses, int port
 }
 
 absl::Status Server::Start() {
+  absl::Status limit = AdjustOpenFilesLimit(config_);
+  if (!limit.ok()) return limit;
   std::vector<std::string> addresses;
   std::string bind = config_->GetString("bind");
   for (std::string_view a : Split(bind, ' ')) addresses.emplace_back(a);

@@ -1,0 +1,526 @@
+// Connection limits, each checked against valkdb and the oracle (a real
+// redis-server) where the behaviour is Redis's: client-output-buffer-limit
+// for normal and pub/sub clients, `timeout`, client-query-buffer-limit,
+// maxclients and the open-files limit at start-up. Also that a client which
+// pipelines without reading keeps the server's memory bounded.
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "protocol/str_util.h"
+#include "tests/support/server_fixture.h"
+
+namespace valkdb::test {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+using ::testing::HasSubstr;
+
+constexpr size_t kBigValue = 100 * 1000;
+constexpr int kPipelined = 200;  // GETs of the big value: 20 MB of replies
+
+// A named client. A slow one has a tiny receive buffer (which also turns off
+// autotuning), so replies pile up in the server instead of in the kernel; it
+// can never read much (a tiny window on loopback moves ~40 KB/s).
+std::unique_ptr<RespClient> NamedClient(int port, const std::string& name, bool slow) {
+  auto client = RespClient::Connect(port);
+  EXPECT_TRUE(client.ok()) << client.status();
+  if (!client.ok()) return nullptr;
+  if (slow) {
+    int size = 4096;
+    setsockopt((*client)->fd(), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  }
+  EXPECT_EQ((*client)->Command({"CLIENT", "SETNAME", name}), Ok());
+  return *std::move(client);
+}
+
+std::unique_ptr<RespClient> SlowReader(int port, const std::string& name) {
+  return NamedClient(port, name, /*slow=*/true);
+}
+
+std::unique_ptr<RespClient> Dial(int port) {
+  auto client = RespClient::Connect(port);
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+std::string PipelinedGets(int n, std::string_view key) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += Encode({"GET", key});
+  return out;
+}
+
+// Whether CLIENT LIST shows a client of this name.
+bool Listed(RespClient& admin, const std::string& name) {
+  RespValue list = admin.Command({"CLIENT", "LIST"});
+  return list.str.find(StrCat(" name=", name, " ")) != std::string::npos;
+}
+
+bool WaitUntilGone(RespClient& admin, const std::string& name, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (!Listed(admin, name)) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return !Listed(admin, name);
+}
+
+// Sets a config value and puts the old one back when the test ends (on a
+// fresh connection: the admin client may have been closed by then).
+class ScopedConfig {
+ public:
+  ScopedConfig(int port, std::string name, std::string value) : port_(port), name_(name) {
+    auto client = RespClient::Connect(port);
+    EXPECT_TRUE(client.ok()) << client.status();
+    if (!client.ok()) return;
+    RespValue old = (*client)->Command({"CONFIG", "GET", name_});
+    if (old.elements.size() == 2) old_ = old.elements[1].str;
+    EXPECT_EQ((*client)->Command({"CONFIG", "SET", name_, value}), Ok()) << name_ << " " << value;
+  }
+  ~ScopedConfig() {
+    if (!old_.has_value()) return;
+    auto client = RespClient::Connect(port_);
+    EXPECT_TRUE(client.ok()) << client.status();
+    if (client.ok()) {
+      EXPECT_EQ((*client)->Command({"CONFIG", "SET", name_, *old_}), Ok());
+    }
+  }
+
+ private:
+  int port_;
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+class integration_Limits : public ServerTest {
+ protected:
+  bool WithRedis() const override { return true; }
+  // Both servers, valkdb first; SCOPED_TRACE names the one that failed.
+  std::vector<std::pair<std::string, int>> Servers() const {
+    return {{"valkdb", port()}, {"redis", redis().port()}};
+  }
+};
+
+// --- client-output-buffer-limit, normal class -------------------------------
+
+TEST_F(integration_Limits, NormalHardOutputLimitClosesAPipeliningClient) {
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    ScopedConfig limit(port, "client-output-buffer-limit", "normal 1mb 0 0");
+    auto admin = ConnectTo(port);
+    ASSERT_NE(admin, nullptr);
+    ASSERT_EQ(admin->Command({"SET", "big", std::string(kBigValue, 'v')}), Ok());
+    auto victim = SlowReader(port, "victim");
+    ASSERT_NE(victim, nullptr);
+    ASSERT_OK(victim->Send(PipelinedGets(kPipelined, "big")));
+    EXPECT_TRUE(WaitUntilGone(*admin, "victim", milliseconds(5000)));
+    EXPECT_TRUE(victim->IsClosedByPeer(milliseconds(10000)));
+    // Closed without its replies: far fewer bytes than 200 GETs' worth came.
+    EXPECT_LT(victim->buffered(), kBigValue * kPipelined / 2);
+    EXPECT_EQ(admin->Command({"PING"}), Simple("PONG"));
+  }
+}
+
+TEST_F(integration_Limits, NoNormalOutputLimitByDefault) {
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    auto admin = ConnectTo(port);
+    ASSERT_NE(admin, nullptr);
+    EXPECT_THAT(admin->Command({"CONFIG", "GET", "client-output-buffer-limit"}).DebugString(),
+                HasSubstr("normal 0 0 0"));
+    const std::string value(kBigValue, 'v');
+    ASSERT_EQ(admin->Command({"SET", "big", value}), Ok());
+    auto reader = NamedClient(port, "reader", /*slow=*/false);
+    ASSERT_NE(reader, nullptr);
+    ASSERT_OK(reader->Send(PipelinedGets(kPipelined, "big")));
+    // Longer than a cron pass and a soft-limit second: nothing closes it.
+    std::this_thread::sleep_for(milliseconds(1500));
+    EXPECT_TRUE(Listed(*admin, "reader"));
+    for (int i = 0; i < kPipelined; ++i) {
+      absl::StatusOr<RespValue> reply = reader->ReadReply();
+      ASSERT_TRUE(reply.ok()) << "reply " << i << ": " << reply.status();
+      ASSERT_EQ(reply->str, value) << "reply " << i;
+    }
+  }
+}
+
+TEST_F(integration_Limits, NormalSoftOutputLimitClosesAfterItsSeconds) {
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    ScopedConfig limit(port, "client-output-buffer-limit", "normal 0 500kb 2");
+    auto admin = ConnectTo(port);
+    ASSERT_NE(admin, nullptr);
+    ASSERT_EQ(admin->Command({"SET", "big", std::string(kBigValue, 'v')}), Ok());
+    auto victim = SlowReader(port, "victim");
+    ASSERT_NE(victim, nullptr);
+    ASSERT_OK(victim->Send(PipelinedGets(kPipelined, "big")));
+    // Over the soft limit, but not yet for 2 seconds.
+    EXPECT_TRUE(Listed(*admin, "victim"));
+    // The cron closes it although it sends nothing more. (Its EOF comes
+    // after what the kernel holds, which a tiny window drains very slowly.)
+    EXPECT_TRUE(WaitUntilGone(*admin, "victim", milliseconds(8000)));
+  }
+}
+
+TEST_F(integration_Limits, NormalLimitAppliesToAClientThatStoppedReadingBeforeItWasSet) {
+  // valkdb stops reading a client with 16 MB unsent while no limit is set;
+  // setting one later must still close it (the cron checks every client).
+  auto admin = Connect();
+  ASSERT_NE(admin, nullptr);
+  ASSERT_EQ(admin->Command({"SET", "big", std::string(kBigValue, 'v')}), Ok());
+  auto victim = SlowReader(port(), "victim");
+  ASSERT_NE(victim, nullptr);
+  ASSERT_OK(victim->Send(PipelinedGets(kPipelined, "big")));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(Listed(*admin, "victim"));
+  ScopedConfig limit(port(), "client-output-buffer-limit", "normal 0 1mb 0");
+  EXPECT_TRUE(WaitUntilGone(*admin, "victim", milliseconds(5000)));
+}
+
+// The limit set by a flag or a config file is in force from the start.
+TEST_F(integration_Limits, NormalOutputLimitFromFlagAndConfigFile) {
+  const std::string path = StrCat(testing::TempDir(), "/valkdb-limits-", getpid(), ".conf");
+  {
+    std::ofstream conf(path);
+    conf << "port 0\nclient-output-buffer-limit normal 1mb 0 0\n";
+  }
+  std::vector<std::vector<std::string>> variants = {
+      {"--port", "0", "--client-output-buffer-limit", "normal 1mb 0 0"}, {path}};
+  for (const auto& args : variants) {
+    SCOPED_TRACE(args.back());
+    auto server = ServerProcess::StartValkdbWithArgs(args);
+    ASSERT_OK(server);
+    auto admin = Dial((*server)->port());
+    ASSERT_NE(admin, nullptr);
+    ASSERT_EQ(admin->Command({"SET", "big", std::string(kBigValue, 'v')}), Ok());
+    auto victim = SlowReader((*server)->port(), "victim");
+    ASSERT_NE(victim, nullptr);
+    ASSERT_OK(victim->Send(PipelinedGets(kPipelined, "big")));
+    EXPECT_TRUE(WaitUntilGone(*admin, "victim", milliseconds(5000)));
+    EXPECT_TRUE(victim->IsClosedByPeer(milliseconds(10000)));
+    EXPECT_THAT((*server)->log(), HasSubstr("output buffer limits"));
+    EXPECT_TRUE((*server)->Stop().ok());
+    if (HasFailure()) std::fprintf(stderr, "%s\n", (*server)->log().c_str());
+  }
+  unlink(path.c_str());
+}
+
+// --- client-output-buffer-limit, pubsub class --------------------------------
+
+TEST_F(integration_Limits, SubscribersUseThePubsubClass) {
+  const std::string message(10 * 1000, 'm');
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    auto publisher = ConnectTo(port);
+    ASSERT_NE(publisher, nullptr);
+    {
+      auto subscriber = NamedClient(port, "reader", /*slow=*/false);
+      ASSERT_NE(subscriber, nullptr);
+      ASSERT_EQ(subscriber->Command({"SUBSCRIBE", "ch"}),
+                RespValue::Arr({Bulk("subscribe"), Bulk("ch"), Int(1)}));
+      // A normal limit does not apply to a subscriber: 500 KB > 100 KB queue up.
+      ScopedConfig limit(port, "client-output-buffer-limit", "normal 100kb 0 0 pubsub 0 0 0");
+      for (int i = 0; i < 50; ++i) {
+        ASSERT_EQ(publisher->Command({"PUBLISH", "ch", message}), Int(1)) << i;
+      }
+      for (int i = 0; i < 50; ++i) {
+        absl::StatusOr<RespValue> reply = subscriber->ReadReply();
+        ASSERT_TRUE(reply.ok()) << i << ": " << reply.status();
+        ASSERT_EQ(*reply, RespValue::Arr({Bulk("message"), Bulk("ch"), Bulk(message)})) << i;
+      }
+    }
+    {
+      // Its pubsub limit does: it is cut off once 100 KB are queued.
+      ScopedConfig limit(port, "client-output-buffer-limit", "normal 0 0 0 pubsub 100kb 0 0");
+      auto subscriber = SlowReader(port, "victim");
+      ASSERT_NE(subscriber, nullptr);
+      ASSERT_EQ(subscriber->Command({"SUBSCRIBE", "ch"}),
+                RespValue::Arr({Bulk("subscribe"), Bulk("ch"), Int(1)}));
+      int receivers = 1;
+      for (int i = 0; i < 1000 && receivers == 1; ++i) {
+        RespValue reply = publisher->Command({"PUBLISH", "ch", message});
+        ASSERT_EQ(reply.type, RespValue::Type::kInteger) << reply.DebugString();
+        receivers = static_cast<int>(reply.integer);
+      }
+      EXPECT_EQ(receivers, 0);
+      EXPECT_FALSE(Listed(*publisher, "victim"));
+      EXPECT_EQ(publisher->Command({"PING"}), Simple("PONG"));
+    }
+  }
+}
+
+// --- timeout ------------------------------------------------------------------
+
+TEST_F(integration_Limits, IdleClientsTimeOutButSubscribersAndActiveClientsDoNot) {
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    ScopedConfig timeout(port, "timeout", "1");
+    auto idle = ConnectTo(port);
+    auto subscriber = ConnectTo(port);
+    auto active = ConnectTo(port);
+    ASSERT_TRUE(idle && subscriber && active);
+    EXPECT_EQ(idle->Command({"PING"}), Simple("PONG"));
+    EXPECT_EQ(subscriber->Command({"SUBSCRIBE", "ch"}),
+              RespValue::Arr({Bulk("subscribe"), Bulk("ch"), Int(1)}));
+    // Redis checks every client once a second: 1 s idle is noticed within ~3 s.
+    const auto end = Clock::now() + milliseconds(3500);
+    while (Clock::now() < end) {
+      ASSERT_EQ(active->Command({"PING"}), Simple("PONG"));
+      std::this_thread::sleep_for(milliseconds(200));
+    }
+    EXPECT_TRUE(idle->IsClosedByPeer(milliseconds(3000)));
+    EXPECT_EQ(active->Command({"PUBLISH", "ch", "still-here"}), Int(1));
+    EXPECT_EQ(subscriber->ReadReply(),
+              RespValue::Arr({Bulk("message"), Bulk("ch"), Bulk("still-here")}));
+  }
+}
+
+TEST_F(integration_Limits, NoTimeoutByDefault) {
+  auto admin = Connect();
+  ASSERT_NE(admin, nullptr);
+  EXPECT_EQ(admin->Command({"CONFIG", "GET", "timeout"}),
+            RespValue::Arr({Bulk("timeout"), Bulk("0")}));
+  std::this_thread::sleep_for(milliseconds(2200));
+  EXPECT_EQ(admin->Command({"PING"}), Simple("PONG"));
+}
+
+// --- client-query-buffer-limit ------------------------------------------------
+
+TEST_F(integration_Limits, QueryBufferLimitClosesAClientSendingABigArgument) {
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    auto admin = ConnectTo(port);
+    ASSERT_NE(admin, nullptr);
+    // Redis's minimum is 1mb.
+    RespValue refused = admin->Command({"CONFIG", "SET", "client-query-buffer-limit", "1000"});
+    EXPECT_TRUE(refused.is_error()) << refused.DebugString();
+    ScopedConfig limit(port, "client-query-buffer-limit", "1mb");
+
+    // A 3 MB argument (well within proto-max-bulk-len) passes the limit as it
+    // arrives: the client is closed, with no reply.
+    auto victim = ConnectTo(port);
+    ASSERT_NE(victim, nullptr);
+    ASSERT_OK(victim->Send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n"));
+    const std::string chunk(64 * 1024, 'y');
+    for (int i = 0; i < 40; ++i) {
+      if (!victim->Send(chunk, milliseconds(2000)).ok()) break;  // closed meanwhile
+    }
+    EXPECT_TRUE(victim->IsClosedByPeer(milliseconds(10000)));
+    EXPECT_EQ(victim->buffered(), 0u) << Visible(victim->ReadRawUntilTimeout(milliseconds(1)));
+
+    // Just under the limit is fine.
+    auto ok = ConnectTo(port);
+    ASSERT_NE(ok, nullptr);
+    EXPECT_EQ(ok->Command({"SET", "k", std::string(900 * 1000, 'z')}), Ok());
+    EXPECT_EQ(ok->Command({"STRLEN", "k"}), Int(900 * 1000));
+    EXPECT_EQ(admin->Command({"PING"}), Simple("PONG"));
+  }
+}
+
+TEST_F(integration_Limits, QueryBufferLimitCountsTheUnfinishedArgumentNotTheWholeCommand) {
+  // As in Redis: finished arguments of an unfinished command have left the
+  // query buffer, so many small ones (1.6 MB in all) pass a 1mb limit.
+  constexpr int kArgs = 60000;
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    ScopedConfig limit(port, "client-query-buffer-limit", "1mb");
+    auto client = ConnectTo(port);
+    ASSERT_NE(client, nullptr);
+    ASSERT_OK(client->Send(StrCat("*", kArgs + 1, "\r\n$4\r\nMSET\r\n")));
+    std::string batch;
+    for (int i = 0; i < kArgs; ++i) {
+      // 30000 keys and values of 20 bytes.
+      std::string arg = StrCat(i % 2 == 0 ? "key:" : "val:", i / 2);
+      arg.resize(20, '.');
+      batch += StrCat("$20\r\n", arg, "\r\n");
+      if (batch.size() >= 16 * 1024 || i + 1 == kArgs) {
+        ASSERT_OK(client->Send(batch));
+        batch.clear();
+      }
+    }
+    EXPECT_EQ(client->ReadReply(), Ok());
+    EXPECT_EQ(client->Command({"DBSIZE"}), Int(kArgs / 2));
+  }
+}
+
+// --- maxclients ----------------------------------------------------------------
+
+TEST_F(integration_Limits, MaxClientsRefusesTheConnectionOverTheLimit) {
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    auto admin = ConnectTo(port);
+    ASSERT_NE(admin, nullptr);
+    // Earlier clients (the fixture's) must be gone before the count matters.
+    const auto deadline = Clock::now() + milliseconds(5000);
+    while (Clock::now() < deadline &&
+           Split(admin->Command({"CLIENT", "LIST"}).str, '\n').size() > 2) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    ScopedConfig maxclients(port, "maxclients", "2");
+    auto second = ConnectTo(port);
+    ASSERT_NE(second, nullptr);
+    EXPECT_EQ(second->Command({"PING"}), Simple("PONG"));
+    auto third = ConnectTo(port);
+    ASSERT_NE(third, nullptr);
+    absl::StatusOr<std::string> raw = third->ReadRawReply();
+    ASSERT_OK(raw);
+    EXPECT_EQ(Visible(*raw), "-ERR max number of clients reached\\r\\n");
+    EXPECT_TRUE(third->IsClosedByPeer(milliseconds(5000)));
+    EXPECT_EQ(admin->Command({"PING"}), Simple("PONG"));
+    EXPECT_EQ(second->Command({"PING"}), Simple("PONG"));
+    EXPECT_THAT(admin->Command({"INFO", "stats"}).str, HasSubstr("rejected_connections:"));
+    second.reset();
+    admin.reset();
+  }
+  // ScopedConfig raised the limit again: new clients are served.
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    std::vector<std::unique_ptr<RespClient>> clients;
+    for (int i = 0; i < 5; ++i) {
+      clients.push_back(ConnectTo(port));
+      ASSERT_NE(clients.back(), nullptr);
+      EXPECT_EQ(clients.back()->Command({"PING"}), Simple("PONG"));
+    }
+  }
+}
+
+// --- the open-files limit at start-up --------------------------------------------
+
+// The soft RLIMIT_NOFILE of a running process.
+int64_t OpenFilesLimit(pid_t pid) {
+  std::ifstream limits(StrCat("/proc/", pid, "/limits"));
+  std::string line;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max open files", 0) != 0) continue;
+    std::istringstream fields(line.substr(14));
+    int64_t soft = -1;
+    fields >> soft;
+    return soft;
+  }
+  return -1;
+}
+
+constexpr const char* kPrlimit = "/usr/bin/prlimit";
+
+TEST(integration_OpenFiles, RaisedToMaxclientsPlus32) {
+  rlimit own;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &own), 0);
+  if (access(kPrlimit, X_OK) != 0 || own.rlim_max < 2032) {
+    GTEST_SKIP() << "needs prlimit and a hard open-files limit of 2032 or more";
+  }
+  auto server = ServerProcess::Start(kPrlimit,
+                                     {StrCat("--nofile=1024:", own.rlim_max), ValkdbServerPath(),
+                                      "--port", "0", "--maxclients", "2000"},
+                                     /*read_port=*/true);
+  ASSERT_OK(server);
+  EXPECT_EQ(OpenFilesLimit((*server)->pid()), 2032);
+  EXPECT_THAT((*server)->log(), HasSubstr("Increased maximum number of open files to 2032 (it "
+                                          "was originally set to 1024)."));
+  auto client = Dial((*server)->port());
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->Command({"CONFIG", "GET", "maxclients"}),
+            RespValue::Arr({Bulk("maxclients"), Bulk("2000")}));
+  EXPECT_TRUE((*server)->Stop().ok());
+}
+
+TEST(integration_OpenFiles, MaxclientsLoweredWhenTheLimitCannotBeRaised) {
+  if (access(kPrlimit, X_OK) != 0) GTEST_SKIP() << "needs " << kPrlimit;
+  auto server = ServerProcess::Start(
+      kPrlimit, {"--nofile=100:100", ValkdbServerPath(), "--port", "0", "--maxclients", "1000"},
+      /*read_port=*/true);
+  ASSERT_OK(server);
+  const int64_t limit = OpenFilesLimit((*server)->pid());
+  ASSERT_GE(limit, 100);
+  auto client = Dial((*server)->port());
+  ASSERT_NE(client, nullptr);
+  // A privileged process may raise its hard limit; otherwise it stays 100.
+  const int64_t expected = std::min<int64_t>(1000, limit - 32);
+  EXPECT_EQ(client->Command({"CONFIG", "GET", "maxclients"}),
+            RespValue::Arr({Bulk("maxclients"), Bulk(std::to_string(expected))}));
+  if (limit == 100) {
+    EXPECT_THAT((*server)->log(),
+                HasSubstr("Current maximum open files is 100. maxclients has been reduced to 68 "
+                          "to compensate for low ulimit."));
+  }
+  EXPECT_TRUE((*server)->Stop().ok());
+  if (HasFailure()) std::fprintf(stderr, "%s\n", (*server)->log().c_str());
+}
+
+// --- a client that pipelines without reading ---------------------------------------
+
+int64_t RssKb(pid_t pid) {
+  std::ifstream status(StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+TEST_F(integration_Limits, StalledPipelinerKeepsServerMemoryBounded) {
+  // 4000-byte values are copied into the reply (not referenced): 60000 GETs
+  // would be 240 MB of replies if the server read them all.
+  constexpr int kGets = 60000;
+  const std::string value(4000, 'r');
+  auto admin = Connect();
+  ASSERT_NE(admin, nullptr);
+  ASSERT_EQ(admin->Command({"SET", "v", value}), Ok());
+  const int64_t rss_before = RssKb(valkdb().pid());
+  ASSERT_GT(rss_before, 0);
+  auto stalled = NamedClient(port(), "stalled", /*slow=*/false);
+  ASSERT_NE(stalled, nullptr);
+  const std::string gets = PipelinedGets(kGets, "v");
+  // Send what the server and the kernel take; the server stops reading.
+  size_t sent = 0;
+  const auto deadline = Clock::now() + milliseconds(3000);
+  while (sent < gets.size() && Clock::now() < deadline) {
+    ssize_t n =
+        send(stalled->fd(), gets.data() + sent, gets.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    } else {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  }
+  // Other clients are served meanwhile.
+  EXPECT_EQ(admin->Command({"GET", "v"}), Bulk(value));
+  const int64_t rss_during = RssKb(valkdb().pid());
+  EXPECT_LT(rss_during - rss_before, 120 * 1024)
+      << "RSS grew from " << rss_before << " kB to " << rss_during << " kB";
+  // Reading resumes the client: every reply comes, in full (the rest of the
+  // requests are sent meanwhile).
+  std::thread sender([&] {
+    if (sent < gets.size()) {
+      EXPECT_OK(stalled->Send(std::string_view(gets).substr(sent), milliseconds(60000)));
+    }
+  });
+  int replies = 0;
+  for (; replies < kGets; ++replies) {
+    absl::StatusOr<RespValue> reply = stalled->ReadReply(milliseconds(30000));
+    if (!reply.ok() || reply->str != value) {
+      ADD_FAILURE() << "reply " << replies << ": "
+                    << (reply.ok() ? reply->DebugString().substr(0, 100)
+                                   : reply.status().ToString());
+      break;
+    }
+  }
+  sender.join();
+  EXPECT_EQ(replies, kGets);
+}
+
+}  // namespace
+}  // namespace valkdb::test
