@@ -54,6 +54,7 @@ TEST(MultiShardLockTest, LocksEveryShardOnceAndGivesItBack) {
     MultiShardLock lock(store, keys);
     for (const auto& k : keys) {
       Shard& shard = lock(k.db, k.key);
+      shard.mu.AssertHeld();
       EXPECT_EQ(&shard, store.ShardFor(k.db, k.key));
       shard.Put(k.key, Entry::Make(k.key, std::string_view("v")), std::nullopt, false);
     }
@@ -62,8 +63,11 @@ TEST(MultiShardLockTest, LocksEveryShardOnceAndGivesItBack) {
   for (int db = 0; db < 3; ++db) {
     for (size_t i = 0; i < store.shard_count(); ++i) {
       Shard* shard = store.ShardAt(db, i);
-      ASSERT_TRUE(shard->mu.TryLock());
-      shard->mu.Unlock();
+      if (shard->mu.TryLock()) {
+        shard->mu.Unlock();
+      } else {
+        ADD_FAILURE() << "shard " << i << " of db " << db << " is still locked";
+      }
     }
   }
   EXPECT_EQ(GetString(store, 2, Key(2)), "v");
@@ -93,6 +97,8 @@ TEST(MultiShardLockTest, ConcurrentTransfersKeepTheTotal) {
         MultiShardLock lock(store, {{a % 2, ka}, {b % 2, kb}});
         Shard& sa = lock(a % 2, ka);
         Shard& sb = lock(b % 2, kb);
+        sa.mu.AssertHeld();
+        sb.mu.AssertHeld();
         const int va = std::stoi(std::string(sa.Find(ka, kNow)->value_view()));
         const int vb = std::stoi(std::string(sb.Find(kb, kNow)->value_view()));
         if (a == b) continue;
@@ -110,8 +116,11 @@ TEST(MultiShardLockTest, ConcurrentTransfersKeepTheTotal) {
     while (!stop.load()) {
       MultiShardLock lock(store, all);
       int total = 0;
-      for (const auto& k : all)
-        total += std::stoi(std::string(lock(k.db, k.key).Find(k.key, kNow)->value_view()));
+      for (const auto& k : all) {
+        Shard& shard = lock(k.db, k.key);
+        shard.mu.AssertHeld();
+        total += std::stoi(std::string(shard.Find(k.key, kNow)->value_view()));
+      }
       if (total != kCounters * 1000) ++bad_totals;
     }
   });
