@@ -154,6 +154,12 @@ std::vector<HostileCase> Cases() {
       Case("MissingCrlfAfterBulkThenMore", "*1\r\n$4\r\nPINGxxPING\r\n"),
       Case("MissingCrlfEatsNextFrame", "*2\r\n$4\r\nECHO\r\n$3\r\nabcXY*1\r\n$4\r\nPING\r\n"),
       Case("OneByteAfterBulkWaits", "*1\r\n$4\r\nPINGx"),
+      Case("MissingCrlfAfterBigBulk",
+           "*2\r\n$4\r\nECHO\r\n$40000\r\n" + std::string(40000, 'x') + "XYPING\r\n"),
+      HostileCase{"BigBulkInPiecesThenGarbage",
+                  {{"*2\r\n$4\r\nECHO\r\n$40000\r\n" + std::string(20000, 'x')},
+                   {std::string(20000, 'y') + "\r\n*1\r\n$-2\r\n"}}},
+      Case("EmptyCommandName", "*1\r\n$0\r\n\r\n"),
 
       // Empty frames and lines.
       Case("EmptyMultibulkThenCommand", "*0\r\n*-1\r\n*0\r\nPING\r\n"),
@@ -178,6 +184,17 @@ std::vector<HostileCase> Cases() {
       Case("InlineOver64KB", std::string(70 * 1024, 'a')),
       Case("InlineAt64KBWaits", std::string(65536, 'a')),
       Case("InlineOver64KBAfterCommand", "PING\r\n" + std::string(65537, 'a')),
+      HostileCase{"InlineAt64KBThenNewline", {{std::string(65536, 'a')}, {"\n"}}},
+      Case("InlineDoubleCR", "PING\r\r\n"),
+      Case("InlineOnlyQuotes", "\"\"\r\n''\r\n"),
+      Case(
+          "InlineManyArgs", "ECHO" +
+                                [] {
+                                  std::string args;
+                                  for (int i = 0; i < 20000; ++i) args += " a";
+                                  return args;
+                                }() +
+                                "\r\n"),
 
       // NUL bytes: Redis finds line ends with strchr(), which stops at a NUL.
       Case("NulInCountLine", "*1\0\r\n$4\r\nPING\r\n"s),
@@ -226,6 +243,12 @@ std::vector<HostileCase> Cases() {
       Case("CommandThenUnbalancedQuotes", Frame({"ECHO", "x"}) + "ECHO \"y\r\nPING\r\n"),
       Case("CommandThenExpectedDollar", "PING\r\n*1\r\n+4\r\nPING\r\n"),
       Case("CommandThenJunk", "PING\r\n" + Junk(5, 2000)),
+      Case("ManyCommandsThenGarbage",
+           [] {
+             std::string stream;
+             for (int i = 0; i < 20000; ++i) stream += i % 2 ? "PING\r\n" : "*1\r\n$4\r\nPING\r\n";
+             return stream + "*1\r\n$4\r\nPING\r\n*abc\r\nPING\r\n";
+           }()),
 
       // The server reads these a byte at a time: the resumable parser.
       ByteByByte("ByteByByteBadCount", "*ab\r\n"),
@@ -344,6 +367,10 @@ class Session {
         auto raw = client_->ReadRawReply(kCatchUp);
         if (!raw.ok()) break;
         outcome_.bytes += *raw;
+      }
+      // Let the server read this send on its own before the next one.
+      if (send.await_replies == 0 && &send != &case_.sends.back()) {
+        std::this_thread::sleep_for(milliseconds(50));
       }
     }
     switch (case_.ending) {
