@@ -30,7 +30,7 @@ void WatchRegistry::UnwatchAll(ClientWatch* watch) {
 
 void WatchRegistry::TouchSlow(int db, std::string_view key) {
   absl::MutexLock lock(&mu_);
-  auto it = by_key_.find(Key(db, std::string(key)));
+  auto it = by_key_.find(DbKeyView(db, key));
   if (it == by_key_.end()) return;
   for (ClientWatch* watch : it->second) watch->dirty.store(true, std::memory_order_relaxed);
 }

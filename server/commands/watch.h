@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "server/store/key_hash.h"
 
 namespace valkdb {
 
@@ -43,7 +44,9 @@ class WatchRegistry {
 
   std::atomic<size_t> watched_{0};
   absl::Mutex mu_;
-  absl::flat_hash_map<Key, std::vector<ClientWatch*>> by_key_ ABSL_GUARDED_BY(mu_);
+  // Keyed by (db, key); Touch looks keys up by view, without a copy.
+  absl::flat_hash_map<Key, std::vector<ClientWatch*>, DbKeyHash, DbKeyEq> by_key_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace valkdb

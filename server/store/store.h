@@ -14,11 +14,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "protocol/bytes.h"
 #include "protocol/str_util.h"
 #include "server/store/entry.h"
+#include "server/store/key_hash.h"
 
 namespace valkdb {
 
@@ -44,10 +44,7 @@ class ExpireIndex {
     int64_t when_ms;
     uint32_t position;
   };
-  struct ViewHash {
-    size_t operator()(std::string_view s) const { return absl::HashOf(ToAbsl(s)); }
-  };
-  absl::flat_hash_map<std::string_view, Slot, ViewHash> map_;
+  absl::flat_hash_map<std::string_view, Slot, KeyHash> map_;
   std::vector<std::string_view> keys_;
 };
 
@@ -55,10 +52,9 @@ class ExpireIndex {
 // use Store::Lock to get a LockedShard.
 class Shard {
  public:
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const { return absl::HashOf(ToAbsl(key)); }
-    size_t operator()(const Entry& e) const { return absl::HashOf(ToAbsl(e.key())); }
+  struct KeyHash : valkdb::KeyHash {
+    using valkdb::KeyHash::operator();
+    size_t operator()(const Entry& e) const { return HashKey(e.key()); }
   };
   struct KeyEq {
     using is_transparent = void;
@@ -199,7 +195,7 @@ class Store {
   size_t shard_count() const { return shard_mask_ + 1; }
   size_t ShardIndex(std::string_view key) const {
     // A different seed than the tables' hash, so shard choice and slot choice are independent.
-    return absl::HashOf(ToAbsl(key), 0x5eed) & shard_mask_;
+    return HashKey(key, 0x5eed) & shard_mask_;
   }
   Shard* ShardFor(int db, std::string_view key) { return &dbs_[db][ShardIndex(key)]; }
   Shard* ShardAt(int db, size_t index) { return &dbs_[db][index]; }
