@@ -52,7 +52,9 @@ struct Task {
 // - a task whose owner was forgotten (its connection closed, maybe by an
 //   earlier command of the same drain) is neither run nor answered;
 // - a run that overlaps ids already in flight is refused whole: its tasks
-//   end, in their turn, with kDuplicateError and do not run.
+//   end, in their turn, with kDuplicateError and do not run. They were
+//   never in flight, so Forget does not reach them; duplicates only come
+//   from misused ids (each loop's generator has its own prefix).
 class Applier {
  public:
   // Runs a task's command at now_ms (the batch's clock reading).
