@@ -48,6 +48,14 @@ enum class Ending {
   kClose,      // close the connection right after sending (nothing to compare)
 };
 
+// How the pair of servers a case runs against is configured.
+enum class ServerConfig {
+  kDefault,
+  kRequirePass,       // requirepass set: the client is not authenticated
+  kSmallQueryBuffer,  // client-query-buffer-limit 1mb (Redis's smallest)
+};
+constexpr int kConfigs = 3;
+
 struct Send {
   std::string bytes;
   // Whole replies to read before the next send, so that the server has run
@@ -60,13 +68,13 @@ struct HostileCase {
   std::vector<Send> sends;
   size_t chunk = 0;  // when set, every send goes out `chunk` bytes per write
   Ending ending = Ending::kRead;
-  bool auth = false;  // against a pair of servers started with requirepass
+  ServerConfig config = ServerConfig::kDefault;
 };
 
 void PrintTo(const HostileCase& c, std::ostream* os) { *os << c.name; }
 
 HostileCase Case(std::string name, std::string bytes, Ending ending = Ending::kRead) {
-  return HostileCase{std::move(name), {Send{std::move(bytes)}}, 0, ending, false};
+  return HostileCase{std::move(name), {Send{std::move(bytes)}}, 0, ending, ServerConfig::kDefault};
 }
 HostileCase ByteByByte(std::string name, std::string bytes) {
   HostileCase c = Case(std::move(name), std::move(bytes));
@@ -74,7 +82,13 @@ HostileCase ByteByByte(std::string name, std::string bytes) {
   return c;
 }
 HostileCase Unauthenticated(std::string name, std::vector<Send> sends) {
-  return HostileCase{std::move(name), std::move(sends), 0, Ending::kRead, true};
+  return HostileCase{std::move(name), std::move(sends), 0, Ending::kRead,
+                     ServerConfig::kRequirePass};
+}
+HostileCase SmallQueryBuffer(std::string name, std::string bytes) {
+  HostileCase c = Case(std::move(name), std::move(bytes));
+  c.config = ServerConfig::kSmallQueryBuffer;
+  return c;
 }
 
 std::string Frame(const std::vector<std::string>& args) { return Encode(args); }
@@ -306,6 +320,18 @@ std::vector<HostileCase> Cases() {
       Unauthenticated("UnauthWrongPasswordThenBigCount", {{"AUTH wrong\r\n", 1}, {"*12\r\n"}}),
       Unauthenticated("AuthThenBigCount",
                       {{"AUTH " + std::string(kPassword) + "\r\n", 1}, {"*12\r\n$4\r\nECHO\r\n"}}),
+      // Over client-query-buffer-limit the connection is closed without a reply.
+      SmallQueryBuffer("QueryBufferOverLimitInOneArgument",
+                       "*2\r\n$4\r\nECHO\r\n$2000000\r\n" + std::string(1500000, 'x')),
+      SmallQueryBuffer("QueryBufferArgumentUnderLimit", Frame({"ECHO", std::string(900000, 'x')})),
+      SmallQueryBuffer("QueryBufferTwoArgumentsOverLimitInTotal",
+                       Frame({"ECHO", std::string(600000, 'x'), std::string(600000, 'y')})),
+      SmallQueryBuffer("QueryBufferPipelineOverLimitInTotal",
+                       [] {
+                         std::string stream;
+                         for (int i = 0; i < 300000; ++i) stream += "PING\r\n";
+                         return stream;
+                       }()),
       Unauthenticated("AuthThenBigBulk", {{Frame({"AUTH", std::string(kPassword)}), 1},
                                           {Frame({"ECHO", std::string(20000, 'y')})}}),
   };
@@ -441,12 +467,19 @@ class HostileInputTest : public ::testing::TestWithParam<HostileCase> {
     std::unique_ptr<RespClient> observer;
   };
 
-  static std::vector<std::string> ValkdbArgs(bool auth) {
-    if (!auth) return {};
-    return {"--requirepass", std::string(kPassword)};
+  static std::vector<std::string> ValkdbArgs(ServerConfig config) {
+    switch (config) {
+      case ServerConfig::kDefault:
+        return {};
+      case ServerConfig::kRequirePass:
+        return {"--requirepass", std::string(kPassword)};
+      case ServerConfig::kSmallQueryBuffer:
+        return {"--client-query-buffer-limit", "1mb"};
+    }
+    return {};
   }
 
-  // A client on `port`, authenticated on a requirepass pair.
+  // A client on `port`, authenticated when `auth`.
   static std::unique_ptr<RespClient> Client(int port, bool auth) {
     auto client = RespClient::Connect(port);
     if (!client.ok()) {
@@ -459,14 +492,15 @@ class HostileInputTest : public ::testing::TestWithParam<HostileCase> {
     return *std::move(client);
   }
 
-  static Servers& Pair(bool auth) { return auth ? auth_ : plain_; }
+  static Servers& Pair(ServerConfig config) { return servers_[static_cast<int>(config)]; }
 
   void SetUp() override {
     ASSERT_FALSE(FindRedisServer().empty())
         << "redis-server is required by the compatibility tests and was not found: install "
            "the Debian package redis-server (or set REDIS_SERVER=/path/to/redis-server)";
-    const bool auth = GetParam().auth;
-    Servers& servers = Pair(auth);
+    const ServerConfig config = GetParam().config;
+    const bool auth = config == ServerConfig::kRequirePass;
+    Servers& servers = Pair(config);
     if (servers.valkdb != nullptr && !servers.valkdb->IsRunning()) {
       ADD_FAILURE() << "valkdb-server died before this test: " << servers.valkdb->Stop().ToString()
                     << "\nlog:\n"
@@ -475,7 +509,7 @@ class HostileInputTest : public ::testing::TestWithParam<HostileCase> {
       servers.observer.reset();
     }
     if (servers.valkdb == nullptr) {
-      auto started = ServerProcess::StartValkdb(ValkdbArgs(auth));
+      auto started = ServerProcess::StartValkdb(ValkdbArgs(config));
       ASSERT_TRUE(started.ok()) << "could not start valkdb-server: " << started.status();
       servers.valkdb = *std::move(started);
       servers.observer = Client(servers.valkdb->port(), auth);
@@ -490,10 +524,13 @@ class HostileInputTest : public ::testing::TestWithParam<HostileCase> {
       auto started = ServerProcess::StartRedis();
       ASSERT_TRUE(started.ok()) << "could not start redis-server: " << started.status();
       servers.redis = *std::move(started);
-      if (auth) {
-        std::unique_ptr<RespClient> admin = Client(servers.redis->port(), false);
-        ASSERT_NE(admin, nullptr);
+      std::unique_ptr<RespClient> admin = Client(servers.redis->port(), false);
+      ASSERT_NE(admin, nullptr);
+      if (config == ServerConfig::kRequirePass) {
         ASSERT_EQ(admin->Command({"CONFIG", "SET", "requirepass", kPassword}),
+                  RespValue::Simple("OK"));
+      } else if (config == ServerConfig::kSmallQueryBuffer) {
+        ASSERT_EQ(admin->Command({"CONFIG", "SET", "client-query-buffer-limit", "1mb"}),
                   RespValue::Simple("OK"));
       }
     }
@@ -501,7 +538,7 @@ class HostileInputTest : public ::testing::TestWithParam<HostileCase> {
 
   void TearDown() override {
     if (!HasFailure()) return;
-    Servers& servers = Pair(GetParam().auth);
+    Servers& servers = Pair(GetParam().config);
     for (ServerProcess* server : {servers.valkdb.get(), servers.redis.get()}) {
       if (server == nullptr) continue;
       std::cerr << "---- log of " << server->binary() << " (pid " << server->pid() << ", port "
@@ -511,7 +548,7 @@ class HostileInputTest : public ::testing::TestWithParam<HostileCase> {
   }
 
   static void TearDownTestSuite() {
-    for (Servers* servers : {&plain_, &auth_}) {
+    for (Servers* servers = servers_; servers != servers_ + kConfigs; ++servers) {
       servers->observer.reset();
       if (servers->valkdb != nullptr) {
         ExitStatus status = servers->valkdb->Stop();
@@ -527,8 +564,8 @@ class HostileInputTest : public ::testing::TestWithParam<HostileCase> {
   // valkdb is unharmed: a new client gets PONG and the sentinel, and so does
   // the connection opened when the server started.
   void ExpectValkdbUnharmed() {
-    const bool auth = GetParam().auth;
-    Servers& servers = Pair(auth);
+    const bool auth = GetParam().config == ServerConfig::kRequirePass;
+    Servers& servers = Pair(GetParam().config);
     ASSERT_TRUE(servers.valkdb->IsRunning()) << "valkdb-server died";
     std::unique_ptr<RespClient> fresh = Client(servers.valkdb->port(), auth);
     ASSERT_NE(fresh, nullptr);
@@ -542,7 +579,7 @@ class HostileInputTest : public ::testing::TestWithParam<HostileCase> {
 
   void RunCase() {
     const HostileCase& c = GetParam();
-    Servers& servers = Pair(c.auth);
+    Servers& servers = Pair(c.config);
     auto [valkdb, redis] = RunBoth(servers.valkdb->port(), servers.redis->port(), c);
     EXPECT_EQ(valkdb.ToString(), redis.ToString())
         << "valkdb (actual) and redis-server (expected) differ";
@@ -551,12 +588,10 @@ class HostileInputTest : public ::testing::TestWithParam<HostileCase> {
     ExpectValkdbUnharmed();
   }
 
-  static Servers plain_;
-  static Servers auth_;
+  static Servers servers_[kConfigs];
 };
 
-HostileInputTest::Servers HostileInputTest::plain_;
-HostileInputTest::Servers HostileInputTest::auth_;
+HostileInputTest::Servers HostileInputTest::servers_[kConfigs];
 
 TEST_P(HostileInputTest, SameBytesAsRedis) { RunCase(); }
 
