@@ -257,6 +257,9 @@ std::vector<HostileCase> Cases() {
       Case("CommandThenUnbalancedQuotes", Frame({"ECHO", "x"}) + "ECHO \"y\r\nPING\r\n"),
       Case("CommandThenExpectedDollar", "PING\r\n*1\r\n+4\r\nPING\r\n"),
       Case("CommandThenJunk", "PING\r\n" + Junk(5, 2000)),
+      Case("MultiThenProtocolError", "MULTI\r\nPING\r\n*1\r\n$-1\r\n"),
+      Case("SubscribedThenProtocolError", "SUBSCRIBE hostile:ch\r\n*abc\r\n"),
+      Case("ReplySkipUsedThenProtocolError", "CLIENT REPLY SKIP\r\nPING\r\n*abc\r\n"),
       Case("ManyCommandsThenGarbage",
            [] {
              std::string stream;
@@ -351,6 +354,13 @@ std::vector<HostileCase> KnownGapCases() {
       // connection without a word. valkdb answers both lines and stays open.
       Case("HttpRequest", "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"),
       Case("HttpPost", "POST / HTTP/1.1\r\n\r\n"),
+      // With replies off (or the next one skipped), Redis sends no protocol
+      // error either; and as nothing is left to write, the connection it marked
+      // to close after its reply stays open, reading nothing more. valkdb sends
+      // the error and closes.
+      Case("ReplyOffThenProtocolError", "CLIENT REPLY OFF\r\n*abc\r\n"),
+      Case("ReplySkipThenProtocolError", "CLIENT REPLY SKIP\r\n*abc\r\n"),
+      Case("ReplyOffThenTooBigInline", "CLIENT REPLY OFF\r\n" + std::string(70000, 'x')),
       // Pipelined after AUTH in the same packet, Redis has run AUTH before it
       // reads the next frame's header, so the unauthenticated limits no longer
       // apply. valkdb parses a whole read before it runs any of it, so it still
