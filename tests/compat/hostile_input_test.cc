@@ -200,6 +200,10 @@ std::vector<HostileCase> Cases() {
       Case("InlineOver64KBAfterCommand", "PING\r\n" + std::string(65537, 'a')),
       HostileCase{"InlineAt64KBThenNewline", {{std::string(65536, 'a')}, {"\n"}}},
       Case("InlineDoubleCR", "PING\r\r\n"),
+      Case("InlineOddWhitespaceAndHighBytes",
+           "PI\rNG\r\nECHO\ta\vb\fc\r\n\v\fPING\r\nECHO a\x85"
+           "b\xa0"
+           "c\r\nECHO \"a\"\t'b'\r\n"),
       Case("InlineOnlyQuotes", "\"\"\r\n''\r\n"),
       Case(
           "InlineManyArgs", "ECHO" +
