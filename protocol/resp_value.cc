@@ -173,6 +173,41 @@ std::string Printable(std::string_view text) {
 
 }  // namespace
 
+namespace {
+// Every field but the elements.
+void CopyFields(const RespValue& from, RespValue* to) {
+  to->type = from.type;
+  to->str = from.str;
+  to->integer = from.integer;
+  to->dbl = from.dbl;
+  to->boolean = from.boolean;
+  to->format = from.format;
+}
+}  // namespace
+
+RespValue::RespValue(const RespValue& other) {
+  CopyFields(other, this);
+  // Aggregates still to fill in, each with room reserved for all its elements
+  // so that pointers to the copies already made stay valid.
+  std::vector<std::pair<RespValue*, const RespValue*>> pending;
+  if (!other.elements.empty()) pending.emplace_back(this, &other);
+  while (!pending.empty()) {
+    auto [to, from] = pending.back();
+    pending.pop_back();
+    to->elements.reserve(from->elements.size());
+    for (const RespValue& element : from->elements) {
+      RespValue& copy = to->elements.emplace_back();
+      CopyFields(element, &copy);
+      if (!element.elements.empty()) pending.emplace_back(&copy, &element);
+    }
+  }
+}
+
+RespValue& RespValue::operator=(const RespValue& other) {
+  if (this != &other) *this = RespValue(other);
+  return *this;
+}
+
 RespValue::~RespValue() {
   if (elements.empty()) return;
   // Children are moved out onto a worklist before their parent goes, so each

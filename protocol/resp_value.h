@@ -28,12 +28,14 @@ struct RespValue {
     kBigNumber,     // (
   };
 
+  // Copies and frees nested elements without recursion, so no nesting depth
+  // can overflow the stack. (A new field must be added to CopyFields in
+  // resp_value.cc.)
   RespValue() = default;
-  RespValue(const RespValue&) = default;  // recursive: depth is bounded by ReplyParser's limit
+  RespValue(const RespValue& other);
   RespValue(RespValue&&) noexcept = default;
-  RespValue& operator=(const RespValue&) = default;
+  RespValue& operator=(const RespValue& other);
   RespValue& operator=(RespValue&&) noexcept = default;
-  // Frees nested elements without recursion, so no nesting depth can overflow the stack.
   ~RespValue();
 
   Type type = Type::kNull;
@@ -71,10 +73,11 @@ class ReplyParser {
 
   // Aggregates (attributes included) nested deeper than this are a protocol
   // error. Redis's own replies nest a handful of levels (COMMAND DOCS about 7);
-  // only a script or module built to do it goes deeper. A bound keeps a hostile
-  // or broken peer from making the client build a value whose copies and
-  // comparisons recurse without end; redis-py's parser, which recurses, stops
-  // near the same depth (Python's default recursion limit of 1000).
+  // only a script or module built to do it goes deeper. RespValue itself copes
+  // with any depth, but code that walks a reply recursively (formatting in
+  // valkdb-cli, users' visitors) need not: the bound keeps a hostile or broken
+  // peer from handing it a million levels. redis-py's parser, which recurses,
+  // stops near the same depth (Python's default recursion limit of 1000).
   static constexpr size_t kMaxDepth = 1000;
 
   // Parses from input, adding the bytes used to *consumed; on kValue *out

@@ -638,7 +638,7 @@ TEST(ReplyParserDepthTest, AMillionNestedHeadersStopAtTheLimit) {
   EXPECT_EQ(value, R::Arr({R::Int(1)}));
 }
 
-TEST(RespValueTest, AMillionDeepValueIsPrintedComparedAndFreedWithoutRecursion) {
+TEST(RespValueTest, AMillionDeepValueIsPrintedComparedCopiedAndFreedWithoutRecursion) {
   constexpr size_t kDepth = 1000000;
   RespValue a = DeepArray(kDepth);
   RespValue b = DeepArray(kDepth);
@@ -650,9 +650,32 @@ TEST(RespValueTest, AMillionDeepValueIsPrintedComparedAndFreedWithoutRecursion) 
   const std::string text = a.DebugString();
   EXPECT_EQ(text.size(), 2 * kDepth + 2);
   EXPECT_EQ(text.substr(kDepth - 2, 6), "[[:7]]");
-  // Moves keep it cheap; a, b and c are destroyed here.
-  RespValue c = std::move(b);
-  b = std::move(c);
+  // Copies too; a, b, c and d are destroyed here.
+  RespValue c = a;
+  EXPECT_TRUE(c == a);
+  RespValue d = std::move(b);
+  d = c;
+  EXPECT_TRUE(d == a);
+  EXPECT_TRUE(b.elements.empty()) << "moved from";
+}
+
+TEST(RespValueTest, CopiesAreDeepAndIndependent) {
+  RespValue original =
+      R::Arr({R::Int(1), Typed(T::kMap, {R::BulkStr("k"), R::Arr({Dbl(1.5, "1.5")})}),
+              Verbatim("txt", "v"), Boolean(true), BigNumber("12")});
+  RespValue copy = original;
+  EXPECT_EQ(copy, original);
+  EXPECT_EQ(copy.DebugString(), original.DebugString());
+  copy.elements[1].elements[1].elements[0].str = "2.5";
+  copy.elements[1].elements[1].elements[0].dbl = 2.5;
+  EXPECT_NE(copy, original);
+  EXPECT_EQ(original.elements[1].elements[1].elements[0], Dbl(1.5, "1.5"));
+  RespValue assigned = R::Int(3);
+  assigned = original;
+  EXPECT_EQ(assigned, original);
+  const RespValue& same = assigned;
+  assigned = same;  // self-assignment keeps the value
+  EXPECT_EQ(assigned, original);
 }
 
 TEST(RespValueTest, DebugStringOfNestedAggregates) {
