@@ -15,6 +15,8 @@ namespace {
 // without reading); resume when they drain below a quarter of it.
 constexpr size_t kPauseReadingAt = 16 * 1024 * 1024;
 constexpr size_t kMaxIov = 64;
+// How long a connection closed after its replies waits for the peer to close.
+constexpr int64_t kLingerMs = 2000;
 
 std::string FormatAddress(const sockaddr_storage& addr) {
   char ip[INET6_ADDRSTRLEN] = "?";
@@ -129,7 +131,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     self->Close();
     return;
   }
-  if (nread == 0) return;
+  if (nread == 0 || self->lingering_) return;
   self->loop_->server().net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
                                                   std::memory_order_relaxed);
   EventLoop& loop = *self->loop_;
@@ -321,13 +323,15 @@ void Connection::FlushOrKill() {
 
 bool Connection::CronCheck(int64_t now_ms, int64_t idle_timeout_ms) {
   if (closing_) return false;
+  if (lingering_) return now_ms - linger_since_ms_ > kLingerMs;
   // Redis's clientsCronHandleTimeout: subscribers (and clients CLIENT PAUSE
   // holds, which Redis counts as blocked) never time out.
   if (idle_timeout_ms > 0 && !paused_ && state_.subscriptions() == 0 &&
       now_ms - state_.last_interaction_ms > idle_timeout_ms) {
     return true;
   }
-  if (!out_.empty() && OverOutputLimit(now_ms)) {
+  // Also forgets a soft-limit episode that ended while nothing was added.
+  if (OverOutputLimit(now_ms)) {
     LogOverOutputLimit();
     return true;
   }
@@ -382,7 +386,7 @@ void Connection::Flush() {
     }
   }
   if (out_.empty() && state_.close_after_reply) {
-    Close();
+    Linger();
     return;
   }
   // Backpressure: a client that sends faster than it reads waits for its
@@ -395,6 +399,34 @@ void Connection::Flush() {
              !loop_->stopping()) {
     StartReading();
   }
+}
+
+// Closing a socket that holds unread input makes the kernel send a reset and
+// drop the replies it has not yet delivered, so the last replies to a client
+// that pipelined past QUIT, a protocol error or a shutdown could be lost.
+// Instead: FIN after the replies, read and drop input until the peer closes,
+// and close then (or after kLingerMs; at shutdown, after the grace period).
+void Connection::Linger() {
+  if (lingering_ || closing_) return;
+  lingering_ = true;
+  linger_since_ms_ = UnixTimeMs();
+  // It is no longer a client (CLIENT LIST, maxclients, PUBLISH receivers),
+  // as in Redis, which frees it here.
+  Detach();
+  loop_->StartLingering(this);
+  uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  shutdown_req_.data = this;
+  if (uv_shutdown(&shutdown_req_, stream, OnShutdown) != 0) {
+    Close();
+    return;
+  }
+  if (!reading_) reading_ = uv_read_start(stream, OnAlloc, OnRead) == 0;
+  if (!reading_) Close();
+}
+
+void Connection::OnShutdown(uv_shutdown_t* req, int status) {
+  auto* self = static_cast<Connection*>(req->data);
+  if (status < 0 && status != UV_ECANCELED) self->Close();
 }
 
 void Connection::OnWrite(uv_write_t* req, int status) {
@@ -442,15 +474,21 @@ ClientSnapshot Connection::Snapshot() const {
   return snapshot_;
 }
 
+void Connection::Detach() {
+  if (detached_) return;
+  detached_ = true;
+  // Nothing may reach this connection after it is freed: leave the pub/sub
+  // hub, the WATCH registry and the scheduler first.
+  DropSubscriptions(loop_->server(), state_);
+  loop_->server().watches.UnwatchAll(&state_.watch);
+  loop_->notifier().Forget(this);
+}
+
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   reading_ = false;
-  // Nothing may reach this connection after it is freed: leave the pub/sub
-  // hub, the WATCH registry, the directory and the scheduler first.
-  DropSubscriptions(loop_->server(), state_);
-  loop_->server().watches.UnwatchAll(&state_.watch);
-  loop_->notifier().Forget(this);
+  Detach();
   loop_->Forget(this);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClose);
 }

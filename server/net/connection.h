@@ -64,6 +64,7 @@ class Connection : public Completion, public Subscriber {
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void OnWrite(uv_write_t* req, int status);
+  static void OnShutdown(uv_shutdown_t* req, int status);
   static void OnClose(uv_handle_t* handle);
 
   void Process(std::string_view input);
@@ -79,6 +80,10 @@ class Connection : public Completion, public Subscriber {
   bool HasOutputLimit() const;
   bool MustPause(const CommandArgs& args, int64_t now_ms) const;
   void Flush();
+  // The end of CloseAfterReply: see connection.cc.
+  void Linger();
+  // Leaves pub/sub, WATCH and the scheduler (once).
+  void Detach();
   void StartReading();
   void StopReading();
   void UpdateSnapshot() ABSL_LOCKS_EXCLUDED(snapshot_mu_);
@@ -86,10 +91,14 @@ class Connection : public Completion, public Subscriber {
   EventLoop* loop_;
   uv_tcp_t tcp_;
   uv_write_t write_req_;
+  uv_shutdown_t shutdown_req_;
   bool writing_ = false;
   size_t writing_bytes_ = 0;
   bool reading_ = false;
   bool closing_ = false;
+  bool detached_ = false;
+  bool lingering_ = false;  // replies sent and FIN queued; input is dropped
+  int64_t linger_since_ms_ = 0;
   bool over_limit_ = false;          // output limit passed: close, send nothing more
   int64_t soft_limit_since_ms_ = 0;  // since when over the soft limit, 0 if not
   RequestParser parser_;

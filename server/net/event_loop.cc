@@ -147,7 +147,7 @@ void EventLoop::OnConnection(uv_stream_t* listener, int status) {
   connection->Start();
 }
 
-void EventLoop::Forget(Connection* connection) {
+void EventLoop::Unregister(Connection* connection) {
   paused_.erase(connection);
   bool erased;
   {
@@ -155,6 +155,16 @@ void EventLoop::Forget(Connection* connection) {
     erased = connections_.erase(connection->id()) > 0;
   }
   if (erased) server_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void EventLoop::StartLingering(Connection* connection) {
+  lingering_.insert(connection);
+  Unregister(connection);
+}
+
+void EventLoop::Forget(Connection* connection) {
+  lingering_.erase(connection);
+  Unregister(connection);
   MaybeFinishStop();
 }
 
@@ -198,6 +208,9 @@ void EventLoop::ClientsCron(int64_t now_ms) {
   for (const auto& [id, connection] : connections_) {
     if (connection->CronCheck(now_ms, idle_timeout_ms_)) to_close.push_back(connection);
   }
+  for (Connection* connection : lingering_) {
+    if (connection->CronCheck(now_ms, idle_timeout_ms_)) to_close.push_back(connection);
+  }
   for (Connection* connection : to_close) connection->Close();
 }
 
@@ -234,13 +247,13 @@ void EventLoop::BeginStop() {
 
 void EventLoop::OnGraceTimeout(uv_timer_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
-  std::vector<Connection*> open;
+  std::vector<Connection*> open(self->lingering_.begin(), self->lingering_.end());
   for (const auto& [id, connection] : self->connections_) open.push_back(connection);
   for (Connection* connection : open) connection->Close();
 }
 
 void EventLoop::MaybeFinishStop() {
-  if (!stopping_ || finished_ || !connections_.empty()) return;
+  if (!stopping_ || finished_ || !connections_.empty() || !lingering_.empty()) return;
   finished_ = true;
   uv_timer_stop(&grace_);
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);

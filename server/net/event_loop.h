@@ -89,6 +89,10 @@ class EventLoop {
   void AddPaused(Connection* connection) { paused_.insert(connection); }
   void RemovePaused(Connection* connection) { paused_.erase(connection); }
 
+  // A connection closed after its replies, waiting for its peer to close
+  // (Connection::Linger): no longer a client, still an open handle.
+  void StartLingering(Connection* connection);
+  // The connection is closing: it leaves every list.
   void Forget(Connection* connection);
   // Thread-safe: snapshots of this loop's clients; Kill finds one by id.
   void AppendSnapshots(std::vector<ClientSnapshot>* out) ABSL_LOCKS_EXCLUDED(clients_mu_);
@@ -106,6 +110,8 @@ class EventLoop {
   static void OnCron(uv_timer_t* handle);
   static void OnGraceTimeout(uv_timer_t* handle);
   void Post(InboxItem item) ABSL_LOCKS_EXCLUDED(inbox_mu_);
+  // Takes a connection out of the client list (and the paused set).
+  void Unregister(Connection* connection);
   void RefreshLimits();
   // Redis's clientsCron: idle clients (timeout) and output limits.
   void ClientsCron(int64_t now_ms);
@@ -125,6 +131,7 @@ class EventLoop {
   absl::flat_hash_map<uint64_t, Connection*> connections_;
   std::vector<uint64_t> pending_;  // ids of connections to flush
   absl::flat_hash_set<Connection*> paused_;
+  absl::flat_hash_set<Connection*> lingering_;
   std::unique_ptr<char[]> read_buffer_;
   IdGenerator ids_;
   Notifier notifier_;

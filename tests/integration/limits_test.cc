@@ -70,6 +70,17 @@ bool Listed(RespClient& admin, const std::string& name) {
   return list.str.find(StrCat(" name=", name, " ")) != std::string::npos;
 }
 
+// How many clients CLIENT LIST shows.
+size_t ClientCount(RespClient& admin) {
+  const std::string list = admin.Command({"CLIENT", "LIST"}).str;
+  size_t count = 0;
+  for (size_t pos = 0; pos < list.size(); pos = list.find('\n', pos) + 1) {
+    if (list.compare(pos, 3, "id=") == 0) ++count;
+    if (list.find('\n', pos) == std::string::npos) break;
+  }
+  return count;
+}
+
 bool WaitUntilGone(RespClient& admin, const std::string& name, milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
@@ -366,10 +377,10 @@ TEST_F(integration_Limits, MaxClientsRefusesTheConnectionOverTheLimit) {
     ASSERT_NE(admin, nullptr);
     // Earlier clients (the fixture's) must be gone before the count matters.
     const auto deadline = Clock::now() + milliseconds(5000);
-    while (Clock::now() < deadline &&
-           Split(admin->Command({"CLIENT", "LIST"}).str, '\n').size() > 2) {
+    while (Clock::now() < deadline && ClientCount(*admin) > 1) {
       std::this_thread::sleep_for(milliseconds(50));
     }
+    ASSERT_EQ(ClientCount(*admin), 1u);
     ScopedConfig maxclients(port, "maxclients", "2");
     auto second = ConnectTo(port);
     ASSERT_NE(second, nullptr);
@@ -396,6 +407,43 @@ TEST_F(integration_Limits, MaxClientsRefusesTheConnectionOverTheLimit) {
       EXPECT_EQ(clients.back()->Command({"PING"}), Simple("PONG"));
     }
   }
+}
+
+// --- closing after the replies ------------------------------------------------
+
+// QUIT (or a protocol error) closes the connection after its replies. Input
+// that follows is never read; closing a socket with unread input makes the
+// kernel send a reset that drops replies not yet delivered. valkdb reads and
+// drops that input until the client closes, so every reply arrives, then EOF.
+TEST_F(integration_Limits, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
+  // 1 MB of replies, which the kernel's socket buffers take at once, and
+  // 1.2 MB of input after QUIT, more than one read takes.
+  const std::string value(50 * 1000, 'q');
+  auto admin = Connect();
+  ASSERT_NE(admin, nullptr);
+  ASSERT_EQ(admin->Command({"SET", "big", value}), Ok());
+  for (const bool protocol_error : {false, true}) {
+    SCOPED_TRACE(protocol_error ? "protocol error" : "QUIT");
+    auto client = Connect();
+    ASSERT_NE(client, nullptr);
+    std::string input = PipelinedGets(20, "big");
+    input += protocol_error ? "*abc\r\n" : Encode({"QUIT"});
+    for (int i = 0; i < 200000; ++i) input += "PING\r\n";
+    client->Send(input, milliseconds(5000)).IgnoreError();  // a server that stops reading blocks it
+    // Let the server fill the socket before the client starts reading.
+    std::this_thread::sleep_for(milliseconds(300));
+    for (int i = 0; i < 20; ++i) {
+      absl::StatusOr<RespValue> reply = client->ReadReply();
+      ASSERT_TRUE(reply.ok()) << "reply " << i << ": " << reply.status();
+      ASSERT_EQ(reply->str.size(), value.size()) << "reply " << i;
+    }
+    EXPECT_EQ(client->ReadReply(),
+              protocol_error ? Err("ERR Protocol error: invalid multibulk length") : Ok());
+    EXPECT_TRUE(client->IsClosedByPeer(milliseconds(5000)));
+    EXPECT_EQ(client->buffered(), 0u);
+  }
+  // It is gone from the client list at once, as in Redis.
+  EXPECT_EQ(ClientCount(*admin), 1u);
 }
 
 // --- the open-files limit at start-up --------------------------------------------
