@@ -791,6 +791,17 @@ std::string Config::SetFromCommand(
                     targets[i].via_alias ? p.alias : p.name, "') - ", status.message());
     }
   }
+  for (const Target& target : targets) {
+    if (target.param->name != "maxclients" || !maxclients_hook_) continue;
+    int64_t maxclients = 0;
+    ParseInt64(values_[target.param - Params().data()], &maxclients);
+    std::string error = maxclients_hook_(maxclients);
+    if (!error.empty()) {
+      values_ = backup;
+      CacheLocked();
+      return StrCat("CONFIG SET failed (possibly related to argument 'maxclients') - ", error);
+    }
+  }
   return "";
 }
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +84,13 @@ class Config {
 
   // proto-max-bulk-len, read on every APPEND/SETRANGE: kept outside the lock.
   int64_t proto_max_bulk_len() const { return proto_max_bulk_len_.load(std::memory_order_relaxed); }
+  // Redis's updateMaxclients: CONFIG SET maxclients runs this with the new
+  // value once every pair is set; a non-empty error text undoes the whole SET
+  // (the network layer raises the open-files limit here).
+  void SetMaxclientsHook(std::function<std::string(int64_t)> hook) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    maxclients_hook_ = std::move(hook);
+  }
   // Changes on every change of any setting: readers that cache settings
   // (the event loops' limits) compare it, lock-free, to see they must re-read.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
@@ -103,6 +111,7 @@ class Config {
   std::vector<std::string> values_ ABSL_GUARDED_BY(mu_);  // by index into Params()
   std::atomic<int64_t> proto_max_bulk_len_{512LL * 1024 * 1024};
   std::atomic<uint64_t> generation_{0};
+  std::function<std::string(int64_t)> maxclients_hook_ ABSL_GUARDED_BY(mu_);
 };
 
 // A strict memory value: digits and an optional unit (k=1000, kb=1024, m, mb,

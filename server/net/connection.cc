@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 
 #include <cstdio>
 
@@ -408,6 +409,15 @@ void Connection::Flush() {
 // and close then (or after kLingerMs; at shutdown, after the grace period).
 void Connection::Linger() {
   if (lingering_ || closing_) return;
+  // No input waiting: closing sends a FIN after the replies, nothing is lost
+  // (and shutdown need not wait for idle clients to go).
+  uv_os_fd_t fd;
+  int unread = 0;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0 ||
+      ioctl(fd, FIONREAD, &unread) != 0 || unread == 0) {
+    Close();
+    return;
+  }
   lingering_ = true;
   linger_since_ms_ = UnixTimeMs();
   // It is no longer a client (CLIENT LIST, maxclients, PUBLISH receivers),

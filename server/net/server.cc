@@ -75,40 +75,71 @@ absl::StatusOr<int> BindSocket(const std::string& address, int* port) {
 // CONFIG_MIN_RESERVED_FDS).
 constexpr rlim_t kReservedFds = 32;
 
-// Redis's adjustOpenFilesLimit: raises RLIMIT_NOFILE to maxclients + 32 if
-// it can; if the OS refuses, takes the most it allows and lowers maxclients
-// to fit, with Redis's log lines.
-absl::Status AdjustOpenFilesLimit(Config* config) {
-  const int64_t maxclients = config->GetInt("maxclients");
-  const rlim_t wanted = static_cast<rlim_t>(maxclients) + kReservedFds;
+// Raises the soft RLIMIT_NOFILE towards `wanted` as Redis's
+// adjustOpenFilesLimit does: all of it if the OS allows, else as much as it
+// allows. Returns the limit in force afterwards; *old gets the limit before,
+// *error the errno of the refusal (0 if none).
+rlim_t RaiseOpenFilesLimit(rlim_t wanted, rlim_t* old, int* error) {
+  *error = 0;
   rlimit limit;
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    std::fprintf(stderr,
-                 "Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the "
-                 "max clients configuration accordingly.\n",
-                 std::strerror(errno));
-    return config->Apply("maxclients", {std::to_string(1024 - kReservedFds)});
+    *error = errno;
+    *old = 0;
+    return 0;
   }
-  const rlim_t old = limit.rlim_cur;
-  if (old >= wanted) return absl::OkStatus();
+  *old = limit.rlim_cur;
+  if (limit.rlim_cur >= wanted) return limit.rlim_cur;
   rlim_t best = wanted;
-  int error = 0;
-  while (best > old) {
-    rlimit want{best, std::max(best, limit.rlim_max)};
+  while (best > *old) {
+    // Soft and hard alike, as Redis sets them (so, unprivileged, a later
+    // CONFIG SET maxclients cannot go past this either, as in Redis).
+    rlimit want{best, best};
     if (setrlimit(RLIMIT_NOFILE, &want) == 0) break;
-    error = errno;
+    *error = errno;
     if (limit.rlim_max != RLIM_INFINITY && best > limit.rlim_max) {
       best = limit.rlim_max;  // unprivileged: the hard limit is as far as it goes
     } else {
-      best = best < 16 ? old : best - 16;
+      best = best < 16 ? *old : best - 16;
     }
   }
-  best = std::max(best, old);
-  if (best >= wanted) {
+  return std::max(best, *old);
+}
+
+// Redis's log lines when maxclients does not fit the open-files limit.
+void LogLowLimit(int64_t maxclients, rlim_t wanted, rlim_t best, int error) {
+  std::fprintf(stderr,
+               "You requested maxclients of %lld requiring at least %llu max file descriptors.\n"
+               "Server can't set maximum open files to %llu because of OS error: %s.\n"
+               "Current maximum open files is %llu. maxclients has been reduced to %lld to "
+               "compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.\n",
+               static_cast<long long>(maxclients), static_cast<unsigned long long>(wanted),
+               static_cast<unsigned long long>(wanted), std::strerror(error),
+               static_cast<unsigned long long>(best),
+               static_cast<long long>(best - std::min(best, kReservedFds)));
+}
+
+// At start-up: room for maxclients plus 32 descriptors of the server's own;
+// when the OS refuses, maxclients is lowered to fit (Redis's log lines).
+absl::Status AdjustOpenFilesLimit(Config* config) {
+  const int64_t maxclients = config->GetInt("maxclients");
+  const rlim_t wanted = static_cast<rlim_t>(maxclients) + kReservedFds;
+  rlim_t old = 0;
+  int error = 0;
+  const rlim_t best = RaiseOpenFilesLimit(wanted, &old, &error);
+  if (best == 0) {
     std::fprintf(stderr,
-                 "Increased maximum number of open files to %llu (it was originally set to "
-                 "%llu).\n",
-                 static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(old));
+                 "Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the "
+                 "max clients configuration accordingly.\n",
+                 std::strerror(error));
+    return config->Apply("maxclients", {std::to_string(1024 - kReservedFds)});
+  }
+  if (best >= wanted) {
+    if (old < wanted) {
+      std::fprintf(stderr,
+                   "Increased maximum number of open files to %llu (it was originally set to "
+                   "%llu).\n",
+                   static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(old));
+    }
     return absl::OkStatus();
   }
   if (best <= kReservedFds) {
@@ -118,16 +149,31 @@ absl::Status AdjustOpenFilesLimit(Config* config) {
                "to at least ",
                static_cast<uint64_t>(wanted), ". Exiting."));
   }
-  const int64_t reduced = static_cast<int64_t>(best - kReservedFds);
-  std::fprintf(stderr,
-               "You requested maxclients of %lld requiring at least %llu max file descriptors.\n"
-               "Server can't set maximum open files to %llu because of OS error: %s.\n"
-               "Current maximum open files is %llu. maxclients has been reduced to %lld to "
-               "compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.\n",
-               static_cast<long long>(maxclients), static_cast<unsigned long long>(wanted),
-               static_cast<unsigned long long>(wanted), std::strerror(error),
-               static_cast<unsigned long long>(best), static_cast<long long>(reduced));
-  return config->Apply("maxclients", {std::to_string(reduced)});
+  LogLowLimit(maxclients, wanted, best, error);
+  return config->Apply("maxclients", {std::to_string(best - kReservedFds)});
+}
+
+// CONFIG SET maxclients (Redis's updateMaxclients): raise the limit if
+// needed; if the OS refuses, the SET fails and says what would fit.
+std::string UpdateMaxclients(int64_t maxclients) {
+  const rlim_t wanted = static_cast<rlim_t>(maxclients) + kReservedFds;
+  rlim_t old = 0;
+  int error = 0;
+  const rlim_t best = RaiseOpenFilesLimit(wanted, &old, &error);
+  if (best >= wanted) {
+    if (old < wanted) {
+      std::fprintf(stderr,
+                   "Increased maximum number of open files to %llu (it was originally set to "
+                   "%llu).\n",
+                   static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(old));
+    }
+    return "";
+  }
+  LogLowLimit(maxclients, wanted, best, error);
+  return StrCat(
+      "The operating system is not able to handle the specified number of clients, "
+      "try with ",
+      static_cast<int64_t>(best - std::min(best, kReservedFds)));
 }
 
 }  // namespace
@@ -176,6 +222,7 @@ absl::Status Server::BindAll(const std::vector<std::string>& addresses, int port
 absl::Status Server::Start() {
   absl::Status limit = AdjustOpenFilesLimit(config_);
   if (!limit.ok()) return limit;
+  config_->SetMaxclientsHook(UpdateMaxclients);
   std::vector<std::string> addresses;
   std::string bind = config_->GetString("bind");
   for (std::string_view a : Split(bind, ' ')) addresses.emplace_back(a);

@@ -508,6 +508,47 @@ TEST(integration_OpenFiles, MaxclientsLoweredWhenTheLimitCannotBeRaised) {
   if (HasFailure()) std::fprintf(stderr, "%s\n", (*server)->log().c_str());
 }
 
+// CONFIG SET maxclients raises the open-files limit, or fails saying what
+// would fit (Redis's updateMaxclients), on valkdb and redis-server alike.
+TEST(integration_OpenFiles, ConfigSetMaxclientsRaisesTheLimitOrFails) {
+  rlimit own;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &own), 0);
+  if (access(kPrlimit, X_OK) != 0 || own.rlim_max < 2000) {
+    GTEST_SKIP() << "needs prlimit and a hard open-files limit of 2000 or more";
+  }
+  const std::string redis = FindRedisServer();
+  ASSERT_FALSE(redis.empty()) << "redis-server is required";
+  auto valkdb = ServerProcess::Start(
+      kPrlimit, {"--nofile=1024:2000", ValkdbServerPath(), "--port", "0", "--maxclients", "1000"},
+      /*read_port=*/true);
+  ASSERT_OK(valkdb);
+  const int redis_port = PickFreePort();
+  auto oracle =
+      ServerProcess::Start(kPrlimit,
+                           {"--nofile=1024:2000", redis, "--port", std::to_string(redis_port),
+                            "--save", "", "--appendonly", "no", "--maxclients", "1000"},
+                           /*read_port=*/false);
+  ASSERT_OK(oracle);
+  ASSERT_TRUE(AnswersPing(redis_port, milliseconds(10000)));
+  auto valkdb_client = Dial((*valkdb)->port());
+  auto redis_client = Dial(redis_port);
+  ASSERT_TRUE(valkdb_client && redis_client);
+  EXPECT_EQ(OpenFilesLimit((*valkdb)->pid()), 1032);
+  EXPECT_EQ(OpenFilesLimit((*oracle)->pid()), 1032);
+  // Lower, the same, higher (Redis also set the hard limit to 1032: unless
+  // privileged, it cannot go higher and says what would fit), much higher.
+  for (const char* value : {"500", "1000", "1500", "5000"}) {
+    SCOPED_TRACE(value);
+    RespValue expected = redis_client->Command({"CONFIG", "SET", "maxclients", value});
+    EXPECT_EQ(valkdb_client->Command({"CONFIG", "SET", "maxclients", value}), expected);
+    EXPECT_EQ(valkdb_client->Command({"CONFIG", "GET", "maxclients"}),
+              redis_client->Command({"CONFIG", "GET", "maxclients"}));
+    EXPECT_EQ(OpenFilesLimit((*valkdb)->pid()), OpenFilesLimit((*oracle)->pid()));
+  }
+  EXPECT_TRUE((*valkdb)->Stop().ok());
+  if (HasFailure()) std::fprintf(stderr, "%s\n", (*valkdb)->log().c_str());
+}
+
 // --- a client that pipelines without reading ---------------------------------------
 
 int64_t RssKb(pid_t pid) {
