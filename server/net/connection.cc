@@ -16,6 +16,9 @@ namespace {
 // without reading); resume when they drain below a quarter of it.
 constexpr size_t kPauseReadingAt = 16 * 1024 * 1024;
 constexpr size_t kMaxIov = 64;
+// Redis's PROTO_REPLY_CHUNK_BYTES: the per-client reply buffer that output
+// limits do not count.
+constexpr size_t kReplyBufferBytes = 16 * 1024;
 // How long a connection closed after its replies waits for the peer to close.
 constexpr int64_t kLingerMs = 2000;
 
@@ -283,7 +286,9 @@ void Connection::DeliverLocal(const PubSubMessage& message) {
 bool Connection::OverOutputLimit(int64_t now_ms) {
   if (over_limit_) return true;
   const OutputLimit& limit = loop_->output_limit(state_.subscriptions() > 0);
-  const size_t pending = out_.size();
+  // Redis counts only its reply list, not the fixed 16 KB buffer in front of
+  // it (so `normal 1 2 3` still lets small replies through).
+  const size_t pending = out_.size() > kReplyBufferBytes ? out_.size() - kReplyBufferBytes : 0;
   if (limit.hard > 0 && pending >= limit.hard) {
     over_limit_ = true;
   } else if (limit.soft > 0 && pending >= limit.soft) {

@@ -146,6 +146,24 @@ TEST_F(integration_Limits, NormalHardOutputLimitClosesAPipeliningClient) {
   }
 }
 
+// Redis counts only what overflows its 16 KB reply buffer: a 1-byte limit
+// lets small replies through and cuts off a 100 KB one.
+TEST_F(integration_Limits, OutputLimitDoesNotCountTheFirst16KB) {
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    ScopedConfig limit(port, "client-output-buffer-limit", "normal 1 2 3");
+    auto client = ConnectTo(port);
+    ASSERT_NE(client, nullptr);
+    EXPECT_EQ(client->Command({"PING"}), Simple("PONG"));
+    EXPECT_EQ(client->Command({"SET", "small", std::string(10000, 's')}), Ok());
+    EXPECT_EQ(client->Command({"GET", "small"}), Bulk(std::string(10000, 's')));
+    EXPECT_EQ(client->Command({"SET", "big", std::string(kBigValue, 'v')}), Ok());
+    ASSERT_OK(client->Send(Encode({"GET", "big"})));
+    EXPECT_TRUE(client->IsClosedByPeer(milliseconds(10000)));
+    EXPECT_LT(client->buffered(), kBigValue);
+  }
+}
+
 TEST_F(integration_Limits, NoNormalOutputLimitByDefault) {
   for (const auto& [server, port] : Servers()) {
     SCOPED_TRACE(server);
