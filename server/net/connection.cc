@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "protocol/str_util.h"
@@ -64,6 +66,20 @@ bool IsLoopback(const sockaddr_storage& addr) {
   return true;  // unix sockets
 }
 
+// Redis's anetKeepAlive for tcp-keepalive seconds (0: off): probes start
+// after that idle time, every third of it, and 3 unanswered ones drop the peer.
+void SetKeepAlive(int fd, int64_t seconds) {
+  if (seconds <= 0) return;
+  const int interval = static_cast<int>(std::min<int64_t>(seconds, INT32_MAX));
+  const int one = 1;
+  const int probe_interval = std::max(1, interval / 3);
+  const int probes = 3;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &interval, sizeof(interval));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &probe_interval, sizeof(probe_interval));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
+}
+
 bool IsExec(const CommandArgs& args) { return !args.empty() && EqualsIgnoreCase(args[0], "exec"); }
 
 }  // namespace
@@ -106,7 +122,7 @@ void Connection::Start() {
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0) state_.fd = fd;
   // Replies must not wait for Nagle: clients send the next request only after one.
   uv_tcp_nodelay(&tcp_, 1);
-  uv_tcp_keepalive(&tcp_, 1, 300);
+  if (state_.fd >= 0) SetKeepAlive(state_.fd, loop_->tcp_keepalive());
   UpdateSnapshot();
   StartReading();
 }

@@ -144,6 +144,7 @@ void EventLoop::OnConnection(uv_stream_t* listener, int status) {
     return;
   }
   server.total_connections.fetch_add(1, std::memory_order_relaxed);
+  self->MaybeRefreshLimits();  // tcp-keepalive, set by CONFIG SET on any loop
   connection->Start();
 }
 
@@ -186,6 +187,7 @@ void EventLoop::RefreshLimits() {
   query_buffer_limit_ =
       static_cast<size_t>(std::max<int64_t>(0, config.GetInt("client-query-buffer-limit")));
   idle_timeout_ms_ = std::max<int64_t>(0, config.GetInt("timeout")) * 1000;
+  tcp_keepalive_s_ = config.GetInt("tcp-keepalive");
   // "normal 0 0 0 slave ... pubsub 33554432 8388608 60" (bytes, canonical).
   std::string text = config.GetString("client-output-buffer-limit");
   std::vector<std::string_view> words = Split(text, ' ');

@@ -76,6 +76,8 @@ class EventLoop {
   const RequestLimits& request_limits() const { return request_limits_; }
   // client-query-buffer-limit, bytes.
   size_t query_buffer_limit() const { return query_buffer_limit_; }
+  // tcp-keepalive, seconds (0 = off).
+  int64_t tcp_keepalive() const { return tcp_keepalive_s_; }
   // Re-reads the cached settings if any setting changed (CONFIG SET), so a
   // change applies from the next read on; one atomic load when nothing did.
   void MaybeRefreshLimits() {
@@ -143,6 +145,7 @@ class EventLoop {
   RequestLimits request_limits_;
   size_t query_buffer_limit_ = 1024 * 1024 * 1024;
   int64_t idle_timeout_ms_ = 0;  // `timeout`, 0 = never
+  int64_t tcp_keepalive_s_ = 300;
   absl::Mutex inbox_mu_;
   std::vector<InboxItem> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   std::atomic<bool> stop_requested_{false};

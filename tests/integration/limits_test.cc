@@ -4,6 +4,8 @@
 // maxclients and the open-files limit at start-up. Also that a client which
 // pipelines without reading keeps the server's memory bounded.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -462,6 +464,55 @@ TEST_F(integration_Limits, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
   }
   // It is gone from the client list at once, as in Redis.
   EXPECT_EQ(ClientCount(*admin), 1u);
+}
+
+// --- tcp-keepalive ----------------------------------------------------------------
+
+// The server side of a client's connection as `ss -o` shows it (with its
+// timer, e.g. "timer:(keepalive,4min59sec,0)"), or "" if ss is missing.
+std::string ServerSocketLine(int server_port, const RespClient& client) {
+  sockaddr_in local{};
+  socklen_t len = sizeof(local);
+  getsockname(client.fd(), reinterpret_cast<sockaddr*>(&local), &len);
+  const std::string command =
+      StrCat("ss -tnoH state established '( sport = :", server_port, " )' 2>/dev/null");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) out.append(buf, n);
+  pclose(pipe);
+  const std::string peer = StrCat("127.0.0.1:", ntohs(local.sin_port), " ");
+  for (std::string_view line : Split(out, '\n')) {
+    if (line.find(peer) != std::string_view::npos) return std::string(line);
+  }
+  return "";
+}
+
+TEST_F(integration_Limits, TcpKeepaliveFollowsTheSetting) {
+  if (access("/usr/bin/ss", X_OK) != 0 && access("/bin/ss", X_OK) != 0) {
+    GTEST_SKIP() << "needs ss (iproute2)";
+  }
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    auto admin = ConnectTo(port);
+    ASSERT_NE(admin, nullptr);
+    auto by_default = ConnectTo(port);
+    ASSERT_NE(by_default, nullptr);
+    const std::string default_line = ServerSocketLine(port, *by_default);
+    EXPECT_THAT(default_line, HasSubstr("timer:(keepalive,"));  // 300 s: "5min" or "4min59sec"
+    EXPECT_THAT(default_line, HasSubstr("min"));
+    ScopedConfig seven(port, "tcp-keepalive", "7");
+    auto short_one = ConnectTo(port);
+    ASSERT_NE(short_one, nullptr);
+    const std::string line = ServerSocketLine(port, *short_one);
+    EXPECT_THAT(line, HasSubstr("timer:(keepalive,"));
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("min")));
+    EXPECT_EQ(admin->Command({"CONFIG", "SET", "tcp-keepalive", "0"}), Ok());
+    auto none = ConnectTo(port);
+    ASSERT_NE(none, nullptr);
+    EXPECT_THAT(ServerSocketLine(port, *none), ::testing::Not(HasSubstr("keepalive")));
+  }
 }
 
 // --- the open-files limit at start-up --------------------------------------------
