@@ -470,7 +470,9 @@ TEST_F(integration_Limits, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
 
 // The server side of a client's connection as `ss -o` shows it (with its
 // timer, e.g. "timer:(keepalive,4min59sec,0)"), or "" if ss is missing.
-std::string ServerSocketLine(int server_port, const RespClient& client) {
+std::string ServerSocketLine(int server_port, RespClient& client) {
+  // Answered: the server has accepted (and set up) the connection.
+  EXPECT_EQ(client.Command({"PING"}), Simple("PONG"));
   sockaddr_in local{};
   socklen_t len = sizeof(local);
   getsockname(client.fd(), reinterpret_cast<sockaddr*>(&local), &len);
