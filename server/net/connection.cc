@@ -295,7 +295,7 @@ void Connection::DeliverLocal(const PubSubMessage& message) {
   // A subscriber that does not read is cut off at its limit (checked in
   // FlushOrKill, after the publisher's batch).
   const OutputLimit& limit = loop_->output_limit(state_.subscriptions() > 0);
-  if (limit.enabled()) OverOutputLimit(UnixTimeMs());
+  if (limit.enabled()) OverOutputLimit(/*now_ms=*/0);
   loop_->MarkPending(this);
 }
 
@@ -308,6 +308,7 @@ bool Connection::OverOutputLimit(int64_t now_ms) {
   if (limit.hard > 0 && pending >= limit.hard) {
     over_limit_ = true;
   } else if (limit.soft > 0 && pending >= limit.soft) {
+    if (now_ms == 0) now_ms = UnixTimeMs();
     if (soft_limit_since_ms_ == 0) {
       soft_limit_since_ms_ = now_ms;
     } else if (now_ms - soft_limit_since_ms_ > limit.soft_seconds * 1000) {

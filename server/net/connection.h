@@ -70,7 +70,7 @@ class Connection : public Completion, public Subscriber {
   void Process(std::string_view input);
   // Redis's checkClientOutputBufferLimits, for both classes: true (and kept)
   // once the client is over its hard limit, or over its soft limit for longer
-  // than the soft seconds.
+  // than the soft seconds. now_ms 0: read the clock if it is needed.
   bool OverOutputLimit(int64_t now_ms);
   // Closes a client over its output limit without sending what is pending.
   void KillOverOutputLimit();
