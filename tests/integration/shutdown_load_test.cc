@@ -358,7 +358,7 @@ void RunShutdownUnderLoad(const std::vector<std::string>& server_args) {
 
 TEST(integration_ShutdownLoad, SigtermWith500PipeliningClients) { RunShutdownUnderLoad({}); }
 
-TEST(integration_ShutdownLoad, SigtermWith500PipeliningClientsOnTwoLoops) {
+TEST(integration_ShutdownLoad, SigtermWith500PipeliningClientsMultiLoop) {
   RunShutdownUnderLoad({"--threads", "2"});
 }
 
