@@ -126,11 +126,18 @@ class integration_Limits : public ServerTest {
   std::vector<std::pair<std::string, int>> Servers() const {
     return {{"valkdb", port()}, {"redis", redis().port()}};
   }
+  // Scenarios run on one event loop and on two (integration_LimitsMultiLoop).
+  void NormalHardOutputLimitClosesAPipeliningClient();
+  void SubscribersUseThePubsubClass();
+  void IdleClientsTimeOutButSubscribersAndActiveClientsDoNot();
+  void QueryBufferLimitClosesAClientSendingABigArgument();
+  void MaxClientsRefusesTheConnectionOverTheLimit();
+  void EveryReplyBeforeQuitArrivesThoughMoreInputFollows();
 };
 
 // --- client-output-buffer-limit, normal class -------------------------------
 
-TEST_F(integration_Limits, NormalHardOutputLimitClosesAPipeliningClient) {
+void integration_Limits::NormalHardOutputLimitClosesAPipeliningClient() {
   for (const auto& [server, port] : Servers()) {
     SCOPED_TRACE(server);
     ScopedConfig limit(port, "client-output-buffer-limit", "normal 1mb 0 0");
@@ -252,7 +259,7 @@ TEST_F(integration_Limits, NormalOutputLimitFromFlagAndConfigFile) {
 
 // --- client-output-buffer-limit, pubsub class --------------------------------
 
-TEST_F(integration_Limits, SubscribersUseThePubsubClass) {
+void integration_Limits::SubscribersUseThePubsubClass() {
   const std::string message(10 * 1000, 'm');
   for (const auto& [server, port] : Servers()) {
     SCOPED_TRACE(server);
@@ -296,7 +303,7 @@ TEST_F(integration_Limits, SubscribersUseThePubsubClass) {
 
 // --- timeout ------------------------------------------------------------------
 
-TEST_F(integration_Limits, IdleClientsTimeOutButSubscribersAndActiveClientsDoNot) {
+void integration_Limits::IdleClientsTimeOutButSubscribersAndActiveClientsDoNot() {
   for (const auto& [server, port] : Servers()) {
     SCOPED_TRACE(server);
     ScopedConfig timeout(port, "timeout", "1");
@@ -331,7 +338,7 @@ TEST_F(integration_Limits, NoTimeoutByDefault) {
 
 // --- client-query-buffer-limit ------------------------------------------------
 
-TEST_F(integration_Limits, QueryBufferLimitClosesAClientSendingABigArgument) {
+void integration_Limits::QueryBufferLimitClosesAClientSendingABigArgument() {
   for (const auto& [server, port] : Servers()) {
     SCOPED_TRACE(server);
     auto admin = ConnectTo(port);
@@ -390,7 +397,7 @@ TEST_F(integration_Limits, QueryBufferLimitCountsTheUnfinishedArgumentNotTheWhol
 
 // --- maxclients ----------------------------------------------------------------
 
-TEST_F(integration_Limits, MaxClientsRefusesTheConnectionOverTheLimit) {
+void integration_Limits::MaxClientsRefusesTheConnectionOverTheLimit() {
   for (const auto& [server, port] : Servers()) {
     SCOPED_TRACE(server);
     auto admin = ConnectTo(port);
@@ -435,7 +442,7 @@ TEST_F(integration_Limits, MaxClientsRefusesTheConnectionOverTheLimit) {
 // that follows is never read; closing a socket with unread input makes the
 // kernel send a reset that drops replies not yet delivered. valkdb reads and
 // drops that input until the client closes, so every reply arrives, then EOF.
-TEST_F(integration_Limits, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
+void integration_Limits::EveryReplyBeforeQuitArrivesThoughMoreInputFollows() {
   // 1 MB of replies, which the kernel's socket buffers take at once, and
   // 1.2 MB of input after QUIT, more than one read takes.
   const std::string value(50 * 1000, 'q');
@@ -680,6 +687,48 @@ TEST_F(integration_Limits, StalledPipelinerKeepsServerMemoryBounded) {
   }
   sender.join();
   EXPECT_EQ(replies, kGets);
+}
+
+// The scenarios, on valkdb with one event loop and with two (connections on
+// both loops, pub/sub messages and kills crossing between them).
+class integration_LimitsMultiLoop : public integration_Limits {
+ protected:
+  std::vector<std::string> ValkdbArgs() const override { return {"--threads", "2"}; }
+};
+
+TEST_F(integration_Limits, NormalHardOutputLimitClosesAPipeliningClient) {
+  NormalHardOutputLimitClosesAPipeliningClient();
+}
+TEST_F(integration_LimitsMultiLoop, NormalHardOutputLimitClosesAPipeliningClient) {
+  NormalHardOutputLimitClosesAPipeliningClient();
+}
+TEST_F(integration_Limits, SubscribersUseThePubsubClass) { SubscribersUseThePubsubClass(); }
+TEST_F(integration_LimitsMultiLoop, SubscribersUseThePubsubClass) {
+  SubscribersUseThePubsubClass();
+}
+TEST_F(integration_Limits, IdleClientsTimeOutButSubscribersAndActiveClientsDoNot) {
+  IdleClientsTimeOutButSubscribersAndActiveClientsDoNot();
+}
+TEST_F(integration_LimitsMultiLoop, IdleClientsTimeOutButSubscribersAndActiveClientsDoNot) {
+  IdleClientsTimeOutButSubscribersAndActiveClientsDoNot();
+}
+TEST_F(integration_Limits, QueryBufferLimitClosesAClientSendingABigArgument) {
+  QueryBufferLimitClosesAClientSendingABigArgument();
+}
+TEST_F(integration_LimitsMultiLoop, QueryBufferLimitClosesAClientSendingABigArgument) {
+  QueryBufferLimitClosesAClientSendingABigArgument();
+}
+TEST_F(integration_Limits, MaxClientsRefusesTheConnectionOverTheLimit) {
+  MaxClientsRefusesTheConnectionOverTheLimit();
+}
+TEST_F(integration_LimitsMultiLoop, MaxClientsRefusesTheConnectionOverTheLimit) {
+  MaxClientsRefusesTheConnectionOverTheLimit();
+}
+TEST_F(integration_Limits, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
+  EveryReplyBeforeQuitArrivesThoughMoreInputFollows();
+}
+TEST_F(integration_LimitsMultiLoop, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
+  EveryReplyBeforeQuitArrivesThoughMoreInputFollows();
 }
 
 }  // namespace
