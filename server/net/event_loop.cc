@@ -150,12 +150,11 @@ void EventLoop::OnConnection(uv_stream_t* listener, int status) {
 
 void EventLoop::Unregister(Connection* connection) {
   paused_.erase(connection);
-  bool erased;
-  {
-    absl::MutexLock lock(&clients_mu_);
-    erased = connections_.erase(connection->id()) > 0;
+  // Under the lock, so CLIENT LIST (which takes it) and the count agree.
+  absl::MutexLock lock(&clients_mu_);
+  if (connections_.erase(connection->id()) > 0) {
+    server_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
   }
-  if (erased) server_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void EventLoop::StartLingering(Connection* connection) {
