@@ -1,7 +1,9 @@
 #include "server/commands/command_table.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cstdio>
 
 #include "protocol/str_util.h"
 #include "server/commands/errors.h"
@@ -118,8 +120,34 @@ bool RunsInsideMulti(std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+// Logged at most once a minute, as Redis does.
+void WarnCrossProtocolAttack() {
+  static std::atomic<int64_t> last_ms{0};
+  const int64_t now_ms = UnixTimeMs();
+  int64_t last = last_ms.load(std::memory_order_relaxed);
+  if (now_ms - last < 60 * 1000 && last != 0) return;
+  if (!last_ms.compare_exchange_strong(last, now_ms, std::memory_order_relaxed)) return;
+  std::fprintf(
+      stderr,
+      "valkdb: Possible SECURITY ATTACK detected. It looks like somebody is sending POST or "
+      "Host: commands to Redis. This is likely due to an attacker attempting to use Cross "
+      "Protocol Scripting to compromise your Redis instance. Connection aborted.\n");
+}
+
+}  // namespace
+
 void CommandTable::Dispatch(CommandContext& ctx) const {
   absl::Span<const std::string_view> args = ctx.args.views();
+  if (EqualsIgnoreCase(args[0], "post") || EqualsIgnoreCase(args[0], "host:")) {
+    // Redis's guard against cross-protocol scripting (an HTTP request sent to
+    // the port by a browser): no reply, the connection is dropped along with
+    // the replies not yet written.
+    WarnCrossProtocolAttack();
+    ctx.client.close_now = true;
+    return;
+  }
   const CommandSpec* spec = Lookup(args);
   // Checks in Redis's order: exists, arity, state; a refused command inside
   // MULTI makes EXEC abort.

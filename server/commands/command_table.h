@@ -35,7 +35,8 @@ struct ClientState {
   int64_t last_interaction_ms = 0;
   std::string_view last_command;   // points at the command table's static name
   bool close_after_reply = false;  // QUIT, protocol errors
-  bool authenticated = true;       // false until AUTH when requirepass is set
+  bool close_now = false;     // POST / Host: (cross-protocol attack): close, drop unsent replies
+  bool authenticated = true;  // false until AUTH when requirepass is set
 
   // Pub/sub: the connection's delivery end, and what it is subscribed to.
   Subscriber* subscriber = nullptr;

@@ -82,6 +82,28 @@ void SetKeepAlive(int fd, int64_t seconds) {
 
 bool IsExec(const CommandArgs& args) { return !args.empty() && EqualsIgnoreCase(args[0], "exec"); }
 
+// Commands that decide how the input after them is read: after QUIT (and the
+// cross-protocol guard's POST / Host:) nothing more is run; AUTH, HELLO and
+// RESET change the unauthenticated limits; CLIENT REPLY whether a protocol
+// error is answered. Redis runs each command before it parses the next, so
+// these run before parsing goes on; everything else goes in one batch.
+bool DecidesWhatFollows(const CommandArgs& args) {
+  if (args.empty()) return false;
+  const std::string_view name = args[0];
+  switch (name.size()) {
+    case 4:
+      return EqualsIgnoreCase(name, "quit") || EqualsIgnoreCase(name, "auth") ||
+             EqualsIgnoreCase(name, "post");
+    case 5:
+      return EqualsIgnoreCase(name, "hello") || EqualsIgnoreCase(name, "reset") ||
+             EqualsIgnoreCase(name, "host:");
+    case 6:
+      return EqualsIgnoreCase(name, "client");
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 Connection::Connection(EventLoop* loop)
@@ -216,17 +238,30 @@ void Connection::Process(std::string_view input) {
       loop_->AddPaused(this);
       break;
     }
+    const bool run_now = DecidesWhatFollows(current_);
     if (!enqueue(current_)) break;
+    if (run_now) {
+      applier.Drain(now_ms);
+      if (state_.close_after_reply || state_.close_now || closing_ || over_limit_) break;
+      if (limits.unauthenticated == state_.authenticated) {
+        limits.unauthenticated = !state_.authenticated;
+        parser_.set_limits(limits);
+      }
+    }
   }
   // One hand-off for everything this read brought: the applier runs the
   // batch in order and the replies leave together.
   applier.Drain(now_ms);
   loop_->server().total_commands.fetch_add(commands, std::memory_order_relaxed);
   UpdateSnapshot();
-  if (over_limit_) {
+  if (state_.close_now) {
+    // POST / Host: (see CommandTable::Dispatch): the replies not yet written go too.
+    Close();
+  } else if (over_limit_) {
     KillOverOutputLimit();
   } else if (protocol_error) {
-    writer_.Error(parser_.error());
+    // With CLIENT REPLY OFF or SKIP, Redis sends no protocol error either.
+    if (state_.reply_mode == ClientState::ReplyMode::kOn) writer_.Error(parser_.error());
     CloseAfterReply();
   } else {
     Flush();
@@ -247,7 +282,7 @@ void Connection::ResumeIfUnpaused(int64_t now_ms) {
 void Connection::Execute(Task& task, int64_t now_ms) {
   // After QUIT (or a fatal error, or passing the output limit) the rest of a
   // pipeline is not run, as in Redis.
-  if (state_.close_after_reply || closing_ || over_limit_) return;
+  if (state_.close_after_reply || closing_ || over_limit_ || state_.close_now) return;
   const ClientState::ReplyMode mode = state_.reply_mode;
   RespWriter& out = mode == ClientState::ReplyMode::kOn ? writer_ : discard_writer_;
   out.set_protocol(state_.protocol);
