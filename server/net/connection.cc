@@ -201,6 +201,9 @@ bool Connection::MustPause(const CommandArgs& args, int64_t now_ms) const {
 }
 
 void Connection::Process(std::string_view input) {
+  // After QUIT (or CLIENT KILL of itself) Redis reads nothing more, even while
+  // earlier replies are still on their way out.
+  if (state_.close_after_reply || closing_) return;
   const int64_t now_ms = UnixTimeMs();
   state_.last_interaction_ms = now_ms;
   Applier& applier = loop_->applier();
@@ -217,11 +220,24 @@ void Connection::Process(std::string_view input) {
     ++commands;
     return true;
   };
+  // Runs what is queued now, before parsing on (see DecidesWhatFollows);
+  // false if nothing more may be read.
+  auto run_now = [&] {
+    applier.Drain(now_ms);
+    if (state_.close_after_reply || state_.close_now || closing_ || over_limit_) return false;
+    if (limits.unauthenticated == state_.authenticated) {
+      limits.unauthenticated = !state_.authenticated;
+      parser_.set_limits(limits);
+    }
+    return true;
+  };
+  bool read_on = true;
   if (paused_) {
     paused_ = false;
-    enqueue(paused_command_);
+    const bool decides = DecidesWhatFollows(paused_command_);
+    read_on = enqueue(paused_command_) && (!decides || run_now());
   }
-  while (consumed < input.size()) {
+  while (read_on && consumed < input.size()) {
     RequestParser::Status status = parser_.Parse(input.substr(consumed), &consumed, &current_);
     if (status == RequestParser::Status::kNeedMore) break;
     if (status == RequestParser::Status::kError) {
@@ -238,16 +254,9 @@ void Connection::Process(std::string_view input) {
       loop_->AddPaused(this);
       break;
     }
-    const bool run_now = DecidesWhatFollows(current_);
+    const bool decides = DecidesWhatFollows(current_);
     if (!enqueue(current_)) break;
-    if (run_now) {
-      applier.Drain(now_ms);
-      if (state_.close_after_reply || state_.close_now || closing_ || over_limit_) break;
-      if (limits.unauthenticated == state_.authenticated) {
-        limits.unauthenticated = !state_.authenticated;
-        parser_.set_limits(limits);
-      }
-    }
+    if (decides && !run_now()) break;
   }
   // One hand-off for everything this read brought: the applier runs the
   // batch in order and the replies leave together.
@@ -263,6 +272,8 @@ void Connection::Process(std::string_view input) {
     // With CLIENT REPLY OFF or SKIP, Redis sends no protocol error either.
     if (state_.reply_mode == ClientState::ReplyMode::kOn) writer_.Error(parser_.error());
     CloseAfterReply();
+  } else if (state_.close_after_reply) {
+    CloseAfterReply();  // QUIT, CLIENT KILL of itself: stop reading now
   } else {
     Flush();
   }

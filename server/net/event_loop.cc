@@ -129,12 +129,15 @@ void EventLoop::OnConnection(uv_stream_t* listener, int status) {
     return;
   }
   ServerState& server = *self->server_;
+  const int64_t limit = server.config->GetInt("maxclients");
+  int64_t connected_before;
   {
+    // The client list and the count change together (CLIENT LIST and INFO agree).
     absl::MutexLock lock(&self->clients_mu_);
     self->connections_[connection->id()] = connection;
+    connected_before = server.connected_clients.fetch_add(1, std::memory_order_relaxed);
   }
-  const int64_t limit = server.config->GetInt("maxclients");
-  if (server.connected_clients.fetch_add(1, std::memory_order_relaxed) >= limit) {
+  if (connected_before >= limit) {
     // Redis answers over the socket, best effort, then closes.
     uv_buf_t buf = uv_buf_init(const_cast<char*>(kMaxClientsError.data()),
                                static_cast<unsigned int>(kMaxClientsError.size()));

@@ -1,0 +1,96 @@
+// Commands that decide how the input after them is read (QUIT, AUTH, ...) in
+// the situations where that input arrives later than usual: while QUIT's
+// replies are still on their way to a slow reader, and while CLIENT PAUSE
+// holds the command back. The same steps run against valkdb and a real
+// redis-server; what each sends back must be identical.
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "protocol/str_util.h"
+#include "tests/support/server_fixture.h"
+
+namespace valkdb::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+class RunBeforeParsingDiffTest : public ServerTest {
+ protected:
+  bool WithRedis() const override { return true; }
+};
+
+// Everything a client gets after `GET big` + QUIT, reading slowly, when more
+// input (a command and a protocol error) follows QUIT in a later packet.
+std::string QuitWhileRepliesPending(int port, const std::string& big) {
+  auto client = RespClient::Connect(port);
+  if (!client.ok()) return StrCat("<connect: ", client.status().ToString(), ">");
+  RespClient& c = **client;
+  // A small receive buffer keeps most of GET's reply in the server.
+  const int rcvbuf = 64 * 1024;
+  setsockopt(c.fd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  if (c.Command({"SET", "big", big}) != Simple("OK")) return "<SET failed>";
+  if (!c.Send("GET big\r\nQUIT\r\n").ok()) return "<send failed>";
+  std::this_thread::sleep_for(milliseconds(300));
+  // The server may already have closed: what it sent is read below either way.
+  c.Send("PING\r\n*abc\r\n").IgnoreError();
+  std::string out = c.ReadRawUntilTimeout(milliseconds(5000));
+  // The value itself is compared by length only, to keep a mismatch readable.
+  const std::string head = StrCat("$", big.size(), "\r\n");
+  if (out.rfind(head, 0) == 0 && out.size() >= head.size() + big.size() + 2 &&
+      out.compare(head.size(), big.size(), big) == 0) {
+    out = StrCat("<GET reply of ", big.size(), " bytes>", out.substr(head.size() + big.size()));
+  }
+  return StrCat(out, c.IsClosedByPeer(milliseconds(3000)) ? "<closed>" : "<open>");
+}
+
+TEST_F(RunBeforeParsingDiffTest, NothingIsReadAfterQuitWhileRepliesArePending) {
+  const std::string big(8 * 1024 * 1024, 'v');
+  const std::string valkdb_out = QuitWhileRepliesPending(port(), big);
+  const std::string redis_out = QuitWhileRepliesPending(redis().port(), big);
+  EXPECT_EQ(valkdb_out, redis_out);
+  EXPECT_EQ(valkdb_out, StrCat("<GET reply of ", big.size(), " bytes>\r\n+OK\r\n<closed>"));
+}
+
+// AUTH held back by CLIENT PAUSE ALL, pipelined with a bulk over the
+// unauthenticated limit (16 KB): once AUTH has run, the bulk is accepted.
+std::string PausedAuthThenBigBulk(int port) {
+  auto admin = RespClient::Connect(port);
+  if (!admin.ok()) return "<connect failed>";
+  std::string out;
+  auto reply = [&](RespClient& c) {
+    auto raw = c.ReadRawReply(milliseconds(5000));
+    StrAppend(&out, raw.ok() ? *raw : StrCat("<", raw.status().ToString(), ">"));
+  };
+  (*admin)->Send(Encode({"CONFIG", "SET", "requirepass", "pw"})).IgnoreError();
+  reply(**admin);
+  (*admin)->Send(Encode({"AUTH", "pw"}) + Encode({"CLIENT", "PAUSE", "300", "ALL"})).IgnoreError();
+  reply(**admin);
+  reply(**admin);
+  auto client = RespClient::Connect(port);
+  if (!client.ok()) return "<connect failed>";
+  (*client)
+      ->Send(Encode({"AUTH", "pw"}) + Encode({"SET", "k", std::string(20000, 'y')}) +
+             Encode({"STRLEN", "k"}))
+      .IgnoreError();
+  reply(**client);
+  reply(**client);
+  reply(**client);
+  (*admin)->Send(Encode({"CONFIG", "SET", "requirepass", ""})).IgnoreError();
+  reply(**admin);
+  return out;
+}
+
+TEST_F(RunBeforeParsingDiffTest, PausedAuthLiftsTheUnauthenticatedLimits) {
+  const std::string valkdb_out = PausedAuthThenBigBulk(port());
+  const std::string redis_out = PausedAuthThenBigBulk(redis().port());
+  EXPECT_EQ(valkdb_out, redis_out);
+  EXPECT_EQ(valkdb_out, "+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n:20000\r\n+OK\r\n");
+}
+
+}  // namespace
+}  // namespace valkdb::test
