@@ -118,6 +118,12 @@ void LogLowLimit(int64_t maxclients, rlim_t wanted, rlim_t best, int error) {
                static_cast<long long>(best - std::min(best, kReservedFds)));
 }
 
+void LogRaisedLimit(rlim_t wanted, rlim_t old) {
+  std::fprintf(stderr,
+               "Increased maximum number of open files to %llu (it was originally set to %llu).\n",
+               static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(old));
+}
+
 // At start-up: room for maxclients plus 32 descriptors of the server's own;
 // when the OS refuses, maxclients is lowered to fit (Redis's log lines).
 absl::Status AdjustOpenFilesLimit(Config* config) {
@@ -134,12 +140,7 @@ absl::Status AdjustOpenFilesLimit(Config* config) {
     return config->Apply("maxclients", {std::to_string(1024 - kReservedFds)});
   }
   if (best >= wanted) {
-    if (old < wanted) {
-      std::fprintf(stderr,
-                   "Increased maximum number of open files to %llu (it was originally set to "
-                   "%llu).\n",
-                   static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(old));
-    }
+    if (old < wanted) LogRaisedLimit(wanted, old);
     return absl::OkStatus();
   }
   if (best <= kReservedFds) {
@@ -161,12 +162,7 @@ std::string UpdateMaxclients(int64_t maxclients) {
   int error = 0;
   const rlim_t best = RaiseOpenFilesLimit(wanted, &old, &error);
   if (best >= wanted) {
-    if (old < wanted) {
-      std::fprintf(stderr,
-                   "Increased maximum number of open files to %llu (it was originally set to "
-                   "%llu).\n",
-                   static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(old));
-    }
+    if (old < wanted) LogRaisedLimit(wanted, old);
     return "";
   }
   LogLowLimit(maxclients, wanted, best, error);
