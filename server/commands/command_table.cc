@@ -188,6 +188,11 @@ void CommandTable::Dispatch(CommandContext& ctx) const {
     ctx.out.Error("-NOAUTH Authentication required.");
     return;
   }
+  if (ctx.client.in_multi && (spec->flags & kCmdNoMulti)) {
+    ctx.client.multi_error = true;
+    ctx.out.Error("-ERR Command not allowed inside a transaction");
+    return;
+  }
   const std::string_view base_name = spec->name.substr(0, spec->name.find('|'));
   if (ctx.client.protocol == 2 && ctx.client.subscriptions() > 0 &&
       !AllowedWhileSubscribed(base_name)) {

@@ -80,6 +80,8 @@ class ClientDirectory {
   virtual std::vector<ClientSnapshot> Snapshot() = 0;
   // Closes a client (after its pending replies); false if there is none.
   virtual bool Kill(uint64_t id) = 0;
+  // Stops the server gracefully, as SIGTERM does (SHUTDOWN); from any thread.
+  virtual void StopServer() = 0;
 };
 
 // Counters and settings shared by all event loops.

@@ -237,6 +237,44 @@ void CmdConfigRewrite(CommandContext& ctx) {
   ctx.out.Ok();
 }
 
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: valkdb keeps no data on disk,
+// so it stops as on SIGTERM; SAVE cannot be honoured and fails as a failed
+// save does in Redis. On success there is no reply: the connection closes.
+void CmdShutdown(CommandContext& ctx) {
+  bool save = false, nosave = false, abort = false, other = false;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view arg = ctx.arg(i);
+    if (EqualsIgnoreCase(arg, "save")) {
+      save = true;
+    } else if (EqualsIgnoreCase(arg, "nosave")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(arg, "now") || EqualsIgnoreCase(arg, "force")) {
+      other = true;
+    } else if (EqualsIgnoreCase(arg, "abort")) {
+      abort = true;
+    } else {
+      ctx.out.Error(errors::kSyntax);
+      return;
+    }
+  }
+  if ((save && nosave) || (abort && (save || nosave || other))) {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
+  if (abort) {
+    ctx.out.Error("-ERR No shutdown in progress.");
+    return;
+  }
+  if (save) {
+    std::fprintf(stderr, "valkdb: SHUTDOWN SAVE refused: valkdb keeps no data on disk.\n");
+    ctx.out.Error("-ERR Errors trying to SHUTDOWN. Check logs.");
+    return;
+  }
+  std::fprintf(stderr, "valkdb: User requested shutdown...\n");
+  ctx.client.close_after_reply = true;  // nothing after it in the pipeline runs
+  if (ctx.server.clients != nullptr) ctx.server.clients->StopServer();
+}
+
 void CmdTime(CommandContext& ctx) {
   const int64_t now_us = UnixTimeUs();
   ctx.out.Array(2);
@@ -501,6 +539,13 @@ void RegisterServerFamily(CommandTable* table) {
   table->Register({"info", -1, kCmdLoading | kCmdStale, 0, 0, 0, CmdInfo, "server",
                    "Get information and statistics about the server", "1.0.0", "@slow @dangerous",
                    "", "O(1)"});
+  table->Register({"shutdown", -1,
+                   kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
+                   0, 0, 0, CmdShutdown, "server",
+                   "Synchronously save the dataset to disk and then shut down the server", "1.0.0",
+                   "@admin @slow @dangerous", "",
+                   "O(N) when saving, where N is the total number of keys in all databases when "
+                   "saving data, otherwise O(1)"});
   table->Register({"time", 1, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, CmdTime, "server",
                    "Return the current server time", "2.6.0", "@fast"});
 }

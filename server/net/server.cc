@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -265,6 +266,8 @@ bool Server::Kill(uint64_t id) {
   }
   return false;
 }
+
+void Server::StopServer() { kill(getpid(), SIGTERM); }
 
 void Server::Shutdown() {
   for (auto& loop : loops_) loop->RequestStop();

@@ -27,6 +27,8 @@ class Server : public ClientDirectory {
   void Run();
   // Thread-safe.
   void Shutdown();
+  // SHUTDOWN: the same path as SIGTERM (handled on loop 0), from any loop's thread.
+  void StopServer() override;
 
   // ClientDirectory: CLIENT LIST / KILL across every loop.
   std::vector<ClientSnapshot> Snapshot() override;

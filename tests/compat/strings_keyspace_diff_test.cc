@@ -726,6 +726,10 @@ std::vector<DiffCase> Resp2Cases() {
         C("expireat a"), C("pexpireat"), C("expiretime"), C("ttl"), C("persist"), C("dbsize x"),
         C("randomkey x"), C("keys"), C("scan"), C("type"), C("touch"), C("unlink")}},
       {"TimeErrors", {C("time x"), C("time x y")}},
+      // SHUTDOWN's refusals (a successful one stops the server: integration test).
+      {"ShutdownErrors",
+       {C("shutdown foo"), C("shutdown nosave save"), C("shutdown abort"), C("shutdown now abort"),
+        C("shutdown nosave abort"), C("multi"), C("shutdown"), C("discard")}},
       // ---------------------------------------------------------------- CONFIG
       {"ConfigSetArity",
        {C("config set"), C("config set a"), C("config set a b c"), C("config set a b c d e")}},

@@ -86,7 +86,8 @@ void CheckErrors(const RespValue& v, std::string_view context) {
   if (v.type == Type::kError) {
     // Redis's shape: an upper-case code, then a space and the message.
     size_t code = 0;
-    while (code < v.str.size() && ((v.str[code] >= 'A' && v.str[code] <= 'Z') || v.str[code] == '_')) {
+    while (code < v.str.size() &&
+           ((v.str[code] >= 'A' && v.str[code] <= 'Z') || v.str[code] == '_')) {
       ++code;
     }
     FUZZ_CHECK(code > 0 && (code == v.str.size() || v.str[code] == ' '),
@@ -183,6 +184,8 @@ class Session : public Subscriber, public ClientDirectory {
     other_killed_ = true;
     return true;
   }
+  // SHUTDOWN: the real server stops its loops; here the session just ends.
+  void StopServer() override {}
 
   // Feeds one read; false once the connection is closed.
   bool Read(std::string_view data) {
@@ -259,7 +262,8 @@ class Session : public Subscriber, public ClientDirectory {
     size_t values = 0;
     while (consumed < raw.size()) {
       RespValue value;
-      ReplyParser::Status status = parser.Parse(std::string_view(raw).substr(consumed), &consumed, &value);
+      ReplyParser::Status status =
+          parser.Parse(std::string_view(raw).substr(consumed), &consumed, &value);
       FUZZ_CHECK(status == ReplyParser::Status::kValue,
                  "not a sequence of whole replies (" + parser.error() + "): " + context);
       CheckErrors(value, context);
@@ -351,8 +355,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (requirepass) input.remove_prefix(1);
   Session session(requirepass);
   size_t offset = 0;
-  for (size_t length : ReadLengths(input.size(), Chunking{Chunking::Kind::kRandom, 0,
-                                                          HashBytes(input), 200, false})) {
+  for (size_t length : ReadLengths(
+           input.size(), Chunking{Chunking::Kind::kRandom, 0, HashBytes(input), 200, false})) {
     ReadBuffer read(input.substr(offset, length));
     offset += length;
     if (!session.Read(read.view())) break;

@@ -97,6 +97,27 @@ TEST(integration_Lifecycle, SigtermShutsDownGracefully) {
   DumpLogOnFailure(s);
 }
 
+// SHUTDOWN (redis-cli shutdown): no reply, the connection closes, nothing
+// after it in the pipeline runs, and the server stops as on SIGTERM.
+TEST(integration_Lifecycle, ShutdownCommandStopsTheServer) {
+  auto server = ServerProcess::StartValkdb();
+  ASSERT_OK(server);
+  ServerProcess& s = **server;
+  auto other = MustConnect(s.port());
+  auto client = MustConnect(s.port());
+  ASSERT_NE(other, nullptr);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->Command({"SET", "k", "v"}), Ok());
+  ASSERT_OK(client->Send("SHUTDOWN NOSAVE\r\nSET k w\r\n"));
+  EXPECT_EQ(client->ReadRawUntilTimeout(milliseconds(5000)), "");
+  EXPECT_TRUE(client->IsClosedByPeer(milliseconds(2000)));
+  EXPECT_TRUE(other->IsClosedByPeer(milliseconds(5000)));
+  auto status = s.Wait(milliseconds(10000));
+  ASSERT_OK(status);
+  EXPECT_TRUE(status->ok()) << status->ToString();
+  DumpLogOnFailure(s);
+}
+
 TEST(integration_Lifecycle, SigintShutsDownGracefully) {
   auto server = ServerProcess::StartValkdb();
   ASSERT_OK(server);

@@ -23,6 +23,8 @@ class FakeDirectory : public ClientDirectory {
     clients.erase(it);
     return true;
   }
+  void StopServer() override { ++shutdowns; }
+  int shutdowns = 0;
 
   std::vector<ClientSnapshot> clients;
   std::vector<uint64_t> killed;
