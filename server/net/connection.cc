@@ -1,6 +1,7 @@
 #include "server/net/connection.h"
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
@@ -21,8 +22,10 @@ constexpr size_t kMaxIov = 64;
 // Redis's PROTO_REPLY_CHUNK_BYTES: the per-client reply buffer that output
 // limits do not count.
 constexpr size_t kReplyBufferBytes = 16 * 1024;
-// How long a connection closed after its replies waits for the peer to close.
-constexpr int64_t kLingerMs = 2000;
+// A connection closing after its replies (QUIT, a protocol error, shutdown)
+// waits for its peer to take them; it gives up on a peer whose unsent and
+// unacknowledged output has not moved for this long (it stopped reading).
+constexpr int64_t kStalledPeerMs = 10000;
 
 std::string FormatAddress(const sockaddr_storage& addr) {
   char ip[INET6_ADDRSTRLEN] = "?";
@@ -173,7 +176,13 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     self->Close();
     return;
   }
-  if (nread == 0 || self->lingering_) return;
+  if (nread == 0) return;
+  if (self->state_.close_after_reply || self->lingering_) {
+    // After QUIT, a protocol error or at shutdown, input is read and dropped:
+    // a peer still sending never stalls behind replies it has yet to read.
+    self->input_since_check_ = true;
+    return;
+  }
   self->loop_->server().net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
                                                   std::memory_order_relaxed);
   EventLoop& loop = *self->loop_;
@@ -392,7 +401,7 @@ void Connection::FlushOrKill() {
 
 bool Connection::CronCheck(int64_t now_ms, int64_t idle_timeout_ms) {
   if (closing_) return false;
-  if (lingering_) return now_ms - linger_since_ms_ > kLingerMs;
+  if (state_.close_after_reply || lingering_) return DoneClosing(now_ms);
   // Redis's clientsCronHandleTimeout: subscribers (and clients CLIENT PAUSE
   // holds, which Redis counts as blocked) never time out.
   if (idle_timeout_ms > 0 && !paused_ && state_.subscriptions() == 0 &&
@@ -408,9 +417,45 @@ bool Connection::CronCheck(int64_t now_ms, int64_t idle_timeout_ms) {
 }
 
 void Connection::CloseAfterReply() {
-  state_.close_after_reply = true;
-  StopReading();
+  if (!state_.close_after_reply) {
+    state_.close_after_reply = true;
+    progress_ms_ = UnixTimeMs();
+  }
   Flush();
+  DrainInput();
+}
+
+void Connection::DrainInput() {
+  if (closing_ || reading_) return;
+  reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead) == 0;
+  if (!reading_) Close();
+}
+
+size_t Connection::PendingOutput() const {
+  size_t pending = out_.size() - (writing_ ? writing_bytes_ : 0) +
+                   uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&tcp_));
+  uv_os_fd_t fd;
+  int unacked = 0;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&tcp_), &fd) == 0 &&
+      ioctl(fd, SIOCOUTQ, &unacked) == 0 && unacked > 0) {
+    pending += static_cast<size_t>(unacked);
+  }
+  return pending;
+}
+
+bool Connection::DoneClosing(int64_t now_ms) {
+  const size_t pending = PendingOutput();
+  const bool input = input_since_check_;
+  input_since_check_ = false;
+  if (pending != pending_seen_) {
+    pending_seen_ = pending;
+    progress_ms_ = now_ms;
+  }
+  // The peer's kernel has acknowledged every byte and the FIN, and the peer
+  // sent nothing since the last check: closing now loses it nothing (even a
+  // reset from input that comes later leaves the received bytes readable).
+  if (lingering_ && pending == 0 && !input) return true;
+  return now_ms - progress_ms_ > kStalledPeerMs;
 }
 
 void Connection::Flush() {
@@ -454,8 +499,8 @@ void Connection::Flush() {
       writing_ = true;
     }
   }
-  if (out_.empty() && state_.close_after_reply) {
-    Linger();
+  if (state_.close_after_reply) {
+    if (out_.empty() && !writing_) Linger();
     return;
   }
   // Backpressure: a client that sends faster than it reads waits for its
@@ -471,35 +516,36 @@ void Connection::Flush() {
 }
 
 // Closing a socket that holds unread input makes the kernel send a reset and
-// drop the replies it has not yet delivered, so the last replies to a client
-// that pipelined past QUIT, a protocol error or a shutdown could be lost.
-// Instead: FIN after the replies, read and drop input until the peer closes,
-// and close then (or after kLingerMs; at shutdown, after the grace period).
+// drop the replies it has not yet delivered; so does input that reaches a
+// closed socket. So the last replies to a client that pipelined past QUIT, a
+// protocol error or a shutdown could be lost. Instead: FIN after the replies,
+// read and drop input, and close when the peer closes, when the peer has
+// acknowledged everything and gone quiet, or when it stopped reading
+// (DoneClosing, from the cron).
 void Connection::Linger() {
   if (lingering_ || closing_) return;
-  // No input waiting: closing sends a FIN after the replies, nothing is lost
-  // (and shutdown need not wait for idle clients to go).
+  uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   uv_os_fd_t fd;
   int unread = 0;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0 ||
-      ioctl(fd, FIONREAD, &unread) != 0 || unread == 0) {
+  // At shutdown an idle client (nothing unread, nothing unacknowledged) goes
+  // at once, so shutdown need not wait for it.
+  if (loop_->stopping() && uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
+      ioctl(fd, FIONREAD, &unread) == 0 && unread == 0 && PendingOutput() == 0) {
     Close();
     return;
   }
   lingering_ = true;
-  linger_since_ms_ = UnixTimeMs();
+  progress_ms_ = UnixTimeMs();
   // It is no longer a client (CLIENT LIST, maxclients, PUBLISH receivers),
   // as in Redis, which frees it here.
   Detach();
   loop_->StartLingering(this);
-  uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   shutdown_req_.data = this;
   if (uv_shutdown(&shutdown_req_, stream, OnShutdown) != 0) {
     Close();
     return;
   }
-  if (!reading_) reading_ = uv_read_start(stream, OnAlloc, OnRead) == 0;
-  if (!reading_) Close();
+  DrainInput();
 }
 
 void Connection::OnShutdown(uv_shutdown_t* req, int status) {

@@ -82,6 +82,12 @@ class Connection : public Completion, public Subscriber {
   void Flush();
   // The end of CloseAfterReply: see connection.cc.
   void Linger();
+  // Reads (and drops) input while closing after the replies.
+  void DrainInput();
+  // Output not yet acknowledged by the peer: ours, libuv's queue, the kernel's.
+  size_t PendingOutput() const;
+  // The cron's verdict on a connection closing after its replies.
+  bool DoneClosing(int64_t now_ms);
   // Leaves pub/sub, WATCH and the scheduler (once).
   void Detach();
   void StartReading();
@@ -98,7 +104,11 @@ class Connection : public Completion, public Subscriber {
   bool closing_ = false;
   bool detached_ = false;
   bool lingering_ = false;  // replies sent and FIN queued; input is dropped
-  int64_t linger_since_ms_ = 0;
+  // Closing after the replies: when pending output last moved, its size then,
+  // and whether input came since the cron last looked.
+  int64_t progress_ms_ = 0;
+  size_t pending_seen_ = 0;
+  bool input_since_check_ = false;
   bool over_limit_ = false;          // output limit passed: close, send nothing more
   int64_t soft_limit_since_ms_ = 0;  // since when over the soft limit, 0 if not
   RequestParser parser_;

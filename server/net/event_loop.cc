@@ -221,6 +221,11 @@ void EventLoop::ClientsCron(int64_t now_ms) {
 void EventLoop::OnCron(uv_timer_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
   const int64_t now_ms = UnixTimeMs();
+  if (self->stopping_) {
+    // Only connections closing after their replies are left (DoneClosing).
+    self->ClientsCron(now_ms);
+    return;
+  }
   // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
   if (self->index_ == 0) self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
   self->MaybeRefreshLimits();
@@ -238,7 +243,6 @@ void EventLoop::BeginStop() {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
   }
   listeners_.clear();
-  uv_timer_stop(&cron_);
   // Every queued request is answered (or failed) before connections close.
   applier_.Stop(absl::Seconds(2)).IgnoreError();
   notifier_.FailAll(Applier::kStoppedError);
