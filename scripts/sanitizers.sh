@@ -33,6 +33,7 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:dete
 # held (the sanitizers' allocators are invisible to glibc's statistics; LSan
 # finds leaks there instead).
 export VALKDB_STRESS_ROUNDS="${VALKDB_STRESS_ROUNDS:-20}"
+export VALKDB_STRESS_SECONDS="${VALKDB_STRESS_SECONDS:-300}"  # a liveness bound, not a speed target
 export VALKDB_STRESS_HELD_SLACK_MB=0
 
 declare -a timings=()

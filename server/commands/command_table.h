@@ -123,6 +123,11 @@ struct CommandContext {
   RespWriter& out;
   const CommandArgs& args;
   int64_t now_ms;
+  // Where subscription confirmations go: Redis sends them (as it sends
+  // messages) even under CLIENT REPLY OFF or SKIP. nullptr: to `out`.
+  RespWriter* pushes = nullptr;
+
+  RespWriter& push_out() const { return pushes != nullptr ? *pushes : out; }
 
   size_t argc() const { return args.size(); }
   std::string_view arg(size_t i) const { return args[i]; }

@@ -5,15 +5,18 @@
 namespace valkdb {
 namespace {
 
+// Redis flags these as pushes (CLIENT_PUSHING) in RESP2 too: CLIENT REPLY
+// OFF or SKIP does not silence them.
 void ReplySubscription(CommandContext& ctx, std::string_view kind, const std::string_view* name) {
-  ctx.out.Push(3);
-  ctx.out.Bulk(kind);
+  RespWriter& out = ctx.push_out();
+  out.Push(3);
+  out.Bulk(kind);
   if (name == nullptr) {
-    ctx.out.Null();
+    out.Null();
   } else {
-    ctx.out.Bulk(*name);
+    out.Bulk(*name);
   }
-  ctx.out.Integer(static_cast<int64_t>(ctx.client.subscriptions()));
+  out.Integer(static_cast<int64_t>(ctx.client.subscriptions()));
 }
 
 void CmdSubscribe(CommandContext& ctx) {

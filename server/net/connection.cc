@@ -306,7 +306,8 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   const ClientState::ReplyMode mode = state_.reply_mode;
   RespWriter& out = mode == ClientState::ReplyMode::kOn ? writer_ : discard_writer_;
   out.set_protocol(state_.protocol);
-  CommandContext ctx{loop_->store(), loop_->server(), state_, out, task.args, now_ms};
+  writer_.set_protocol(state_.protocol);
+  CommandContext ctx{loop_->store(), loop_->server(), state_, out, task.args, now_ms, &writer_};
   ServerState& server = loop_->server();
   if (server.threads > 1) {
     // Other loops run commands at the same time; EXEC runs alone.

@@ -317,7 +317,15 @@ TEST_P(ClientTest, ATimedOutConnectionNeverHandsALateReplyToTheNextCommand) {
   // Let the server finish sleeping and send its late +OK (to the closed
   // connection): it must not answer this ECHO.
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  EXPECT_EQ(c.Echo("mine").value(), "mine");
+  // A busy machine may time this one out too; what must never happen is an
+  // answer other than its own.
+  absl::StatusOr<std::string> echo = c.Echo("mine");
+  for (int tries = 0; tries < 50 && !echo.ok(); ++tries) {
+    EXPECT_EQ(echo.status().code(), absl::StatusCode::kDeadlineExceeded) << echo.status();
+    echo = c.Echo("mine");
+  }
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  EXPECT_EQ(*echo, "mine");
 }
 
 TEST_P(ClientTest, OneClientFromEightThreads) {
@@ -356,7 +364,7 @@ TEST(ClientTimeoutTest, AServerThatNeverAnswersIsATimeout) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
   EXPECT_THAT(r.status().message(), HasSubstr("timed out after 300ms"));
   EXPECT_GE(took, std::chrono::milliseconds(290));
-  EXPECT_LT(took, std::chrono::seconds(3));
+  EXPECT_LT(took, std::chrono::seconds(4));  // far above the timeout, below the defaults
   EXPECT_FALSE(c.IsConnected());  // a timed out connection is closed
 }
 
@@ -370,7 +378,7 @@ TEST(ClientTimeoutTest, AHandshakeThatIsNeverAnsweredIsAConnectTimeout) {
   absl::Status status = c.Connect();
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
   EXPECT_THAT(status.message(), HasSubstr("no answer to AUTH"));
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));  // far above the timeout, below the defaults
 }
 
 TEST(ClientTimeoutTest, AConnectThatIsNeverAcceptedIsATimeout) {
@@ -382,7 +390,7 @@ TEST(ClientTimeoutTest, AConnectThatIsNeverAcceptedIsATimeout) {
   absl::StatusOr<std::string> r = c.Ping();
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
   EXPECT_THAT(r.status().message(), HasSubstr("connect to"));
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));  // far above the timeout, below the defaults
 }
 
 TEST(ClientTimeoutTest, NothingListeningIsUnavailableAtOnce) {

@@ -289,7 +289,8 @@ int UnusedPort() {
 }
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input,
-                         absl::Duration timeout, const std::vector<std::string>& env) {
+                         absl::Duration timeout, const std::vector<std::string>& env,
+                         const std::string& stop_at) {
   ProcessResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
@@ -327,6 +328,14 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
       ::kill(pid, SIGKILL);
       killed = true;
       break;
+    }
+    if (!stop_at.empty() && !result.out.empty() && result.out.back() == '\n') {
+      const size_t at = result.out.find(stop_at);
+      if (at != std::string::npos && result.out.find('\n', at) != std::string::npos) {
+        ::kill(pid, SIGKILL);
+        killed = true;
+        break;
+      }
     }
     std::vector<pollfd> fds;
     if (in_fd >= 0) fds.push_back({in_fd, POLLOUT, 0});

@@ -94,10 +94,13 @@ struct ProcessResult {
   std::string out;
   std::string err;
 };
-// Runs argv with `input` on stdin; kills it after `timeout`.
+// Runs argv with `input` on stdin; kills it after `timeout`, or as soon as
+// its output holds `stop_at` followed by a newline (for commands that stream
+// until stopped).
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input = "",
                          absl::Duration timeout = absl::Seconds(20),
-                         const std::vector<std::string>& env = {});
+                         const std::vector<std::string>& env = {},
+                         const std::string& stop_at = "");
 
 // A started server per test, parameterized over valkdb and redis; the log of a
 // server whose test failed is printed.

@@ -194,7 +194,7 @@ std::vector<DiffCase> Cases() {
         C("SET k v GET GET")}},
       {"SetExpireOptions",
        {C("SET k v EX 100"), C("TTL k"), C("SET k v PX 100000"), C("TTL k"),
-        C("SET k v EXAT 99999999999"), C("PERSIST k"), C("TTL k"), C("SET k v PX 1700"), C("TTL k"),
+        C("SET k v EXAT 99999999999"), C("PERSIST k"), C("TTL k"), C("SET k v PX 100700"), C("TTL k"),
         C("SET k v EX 10 EX 20"), C("TTL k")}},
       {"SetKeepTtl",
        {C("SET k v EX 100"), C("SET k w KEEPTTL"), C("TTL k"), C("GET k"), C("SET k x"), C("TTL k"),

@@ -389,6 +389,22 @@ std::vector<HostileCase> ReplyOffCases() {
   return cases;
 }
 
+// Subscription confirmations and messages are pushes to Redis (in RESP2
+// too): CLIENT REPLY OFF and SKIP silence the other replies, not these.
+std::vector<HostileCase> PushesUnderReplyOffCases() {
+  return {
+      Case("ReplyOffSubscribeUnsubscribe", "CLIENT REPLY OFF\r\nSUBSCRIBE a\r\nPING\r\n"
+                                           "UNSUBSCRIBE a\r\nCLIENT REPLY ON\r\n"),
+      Case("ReplySkipSubscribe", "CLIENT REPLY SKIP\r\nSUBSCRIBE a\r\nSUBSCRIBE b\r\n"),
+      Case("ReplyOffPatternsAndEmptyUnsubscribe",
+           "CLIENT REPLY OFF\r\nPSUBSCRIBE x*\r\nPUNSUBSCRIBE\r\nUNSUBSCRIBE\r\n"),
+      Case("ReplyOffResp3MessagesToSelf",
+           "CLIENT REPLY OFF\r\nHELLO 3\r\nSUBSCRIBE a\r\nPUBLISH a hi\r\nPING\r\n"
+           "UNSUBSCRIBE a\r\nPSUBSCRIBE x*\r\nPUBLISH xy m\r\nPUNSUBSCRIBE\r\n"
+           "CLIENT REPLY ON\r\n"),
+  };
+}
+
 // What one server did with a case.
 struct Outcome {
   std::string bytes;
@@ -639,6 +655,8 @@ INSTANTIATE_TEST_SUITE_P(compatRunBeforeParsing, HostileInputTest,
                          ::testing::ValuesIn(RunBeforeParsingCases()), CaseName);
 INSTANTIATE_TEST_SUITE_P(compatReplyOff, HostileInputTest, ::testing::ValuesIn(ReplyOffCases()),
                          CaseName);
+INSTANTIATE_TEST_SUITE_P(compatPushesUnderReplyOff, HostileInputTest,
+                         ::testing::ValuesIn(PushesUnderReplyOffCases()), CaseName);
 
 }  // namespace
 }  // namespace valkdb::test

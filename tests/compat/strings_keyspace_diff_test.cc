@@ -1126,13 +1126,13 @@ TEST_F(compat_StringsKeyspaceConcurrency, RenameAndSwapDbAreAtomic) {
   threads.emplace_back([&] {
     auto conn = RespClient::Connect(port());
     if (!conn.ok()) return (void)++bad;
-    while (!done.load()) {
+    do {  // at least once, however late this thread starts
       // x/y live in whichever database holds them; a and b are one per
       // database, so each database always holds exactly one of them.
       RespValue ab = (*conn)->Command({"EXISTS", "a", "b"});
       if (ab != Int(1)) ++bad;
       ++checks;
-    }
+    } while (!done.load());
   });
   for (int i = 0; i < 3; ++i) threads[i].join();
   done = true;

@@ -201,18 +201,18 @@ TEST_F(integration_Limits, NoNormalOutputLimitByDefault) {
 TEST_F(integration_Limits, NormalSoftOutputLimitClosesAfterItsSeconds) {
   for (const auto& [server, port] : Servers()) {
     SCOPED_TRACE(server);
-    ScopedConfig limit(port, "client-output-buffer-limit", "normal 0 500kb 2");
+    ScopedConfig limit(port, "client-output-buffer-limit", "normal 0 500kb 5");
     auto admin = ConnectTo(port);
     ASSERT_NE(admin, nullptr);
     ASSERT_EQ(admin->Command({"SET", "big", std::string(kBigValue, 'v')}), Ok());
     auto victim = SlowReader(port, "victim");
     ASSERT_NE(victim, nullptr);
     ASSERT_OK(victim->Send(PipelinedGets(kPipelined, "big")));
-    // Over the soft limit, but not yet for 2 seconds.
+    // Over the soft limit, but not yet for 5 seconds.
     EXPECT_TRUE(Listed(*admin, "victim"));
     // The cron closes it although it sends nothing more. (Its EOF comes
     // after what the kernel holds, which a tiny window drains very slowly.)
-    EXPECT_TRUE(WaitUntilGone(*admin, "victim", milliseconds(8000)));
+    EXPECT_TRUE(WaitUntilGone(*admin, "victim", milliseconds(30000)));
   }
 }
 
@@ -297,7 +297,7 @@ void integration_Limits::SubscribersUseThePubsubClass() {
         receivers = static_cast<int>(reply.integer);
       }
       EXPECT_EQ(receivers, 0);
-      EXPECT_FALSE(Listed(*publisher, "victim"));
+      EXPECT_TRUE(WaitUntilGone(*publisher, "victim", milliseconds(10000)));
       EXPECT_EQ(publisher->Command({"PING"}), Simple("PONG"));
     }
   }
@@ -308,7 +308,7 @@ void integration_Limits::SubscribersUseThePubsubClass() {
 void integration_Limits::IdleClientsTimeOutButSubscribersAndActiveClientsDoNot() {
   for (const auto& [server, port] : Servers()) {
     SCOPED_TRACE(server);
-    ScopedConfig timeout(port, "timeout", "1");
+    ScopedConfig timeout(port, "timeout", "3");
     auto idle = ConnectTo(port);
     auto subscriber = ConnectTo(port);
     auto active = ConnectTo(port);
@@ -316,13 +316,16 @@ void integration_Limits::IdleClientsTimeOutButSubscribersAndActiveClientsDoNot()
     EXPECT_EQ(idle->Command({"PING"}), Simple("PONG"));
     EXPECT_EQ(subscriber->Command({"SUBSCRIBE", "ch"}),
               RespValue::Arr({Bulk("subscribe"), Bulk("ch"), Int(1)}));
-    // Redis checks every client once a second: 1 s idle is noticed within ~3 s.
-    const auto end = Clock::now() + milliseconds(3500);
-    while (Clock::now() < end) {
+    // Redis checks every client about once a second: 3 s idle is noticed
+    // within a few seconds (the deadline only proves it happens). The active
+    // client is never 3 s without a command, however slow the machine.
+    const auto end = Clock::now() + milliseconds(30000);
+    bool idle_closed = false;
+    while (!idle_closed && Clock::now() < end) {
       ASSERT_EQ(active->Command({"PING"}), Simple("PONG"));
-      std::this_thread::sleep_for(milliseconds(200));
+      idle_closed = idle->IsClosedByPeer(milliseconds(100));
     }
-    EXPECT_TRUE(idle->IsClosedByPeer(milliseconds(3000)));
+    EXPECT_TRUE(idle_closed);
     EXPECT_EQ(active->Command({"PUBLISH", "ch", "still-here"}), Int(1));
     EXPECT_EQ(subscriber->ReadReply(),
               RespValue::Arr({Bulk("message"), Bulk("ch"), Bulk("still-here")}));
@@ -717,11 +720,13 @@ TEST(integration_OpenFiles, ConfigSetMaxclientsRaisesTheLimitOrFails) {
 
 // --- a client that pipelines without reading ---------------------------------------
 
-int64_t RssKb(pid_t pid) {
-  std::ifstream status(StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+// The stalled client's pending output (CLIENT LIST omem), or -1.
+int64_t OutputMemory(RespClient& admin, std::string_view name) {
+  const std::string list = admin.Command({"CLIENT", "LIST"}).str;
+  for (std::string_view line : Split(list, '\n')) {
+    if (line.find(StrCat(" name=", name, " ")) == std::string_view::npos) continue;
+    const size_t at = line.find(" omem=");
+    if (at != std::string_view::npos) return std::atoll(std::string(line.substr(at + 6)).c_str());
   }
   return -1;
 }
@@ -734,8 +739,6 @@ TEST_F(integration_Limits, StalledPipelinerKeepsServerMemoryBounded) {
   auto admin = Connect();
   ASSERT_NE(admin, nullptr);
   ASSERT_EQ(admin->Command({"SET", "v", value}), Ok());
-  const int64_t rss_before = RssKb(valkdb().pid());
-  ASSERT_GT(rss_before, 0);
   auto stalled = NamedClient(port(), "stalled", /*slow=*/false);
   ASSERT_NE(stalled, nullptr);
   const std::string gets = PipelinedGets(kGets, "v");
@@ -753,9 +756,11 @@ TEST_F(integration_Limits, StalledPipelinerKeepsServerMemoryBounded) {
   }
   // Other clients are served meanwhile.
   EXPECT_EQ(admin->Command({"GET", "v"}), Bulk(value));
-  const int64_t rss_during = RssKb(valkdb().pid());
-  EXPECT_LT(rss_during - rss_before, 120 * 1024)
-      << "RSS grew from " << rss_before << " kB to " << rss_during << " kB";
+  // What the server holds for it is bounded: it stopped reading once 16 MB of
+  // replies were waiting (judged by the server's own count, not by RSS).
+  const int64_t omem = OutputMemory(*admin, "stalled");
+  EXPECT_GT(omem, 0);
+  EXPECT_LT(omem, 24 * 1024 * 1024);
   // Reading resumes the client: every reply comes, in full (the rest of the
   // requests are sent meanwhile).
   std::thread sender([&] {

@@ -400,11 +400,13 @@ TEST_F(ApplierTest, StopPastItsWaitFailsTheRestExactlyOnce) {
 TEST_F(ApplierTest, StopWhileSlowWorkRunsOut) {
   Applier applier(&notifier, [this](Task& task, int64_t) {
     applied.push_back(task.id);
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    // Longer than the whole wait: however slow the machine, the first task
+    // starts within it (a second) and outlasts it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   });
   applier.Start();
   for (uint64_t id = 0; id < 6; ++id) EnqueueOk(applier, id, kNow);
-  absl::Status status = applier.Stop(absl::Milliseconds(10));
+  absl::Status status = applier.Stop(absl::Seconds(1));
   EXPECT_TRUE(absl::IsDeadlineExceeded(status)) << status;
   ASSERT_GE(applied.size(), 1u);
   ASSERT_LT(applied.size(), 6u);
