@@ -26,6 +26,9 @@ constexpr size_t kReplyBufferBytes = 16 * 1024;
 // waits for its peer to take them; it gives up on a peer whose unsent and
 // unacknowledged output has not moved for this long (it stopped reading).
 constexpr int64_t kStalledPeerMs = 10000;
+// A peer that has every byte and sent nothing for this long is taken to be
+// idle: closing it then loses it nothing (see DoneClosing).
+constexpr int64_t kQuietPeerMs = 1000;
 
 std::string FormatAddress(const sockaddr_storage& addr) {
   char ip[INET6_ADDRSTRLEN] = "?";
@@ -180,7 +183,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   if (self->state_.close_after_reply || self->lingering_) {
     // After QUIT, a protocol error or at shutdown, input is read and dropped:
     // a peer still sending never stalls behind replies it has yet to read.
-    self->input_since_check_ = true;
+    self->last_input_ms_ = UnixTimeMs();
     return;
   }
   self->loop_->server().net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
@@ -420,7 +423,7 @@ bool Connection::CronCheck(int64_t now_ms, int64_t idle_timeout_ms) {
 void Connection::CloseAfterReply() {
   if (!state_.close_after_reply) {
     state_.close_after_reply = true;
-    progress_ms_ = UnixTimeMs();
+    progress_ms_ = last_input_ms_ = UnixTimeMs();
   }
   Flush();
   DrainInput();
@@ -446,16 +449,15 @@ size_t Connection::PendingOutput() const {
 
 bool Connection::DoneClosing(int64_t now_ms) {
   const size_t pending = PendingOutput();
-  const bool input = input_since_check_;
-  input_since_check_ = false;
   if (pending != pending_seen_) {
     pending_seen_ = pending;
     progress_ms_ = now_ms;
   }
   // The peer's kernel has acknowledged every byte and the FIN, and the peer
-  // sent nothing since the last check: closing now loses it nothing (even a
-  // reset from input that comes later leaves the received bytes readable).
-  if (lingering_ && pending == 0 && !input) return true;
+  // has been quiet for a while: closing now loses it nothing (even a reset
+  // from input that comes later leaves the received bytes readable). A peer
+  // still sending is waited for: it closes when it sees the FIN.
+  if (lingering_ && pending == 0 && now_ms - last_input_ms_ >= kQuietPeerMs) return true;
   return now_ms - progress_ms_ > kStalledPeerMs;
 }
 
@@ -528,9 +530,10 @@ void Connection::Linger() {
   uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   uv_os_fd_t fd;
   int unread = 0;
-  // At shutdown an idle client (nothing unread, nothing unacknowledged) goes
-  // at once, so shutdown need not wait for it.
-  if (loop_->stopping() && uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
+  // At shutdown an idle client (quiet for a while, nothing unread, nothing
+  // unacknowledged) goes at once, so shutdown need not wait for it.
+  if (loop_->stopping() && UnixTimeMs() - state_.last_interaction_ms >= kQuietPeerMs &&
+      uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
       ioctl(fd, FIONREAD, &unread) == 0 && unread == 0 && PendingOutput() == 0) {
     Close();
     return;

@@ -105,10 +105,10 @@ class Connection : public Completion, public Subscriber {
   bool detached_ = false;
   bool lingering_ = false;  // replies sent and FIN queued; input is dropped
   // Closing after the replies: when pending output last moved, its size then,
-  // and whether input came since the cron last looked.
+  // and when input (read and dropped) last came.
   int64_t progress_ms_ = 0;
   size_t pending_seen_ = 0;
-  bool input_since_check_ = false;
+  int64_t last_input_ms_ = 0;
   bool over_limit_ = false;          // output limit passed: close, send nothing more
   int64_t soft_limit_since_ms_ = 0;  // since when over the soft limit, 0 if not
   RequestParser parser_;

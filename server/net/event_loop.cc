@@ -155,7 +155,8 @@ void EventLoop::Unregister(Connection* connection) {
   paused_.erase(connection);
   // Under the lock, so CLIENT LIST (which takes it) and the count agree.
   absl::MutexLock lock(&clients_mu_);
-  if (connections_.erase(connection->id()) > 0) {
+  // A killed client was counted out when it was killed.
+  if (connections_.erase(connection->id()) > 0 && killed_.erase(connection->id()) == 0) {
     server_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
   }
 }
@@ -173,12 +174,24 @@ void EventLoop::Forget(Connection* connection) {
 
 void EventLoop::AppendSnapshots(std::vector<ClientSnapshot>* out) {
   absl::MutexLock lock(&clients_mu_);
-  for (const auto& [id, connection] : connections_) out->push_back(connection->Snapshot());
+  for (const auto& [id, connection] : connections_) {
+    if (!killed_.contains(id)) out->push_back(connection->Snapshot());
+  }
 }
 
 bool EventLoop::HasClient(uint64_t id) {
   absl::MutexLock lock(&clients_mu_);
-  return connections_.contains(id);
+  return connections_.contains(id) && !killed_.contains(id);
+}
+
+bool EventLoop::Kill(uint64_t id) {
+  {
+    absl::MutexLock lock(&clients_mu_);
+    if (!connections_.contains(id) || !killed_.insert(id).second) return false;
+    server_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
+  }
+  PostKill(id);
+  return true;
 }
 
 void EventLoop::RefreshLimits() {

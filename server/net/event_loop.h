@@ -99,6 +99,10 @@ class EventLoop {
   // Thread-safe: snapshots of this loop's clients; Kill finds one by id.
   void AppendSnapshots(std::vector<ClientSnapshot>* out) ABSL_LOCKS_EXCLUDED(clients_mu_);
   bool HasClient(uint64_t id) ABSL_LOCKS_EXCLUDED(clients_mu_);
+  // Thread-safe CLIENT KILL: the client leaves CLIENT LIST and the client
+  // count at once, as in Redis, and closes on its own loop after its pending
+  // replies. false if it is not here (or already killed).
+  bool Kill(uint64_t id) ABSL_LOCKS_EXCLUDED(clients_mu_);
 
  private:
   struct InboxItem {
@@ -131,6 +135,8 @@ class EventLoop {
   // Written only by this loop's thread, under clients_mu_ so others may read.
   absl::Mutex clients_mu_;
   absl::flat_hash_map<uint64_t, Connection*> connections_;
+  // Killed clients still in connections_ until their loop closes them.
+  absl::flat_hash_set<uint64_t> killed_ ABSL_GUARDED_BY(clients_mu_);
   std::vector<uint64_t> pending_;  // ids of connections to flush
   absl::flat_hash_set<Connection*> paused_;
   absl::flat_hash_set<Connection*> lingering_;

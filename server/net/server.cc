@@ -259,10 +259,7 @@ std::vector<ClientSnapshot> Server::Snapshot() {
 
 bool Server::Kill(uint64_t id) {
   for (auto& loop : loops_) {
-    if (loop->HasClient(id)) {
-      loop->PostKill(id);
-      return true;
-    }
+    if (loop->Kill(id)) return true;
   }
   return false;
 }

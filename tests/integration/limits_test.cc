@@ -32,6 +32,7 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr size_t kBigValue = 100 * 1000;
 constexpr int kPipelined = 200;  // GETs of the big value: 20 MB of replies
@@ -135,6 +136,7 @@ class integration_Limits : public ServerTest {
   void MaxClientsRefusesTheConnectionOverTheLimit();
   void EveryReplyBeforeQuitArrivesThoughMoreInputFollows();
   void NoReplyBeforeQuitIsLostIn200BusyTries();
+  void KilledClientIsGoneBeforeTheReply();
 };
 
 // --- client-output-buffer-limit, normal class -------------------------------
@@ -560,6 +562,40 @@ void integration_Limits::NoReplyBeforeQuitIsLostIn200BusyTries() {
   EXPECT_EQ(ClientCount(*admin), 1u);
 }
 
+// CLIENT KILL: the client is gone from CLIENT LIST (and cannot be killed
+// again) by the time the reply is sent, even when the next command comes in
+// the same write, as in Redis, which frees it before replying.
+void integration_Limits::KilledClientIsGoneBeforeTheReply() {
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    auto admin = ConnectTo(port);
+    ASSERT_NE(admin, nullptr);
+    // Several victims, so that with two event loops some live on the other loop.
+    for (int i = 0; i < 4; ++i) {
+      auto victim = NamedClient(port, StrCat("victim", i), /*slow=*/false);
+      ASSERT_NE(victim, nullptr);
+      const RespValue id = victim->Command({"CLIENT", "ID"});
+      ASSERT_EQ(id.type, RespValue::Type::kInteger);
+      const std::string info = victim->Command({"CLIENT", "INFO"}).str;
+      const size_t at = info.find(" addr=");
+      ASSERT_NE(at, std::string::npos) << info;
+      const std::string addr = info.substr(at + 6, info.find(' ', at + 6) - at - 6);
+      ASSERT_OK(admin->Send(Encode({"CLIENT", "KILL", "ADDR", addr}) + Encode({"CLIENT", "LIST"}) +
+                            Encode({"CLIENT", "KILL", "ID", std::to_string(id.integer)}) +
+                            Encode({"INFO", "clients"})));
+      EXPECT_EQ(admin->ReadReply(), Int(1));
+      absl::StatusOr<RespValue> list = admin->ReadReply();
+      ASSERT_TRUE(list.ok()) << list.status();
+      EXPECT_THAT(list->str, Not(HasSubstr(StrCat("name=victim", i, " "))));
+      EXPECT_EQ(admin->ReadReply(), Int(0));
+      absl::StatusOr<RespValue> clients = admin->ReadReply();
+      ASSERT_TRUE(clients.ok()) << clients.status();
+      EXPECT_THAT(clients->str, HasSubstr("connected_clients:1\r\n"));
+      EXPECT_TRUE(victim->IsClosedByPeer(milliseconds(10000)));
+    }
+  }
+}
+
 // --- tcp-keepalive ----------------------------------------------------------------
 
 // The server side of a client's connection as `ss -o` shows it (with its
@@ -822,6 +858,12 @@ TEST_F(integration_Limits, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
 }
 TEST_F(integration_LimitsMultiLoop, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
   EveryReplyBeforeQuitArrivesThoughMoreInputFollows();
+}
+TEST_F(integration_Limits, KilledClientIsGoneBeforeTheReply) {
+  KilledClientIsGoneBeforeTheReply();
+}
+TEST_F(integration_LimitsMultiLoop, KilledClientIsGoneBeforeTheReply) {
+  KilledClientIsGoneBeforeTheReply();
 }
 TEST_F(integration_Limits, NoReplyBeforeQuitIsLostIn200BusyTries) {
   NoReplyBeforeQuitIsLostIn200BusyTries();
