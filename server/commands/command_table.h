@@ -99,6 +99,7 @@ struct ServerState {
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<int64_t> connected_clients{0};
+  std::atomic<int64_t> blocked_clients{0};  // INFO: clients CLIENT PAUSE holds
   std::atomic<uint64_t> net_input_bytes{0};
   std::atomic<uint64_t> net_output_bytes{0};
   std::atomic<uint64_t> keyspace_hits{0};

@@ -151,8 +151,20 @@ void EventLoop::OnConnection(uv_stream_t* listener, int status) {
   connection->Start();
 }
 
+void EventLoop::AddPaused(Connection* connection) {
+  if (paused_.insert(connection).second) {
+    server_->blocked_clients.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void EventLoop::RemovePaused(Connection* connection) {
+  if (paused_.erase(connection) > 0) {
+    server_->blocked_clients.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
 void EventLoop::Unregister(Connection* connection) {
-  paused_.erase(connection);
+  RemovePaused(connection);
   // Under the lock, so CLIENT LIST (which takes it) and the count agree.
   absl::MutexLock lock(&clients_mu_);
   // A killed client was counted out when it was killed.

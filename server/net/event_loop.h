@@ -88,8 +88,9 @@ class EventLoop {
   void MarkPending(Connection* connection);
   void FlushPending();
   // Connections held back by CLIENT PAUSE; the cron resumes them.
-  void AddPaused(Connection* connection) { paused_.insert(connection); }
-  void RemovePaused(Connection* connection) { paused_.erase(connection); }
+  // Clients CLIENT PAUSE holds; Redis counts them in INFO blocked_clients.
+  void AddPaused(Connection* connection);
+  void RemovePaused(Connection* connection);
 
   // A connection closed after its replies, waiting for its peer to close
   // (Connection::Linger): no longer a client, still an open handle.

@@ -92,5 +92,61 @@ TEST_F(RunBeforeParsingDiffTest, PausedAuthLiftsTheUnauthenticatedLimits) {
   EXPECT_EQ(valkdb_out, "+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n:20000\r\n+OK\r\n");
 }
 
+// CLIENT PAUSE WRITE: a write queued in MULTI is held (and counted in INFO
+// blocked_clients, as Redis counts paused clients) until the pause ends; a
+// transaction of reads runs at once.
+std::string PausedTransactions(int port) {
+  auto admin = RespClient::Connect(port);
+  auto client = RespClient::Connect(port);
+  if (!admin.ok() || !client.ok()) return "<connect failed>";
+  std::string out;
+  auto reply = [&](RespClient& c) {
+    auto raw = c.ReadRawReply(milliseconds(10000));
+    StrAppend(&out, raw.ok() ? *raw : StrCat("<", raw.status().ToString(), ">"));
+  };
+  // blocked_clients, waited for (up to 10 s) until it is `want`.
+  auto blocked = [&](int want) {
+    const std::string line = StrCat("blocked_clients:", want, "\r\n");
+    std::string info;
+    for (int i = 0; i < 500; ++i) {
+      info = (*admin)->Command({"INFO", "clients"}).str;
+      if (info.find(line) != std::string::npos) break;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    const size_t at = info.find("blocked_clients:");
+    StrAppend(&out, "[", info.substr(at, info.find('\r', at) - at), "]");
+  };
+  (*admin)->Send(Encode({"CLIENT", "PAUSE", "60000", "WRITE"})).IgnoreError();
+  reply(**admin);
+  (*client)->Send(Encode({"MULTI"}) + Encode({"SET", "x", "1"})).IgnoreError();
+  reply(**client);
+  blocked(1);
+  (*client)->Send(Encode({"EXEC"})).IgnoreError();
+  (*admin)->Send(Encode({"CLIENT", "UNPAUSE"})).IgnoreError();
+  reply(**admin);
+  reply(**client);
+  reply(**client);
+  blocked(0);
+  (*admin)->Send(Encode({"CLIENT", "PAUSE", "60000", "WRITE"})).IgnoreError();
+  reply(**admin);
+  (*client)->Send(Encode({"MULTI"}) + Encode({"GET", "x"}) + Encode({"PING"}) + Encode({"EXEC"}))
+      .IgnoreError();
+  for (int i = 0; i < 4; ++i) reply(**client);
+  blocked(0);
+  (*admin)->Send(Encode({"CLIENT", "UNPAUSE"})).IgnoreError();
+  reply(**admin);
+  return out;
+}
+
+TEST_F(RunBeforeParsingDiffTest, PauseWriteHoldsWritesInTransactionsNotReads) {
+  const std::string valkdb_out = PausedTransactions(port());
+  const std::string redis_out = PausedTransactions(redis().port());
+  EXPECT_EQ(valkdb_out, redis_out);
+  EXPECT_EQ(valkdb_out,
+            "+OK\r\n+OK\r\n[blocked_clients:1]+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n"
+            "[blocked_clients:0]+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n$1\r\n1\r\n+PONG\r\n"
+            "[blocked_clients:0]+OK\r\n");
+}
+
 }  // namespace
 }  // namespace valkdb::test
