@@ -139,36 +139,51 @@ void DropSubscriptions(ServerState& server, ClientState& client) {
 void RegisterPubSubFamily(CommandTable* table) {
   constexpr uint32_t kFlags = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale;
   table->Register({"subscribe", -2, kFlags, 0, 0, 0, CmdSubscribe, "pubsub",
-                   "Listen for messages published to the given channels", "2.0.0",
-                   "@pubsub @slow", "", "O(N) where N is the number of channels to subscribe to."});
+                   "Listen for messages published to the given channels", "2.0.0", "@pubsub @slow",
+                   "", "O(N) where N is the number of channels to subscribe to."});
   table->Register({"unsubscribe", -1, kFlags, 0, 0, 0, CmdUnsubscribe, "pubsub",
                    "Stop listening for messages posted to the given channels", "2.0.0",
-                   "@pubsub @slow", "", "O(N) where N is the number of clients already subscribed to a channel."});
+                   "@pubsub @slow", "",
+                   "O(N) where N is the number of clients already subscribed to a channel."});
   table->Register({"psubscribe", -2, kFlags, 0, 0, 0, CmdPSubscribe, "pubsub",
-                   "Listen for messages published to channels matching the given patterns",
-                   "2.0.0", "@pubsub @slow", "", "O(N) where N is the number of patterns the client is already subscribed to."});
+                   "Listen for messages published to channels matching the given patterns", "2.0.0",
+                   "@pubsub @slow", "",
+                   "O(N) where N is the number of patterns the client is already subscribed to."});
   table->Register({"punsubscribe", -1, kFlags, 0, 0, 0, CmdPUnsubscribe, "pubsub",
                    "Stop listening for messages posted to channels matching the given patterns",
-                   "2.0.0", "@pubsub @slow", "", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."});
+                   "2.0.0", "@pubsub @slow", "",
+                   "O(N+M) where N is the number of patterns the client is already subscribed and "
+                   "M is the number of total patterns subscribed in the system (by any client)."});
   table->Register({"publish", 3, kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0,
-                   CmdPublish, "pubsub", "Post a message to a channel", "2.0.0",
-                   "@pubsub @fast", "", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."});
+                   CmdPublish, "pubsub", "Post a message to a channel", "2.0.0", "@pubsub @fast",
+                   "",
+                   "O(N+M) where N is the number of clients subscribed to the receiving channel "
+                   "and M is the total number of subscribed patterns (by any client)."});
   constexpr uint32_t kSub = kCmdPubSub | kCmdLoading | kCmdStale;
-  table->Register({"pubsub", -2, 0, 0, 0, 0, CmdContainer, "pubsub",
-                   "A container for Pub/Sub commands", "2.8.0", "@slow", "",
-                   "Depends on subcommand.",
-                   {
-                       {"pubsub|channels", -2, kSub, 0, 0, 0, CmdPubSubChannels, "pubsub",
-                        "List active channels", "2.8.0", "@pubsub @slow"},
-                       {"pubsub|numsub", -2, kSub, 0, 0, 0, CmdPubSubNumSub, "pubsub",
-                        "Get the count of subscribers for channels", "2.8.0", "@pubsub @slow"},
-                       {"pubsub|numpat", 2, kSub, 0, 0, 0, CmdPubSubNumPat, "pubsub",
-                        "Get the count of unique patterns pattern subscriptions", "2.8.0",
-                        "@pubsub @slow"},
-                       {"pubsub|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdPubSubHelp,
-                        "pubsub", "Show helpful text about the different subcommands", "6.2.0",
-                        "@slow"},
-                   }});
+  table->Register(
+      {"pubsub",
+       -2,
+       0,
+       0,
+       0,
+       0,
+       CmdContainer,
+       "pubsub",
+       "A container for Pub/Sub commands",
+       "2.8.0",
+       "@slow",
+       "",
+       "Depends on subcommand.",
+       {
+           {"pubsub|channels", -2, kSub, 0, 0, 0, CmdPubSubChannels, "pubsub",
+            "List active channels", "2.8.0", "@pubsub @slow"},
+           {"pubsub|numsub", -2, kSub, 0, 0, 0, CmdPubSubNumSub, "pubsub",
+            "Get the count of subscribers for channels", "2.8.0", "@pubsub @slow"},
+           {"pubsub|numpat", 2, kSub, 0, 0, 0, CmdPubSubNumPat, "pubsub",
+            "Get the count of unique patterns pattern subscriptions", "2.8.0", "@pubsub @slow"},
+           {"pubsub|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdPubSubHelp, "pubsub",
+            "Show helpful text about the different subcommands", "6.2.0", "@slow"},
+       }});
 }
 
 }  // namespace valkdb

@@ -231,7 +231,8 @@ TEST(AsyncClientTimeoutTest, AServerThatNeverAnswersIsATimeout) {
   absl::StatusOr<std::string> rb = b.Get(kWait);
   EXPECT_EQ(ra.status().code(), absl::StatusCode::kDeadlineExceeded) << ra.status();
   EXPECT_EQ(rb.status().code(), absl::StatusCode::kDeadlineExceeded) << rb.status();
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));  // far above the timeout, below the defaults
+  EXPECT_LT(Clock::now() - start,
+            std::chrono::seconds(4));  // far above the timeout, below the defaults
 }
 
 TEST(AsyncClientTimeoutTest, AConnectThatIsNeverAcceptedIsATimeout) {
@@ -242,7 +243,8 @@ TEST(AsyncClientTimeoutTest, AConnectThatIsNeverAcceptedIsATimeout) {
   const auto start = Clock::now();
   absl::StatusOr<std::string> r = c.Ping().Get(kWait);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));  // far above the timeout, below the defaults
+  EXPECT_LT(Clock::now() - start,
+            std::chrono::seconds(4));  // far above the timeout, below the defaults
 }
 
 TEST(AsyncClientTimeoutTest, NothingListeningIsUnavailable) {

@@ -365,7 +365,7 @@ TEST(ClientTimeoutTest, AServerThatNeverAnswersIsATimeout) {
   EXPECT_THAT(r.status().message(), HasSubstr("timed out after 300ms"));
   EXPECT_GE(took, std::chrono::milliseconds(290));
   EXPECT_LT(took, std::chrono::seconds(4));  // far above the timeout, below the defaults
-  EXPECT_FALSE(c.IsConnected());  // a timed out connection is closed
+  EXPECT_FALSE(c.IsConnected());             // a timed out connection is closed
 }
 
 TEST(ClientTimeoutTest, AHandshakeThatIsNeverAnsweredIsAConnectTimeout) {
@@ -378,7 +378,8 @@ TEST(ClientTimeoutTest, AHandshakeThatIsNeverAnsweredIsAConnectTimeout) {
   absl::Status status = c.Connect();
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
   EXPECT_THAT(status.message(), HasSubstr("no answer to AUTH"));
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));  // far above the timeout, below the defaults
+  EXPECT_LT(Clock::now() - start,
+            std::chrono::seconds(4));  // far above the timeout, below the defaults
 }
 
 TEST(ClientTimeoutTest, AConnectThatIsNeverAcceptedIsATimeout) {
@@ -390,7 +391,8 @@ TEST(ClientTimeoutTest, AConnectThatIsNeverAcceptedIsATimeout) {
   absl::StatusOr<std::string> r = c.Ping();
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
   EXPECT_THAT(r.status().message(), HasSubstr("connect to"));
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));  // far above the timeout, below the defaults
+  EXPECT_LT(Clock::now() - start,
+            std::chrono::seconds(4));  // far above the timeout, below the defaults
 }
 
 TEST(ClientTimeoutTest, NothingListeningIsUnavailableAtOnce) {

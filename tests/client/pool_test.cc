@@ -78,7 +78,8 @@ TEST(ClientPoolWaitTest, AcquireGivesUpAfterItsTimeout) {
   absl::StatusOr<ClientPool::Lease> second = pool.Acquire();
   EXPECT_EQ(second.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(190));
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));  // far above the timeout, below the defaults
+  EXPECT_LT(Clock::now() - start,
+            std::chrono::seconds(4));  // far above the timeout, below the defaults
   EXPECT_EQ(pool.Ping().status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 

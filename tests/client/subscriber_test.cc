@@ -76,7 +76,8 @@ TEST_P(SubscriberTest, SubscribePublishNextUnsubscribe) {
   EXPECT_EQ(c.Publish("sport", "unheard").value(), 0);
   const auto start = Clock::now();
   EXPECT_EQ(sub.Next(absl::Milliseconds(200)).status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));  // far above the timeout, below the defaults
+  EXPECT_LT(Clock::now() - start,
+            std::chrono::seconds(4));   // far above the timeout, below the defaults
   EXPECT_TRUE(sub.Unsubscribe().ok());  // nothing left: no round trip, no error
   EXPECT_EQ(sub.Subscribe({}).code(), absl::StatusCode::kInvalidArgument);
 }
@@ -177,7 +178,8 @@ TEST(SubscriberTimeoutTest, AServerThatNeverConfirmsIsATimeout) {
   const auto start = Clock::now();
   absl::Status status = sub.Subscribe({"a"});
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));  // far above the timeout, below the defaults
+  EXPECT_LT(Clock::now() - start,
+            std::chrono::seconds(4));  // far above the timeout, below the defaults
 }
 
 }  // namespace

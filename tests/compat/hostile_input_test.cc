@@ -393,8 +393,9 @@ std::vector<HostileCase> ReplyOffCases() {
 // too): CLIENT REPLY OFF and SKIP silence the other replies, not these.
 std::vector<HostileCase> PushesUnderReplyOffCases() {
   return {
-      Case("ReplyOffSubscribeUnsubscribe", "CLIENT REPLY OFF\r\nSUBSCRIBE a\r\nPING\r\n"
-                                           "UNSUBSCRIBE a\r\nCLIENT REPLY ON\r\n"),
+      Case("ReplyOffSubscribeUnsubscribe",
+           "CLIENT REPLY OFF\r\nSUBSCRIBE a\r\nPING\r\n"
+           "UNSUBSCRIBE a\r\nCLIENT REPLY ON\r\n"),
       Case("ReplySkipSubscribe", "CLIENT REPLY SKIP\r\nSUBSCRIBE a\r\nSUBSCRIBE b\r\n"),
       Case("ReplyOffPatternsAndEmptyUnsubscribe",
            "CLIENT REPLY OFF\r\nPSUBSCRIBE x*\r\nPUNSUBSCRIBE\r\nUNSUBSCRIBE\r\n"),

@@ -56,16 +56,19 @@ TEST_F(RunBeforeParsingDiffTest, NothingIsReadAfterQuitWhileRepliesArePending) {
   EXPECT_EQ(valkdb_out, StrCat("<GET reply of ", big.size(), " bytes>\r\n+OK\r\n<closed>"));
 }
 
+// Appends the next reply's raw bytes (or what went wrong) to *out.
+void AppendReply(RespClient& c, std::string* out) {
+  auto raw = c.ReadRawReply(milliseconds(10000));
+  StrAppend(out, raw.ok() ? *raw : StrCat("<", raw.status().ToString(), ">"));
+}
+
 // AUTH held back by CLIENT PAUSE ALL, pipelined with a bulk over the
 // unauthenticated limit (16 KB): once AUTH has run, the bulk is accepted.
 std::string PausedAuthThenBigBulk(int port) {
   auto admin = RespClient::Connect(port);
   if (!admin.ok()) return "<connect failed>";
   std::string out;
-  auto reply = [&](RespClient& c) {
-    auto raw = c.ReadRawReply(milliseconds(5000));
-    StrAppend(&out, raw.ok() ? *raw : StrCat("<", raw.status().ToString(), ">"));
-  };
+  auto reply = [&](RespClient& c) { AppendReply(c, &out); };
   (*admin)->Send(Encode({"CONFIG", "SET", "requirepass", "pw"})).IgnoreError();
   reply(**admin);
   (*admin)->Send(Encode({"AUTH", "pw"}) + Encode({"CLIENT", "PAUSE", "300", "ALL"})).IgnoreError();
@@ -100,10 +103,7 @@ std::string PausedTransactions(int port) {
   auto client = RespClient::Connect(port);
   if (!admin.ok() || !client.ok()) return "<connect failed>";
   std::string out;
-  auto reply = [&](RespClient& c) {
-    auto raw = c.ReadRawReply(milliseconds(10000));
-    StrAppend(&out, raw.ok() ? *raw : StrCat("<", raw.status().ToString(), ">"));
-  };
+  auto reply = [&](RespClient& c) { AppendReply(c, &out); };
   // blocked_clients, waited for (up to 10 s) until it is `want`.
   auto blocked = [&](int want) {
     const std::string line = StrCat("blocked_clients:", want, "\r\n");
@@ -129,7 +129,8 @@ std::string PausedTransactions(int port) {
   blocked(0);
   (*admin)->Send(Encode({"CLIENT", "PAUSE", "60000", "WRITE"})).IgnoreError();
   reply(**admin);
-  (*client)->Send(Encode({"MULTI"}) + Encode({"GET", "x"}) + Encode({"PING"}) + Encode({"EXEC"}))
+  (*client)
+      ->Send(Encode({"MULTI"}) + Encode({"GET", "x"}) + Encode({"PING"}) + Encode({"EXEC"}))
       .IgnoreError();
   for (int i = 0; i < 4; ++i) reply(**client);
   blocked(0);

@@ -542,7 +542,8 @@ void integration_Limits::NoReplyBeforeQuitIsLostIn200BusyTries() {
           const RespValue want =
               protocol_error ? Err("ERR Protocol error: invalid multibulk length") : Ok();
           if (!last.ok() || *last != want) {
-            failure = StrCat("last reply: ", last.ok() ? last->DebugString() : last.status().ToString());
+            failure =
+                StrCat("last reply: ", last.ok() ? last->DebugString() : last.status().ToString());
           } else if (!(*client)->IsClosedByPeer(milliseconds(30000))) {
             failure = "not closed";
           }
@@ -859,9 +860,7 @@ TEST_F(integration_Limits, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
 TEST_F(integration_LimitsMultiLoop, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
   EveryReplyBeforeQuitArrivesThoughMoreInputFollows();
 }
-TEST_F(integration_Limits, KilledClientIsGoneBeforeTheReply) {
-  KilledClientIsGoneBeforeTheReply();
-}
+TEST_F(integration_Limits, KilledClientIsGoneBeforeTheReply) { KilledClientIsGoneBeforeTheReply(); }
 TEST_F(integration_LimitsMultiLoop, KilledClientIsGoneBeforeTheReply) {
   KilledClientIsGoneBeforeTheReply();
 }

@@ -70,11 +70,11 @@ int EnvInt(const char* name, int fallback) {
 
 struct Options {
   int connections = EnvInt("VALKDB_STRESS_CONNECTIONS", 1000);
-  int subscribers = 50;          // of the connections; two per channel
+  int subscribers = 50;  // of the connections; two per channel
   int rounds = EnvInt("VALKDB_STRESS_ROUNDS", 60);
-  int big_every = 50;            // every 50th worker also moves 1 MB values,
-  int big_round_every = 10;      // every 10th round
-  int deep_every = 10;           // every 10th worker pipelines 8 rounds' worth at once
+  int big_every = 50;        // every 50th worker also moves 1 MB values,
+  int big_round_every = 10;  // every 10th round
+  int deep_every = 10;       // every 10th worker pipelines 8 rounds' worth at once
   size_t big_size = 1 << 20;
   int seconds = EnvInt("VALKDB_STRESS_SECONDS", 40);  // deadline for the load phase
   int threads = EnvInt("VALKDB_STRESS_THREADS", 2);   // server event loops
@@ -214,8 +214,7 @@ int ConnectNonBlocking(int port) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 &&
-      errno != EINPROGRESS) {
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 && errno != EINPROGRESS) {
     close(fd);
     return -1;
   }
@@ -244,7 +243,8 @@ bool Call(int port, const std::vector<std::string_view>& args, RespValue* reply)
       ssize_t n = recv(fd, buf, sizeof(buf), 0);
       if (n <= 0) break;
       size_t consumed = 0;
-      ReplyParser::Status status = parser.Parse(std::string_view(buf, static_cast<size_t>(n)), &consumed, reply);
+      ReplyParser::Status status =
+          parser.Parse(std::string_view(buf, static_cast<size_t>(n)), &consumed, reply);
       if (status == ReplyParser::Status::kValue) {
         ok = true;
         break;
@@ -405,7 +405,8 @@ class Client {
       const std::string channel = "ch" + std::to_string(channel_);
       const std::string& payload = value.elements[2].str;
       if (value.elements[1].str != channel) {
-        stats->Fail(Name() + ": message on " + value.elements[1].str + ", subscribed to " + channel);
+        stats->Fail(Name() + ": message on " + value.elements[1].str + ", subscribed to " +
+                    channel);
       } else if (!published[static_cast<size_t>(channel_)].count(payload)) {
         stats->Fail(Name() + ": message '" + payload + "' that nobody published");
       } else if (!payloads_.insert(payload).second) {
@@ -430,11 +431,11 @@ class Client {
       ok = value == expect.value;
     }
     if (!ok) {
-      std::string want = expect.big ? "bulk of " + std::to_string(expect.big->size()) + " bytes"
-                         : expect.kind == Expect::Kind::kIntRange
-                             ? "integer in [" + std::to_string(expect.lo) + ", " +
-                                   std::to_string(expect.hi) + "]"
-                             : Describe(expect.value);
+      std::string want =
+          expect.big ? "bulk of " + std::to_string(expect.big->size()) + " bytes"
+          : expect.kind == Expect::Kind::kIntRange
+              ? "integer in [" + std::to_string(expect.lo) + ", " + std::to_string(expect.hi) + "]"
+              : Describe(expect.value);
       stats->Fail(Name() + ": " + expect.request + "-> " + Describe(value) + ", expected " + want);
     }
   }
@@ -448,7 +449,7 @@ class Client {
   size_t out_offset_ = 0;
   ReplyParser parser_;
   std::deque<Expect> expected_;
-  std::vector<std::string> keys_;            // keys this client still holds
+  std::vector<std::string> keys_;             // keys this client still holds
   std::unordered_set<std::string> payloads_;  // messages received (subscribers)
 };
 
@@ -601,7 +602,8 @@ class Load {
     // Deep pipelines: some workers send several rounds in one go.
     if (c.id() % options_.deep_every == 1 && r + 1 < options_.rounds && r % 8 != 7) SendRound(c);
     const std::string k1 = prefix + "a", k2 = prefix + "b", missing = prefix + "missing";
-    std::string v1 = "value:" + prefix + std::string(static_cast<size_t>((c.id() * 7 + r) % 300), 'x');
+    std::string v1 =
+        "value:" + prefix + std::string(static_cast<size_t>((c.id() * 7 + r) % 300), 'x');
     const std::string v2 = "v2:" + prefix;
     c.Send({"PING"}, Exact(RespValue::Simple("PONG")), &stats_);
     c.Send({"SET", k1, v1}, Exact(RespValue::Simple("OK")), &stats_);
@@ -658,7 +660,8 @@ class Load {
       owners.clear();
       for (auto& c : clients_) {
         if (!c->open()) continue;
-        fds.push_back(pollfd{c->fd(), static_cast<short>(POLLIN | (c->wants_write() ? POLLOUT : 0)), 0});
+        fds.push_back(
+            pollfd{c->fd(), static_cast<short>(POLLIN | (c->wants_write() ? POLLOUT : 0)), 0});
         owners.push_back(c.get());
       }
       if (fds.empty()) return false;
@@ -753,11 +756,13 @@ int Main() {
   if (subscribed && !finished) {
     problems.push_back("the load did not finish within " + std::to_string(options.seconds) + " s");
   }
-  if (unanswered > 0) problems.push_back(std::to_string(unanswered) + " requests hung (never answered)");
+  if (unanswered > 0)
+    problems.push_back(std::to_string(unanswered) + " requests hung (never answered)");
   if (missing_messages > 0) {
     problems.push_back(std::to_string(missing_messages) + " published messages never delivered");
   }
-  if (stats.failures > 0) problems.push_back(std::to_string(stats.failures) + " wrong or missing replies");
+  if (stats.failures > 0)
+    problems.push_back(std::to_string(stats.failures) + " wrong or missing replies");
 
   int64_t clients = -1;
   const auto settle_deadline = Clock::now() + std::chrono::seconds(10);
@@ -781,8 +786,9 @@ int Main() {
   const int64_t rss_end = server.RssKb();
   if (options.held_slack_mb > 0) {
     if (held_start <= 0 || held_end <= 0) {
-      problems.push_back("INFO memory has no allocator_allocated (a sanitizer build? set "
-                         "VALKDB_STRESS_HELD_SLACK_MB=0)");
+      problems.push_back(
+          "INFO memory has no allocator_allocated (a sanitizer build? set "
+          "VALKDB_STRESS_HELD_SLACK_MB=0)");
     } else if (held_end > held_start + options.held_slack_mb * 1048576) {
       problems.push_back("the server holds " + std::to_string(held_end >> 20) +
                          " MB after the clients left, more than at the start (" +
@@ -796,7 +802,8 @@ int Main() {
 
   std::printf(
       "stress: %d connections (%d subscribers), %d rounds, %" PRIu64 " commands, %" PRIu64
-      " replies checked, %zu messages published, %" PRIu64 " delivered\n"
+      " replies checked, %zu messages published, %" PRIu64
+      " delivered\n"
       "stress: %.1f MB sent, %.1f MB received; connect %.1f s, load %.1f s (%.0f commands/s), "
       "total %.1f s\n"
       "stress: server RSS start %.1f MB, peak %.1f MB, after the load %.1f MB, after the "
@@ -804,10 +811,10 @@ int Main() {
       "stress: %zu hung requests, %" PRIu64 " failures\n",
       options.connections, options.subscribers, options.rounds, stats.commands_sent,
       stats.replies_checked, published, stats.messages_received, stats.bytes_sent / 1048576.0,
-      stats.bytes_received / 1048576.0, connect_s, load_s, stats.commands_sent / std::max(load_s, 1e-3),
-      total_s, rss_start / 1024.0, load.peak_rss_kb / 1024.0, rss_loaded / 1024.0,
-      rss_end / 1024.0, held_start / 1048576.0, held_end / 1048576.0, unanswered,
-      stats.failures);
+      stats.bytes_received / 1048576.0, connect_s, load_s,
+      stats.commands_sent / std::max(load_s, 1e-3), total_s, rss_start / 1024.0,
+      load.peak_rss_kb / 1024.0, rss_loaded / 1024.0, rss_end / 1024.0, held_start / 1048576.0,
+      held_end / 1048576.0, unanswered, stats.failures);
   for (const std::string& f : stats.first_failures) std::printf("  failure: %s\n", f.c_str());
   if (problems.empty()) {
     std::printf("stress: PASS\n");
