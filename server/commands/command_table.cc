@@ -50,6 +50,8 @@ CommandTable::CommandTable() {
   RegisterServerFamily(this);
   RegisterPubSubFamily(this);
   RegisterTransactionFamily(this);
+  RegisterHashFamily(this);
+  RegisterSetFamily(this);
 }
 
 const CommandTable& CommandTable::Get() {
@@ -58,6 +60,9 @@ const CommandTable& CommandTable::Get() {
 }
 
 void CommandTable::Register(CommandSpec spec) {
+  // Subcommands share their command's connection-level behaviour.
+  constexpr uint32_t kInherited = kCmdSubscribedOk | kCmdRunsInMulti | kCmdDecidesInput;
+  for (CommandSpec& sub : spec.subcommands) sub.flags |= spec.flags & kInherited;
   index_[spec.name] = commands_.size();
   commands_.push_back(std::move(spec));
 }
@@ -105,19 +110,6 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
 
 namespace {
 
-// Commands a RESP2 client may send while subscribed.
-bool AllowedWhileSubscribed(std::string_view name) {
-  return name == "ping" || name == "subscribe" || name == "unsubscribe" || name == "psubscribe" ||
-         name == "punsubscribe" || name == "ssubscribe" || name == "sunsubscribe" ||
-         name == "quit" || name == "reset";
-}
-
-// Commands that run at once inside MULTI instead of being queued.
-bool RunsInsideMulti(std::string_view name) {
-  return name == "exec" || name == "discard" || name == "multi" || name == "watch" ||
-         name == "quit" || name == "reset";
-}
-
 }  // namespace
 
 namespace {
@@ -138,9 +130,15 @@ void WarnCrossProtocolAttack() {
 
 }  // namespace
 
-void CommandTable::Dispatch(CommandContext& ctx) const {
+bool CommandTable::IsCrossProtocol(std::string_view name) {
+  return EqualsIgnoreCase(name, "post") || EqualsIgnoreCase(name, "host:");
+}
+
+void CommandTable::Dispatch(CommandContext& ctx) const { Dispatch(ctx, Lookup(ctx.args.views())); }
+
+void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const {
   absl::Span<const std::string_view> args = ctx.args.views();
-  if (EqualsIgnoreCase(args[0], "post") || EqualsIgnoreCase(args[0], "host:")) {
+  if (spec == nullptr && IsCrossProtocol(args[0])) {
     // Redis's guard against cross-protocol scripting (an HTTP request sent to
     // the port by a browser): no reply, the connection is dropped along with
     // the replies not yet written.
@@ -148,7 +146,6 @@ void CommandTable::Dispatch(CommandContext& ctx) const {
     ctx.client.close_now = true;
     return;
   }
-  const CommandSpec* spec = Lookup(args);
   // Checks in Redis's order: exists, arity, state; a refused command inside
   // MULTI makes EXEC abort.
   if (spec == nullptr) {
@@ -193,22 +190,60 @@ void CommandTable::Dispatch(CommandContext& ctx) const {
     ctx.out.Error("-ERR Command not allowed inside a transaction");
     return;
   }
-  const std::string_view base_name = spec->name.substr(0, spec->name.find('|'));
   if (ctx.client.protocol == 2 && ctx.client.subscriptions() > 0 &&
-      !AllowedWhileSubscribed(base_name)) {
+      !(spec->flags & kCmdSubscribedOk)) {
     ctx.out.Error(StrCat("Can't execute '", spec->name,
                          "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
                          "allowed in this context"));
     return;
   }
   ctx.client.last_command = spec->name;
-  if (ctx.client.in_multi && !RunsInsideMulti(base_name)) {
+  if (ctx.client.in_multi && !(spec->flags & kCmdRunsInMulti)) {
     ctx.client.queued.emplace_back();
     ctx.client.queued.back().Assign(args);
     ctx.out.Raw("+QUEUED\r\n");
     return;
   }
+  if (spec->flags & kCmdLocksKeys) {
+    KeyList keys;
+    CommandKeys(*spec, ctx, &keys);
+    MultiShardLock locks(ctx.store, keys);
+    ctx.locks = &locks;
+    spec->handler(ctx);
+    if (ctx.wrote) PublishChange(ctx);
+    ctx.locks = nullptr;
+    return;
+  }
   spec->handler(ctx);
+  if (ctx.wrote) PublishChange(ctx);
+}
+
+void PublishChange(CommandContext& ctx) {
+  ChangeFeed& feed = ctx.store.feed();
+  if (!feed.active()) return;
+  if (ctx.client.exec_feed == ClientState::ExecFeed::kPending) {
+    feed.Publish(ctx.client.db, {"MULTI"});
+    ctx.client.exec_feed = ClientState::ExecFeed::kOpen;
+  }
+  if (ctx.propagate.empty()) {
+    feed.Publish(ctx.client.db, ctx.args.views());
+    return;
+  }
+  absl::InlinedVector<std::string_view, 8> argv(ctx.propagate.begin(), ctx.propagate.end());
+  feed.Publish(ctx.client.db, argv);
+}
+
+void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* keys) {
+  if (spec.find_keys != nullptr) {
+    spec.find_keys(ctx, keys);
+    return;
+  }
+  if (spec.first_key <= 0) return;
+  const int argc = static_cast<int>(ctx.argc());
+  const int last = spec.last_key < 0 ? argc + spec.last_key : std::min(spec.last_key, argc - 1);
+  for (int i = spec.first_key; i <= last; i += spec.key_step) {
+    keys->push_back({ctx.client.db, ctx.arg(static_cast<size_t>(i))});
+  }
 }
 
 void WriteCommandInfo(RespWriter& out, const CommandSpec& spec) {

@@ -54,6 +54,11 @@ struct ClientState {
   enum class ReplyMode { kOn, kOff, kSkip };
   ReplyMode reply_mode = ReplyMode::kOn;
   bool no_evict = false;
+
+  // While EXEC runs with a change feed observed: MULTI is published before
+  // the transaction's first change, EXEC after its last.
+  enum class ExecFeed { kNone, kPending, kOpen };
+  ExecFeed exec_feed = ExecFeed::kNone;
 };
 
 // What CLIENT LIST shows of one connection, copied by its owning loop so
@@ -128,15 +133,38 @@ struct CommandContext {
   // messages) even under CLIENT REPLY OFF or SKIP. nullptr: to `out`.
   RespWriter* pushes = nullptr;
 
+  // The shards of the keys the command declares, locked by dispatch for the
+  // handler's run (commands flagged kCmdLocksKeys); nullptr otherwise.
+  const MultiShardLock* locks = nullptr;
+
   RespWriter& push_out() const { return pushes != nullptr ? *pushes : out; }
+  // The locked shard of a declared key (of the client's db unless told).
+  Shard& shard(std::string_view key) const { return (*locks)(client.db, key); }
+  Shard& shard(int db, std::string_view key) const { return (*locks)(db, key); }
 
   size_t argc() const { return args.size(); }
   std::string_view arg(size_t i) const { return args[i]; }
 
   // Every command that changes a key calls this (WATCH depends on it), once
   // the change is made, and only when something really changed.
-  void KeyModified(std::string_view key) const { server.watches.Touch(client.db, key); }
-  void KeyModified(int db, std::string_view key) const { server.watches.Touch(db, key); }
+  void KeyModified(std::string_view key) const {
+    wrote = true;
+    server.watches.Touch(client.db, key);
+  }
+  void KeyModified(int db, std::string_view key) const {
+    wrote = true;
+    server.watches.Touch(db, key);
+  }
+
+  // The change feed (change_feed.h): a command that called KeyModified is
+  // published by dispatch after its handler, its keys still locked, as sent
+  // unless the handler gave the form Redis propagates instead (SET ... EX as
+  // SET ... PXAT, SPOP as SREM, ...).
+  mutable bool wrote = false;
+  absl::InlinedVector<std::string, 4> propagate = {};
+  void Propagate(std::initializer_list<std::string_view> argv) {
+    propagate.assign(argv.begin(), argv.end());
+  }
   // A whole database is about to change (FLUSHDB, SWAPDB; db < 0: FLUSHALL):
   // call it before the change, so watchers of keys that exist now are told.
   void DbModified(int db) const {
@@ -167,7 +195,23 @@ enum CommandFlag : uint32_t {
   kCmdSkipSlowlog = 1 << 12,
   kCmdNoMulti = 1 << 13,
   kCmdSentinel = 1 << 14,
+  // Not a Redis flag: dispatch locks the shards of the command's keys (its
+  // key spec, or find_keys) before the handler runs, and hands them over in
+  // CommandContext::locks. Handlers of such commands never lock by hand.
+  kCmdLocksKeys = 1u << 31,
+  // Not Redis flags either: what the hand-kept name lists used to say.
+  kCmdSubscribedOk = 1u << 28,  // a RESP2 client may send it while subscribed
+  kCmdRunsInMulti = 1u << 29,   // runs at once inside MULTI instead of being queued
+  // Decides how the input after it is read (QUIT, AUTH, HELLO, RESET, CLIENT):
+  // the connection runs it before parsing on, as Redis runs each command
+  // before it parses the next.
+  kCmdDecidesInput = 1u << 30,
 };
+
+// The keys a command touches, for commands whose keys a first/last/step
+// range cannot describe (movable keys: SINTERCARD numkeys ..., MOVE's target db).
+using KeyList = absl::InlinedVector<MultiShardLock::Key, 4>;
+using KeyFinder = void (*)(const CommandContext& ctx, KeyList* keys);
 
 // One declarative entry per command, as in Redis's command table: arity
 // counts the name (positive: exact, negative: minimum); key positions for
@@ -187,7 +231,14 @@ struct CommandSpec {
   std::string_view key_flags = "";  // key spec flags, e.g. "RO access" (commands with keys)
   std::string_view complexity = "O(1)";
   std::vector<CommandSpec> subcommands = {};
+  KeyFinder find_keys = nullptr;  // movable keys; otherwise first/last/step
 };
+
+// Publishes a command's change to the store's feed (dispatch calls it).
+void PublishChange(CommandContext& ctx);
+
+// The keys of a request, from its spec (what dispatch locks).
+void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* keys);
 
 class CommandTable {
  public:
@@ -205,6 +256,11 @@ class CommandTable {
   // Runs one command: lookup, arity check, handler. Unknown commands and
   // wrong arity get Redis's errors.
   void Dispatch(CommandContext& ctx) const;
+  // The same with the request's Lookup() done already (nullptr: unknown).
+  void Dispatch(CommandContext& ctx, const CommandSpec* spec) const;
+  // POST and Host: (a browser's HTTP request sent to the port), which Redis
+  // answers by closing the connection.
+  static bool IsCrossProtocol(std::string_view name);
 
   static const CommandTable& Get();
 
@@ -223,6 +279,8 @@ void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);
 void RegisterPubSubFamily(CommandTable* table);
 void RegisterTransactionFamily(CommandTable* table);
+void RegisterHashFamily(CommandTable* table);
+void RegisterSetFamily(CommandTable* table);
 
 // Helpers shared by the families.
 // Ends every subscription of a client (RESET, disconnect).
@@ -235,6 +293,9 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
 Entry MakeEntry(const CommandContext& ctx, std::string_view key, size_t value_index);
 void ReplyWrongArity(CommandContext& ctx, std::string_view full_name);
 void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::string_view sub);
+// Redis's string2ld (INCRBYFLOAT, HINCRBYFLOAT) and the %.17Lg form it replies with.
+bool ParseLongDouble(std::string_view text, long double* out);
+std::string FormatLongDouble(long double value);
 // Writes COMMAND INFO / COMMAND DOCS entries.
 void WriteCommandInfo(RespWriter& out, const CommandSpec& spec);
 void WriteCommandDocs(RespWriter& out, const CommandSpec& spec);

@@ -627,6 +627,14 @@ void Config::CacheLocked() {
   if (ParseInt64(values_[Find("proto-max-bulk-len") - Params().data()], &bulk)) {
     proto_max_bulk_len_.store(bulk, std::memory_order_relaxed);
   }
+  for (auto [name, cache] : {std::pair{"hash-max-listpack-entries", &hash_max_listpack_entries_},
+                             std::pair{"hash-max-listpack-value", &hash_max_listpack_value_},
+                             std::pair{"set-max-intset-entries", &set_max_intset_entries_}}) {
+    int64_t value = 0;
+    if (ParseInt64(values_[Find(name) - Params().data()], &value)) {
+      cache->store(value, std::memory_order_relaxed);
+    }
+  }
   generation_.fetch_add(1, std::memory_order_release);
 }
 

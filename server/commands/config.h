@@ -84,6 +84,16 @@ class Config {
 
   // proto-max-bulk-len, read on every APPEND/SETRANGE: kept outside the lock.
   int64_t proto_max_bulk_len() const { return proto_max_bulk_len_.load(std::memory_order_relaxed); }
+  // The encoding limits, read by every hash and set write.
+  int64_t hash_max_listpack_entries() const {
+    return hash_max_listpack_entries_.load(std::memory_order_relaxed);
+  }
+  int64_t hash_max_listpack_value() const {
+    return hash_max_listpack_value_.load(std::memory_order_relaxed);
+  }
+  int64_t set_max_intset_entries() const {
+    return set_max_intset_entries_.load(std::memory_order_relaxed);
+  }
   // Redis's updateMaxclients: CONFIG SET maxclients runs this with the new
   // value once every pair is set; a non-empty error text undoes the whole SET
   // (the network layer raises the open-files limit here).
@@ -110,6 +120,9 @@ class Config {
   mutable absl::Mutex mu_;
   std::vector<std::string> values_ ABSL_GUARDED_BY(mu_);  // by index into Params()
   std::atomic<int64_t> proto_max_bulk_len_{512LL * 1024 * 1024};
+  std::atomic<int64_t> hash_max_listpack_entries_{512};
+  std::atomic<int64_t> hash_max_listpack_value_{64};
+  std::atomic<int64_t> set_max_intset_entries_{512};
   std::atomic<uint64_t> generation_{0};
   std::function<std::string(int64_t)> maxclients_hook_ ABSL_GUARDED_BY(mu_);
 };

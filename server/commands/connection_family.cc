@@ -504,26 +504,26 @@ bool PasswordMatches(std::string_view given, std::string_view expected) {
 
 void RegisterConnectionFamily(CommandTable* table) {
   constexpr uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale;
-  table->Register({"ping", -1, kCmdFast | kCmdSentinel, 0, 0, 0, CmdPing, "connection",
+  table->Register({"ping", -1, kCmdFast | kCmdSentinel | kCmdSubscribedOk, 0, 0, 0, CmdPing, "connection",
                    "Ping the server", "1.0.0", "@fast @connection"});
   table->Register({"echo", 2, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, CmdEcho, "connection",
                    "Echo the given string", "1.0.0", "@fast @connection"});
   table->Register({"select", 2, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, CmdSelect,
                    "connection", "Change the selected database for the current connection",
                    "1.0.0", "@fast @connection"});
-  table->Register({"quit", -1, kCmdAllowBusy | kCmdNoAuth | kConn | kCmdFast, 0, 0, 0, CmdQuit,
+  table->Register({"quit", -1, kCmdAllowBusy | kCmdNoAuth | kConn | kCmdFast | kCmdSubscribedOk | kCmdRunsInMulti | kCmdDecidesInput, 0, 0, 0, CmdQuit,
                    "connection", "Close the connection", "1.0.0", "@fast @connection"});
-  table->Register({"hello", -1, kCmdNoAuth | kCmdFast | kConn | kCmdSentinel | kCmdAllowBusy, 0,
+  table->Register({"hello", -1, kCmdNoAuth | kCmdFast | kConn | kCmdSentinel | kCmdAllowBusy | kCmdDecidesInput, 0,
                    0, 0, CmdHello, "connection", "Handshake with Redis", "6.0.0",
                    "@fast @connection"});
-  table->Register({"auth", -2, kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth |
+  table->Register({"auth", -2, kCmdDecidesInput | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth |
                        kCmdSentinel | kCmdAllowBusy,
                    0, 0, 0, CmdAuth, "connection", "Authenticate to the server", "1.0.0",
                    "@fast @connection"});
-  table->Register({"reset", 1, kCmdNoAuth | kConn | kCmdFast | kCmdAllowBusy, 0, 0, 0, CmdReset,
+  table->Register({"reset", 1, kCmdNoAuth | kConn | kCmdFast | kCmdAllowBusy | kCmdSubscribedOk | kCmdRunsInMulti | kCmdDecidesInput, 0, 0, 0, CmdReset,
                    "connection", "Reset the connection", "6.2.0", "@fast @connection"});
   constexpr uint32_t kSub = kConn;
-  table->Register({"client", -2, kCmdSentinel, 0, 0, 0, CmdClient, "connection",
+  table->Register({"client", -2, kCmdSentinel | kCmdDecidesInput, 0, 0, 0, CmdClient, "connection",
                    "A container for client connection commands", "2.4.0", "@slow",
                    "", "Depends on subcommand.",
                    {

@@ -4,7 +4,8 @@
 //
 // Each follows its Redis 7.0 counterpart (db.c, expire.c, object.c): the same
 // checks in the same order. Commands on several keys lock all their shards
-// at once (MultiShardLock), so other clients see them whole or not at all.
+// at once (dispatch locks every key's shard before the handler runs), so
+// other clients see them whole or not at all.
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -18,23 +19,13 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/commands/typed.h"
 
 namespace valkdb {
 namespace {
 
 std::string_view AsCString(std::string_view s) { return s.substr(0, s.find('\0')); }
 
-void CountLookup(CommandContext& ctx, bool hit) {
-  (hit ? ctx.server.keyspace_hits : ctx.server.keyspace_misses)
-      .fetch_add(1, std::memory_order_relaxed);
-}
-
-std::vector<MultiShardLock::Key> KeysFrom(const CommandContext& ctx, size_t first) {
-  std::vector<MultiShardLock::Key> keys;
-  keys.reserve(ctx.argc() - first);
-  for (size_t i = first; i < ctx.argc(); ++i) keys.push_back({ctx.client.db, ctx.arg(i)});
-  return keys;
-}
 
 // Redis's getIntFromObjectOrReply: an int, or `error` (Redis's default texts
 // when empty) for a non-integer or one outside the int range.
@@ -55,11 +46,10 @@ bool ParseIntRangeArg(CommandContext& ctx, std::string_view text, int* value,
 
 // DEL and UNLINK (UNLINK frees nothing in the background: freeing is cheap here).
 void CmdDel(CommandContext& ctx) {
-  MultiShardLock lock(ctx.store, KeysFrom(ctx, 1));
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.arg(i);
-    Shard& shard = lock(ctx.client.db, key);
+    Shard& shard = ctx.shard(key);
     shard.mu.AssertHeld();
     if (shard.Find(key, ctx.now_ms) != nullptr && shard.Erase(key)) {
       ++deleted;
@@ -74,14 +64,13 @@ void CmdExists(CommandContext& ctx) {
   int64_t found = 0;
   if (ctx.argc() == 2) {
     std::string_view key = ctx.arg(1);
-    Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-    LockedShard shard_lock(shard);
+    Shard* shard = &ctx.shard(key);
+    shard->mu.AssertHeld();
     found = shard->Find(key, ctx.now_ms) != nullptr;
     CountLookup(ctx, found);
   } else {
-    MultiShardLock lock(ctx.store, KeysFrom(ctx, 1));
     for (size_t i = 1; i < ctx.argc(); ++i) {
-      Shard& shard = lock(ctx.client.db, ctx.arg(i));
+      Shard& shard = ctx.shard(ctx.arg(i));
       shard.mu.AssertHeld();
       const bool hit = shard.Find(ctx.arg(i), ctx.now_ms) != nullptr;
       CountLookup(ctx, hit);
@@ -93,11 +82,11 @@ void CmdExists(CommandContext& ctx) {
 
 void CmdType(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
-  const bool found = shard->Find(key, ctx.now_ms) != nullptr;
-  CountLookup(ctx, found);
-  ctx.out.SimpleString(found ? "string" : "none");
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
+  const Entry* entry = shard->Find(key, ctx.now_ms);
+  CountLookup(ctx, entry != nullptr);
+  ctx.out.SimpleString(entry != nullptr ? TypeName(entry->type()) : "none");
 }
 
 void CmdKeys(CommandContext& ctx) {
@@ -123,48 +112,16 @@ bool ParseCursor(std::string_view text, uint64_t* cursor) {
 
 void CmdScan(CommandContext& ctx) {
   uint64_t cursor = 0;
-  if (!ParseCursor(ctx.arg(1), &cursor)) {
-    ctx.out.Error(errors::kInvalidCursor);
-    return;
-  }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  std::string_view type;
-  bool use_type = false;
-  for (size_t i = 2; i < ctx.argc();) {
-    std::string_view opt = AsCString(ctx.arg(i));
-    const size_t left = ctx.argc() - i;
-    if (EqualsIgnoreCase(opt, "count") && left >= 2) {
-      if (!ParseIntArg(ctx, ctx.arg(i + 1), &count)) return;
-      if (count < 1) {
-        ctx.out.Error(errors::kSyntax);
-        return;
-      }
-      i += 2;
-    } else if (EqualsIgnoreCase(opt, "match") && left >= 2) {
-      pattern = ctx.arg(i + 1);
-      use_pattern = pattern != "*";
-      i += 2;
-    } else if (EqualsIgnoreCase(opt, "type") && left >= 2) {
-      type = AsCString(ctx.arg(i + 1));
-      use_type = true;
-      i += 2;
-    } else {
-      ctx.out.Error(errors::kSyntax);
-      return;
-    }
-  }
+  ScanOptions options;
+  if (!ParseScanArgs(ctx, 1, true, &cursor, &options)) return;
   std::vector<std::string> keys;
-  // Every key is a string for now, so TYPE keeps all of them or none.
-  const bool type_matches = !use_type || EqualsIgnoreCase(type, "string");
-  const uint64_t next = ctx.store.Scan(ctx.client.db, cursor, static_cast<size_t>(count),
-                                       ctx.now_ms, [&](const Entry& entry) {
-                                         if (!type_matches) return;
-                                         if (use_pattern && !GlobMatch(pattern, entry.key(), false))
-                                           return;
-                                         keys.emplace_back(entry.key());
-                                       });
+  const uint64_t next = ctx.store.Scan(
+      ctx.client.db, cursor, static_cast<size_t>(options.count), ctx.now_ms,
+      [&](const Entry& entry) {
+        if (options.use_type && !EqualsIgnoreCase(options.type, TypeName(entry.type()))) return;
+        if (options.use_pattern && !GlobMatch(options.pattern, entry.key(), false)) return;
+        keys.emplace_back(entry.key());
+      });
   ctx.out.Array(2);
   ctx.out.Bulk(StrCat(next));
   ctx.out.Array(keys.size());
@@ -190,8 +147,7 @@ Entry::Encoding CopiedEncoding(Entry::Encoding encoding) {
 void RenameGeneric(CommandContext& ctx, bool nx) {
   std::string_view from = ctx.arg(1), to = ctx.arg(2);
   const int db = ctx.client.db;
-  MultiShardLock lock(ctx.store, {{db, from}, {db, to}});
-  Shard& source = lock(db, from);
+  Shard& source = ctx.shard(db, from);
   source.mu.AssertHeld();
   const Entry* entry = source.Find(from, ctx.now_ms);
   if (entry == nullptr) {
@@ -206,7 +162,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     }
     return;
   }
-  Shard& target = lock(db, to);
+  Shard& target = ctx.shard(db, to);
   target.mu.AssertHeld();
   if (nx && target.Find(to, ctx.now_ms) != nullptr) {
     ctx.out.Integer(0);
@@ -214,9 +170,8 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   }
   // The key is part of the entry's allocation, so the entry is rebuilt under
   // the new name; a big value is shared, not copied.
-  Entry renamed = Entry::Make(to, entry->value(), entry->encoding());
   std::optional<int64_t> expire_ms;
-  source.Take(from, &expire_ms);
+  Entry renamed = source.Take(from, &expire_ms).Rekeyed(to);
   target.Put(to, std::move(renamed), expire_ms, false);
   ctx.KeyModified(from);
   ctx.KeyModified(to);
@@ -255,25 +210,51 @@ void CmdCopy(CommandContext& ctx) {
     ctx.out.Error(errors::kSameObject);
     return;
   }
-  MultiShardLock lock(ctx.store, {{db, from}, {target_db, to}});
-  Shard& source = lock(db, from);
+  Shard& source = ctx.shard(db, from);
   source.mu.AssertHeld();
   const Entry* entry = source.Find(from, ctx.now_ms);
   if (entry == nullptr) {
     ctx.out.Integer(0);
     return;
   }
-  Shard& target = lock(target_db, to);
+  Shard& target = ctx.shard(target_db, to);
   target.mu.AssertHeld();
   if (target.Find(to, ctx.now_ms) != nullptr && !replace) {
     ctx.out.Integer(0);
     return;
   }
   const std::optional<int64_t> expire_ms = source.GetExpire(from);
-  target.Put(to, Entry::Make(to, entry->value(), CopiedEncoding(entry->encoding())), expire_ms,
-             false);
+  target.Put(to, entry->Copy(to, CopiedEncoding(entry->encoding())), expire_ms, false);
   ctx.KeyModified(target_db, to);
   ctx.out.Integer(1);
+}
+
+// A database index argument, when valid (else the client's db: the handler
+// answers the error and touches nothing).
+int TargetDb(const CommandContext& ctx, std::string_view text) {
+  int64_t db = 0;
+  if (!ParseInt64(text, &db) || db < 0 || db >= ctx.store.databases()) return ctx.client.db;
+  return static_cast<int>(db);
+}
+
+// COPY source destination [DB destination-db] [REPLACE]: the destination may be in another db.
+void CopyKeys(const CommandContext& ctx, KeyList* keys) {
+  int target_db = ctx.client.db;
+  // The handler's own option walk, so both agree on the target db.
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    std::string_view opt = AsCString(ctx.arg(j));
+    if (EqualsIgnoreCase(opt, "replace")) continue;
+    if (!EqualsIgnoreCase(opt, "db") || j + 1 >= ctx.argc()) break;
+    target_db = TargetDb(ctx, ctx.arg(++j));
+  }
+  keys->push_back({ctx.client.db, ctx.arg(1)});
+  keys->push_back({target_db, ctx.arg(2)});
+}
+
+// MOVE key db: the key in both databases.
+void MoveKeys(const CommandContext& ctx, KeyList* keys) {
+  keys->push_back({ctx.client.db, ctx.arg(1)});
+  keys->push_back({TargetDb(ctx, ctx.arg(2)), ctx.arg(1)});
 }
 
 void CmdMove(CommandContext& ctx) {
@@ -289,9 +270,8 @@ void CmdMove(CommandContext& ctx) {
     return;
   }
   std::string_view key = ctx.arg(1);
-  MultiShardLock lock(ctx.store, {{db, key}, {target_db, key}});
-  Shard& source = lock(db, key);
-  Shard& target = lock(target_db, key);
+  Shard& source = ctx.shard(db, key);
+  Shard& target = ctx.shard(target_db, key);
   source.mu.AssertHeld();
   target.mu.AssertHeld();
   if (source.Find(key, ctx.now_ms) == nullptr || target.Find(key, ctx.now_ms) != nullptr) {
@@ -348,6 +328,18 @@ bool IsIntEncoded(const Entry& entry, int64_t* value) {
 
 // What Redis's OBJECT ENCODING answers for a string written the same way.
 std::string_view EncodingName(const Entry& entry) {
+  switch (entry.type()) {
+    case Entry::Type::kHash:
+      return entry.is_table() ? "hashtable" : "listpack";
+    case Entry::Type::kSet:
+      return entry.is_table() ? "hashtable" : "intset";
+    case Entry::Type::kList:
+      return "quicklist";
+    case Entry::Type::kZSet:
+      return entry.is_table() ? "skiplist" : "listpack";
+    case Entry::Type::kString:
+      break;
+  }
   int64_t value = 0;
   if (IsIntEncoded(entry, &value)) return "int";
   if (entry.encoding() == Entry::Encoding::kRaw || entry.external()) return "raw";
@@ -360,15 +352,15 @@ bool LfuPolicy(CommandContext& ctx) {
 
 void CmdObjectEncoding(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   if (const Entry* entry = ObjectLookup(ctx, *shard, key)) ctx.out.Bulk(EncodingName(*entry));
 }
 
 void CmdObjectRefCount(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = ObjectLookup(ctx, *shard, key);
   if (entry == nullptr) return;
   // Redis shares the objects of the integers 0..9999 (refcount INT_MAX)
@@ -378,7 +370,8 @@ void CmdObjectRefCount(CommandContext& ctx) {
   const bool sharing =
       ctx.server.config->GetInt("maxmemory") == 0 ||
       (policy.find("lru") == std::string::npos && policy.find("lfu") == std::string::npos);
-  const bool shared = entry->encoding() == Entry::Encoding::kAuto && IsIntEncoded(*entry, &value) &&
+  const bool shared = entry->type() == Entry::Type::kString &&
+                      entry->encoding() == Entry::Encoding::kAuto && IsIntEncoded(*entry, &value) &&
                       value >= 0 && value < 10000 && sharing;
   ctx.out.Integer(shared ? INT_MAX : 1);
 }
@@ -388,8 +381,8 @@ void CmdObjectRefCount(CommandContext& ctx) {
 // errors when the policy does not track them.
 void CmdObjectIdleTime(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   if (ObjectLookup(ctx, *shard, key) == nullptr) return;
   if (LfuPolicy(ctx)) {
     ctx.out.Error(errors::kLfuSelected);
@@ -400,8 +393,8 @@ void CmdObjectIdleTime(CommandContext& ctx) {
 
 void CmdObjectFreq(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   if (ObjectLookup(ctx, *shard, key) == nullptr) return;
   if (!LfuPolicy(ctx)) {
     ctx.out.Error(errors::kLfuNotSelected);
@@ -483,8 +476,8 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, int64_t basetime_ms) {
   when += basetime_ms;
 
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   if (shard->Find(key, ctx.now_ms) == nullptr) {
     ctx.out.Integer(0);
     return;
@@ -498,8 +491,10 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, int64_t basetime_ms) {
   }
   if (when <= ctx.now_ms) {
     shard->Erase(key);
+    ctx.Propagate({"DEL", key});
   } else {
     shard->SetExpire(key, when);
+    ctx.Propagate({"PEXPIREAT", key, StrCat(when)});
   }
   ctx.KeyModified(key);
   ctx.out.Integer(1);
@@ -513,8 +508,8 @@ void CmdPExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, 0); }
 // TTL PTTL EXPIRETIME PEXPIRETIME, as Redis's ttlGenericCommand.
 void TtlGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const bool found = shard->Find(key, ctx.now_ms) != nullptr;
   CountLookup(ctx, found);
   if (!found) return ctx.out.Integer(-2);
@@ -531,8 +526,8 @@ void CmdPExpireTime(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
 
 void CmdPersist(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   if (shard->Find(key, ctx.now_ms) == nullptr) return ctx.out.Integer(0);
   bool removed = shard->Persist(key);
   if (removed) ctx.KeyModified(key);
@@ -569,29 +564,79 @@ void CmdFlushAll(CommandContext& ctx) {
 
 }  // namespace
 
+bool ParseScanCursor(std::string_view text, uint64_t* cursor) { return ParseCursor(text, cursor); }
+
+std::string_view TypeName(Entry::Type type) {
+  switch (type) {
+    case Entry::Type::kString:
+      return "string";
+    case Entry::Type::kList:
+      return "list";
+    case Entry::Type::kSet:
+      return "set";
+    case Entry::Type::kZSet:
+      return "zset";
+    case Entry::Type::kHash:
+      return "hash";
+  }
+  return "none";
+}
+
+bool ParseScanArgs(CommandContext& ctx, size_t cursor_index, bool allow_type, uint64_t* cursor,
+                   ScanOptions* options) {
+  if (!ParseCursor(ctx.arg(cursor_index), cursor)) {
+    ctx.out.Error(errors::kInvalidCursor);
+    return false;
+  }
+  for (size_t i = cursor_index + 1; i < ctx.argc();) {
+    std::string_view opt = AsCString(ctx.arg(i));
+    const size_t left = ctx.argc() - i;
+    if (EqualsIgnoreCase(opt, "count") && left >= 2) {
+      if (!ParseIntArg(ctx, ctx.arg(i + 1), &options->count)) return false;
+      if (options->count < 1) {
+        ctx.out.Error(errors::kSyntax);
+        return false;
+      }
+      i += 2;
+    } else if (EqualsIgnoreCase(opt, "match") && left >= 2) {
+      options->pattern = ctx.arg(i + 1);
+      options->use_pattern = options->pattern != "*";
+      i += 2;
+    } else if (allow_type && EqualsIgnoreCase(opt, "type") && left >= 2) {
+      options->type = AsCString(ctx.arg(i + 1));
+      options->use_type = true;
+      i += 2;
+    } else {
+      ctx.out.Error(errors::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
 void RegisterKeyspaceFamily(CommandTable* table) {
-  table->Register({"del", -2, kCmdWrite, 1, -1, 1, CmdDel, "generic", "Delete a key", "1.0.0",
+  table->Register({"del", -2, kCmdWrite | kCmdLocksKeys, 1, -1, 1, CmdDel, "generic", "Delete a key", "1.0.0",
                    "@keyspace @write @slow", "RM delete",
                    "O(N) where N is the number of keys that will be removed. When a key to "
                    "remove holds a value other than a string, the individual complexity for this "
                    "key is O(M) where M is the number of elements in the list, set, sorted set or "
                    "hash. Removing a single key that holds a string value is O(1)."});
-  table->Register({"unlink", -2, kCmdWrite | kCmdFast, 1, -1, 1, CmdDel, "generic",
+  table->Register({"unlink", -2, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, -1, 1, CmdDel, "generic",
                    "Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
                    "but non blocking.",
                    "4.0.0", "@keyspace @write @fast", "RM delete",
                    "O(1) for each key removed regardless of its size. Then the command does O(N) "
                    "work in a different thread in order to reclaim memory, where N is the number "
                    "of allocations the deleted objects where composed of."});
-  table->Register({"exists", -2, kCmdReadOnly | kCmdFast, 1, -1, 1, CmdExists, "generic",
+  table->Register({"exists", -2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, -1, 1, CmdExists, "generic",
                    "Determine if a key exists", "1.0.0", "@keyspace @read @fast", "RO",
                    "O(N) where N is the number of keys to check."});
-  table->Register({"touch", -2, kCmdReadOnly | kCmdFast, 1, -1, 1, CmdExists, "generic",
+  table->Register({"touch", -2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, -1, 1, CmdExists, "generic",
                    "Alters the last access time of a key(s). Returns the number of existing keys "
                    "specified.",
                    "3.2.1", "@keyspace @read @fast", "RO",
                    "O(N) where N is the number of keys that will be touched."});
-  table->Register({"type", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdType, "generic",
+  table->Register({"type", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdType, "generic",
                    "Determine the type stored at key", "1.0.0", "@keyspace @read @fast", "RO"});
   table->Register({"keys", 2, kCmdReadOnly, 0, 0, 0, CmdKeys, "generic",
                    "Find all keys matching the given pattern", "1.0.0",
@@ -606,65 +651,66 @@ void RegisterKeyspaceFamily(CommandTable* table) {
                    "the collection."});
   table->Register({"randomkey", 1, kCmdReadOnly, 0, 0, 0, CmdRandomKey, "generic",
                    "Return a random key from the keyspace", "1.0.0", "@keyspace @read @slow"});
-  table->Register({"rename", 3, kCmdWrite, 1, 2, 1, CmdRename, "generic", "Rename a key", "1.0.0",
+  table->Register({"rename", 3, kCmdWrite | kCmdLocksKeys, 1, 2, 1, CmdRename, "generic", "Rename a key", "1.0.0",
                    "@keyspace @write @slow", "RW access delete"});
-  table->Register({"renamenx", 3, kCmdWrite | kCmdFast, 1, 2, 1, CmdRenameNx, "generic",
+  table->Register({"renamenx", 3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 2, 1, CmdRenameNx, "generic",
                    "Rename a key, only if the new key does not exist", "1.0.0",
                    "@keyspace @write @fast", "RW access delete"});
-  table->Register({"copy", -3, kCmdWrite | kCmdDenyOom, 1, 2, 1, CmdCopy, "generic", "Copy a key",
+  table->Register({"copy", -3, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 2, 1, CmdCopy, "generic", "Copy a key",
                    "6.2.0", "@keyspace @write @slow", "RO access",
                    "O(N) worst case for collections, where N is the number of nested items. O(1) "
-                   "for string values."});
-  table->Register({"move", 3, kCmdWrite | kCmdFast, 1, 1, 1, CmdMove, "generic",
+                   "for string values.",
+                   {}, CopyKeys});
+  table->Register({"move", 3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdMove, "generic",
                    "Move a key to another database", "1.0.0", "@keyspace @write @fast",
-                   "RW access update"});
+                   "RW access update", "O(1)", {}, MoveKeys});
   table->Register({"swapdb", 3, kCmdWrite | kCmdFast, 0, 0, 0, CmdSwapDb, "server",
                    "Swaps two Redis databases", "4.0.0", "@keyspace @write @fast @dangerous", "",
                    "O(N) where N is the count of clients watching or blocking on keys from both "
                    "databases."});
   std::vector<CommandSpec> object_subcommands = {
-      {"object|encoding", 3, kCmdReadOnly, 2, 2, 1, CmdObjectEncoding, "generic",
+      {"object|encoding", 3, kCmdReadOnly | kCmdLocksKeys, 2, 2, 1, CmdObjectEncoding, "generic",
        "Inspect the internal encoding of a Redis object", "2.2.3", "@keyspace @read @slow", "RO"},
-      {"object|freq", 3, kCmdReadOnly, 2, 2, 1, CmdObjectFreq, "generic",
+      {"object|freq", 3, kCmdReadOnly | kCmdLocksKeys, 2, 2, 1, CmdObjectFreq, "generic",
        "Get the logarithmic access frequency counter of a Redis object", "4.0.0",
        "@keyspace @read @slow", "RO"},
       {"object|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdObjectHelp, "generic",
        "Show helpful text about the different subcommands", "6.2.0", "@keyspace @slow"},
-      {"object|idletime", 3, kCmdReadOnly, 2, 2, 1, CmdObjectIdleTime, "generic",
+      {"object|idletime", 3, kCmdReadOnly | kCmdLocksKeys, 2, 2, 1, CmdObjectIdleTime, "generic",
        "Get the time since a Redis object was last accessed", "2.2.3", "@keyspace @read @slow",
        "RO"},
-      {"object|refcount", 3, kCmdReadOnly, 2, 2, 1, CmdObjectRefCount, "generic",
+      {"object|refcount", 3, kCmdReadOnly | kCmdLocksKeys, 2, 2, 1, CmdObjectRefCount, "generic",
        "Get the number of references to the value of the key", "2.2.3", "@keyspace @read @slow",
        "RO"},
   };
   table->Register({"object", -2, 0, 0, 0, 0, CmdObject, "generic",
                    "A container for object introspection commands", "2.2.3", "@slow", "",
                    "Depends on subcommand.", std::move(object_subcommands)});
-  table->Register({"expire", -3, kCmdWrite | kCmdFast, 1, 1, 1, CmdExpire, "generic",
+  table->Register({"expire", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpire, "generic",
                    "Set a key's time to live in seconds", "1.0.0", "@keyspace @write @fast",
                    "RW update"});
-  table->Register({"pexpire", -3, kCmdWrite | kCmdFast, 1, 1, 1, CmdPExpire, "generic",
+  table->Register({"pexpire", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPExpire, "generic",
                    "Set a key's time to live in milliseconds", "2.6.0", "@keyspace @write @fast",
                    "RW update"});
-  table->Register({"expireat", -3, kCmdWrite | kCmdFast, 1, 1, 1, CmdExpireAt, "generic",
+  table->Register({"expireat", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpireAt, "generic",
                    "Set the expiration for a key as a UNIX timestamp", "1.2.0",
                    "@keyspace @write @fast", "RW update"});
-  table->Register({"pexpireat", -3, kCmdWrite | kCmdFast, 1, 1, 1, CmdPExpireAt, "generic",
+  table->Register({"pexpireat", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPExpireAt, "generic",
                    "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
                    "2.6.0", "@keyspace @write @fast", "RW update"});
-  table->Register({"ttl", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdTtl, "generic",
+  table->Register({"ttl", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdTtl, "generic",
                    "Get the time to live for a key in seconds", "1.0.0", "@keyspace @read @fast",
                    "RO access"});
-  table->Register({"pttl", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdPTtl, "generic",
+  table->Register({"pttl", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPTtl, "generic",
                    "Get the time to live for a key in milliseconds", "2.6.0",
                    "@keyspace @read @fast", "RO access"});
-  table->Register({"expiretime", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdExpireTime, "generic",
+  table->Register({"expiretime", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpireTime, "generic",
                    "Get the expiration Unix timestamp for a key", "7.0.0", "@keyspace @read @fast",
                    "RO access"});
-  table->Register({"pexpiretime", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdPExpireTime, "generic",
+  table->Register({"pexpiretime", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPExpireTime, "generic",
                    "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0",
                    "@keyspace @read @fast", "RO access"});
-  table->Register({"persist", 2, kCmdWrite | kCmdFast, 1, 1, 1, CmdPersist, "generic",
+  table->Register({"persist", 2, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPersist, "generic",
                    "Remove the expiration from a key", "2.2.0", "@keyspace @write @fast",
                    "RW update"});
   table->Register({"dbsize", 1, kCmdReadOnly | kCmdFast, 0, 0, 0, CmdDbSize, "server",

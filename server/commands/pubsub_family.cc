@@ -138,18 +138,18 @@ void DropSubscriptions(ServerState& server, ClientState& client) {
 
 void RegisterPubSubFamily(CommandTable* table) {
   constexpr uint32_t kFlags = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale;
-  table->Register({"subscribe", -2, kFlags, 0, 0, 0, CmdSubscribe, "pubsub",
+  table->Register({"subscribe", -2, kFlags | kCmdSubscribedOk, 0, 0, 0, CmdSubscribe, "pubsub",
                    "Listen for messages published to the given channels", "2.0.0", "@pubsub @slow",
                    "", "O(N) where N is the number of channels to subscribe to."});
-  table->Register({"unsubscribe", -1, kFlags, 0, 0, 0, CmdUnsubscribe, "pubsub",
+  table->Register({"unsubscribe", -1, kFlags | kCmdSubscribedOk, 0, 0, 0, CmdUnsubscribe, "pubsub",
                    "Stop listening for messages posted to the given channels", "2.0.0",
                    "@pubsub @slow", "",
                    "O(N) where N is the number of clients already subscribed to a channel."});
-  table->Register({"psubscribe", -2, kFlags, 0, 0, 0, CmdPSubscribe, "pubsub",
+  table->Register({"psubscribe", -2, kFlags | kCmdSubscribedOk, 0, 0, 0, CmdPSubscribe, "pubsub",
                    "Listen for messages published to channels matching the given patterns", "2.0.0",
                    "@pubsub @slow", "",
                    "O(N) where N is the number of patterns the client is already subscribed to."});
-  table->Register({"punsubscribe", -1, kFlags, 0, 0, 0, CmdPUnsubscribe, "pubsub",
+  table->Register({"punsubscribe", -1, kFlags | kCmdSubscribedOk, 0, 0, 0, CmdPUnsubscribe, "pubsub",
                    "Stop listening for messages posted to channels matching the given patterns",
                    "2.0.0", "@pubsub @slow", "",
                    "O(N+M) where N is the number of patterns the client is already subscribed and "

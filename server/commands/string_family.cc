@@ -15,6 +15,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/commands/typed.h"
 
 namespace valkdb {
 namespace {
@@ -25,9 +26,12 @@ bool OptionIs(std::string_view arg, std::string_view option) {
   return EqualsIgnoreCase(AsCString(arg), option);
 }
 
-void CountLookup(CommandContext& ctx, bool hit) {
-  (hit ? ctx.server.keyspace_hits : ctx.server.keyspace_misses)
-      .fetch_add(1, std::memory_order_relaxed);
+// Redis's checkType for string commands: true (after replying WRONGTYPE)
+// when the key holds another type.
+bool WrongType(CommandContext& ctx, const Entry* entry) {
+  if (entry == nullptr || entry->type() == Entry::Type::kString) return false;
+  ctx.out.Error(errors::kWrongType);
+  return true;
 }
 
 // Redis's checkStringLength: a string may not grow past proto-max-bulk-len.
@@ -42,14 +46,15 @@ bool CheckStringLength(CommandContext& ctx, uint64_t size, uint64_t append) {
 
 void CmdGet(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
     ctx.out.Null();
     return;
   }
+  if (WrongType(ctx, entry)) return;
   ctx.out.Bulk(entry->value());
 }
 
@@ -143,11 +148,12 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, size_t value_index,
     expire_ms = when;
   }
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* existing = shard->Find(key, ctx.now_ms);
   if (flags & kSetGet) {
     CountLookup(ctx, existing != nullptr);
+    if (WrongType(ctx, existing)) return;
     if (existing == nullptr) {
       ctx.out.Null();
     } else {
@@ -165,6 +171,8 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, size_t value_index,
     return;
   }
   shard->Put(key, MakeEntry(ctx, key, value_index), expire_ms, flags & kSetKeepTtl);
+  // Replayed later, a relative expiry would end later: Redis propagates PXAT.
+  if (expire_ms) ctx.Propagate({"SET", key, ctx.arg(value_index), "PXAT", StrCat(*expire_ms)});
   ctx.KeyModified(key);
   if (!(flags & kSetGet)) {
     if (ok_reply != nullptr) {
@@ -188,10 +196,11 @@ void CmdPSetEx(CommandContext& ctx) { SetGeneric(ctx, kSetPx, 3, ctx.arg(2)); }
 
 void CmdGetSet(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* existing = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, existing != nullptr);
+  if (WrongType(ctx, existing)) return;
   if (existing == nullptr) {
     ctx.out.Null();
   } else {
@@ -203,14 +212,15 @@ void CmdGetSet(CommandContext& ctx) {
 
 void CmdGetDel(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
     ctx.out.Null();
     return;
   }
+  if (WrongType(ctx, entry)) return;
   ctx.out.Bulk(entry->value());
   shard->Erase(key);
   ctx.KeyModified(key);
@@ -221,47 +231,42 @@ void CmdGetEx(CommandContext& ctx) {
   std::string_view expire_arg;
   if (!ParseStringOptions(ctx, OptionsOf::kGetEx, &flags, &expire_arg)) return;
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
     ctx.out.Null();
     return;
   }
+  if (WrongType(ctx, entry)) return;
   int64_t when = 0;
   if ((flags & kSetAnyExpire) && !ExpireMsOrReply(ctx, expire_arg, flags, &when)) return;
   ctx.out.Bulk(entry->value());
   if ((flags & (kSetExAt | kSetPxAt)) && when <= ctx.now_ms) {
     shard->Erase(key);  // an absolute time already past: the key goes now
+    ctx.Propagate({"DEL", key});
     ctx.KeyModified(key);
   } else if (flags & kSetAnyExpire) {
     shard->SetExpire(key, when);
+    ctx.Propagate({"PEXPIREAT", key, StrCat(when)});
     ctx.KeyModified(key);
   } else if (flags & kSetPersist) {
+    ctx.Propagate({"PERSIST", key});
     if (shard->Persist(key)) ctx.KeyModified(key);
   }
 }
 
-// The shards of keys args[first], args[first + step], ... locked together.
-std::vector<MultiShardLock::Key> KeysOf(const CommandContext& ctx, size_t first, size_t step) {
-  std::vector<MultiShardLock::Key> keys;
-  keys.reserve((ctx.argc() - first + step - 1) / step);
-  for (size_t i = first; i < ctx.argc(); i += step) keys.push_back({ctx.client.db, ctx.arg(i)});
-  return keys;
-}
-
 void CmdMGet(CommandContext& ctx) {
   // All shards at once: MGET sees other clients' MSETs whole or not at all.
-  MultiShardLock lock(ctx.store, KeysOf(ctx, 1, 1));
   ctx.out.Array(ctx.argc() - 1);
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.arg(i);
-    Shard& shard = lock(ctx.client.db, key);
+    Shard& shard = ctx.shard(key);
     shard.mu.AssertHeld();
     const Entry* entry = shard.Find(key, ctx.now_ms);
     CountLookup(ctx, entry != nullptr);
-    if (entry == nullptr) {
+    if (entry == nullptr || entry->type() != Entry::Type::kString) {
       ctx.out.Null();
     } else {
       ctx.out.Bulk(entry->value());
@@ -275,10 +280,9 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
     ReplyWrongArity(ctx, nx ? "msetnx" : "mset");
     return;
   }
-  MultiShardLock lock(ctx.store, KeysOf(ctx, 1, 2));
   if (nx) {
     for (size_t i = 1; i < ctx.argc(); i += 2) {
-      Shard& shard = lock(ctx.client.db, ctx.arg(i));
+      Shard& shard = ctx.shard(ctx.arg(i));
       shard.mu.AssertHeld();
       if (shard.Find(ctx.arg(i), ctx.now_ms) != nullptr) {
         ctx.out.Integer(0);
@@ -288,7 +292,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
   }
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     std::string_view key = ctx.arg(i);
-    Shard& shard = lock(ctx.client.db, key);
+    Shard& shard = ctx.shard(key);
     shard.mu.AssertHeld();
     shard.Put(key, MakeEntry(ctx, key, i + 1), std::nullopt, false);
     ctx.KeyModified(key);
@@ -306,9 +310,10 @@ void CmdMSetNx(CommandContext& ctx) { MSetGeneric(ctx, true); }
 void CmdAppend(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   std::string_view append = ctx.arg(2);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = shard->Find(key, ctx.now_ms);
+  if (WrongType(ctx, entry)) return;
   size_t total = 0;
   if (entry == nullptr) {
     shard->Put(key, MakeEntry(ctx, key, 2), std::nullopt, false);
@@ -326,19 +331,21 @@ void CmdAppend(CommandContext& ctx) {
 
 void CmdStrLen(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
+  if (WrongType(ctx, entry)) return;
   ctx.out.Integer(entry == nullptr ? 0 : static_cast<int64_t>(entry->value_size()));
 }
 
 // Redis's incrDecrCommand. The value keeps its TTL.
 void IncrDecr(CommandContext& ctx, int64_t incr) {
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = shard->Find(key, ctx.now_ms);
+  if (WrongType(ctx, entry)) return;
   int64_t value = 0;
   if (entry != nullptr && !ParseInt64(entry->value_view(), &value)) {
     ctx.out.Error(errors::kNotInteger);
@@ -382,6 +389,8 @@ void CmdDecrBy(CommandContext& ctx) {
   IncrDecr(ctx, -incr);
 }
 
+}  // namespace
+
 // Redis's string2ld: strtold over the whole text, no spaces, no NaN.
 constexpr size_t kMaxLongDoubleChars = 5 * 1024;
 
@@ -419,11 +428,14 @@ std::string FormatLongDouble(long double value) {
   return std::string(buf.get(), length);
 }
 
+namespace {
+
 void CmdIncrByFloat(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = shard->Find(key, ctx.now_ms);
+  if (WrongType(ctx, entry)) return;
   long double value = 0, incr = 0;
   if ((entry != nullptr && !ParseLongDouble(entry->value_view(), &value)) ||
       !ParseLongDouble(ctx.arg(2), &incr)) {
@@ -438,6 +450,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   const std::string text = FormatLongDouble(value);
   // Redis stores the result as a plain string (never "int" encoded), keeping the TTL.
   shard->Put(key, Entry::Make(key, text, Entry::Encoding::kNoInt), std::nullopt, true);
+  ctx.Propagate({"SET", key, text, "KEEPTTL"});
   ctx.KeyModified(key);
   ctx.out.Bulk(text);
 }
@@ -447,14 +460,15 @@ void CmdGetRange(CommandContext& ctx) {
   int64_t start = 0, end = 0;
   if (!ParseIntArg(ctx, ctx.arg(2), &start) || !ParseIntArg(ctx, ctx.arg(3), &end)) return;
   std::string_view key = ctx.arg(1);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
     ctx.out.Bulk(std::string_view());
     return;
   }
+  if (WrongType(ctx, entry)) return;
   const int64_t length = static_cast<int64_t>(entry->value_size());
   if (start < 0 && end < 0 && start > end) {
     ctx.out.Bulk(std::string_view());
@@ -482,9 +496,10 @@ void CmdSetRange(CommandContext& ctx) {
   }
   std::string_view key = ctx.arg(1);
   std::string_view value = ctx.arg(3);
-  Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-  LockedShard shard_lock(shard);
+  Shard* shard = &ctx.shard(key);
+  shard->mu.AssertHeld();
   const Entry* entry = shard->Find(key, ctx.now_ms);
+  if (WrongType(ctx, entry)) return;
   const size_t old_size = entry == nullptr ? 0 : entry->value_size();
   if (value.empty()) {
     ctx.out.Integer(static_cast<int64_t>(old_size));
@@ -512,12 +527,15 @@ void CmdSetRange(CommandContext& ctx) {
 void CmdLcs(CommandContext& ctx) {
   Bytes a, b;
   {
-    MultiShardLock lock(ctx.store, {{ctx.client.db, ctx.arg(1)}, {ctx.client.db, ctx.arg(2)}});
     for (int i : {1, 2}) {
-      Shard& shard = lock(ctx.client.db, ctx.arg(i));
+      Shard& shard = ctx.shard(ctx.arg(i));
       shard.mu.AssertHeld();
       const Entry* entry = shard.Find(ctx.arg(i), ctx.now_ms);
       CountLookup(ctx, entry != nullptr);
+      if (entry != nullptr && entry->type() != Entry::Type::kString) {
+        ctx.out.Error("The specified keys must contain string values");
+        return;
+      }
       if (entry != nullptr) (i == 1 ? a : b) = entry->value();
     }
   }
@@ -661,80 +679,80 @@ void CmdLcs(CommandContext& ctx) {
 
 void RegisterStringFamily(CommandTable* table) {
   constexpr uint32_t kWriteFast = kCmdWrite | kCmdDenyOom | kCmdFast;
-  table->Register({"get", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdGet, "string",
+  table->Register({"get", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdGet, "string",
                    "Get the value of a key", "1.0.0", "@read @string @fast", "RO access"});
-  table->Register({"set", -3, kCmdWrite | kCmdDenyOom, 1, 1, 1, CmdSet, "string",
+  table->Register({"set", -3, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdSet, "string",
                    "Set the string value of a key", "1.0.0", "@write @string @slow",
                    "RW access update variable_flags"});
-  table->Register({"setnx", 3, kWriteFast, 1, 1, 1, CmdSetNx, "string",
+  table->Register({"setnx", 3, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdSetNx, "string",
                    "Set the value of a key, only if the key does not exist", "1.0.0",
                    "@write @string @fast", "OW insert"});
-  table->Register({"setex", 4, kCmdWrite | kCmdDenyOom, 1, 1, 1, CmdSetEx, "string",
+  table->Register({"setex", 4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdSetEx, "string",
                    "Set the value and expiration of a key", "2.0.0", "@write @string @slow",
                    "OW update"});
-  table->Register({"psetex", 4, kCmdWrite | kCmdDenyOom, 1, 1, 1, CmdPSetEx, "string",
+  table->Register({"psetex", 4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdPSetEx, "string",
                    "Set the value and expiration in milliseconds of a key", "2.6.0",
                    "@write @string @slow", "OW update"});
-  table->Register({"getset", 3, kWriteFast, 1, 1, 1, CmdGetSet, "string",
+  table->Register({"getset", 3, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdGetSet, "string",
                    "Set the string value of a key and return its old value", "1.0.0",
                    "@write @string @fast", "RW access update"});
-  table->Register({"getdel", 2, kCmdWrite | kCmdFast, 1, 1, 1, CmdGetDel, "string",
+  table->Register({"getdel", 2, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdGetDel, "string",
                    "Get the value of a key and delete the key", "6.2.0", "@write @string @fast",
                    "RW access delete"});
-  table->Register({"getex", -2, kCmdWrite | kCmdFast, 1, 1, 1, CmdGetEx, "string",
+  table->Register({"getex", -2, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdGetEx, "string",
                    "Get the value of a key and optionally set its expiration", "6.2.0",
                    "@write @string @fast", "RW access update"});
-  table->Register({"mget", -2, kCmdReadOnly | kCmdFast, 1, -1, 1, CmdMGet, "string",
+  table->Register({"mget", -2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, -1, 1, CmdMGet, "string",
                    "Get the values of all the given keys", "1.0.0", "@read @string @fast",
                    "RO access", "O(N) where N is the number of keys to retrieve."});
-  table->Register({"mset", -3, kCmdWrite | kCmdDenyOom, 1, -1, 2, CmdMSet, "string",
+  table->Register({"mset", -3, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, -1, 2, CmdMSet, "string",
                    "Set multiple keys to multiple values", "1.0.1", "@write @string @slow",
                    "OW update", "O(N) where N is the number of keys to set."});
-  table->Register({"msetnx", -3, kCmdWrite | kCmdDenyOom, 1, -1, 2, CmdMSetNx, "string",
+  table->Register({"msetnx", -3, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, -1, 2, CmdMSetNx, "string",
                    "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1",
                    "@write @string @slow", "OW insert",
                    "O(N) where N is the number of keys to set."});
-  table->Register({"append", 3, kWriteFast, 1, 1, 1, CmdAppend, "string", "Append a value to a key",
+  table->Register({"append", 3, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdAppend, "string", "Append a value to a key",
                    "2.0.0", "@write @string @fast", "RW insert",
                    "O(1). The amortized time complexity is O(1) assuming the appended value is "
                    "small and the already present value is of any size, since the dynamic "
                    "string library used by Redis will double the free space available on every "
                    "reallocation."});
-  table->Register({"strlen", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, CmdStrLen, "string",
+  table->Register({"strlen", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdStrLen, "string",
                    "Get the length of the value stored in a key", "2.2.0", "@read @string @fast",
                    "RO"});
-  table->Register({"incr", 2, kWriteFast, 1, 1, 1, CmdIncr, "string",
+  table->Register({"incr", 2, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdIncr, "string",
                    "Increment the integer value of a key by one", "1.0.0", "@write @string @fast",
                    "RW access update"});
-  table->Register({"decr", 2, kWriteFast, 1, 1, 1, CmdDecr, "string",
+  table->Register({"decr", 2, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdDecr, "string",
                    "Decrement the integer value of a key by one", "1.0.0", "@write @string @fast",
                    "RW access update"});
-  table->Register({"incrby", 3, kWriteFast, 1, 1, 1, CmdIncrBy, "string",
+  table->Register({"incrby", 3, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdIncrBy, "string",
                    "Increment the integer value of a key by the given amount", "1.0.0",
                    "@write @string @fast", "RW access update"});
-  table->Register({"decrby", 3, kWriteFast, 1, 1, 1, CmdDecrBy, "string",
+  table->Register({"decrby", 3, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdDecrBy, "string",
                    "Decrement the integer value of a key by the given number", "1.0.0",
                    "@write @string @fast", "RW access update"});
-  table->Register({"incrbyfloat", 3, kWriteFast, 1, 1, 1, CmdIncrByFloat, "string",
+  table->Register({"incrbyfloat", 3, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdIncrByFloat, "string",
                    "Increment the float value of a key by the given amount", "2.6.0",
                    "@write @string @fast", "RW access update"});
   constexpr std::string_view kRangeComplexity =
       "O(N) where N is the length of the returned string. The complexity is ultimately "
       "determined by the returned length, but because creating a substring from an existing "
       "string is very cheap, it can be considered O(1) for small strings.";
-  table->Register({"getrange", 4, kCmdReadOnly, 1, 1, 1, CmdGetRange, "string",
+  table->Register({"getrange", 4, kCmdReadOnly | kCmdLocksKeys, 1, 1, 1, CmdGetRange, "string",
                    "Get a substring of the string stored at a key", "2.4.0", "@read @string @slow",
                    "RO access", kRangeComplexity});
-  table->Register({"substr", 4, kCmdReadOnly, 1, 1, 1, CmdGetRange, "string",
+  table->Register({"substr", 4, kCmdReadOnly | kCmdLocksKeys, 1, 1, 1, CmdGetRange, "string",
                    "Get a substring of the string stored at a key", "1.0.0", "@read @string @slow",
                    "RO access", kRangeComplexity});
-  table->Register({"setrange", 4, kCmdWrite | kCmdDenyOom, 1, 1, 1, CmdSetRange, "string",
+  table->Register({"setrange", 4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdSetRange, "string",
                    "Overwrite part of a string at key starting at the specified offset", "2.2.0",
                    "@write @string @slow", "RW update",
                    "O(1), not counting the time taken to copy the new string in place. Usually, "
                    "this string is very small so the amortized complexity is O(1). Otherwise, "
                    "complexity is O(M) with M being the length of the value argument."});
-  table->Register({"lcs", -3, kCmdReadOnly, 1, 2, 1, CmdLcs, "string",
+  table->Register({"lcs", -3, kCmdReadOnly | kCmdLocksKeys, 1, 2, 1, CmdLcs, "string",
                    "Find longest common substring", "7.0.0", "@read @string @slow", "RO access",
                    "O(N*M) where N and M are the lengths of s1 and s2, respectively"});
 }

@@ -60,10 +60,15 @@ void CmdExec(CommandContext& ctx) {
   std::vector<CommandArgs> queued = std::move(ctx.client.queued);
   EndTransaction(ctx);
   ctx.out.Array(queued.size());
+  if (ctx.store.feed().active()) ctx.client.exec_feed = ClientState::ExecFeed::kPending;
   for (const CommandArgs& args : queued) {
     CommandContext inner{ctx.store, ctx.server, ctx.client, ctx.out, args, ctx.now_ms};
     CommandTable::Get().Dispatch(inner);
   }
+  if (ctx.client.exec_feed == ClientState::ExecFeed::kOpen) {
+    ctx.store.feed().Publish(ctx.client.db, {"EXEC"});
+  }
+  ctx.client.exec_feed = ClientState::ExecFeed::kNone;
 }
 
 void CmdWatch(CommandContext& ctx) {
@@ -74,9 +79,9 @@ void CmdWatch(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.arg(i);
     ctx.server.watches.Watch(ctx.client.db, key, &ctx.client.watch);
-    Shard* shard = ctx.store.ShardFor(ctx.client.db, key);
-    LockedShard shard_lock(shard);
-    if (shard->Find(key, ctx.now_ms) != nullptr && shard->GetExpire(key).has_value()) {
+    Shard& shard = ctx.shard(key);
+    shard.mu.AssertHeld();
+    if (shard.Find(key, ctx.now_ms) != nullptr && shard.GetExpire(key).has_value()) {
       ctx.client.watch.volatile_keys.emplace_back(ctx.client.db, std::string(key));
     }
   }
@@ -92,15 +97,15 @@ void CmdUnwatch(CommandContext& ctx) {
 
 void RegisterTransactionFamily(CommandTable* table) {
   constexpr uint32_t kFlags = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdAllowBusy;
-  table->Register({"multi", 1, kFlags, 0, 0, 0, CmdMulti, "transactions",
+  table->Register({"multi", 1, kFlags | kCmdRunsInMulti, 0, 0, 0, CmdMulti, "transactions",
                    "Mark the start of a transaction block", "1.2.0", "@fast @transaction"});
-  table->Register({"exec", 1, kCmdNoScript | kCmdLoading | kCmdStale | kCmdSkipSlowlog, 0, 0, 0,
+  table->Register({"exec", 1, kCmdNoScript | kCmdLoading | kCmdStale | kCmdSkipSlowlog | kCmdRunsInMulti, 0, 0, 0,
                    CmdExec, "transactions", "Execute all commands issued after MULTI", "1.2.0",
                    "@slow @transaction", "", "Depends on commands in the transaction"});
-  table->Register({"discard", 1, kFlags, 0, 0, 0, CmdDiscard, "transactions",
+  table->Register({"discard", 1, kFlags | kCmdRunsInMulti, 0, 0, 0, CmdDiscard, "transactions",
                    "Discard all commands issued after MULTI", "2.0.0", "@fast @transaction", "",
                    "O(N), when N is the number of queued commands"});
-  table->Register({"watch", -2, kFlags, 1, -1, 1, CmdWatch, "transactions",
+  table->Register({"watch", -2, kFlags | kCmdLocksKeys | kCmdRunsInMulti, 1, -1, 1, CmdWatch, "transactions",
                    "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0",
                    "@fast @transaction", "RO", "O(1) for every key."});
   table->Register({"unwatch", 1, kFlags, 0, 0, 0, CmdUnwatch, "transactions",

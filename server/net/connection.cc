@@ -86,28 +86,11 @@ void SetKeepAlive(int fd, int64_t seconds) {
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
 }
 
-bool IsExec(const CommandArgs& args) { return !args.empty() && EqualsIgnoreCase(args[0], "exec"); }
-
-// Commands that decide how the input after them is read: after QUIT (and the
-// cross-protocol guard's POST / Host:) nothing more is run; AUTH, HELLO and
-// RESET change the unauthenticated limits; CLIENT REPLY whether a protocol
-// error is answered. Redis runs each command before it parses the next, so
-// these run before parsing goes on; everything else goes in one batch.
-bool DecidesWhatFollows(const CommandArgs& args) {
-  if (args.empty()) return false;
-  const std::string_view name = args[0];
-  switch (name.size()) {
-    case 4:
-      return EqualsIgnoreCase(name, "quit") || EqualsIgnoreCase(name, "auth") ||
-             EqualsIgnoreCase(name, "post");
-    case 5:
-      return EqualsIgnoreCase(name, "hello") || EqualsIgnoreCase(name, "reset") ||
-             EqualsIgnoreCase(name, "host:");
-    case 6:
-      return EqualsIgnoreCase(name, "client");
-    default:
-      return false;
-  }
+// Whether the connection runs a command before it parses the next (see
+// kCmdDecidesInput); so does the cross-protocol guard's POST / Host:.
+bool DecidesWhatFollows(const CommandSpec* spec, const CommandArgs& args) {
+  if (spec != nullptr) return spec->flags & kCmdDecidesInput;
+  return !args.empty() && CommandTable::IsCrossProtocol(args[0]);
 }
 
 }  // namespace
@@ -204,12 +187,21 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   self->Process(std::string_view(buf->base, static_cast<size_t>(nread)));
 }
 
-bool Connection::MustPause(const CommandArgs& args, int64_t now_ms) const {
+bool Connection::MustPause(const CommandSpec* spec, int64_t now_ms) const {
   ServerState& server = loop_->server();
   if (now_ms >= server.pause_until_ms.load(std::memory_order_acquire)) return false;
   if (server.pause_all.load(std::memory_order_relaxed)) return true;
-  const CommandSpec* spec = CommandTable::Get().Lookup(args.views());
-  return spec != nullptr && (spec->flags & kCmdWrite);
+  if (spec == nullptr) return false;
+  if (spec->flags & kCmdWrite) return true;
+  // EXEC runs what MULTI queued: it is held when a queued command writes,
+  // as Redis judges a transaction by the commands in it.
+  if (spec->name == "exec" && state_.in_multi) {
+    for (const CommandArgs& queued : state_.queued) {
+      const CommandSpec* inner = CommandTable::Get().Lookup(queued.views());
+      if (inner != nullptr && (inner->flags & kCmdWrite)) return true;
+    }
+  }
+  return false;
 }
 
 void Connection::Process(std::string_view input) {
@@ -225,10 +217,11 @@ void Connection::Process(std::string_view input) {
   size_t consumed = 0;
   bool protocol_error = false;
   uint64_t commands = 0;
-  auto enqueue = [&](CommandArgs& args) {
+  auto enqueue = [&](CommandArgs& args, const CommandSpec* spec) {
     Task* task = applier.Enqueue(loop_->ids().Next(), this, now_ms);
     if (task == nullptr) return false;  // stopping: the connection is about to close
     task->args.Swap(args);
+    task->spec = spec;
     ++commands;
     return true;
   };
@@ -246,8 +239,9 @@ void Connection::Process(std::string_view input) {
   bool read_on = true;
   if (paused_) {
     paused_ = false;
-    const bool decides = DecidesWhatFollows(paused_command_);
-    read_on = enqueue(paused_command_) && (!decides || run_now());
+    const CommandSpec* spec = CommandTable::Get().Lookup(paused_command_.views());
+    const bool decides = DecidesWhatFollows(spec, paused_command_);
+    read_on = enqueue(paused_command_, spec) && (!decides || run_now());
   }
   while (read_on && consumed < input.size()) {
     RequestParser::Status status = parser_.Parse(input.substr(consumed), &consumed, &current_);
@@ -256,7 +250,8 @@ void Connection::Process(std::string_view input) {
       protocol_error = true;
       break;
     }
-    if (MustPause(current_, now_ms)) {
+    const CommandSpec* spec = CommandTable::Get().Lookup(current_.views());
+    if (MustPause(spec, now_ms)) {
       // Hold this command and everything after it until the pause ends.
       paused_ = true;
       paused_command_.Swap(current_);
@@ -266,8 +261,8 @@ void Connection::Process(std::string_view input) {
       loop_->AddPaused(this);
       break;
     }
-    const bool decides = DecidesWhatFollows(current_);
-    if (!enqueue(current_)) break;
+    const bool decides = DecidesWhatFollows(spec, current_);
+    if (!enqueue(current_, spec)) break;
     if (decides && !run_now()) break;
   }
   // One hand-off for everything this read brought: the applier runs the
@@ -294,7 +289,10 @@ void Connection::Process(std::string_view input) {
 }
 
 void Connection::ResumeIfUnpaused(int64_t now_ms) {
-  if (!paused_ || closing_ || MustPause(paused_command_, now_ms)) return;
+  if (!paused_ || closing_ ||
+      MustPause(CommandTable::Get().Lookup(paused_command_.views()), now_ms)) {
+    return;
+  }
   loop_->RemovePaused(this);
   std::string input = std::move(paused_input_);
   paused_input_.clear();
@@ -314,15 +312,15 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   ServerState& server = loop_->server();
   if (server.threads > 1) {
     // Other loops run commands at the same time; EXEC runs alone.
-    if (IsExec(task.args)) {
+    if (task.spec != nullptr && task.spec->name == "exec") {
       absl::MutexLock lock(&server.exec_mu);
-      CommandTable::Get().Dispatch(ctx);
+      CommandTable::Get().Dispatch(ctx, task.spec);
     } else {
       absl::ReaderMutexLock lock(&server.exec_mu);
-      CommandTable::Get().Dispatch(ctx);
+      CommandTable::Get().Dispatch(ctx, task.spec);
     }
   } else {
-    CommandTable::Get().Dispatch(ctx);
+    CommandTable::Get().Dispatch(ctx, task.spec);
   }
   if (mode != ClientState::ReplyMode::kOn) {
     // CLIENT REPLY ON answers +OK although it ran with replies off.

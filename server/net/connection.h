@@ -78,7 +78,7 @@ class Connection : public Completion, public Subscriber {
   // A client with no output limit in its class stops being read while its
   // unsent replies are many; one with a limit is read and closed at the limit.
   bool HasOutputLimit() const;
-  bool MustPause(const CommandArgs& args, int64_t now_ms) const;
+  bool MustPause(const CommandSpec* spec, int64_t now_ms) const;
   void Flush();
   // The end of CloseAfterReply: see connection.cc.
   void Linger();

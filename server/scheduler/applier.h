@@ -14,12 +14,17 @@
 
 namespace valkdb {
 
+struct CommandSpec;
+
 // One request on its way through the scheduler.
 struct Task {
   uint64_t id = 0;
   int64_t deadline_ms = 0;  // unix ms; a task still queued past it fails instead of running
   Completion* owner = nullptr;
   CommandArgs args;
+  // The command table's entry for args, looked up once by the connection
+  // (nullptr: an unknown command). Opaque to the scheduler.
+  const CommandSpec* spec = nullptr;
   Batch* batch = nullptr;  // the applier's: its run, or nullptr if the run was refused
 };
 

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <new>
 
+#include "server/store/types/packed_table.h"
+
 namespace valkdb {
 namespace {
 
@@ -93,14 +95,66 @@ Entry Entry::Make(std::string_view key, const Bytes& value, Encoding encoding) {
 }
 
 Entry Entry::MakeWithRoom(std::string_view key, std::string_view value, size_t length,
-                          size_t capacity, Encoding encoding) {
+                          size_t capacity, Encoding encoding, Type type) {
   capacity = std::max(capacity, length);
   char* value_at = nullptr;
-  const uint8_t flags = static_cast<uint8_t>(static_cast<uint8_t>(encoding) << kEncodingShift);
+  const uint8_t flags =
+      static_cast<uint8_t>((static_cast<uint8_t>(encoding) << kEncodingShift) |
+                           (static_cast<uint8_t>(type) << kTypeShift));
   SharedBuffer* buffer = Build(key, length, flags, capacity, &value_at);
   const size_t prefix = std::min(value.size(), length);
   if (prefix > 0) std::memcpy(value_at, value.data(), prefix);
   return Entry(buffer);
+}
+
+Entry Entry::MakeCompact(std::string_view key, Type type, std::string_view compact) {
+  char* value_at = nullptr;
+  const uint8_t flags = static_cast<uint8_t>(static_cast<uint8_t>(type) << kTypeShift);
+  SharedBuffer* buffer = Build(key, compact.size(), flags, compact.size(), &value_at);
+  if (!compact.empty()) std::memcpy(value_at, compact.data(), compact.size());
+  return Entry(buffer);
+}
+
+Entry Entry::MakeTable(std::string_view key, Type type, PackedTable* table) {
+  static_assert(alignof(PackedTable*) <= alignof(Bytes));
+  char* value_at = nullptr;
+  const uint8_t flags = static_cast<uint8_t>(kTable | (static_cast<uint8_t>(type) << kTypeShift));
+  SharedBuffer* buffer =
+      Build(key, 0, flags, sizeof(PackedTable*) + alignof(Bytes) - 1, &value_at);
+  new (AlignForBytes(value_at)) PackedTable*(table);
+  return Entry(buffer);
+}
+
+Entry Entry::Rekeyed(std::string_view key) && {
+  if (is_table()) {
+    auto** slot = reinterpret_cast<PackedTable**>(Decode().value);
+    PackedTable* table = std::exchange(*slot, nullptr);
+    const Type t = type();
+    Release();
+    return MakeTable(key, t, table);
+  }
+  if (type() == Type::kString) return Make(key, value(), encoding());
+  return MakeCompact(key, type(), value_view());
+}
+
+Entry Entry::Copy(std::string_view key, Encoding string_encoding) const {
+  if (is_table()) return MakeTable(key, type(), new PackedTable(table()->Clone()));
+  if (type() == Type::kString) return Make(key, value(), string_encoding);
+  return MakeCompact(key, type(), value_view());
+}
+
+Entry::Type Entry::type() const {
+  return static_cast<Type>((static_cast<uint8_t>(buffer_->payload()[0]) & kTypeMask) >>
+                           kTypeShift);
+}
+
+bool Entry::is_table() const { return static_cast<uint8_t>(buffer_->payload()[0]) & kTable; }
+
+PackedTable* Entry::table() const { return *reinterpret_cast<PackedTable* const*>(Decode().value); }
+
+Bytes Entry::Share(std::string_view slice) const {
+  if (slice.empty()) return Bytes();
+  return Bytes::Share(buffer_, slice.data(), slice.size());
 }
 
 Entry::Layout Entry::Decode() const {
@@ -111,7 +165,7 @@ Entry::Layout Entry::Decode() const {
   p = GetVarint(p, &layout.value_len);
   layout.key = const_cast<char*>(p);
   layout.value = layout.key + layout.key_len;
-  if (layout.flags & kExternal) layout.value = AlignForBytes(layout.value);
+  if (layout.flags & (kExternal | kTable)) layout.value = AlignForBytes(layout.value);
   return layout;
 }
 
@@ -133,7 +187,9 @@ void Entry::set_encoding(Encoding encoding) {
                             (static_cast<uint8_t>(encoding) << kEncodingShift));
 }
 
-bool Entry::external() const { return static_cast<uint8_t>(buffer_->payload()[0]) & kExternal; }
+bool Entry::external() const {
+  return static_cast<uint8_t>(buffer_->payload()[0]) & (kExternal | kTable);
+}
 
 char* Entry::MutableValue() { return Decode().value; }
 
@@ -193,6 +249,7 @@ size_t Entry::AllocatedSize() const {
   Layout layout = Decode();
   size_t size = malloc_usable_size(buffer_);
   if (layout.flags & kExternal) size += layout.value_len;
+  if (layout.flags & kTable) size += table()->MemoryUsage() + sizeof(PackedTable);
   return size;
 }
 
@@ -204,6 +261,9 @@ void Entry::Release() {
     if (layout.flags & kExternal) {
       reinterpret_cast<Bytes*>(layout.value)->~Bytes();
     }
+    // Nothing shares a table entry's buffer (replies copy out of tables), so
+    // this is where its table goes.
+    if (layout.flags & kTable) delete *reinterpret_cast<PackedTable**>(layout.value);
     SharedBuffer::Free(buffer_);
   }
   buffer_ = nullptr;

@@ -9,8 +9,20 @@
 
 namespace valkdb {
 
-// A stored key and its string value in a single refcounted allocation:
+class PackedTable;
+
+// A stored key and its value in a single refcounted allocation:
 //   SharedBuffer header | flags | varint key length | varint value length | key | value
+// The flags byte holds the value's type (bits 3-5), how it is held (bit 0:
+// an external string buffer; bit 6: an owned structure) and the string
+// encoding (bits 1-2). Bit 7 is spare.
+//
+// Values of every type start inline: a string's bytes, a small hash as a
+// packed list of fields and values (types/packed.h, Redis's listpack), a
+// small integer set as an intset (types/intset.h). A hash or set past
+// Redis's listpack/intset limits moves to a PackedTable (Redis's
+// hashtable encoding) that the entry owns: the value area then holds its
+// pointer. So a small hash costs one allocation, like a string.
 // One allocation per key keeps memory per key low; a GET shares the buffer
 // (Bytes pointing at the value) instead of copying it. Values that arrived as
 // big standalone buffers are kept by reference (flag kExternal): the value
@@ -30,6 +42,9 @@ class Entry {
     kNoInt = 2,    // never "int" (INCRBYFLOAT's result): "embstr" or "raw" by length
     kIntCopy = 3,  // as kAuto, but an integer is a private object, never a shared one (COPY)
   };
+
+  // The value's type, as TYPE names it.
+  enum class Type : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
 
   Entry() = default;
   explicit Entry(SharedBuffer* buffer) : buffer_(buffer) {}
@@ -51,7 +66,25 @@ class Entry {
   // are `value` and the rest are left for the caller to write (through
   // MutableValue), in an allocation with room for `capacity` value bytes.
   static Entry MakeWithRoom(std::string_view key, std::string_view value, size_t length,
-                            size_t capacity, Encoding encoding);
+                            size_t capacity, Encoding encoding, Type type = Type::kString);
+  // A value of another type held inline: `compact` is its packed or intset bytes.
+  static Entry MakeCompact(std::string_view key, Type type, std::string_view compact);
+  // A hash or set held in a table the entry owns from now on.
+  static Entry MakeTable(std::string_view key, Type type, PackedTable* table);
+
+  // The same value under another key (RENAME): a table moves over, a big
+  // string's buffer is shared, inline bytes are copied. Consumes this entry.
+  Entry Rekeyed(std::string_view key) &&;
+  // An independent copy of the value under `key` (COPY); a string gets
+  // `string_encoding`.
+  Entry Copy(std::string_view key, Encoding string_encoding) const;
+
+  Type type() const;
+  // True when the value is an owned structure (table()) rather than inline bytes.
+  bool is_table() const;
+  PackedTable* table() const;
+  // Bytes that share this entry's storage, for a slice of value_view().
+  Bytes Share(std::string_view slice_of_value) const;
 
   explicit operator bool() const { return buffer_ != nullptr; }
   std::string_view key() const;
@@ -87,6 +120,9 @@ class Entry {
   static constexpr uint8_t kExternal = 1;
   static constexpr uint8_t kEncodingShift = 1;
   static constexpr uint8_t kEncodingMask = 3 << kEncodingShift;
+  static constexpr uint8_t kTypeShift = 3;
+  static constexpr uint8_t kTypeMask = 7 << kTypeShift;
+  static constexpr uint8_t kTable = 1 << 6;
   struct Layout {
     uint8_t flags;
     size_t key_len;

@@ -131,12 +131,18 @@ const Entry* Shard::Find(std::string_view key, int64_t now_ms) {
   auto it = table_.find(key);
   if (it == table_.end()) return nullptr;
   if (IsExpired(key, now_ms)) {
-    expires_.Erase(key);
-    table_.erase(it);
-    ++expired_keys;
+    DeleteExpired(it);
     return nullptr;
   }
   return &*it;
+}
+
+void Shard::DeleteExpired(Table::iterator it) {
+  const std::string_view key = it->key();
+  if (feed_ != nullptr) feed_->Publish(db_, {"DEL", key});
+  expires_.Erase(key);  // before the entry (and the key's storage) goes
+  table_.erase(it);
+  ++expired_keys;
 }
 
 Shard::Table::iterator Shard::InsertNew(Entry entry) {
@@ -205,7 +211,7 @@ char* Shard::ResizeValue(std::string_view key, size_t new_length, Entry::Encodin
       // A reply still reads the old bytes (or they live in a buffer of their
       // own): build the grown value beside them and swap it in.
       Entry grown = Entry::MakeWithRoom(key, entry.value_view(), new_length,
-                                        GrowthCapacity(new_length), encoding);
+                                        GrowthCapacity(new_length), encoding, entry.type());
       std::swap(entry, grown);
       value = entry.MutableValue();
     }
@@ -251,10 +257,13 @@ std::pair<size_t, size_t> Shard::ExpireSample(int64_t now_ms, size_t samples, ui
     std::string_view key = expires_.KeyAt(NextRandom(rng) % expires_.size());
     if (IsExpired(key, now_ms)) {
       auto it = table_.find(key);
-      expires_.Erase(key);  // before the entry (and the key's storage) goes
-      if (it != table_.end()) table_.erase(it);
+      if (it != table_.end()) {
+        DeleteExpired(it);
+      } else {
+        expires_.Erase(key);
+        ++expired_keys;
+      }
       ++expired;
-      ++expired_keys;
     }
   }
   return {sampled, expired};
@@ -274,6 +283,7 @@ Store::Store(const StoreOptions& options) {
   shard_mask_ = shards - 1;
   for (int i = 0; i < std::max(1, options.databases); ++i) {
     dbs_.push_back(std::make_unique<Shard[]>(shards));
+    for (size_t j = 0; j < shards; ++j) dbs_.back()[j].AttachFeed(&feed_, i);
   }
 }
 
@@ -335,6 +345,11 @@ void Store::FlushDatabases(int first, int last) {
       ShardAt(db, i)->SwapContents(taken);
     }
   }
+  if (first == last) {
+    feed_.Publish(first, {"FLUSHDB"});
+  } else {
+    feed_.Publish(0, {"FLUSHALL"});
+  }
   for (int db = last; db >= first; --db) {
     for (size_t i = shard_mask_ + 1; i-- > 0;) ShardAt(db, i)->mu.Unlock();
   }
@@ -378,17 +393,17 @@ size_t Store::MemoryUsage() {
   return total;
 }
 
-MultiShardLock::MultiShardLock(Store& store, const std::vector<Key>& keys) : store_(store) {
-  std::vector<size_t> ids;
+void MultiShardLock::Lock(absl::Span<const Key> keys) {
+  const size_t per_db = store_.shard_count();
+  absl::InlinedVector<size_t, 4> ids;
   ids.reserve(keys.size());
-  const size_t per_db = store.shard_count();
   for (const Key& k : keys)
-    ids.push_back(static_cast<size_t>(k.db) * per_db + store.ShardIndex(k.key));
+    ids.push_back(static_cast<size_t>(k.db) * per_db + store_.ShardIndex(k.key));
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   locked_.reserve(ids.size());
   for (size_t id : ids) {
-    Shard* shard = store.ShardAt(static_cast<int>(id / per_db), id % per_db);
+    Shard* shard = store_.ShardAt(static_cast<int>(id / per_db), id % per_db);
     shard->mu.Lock();
     locked_.push_back(shard);
   }
@@ -399,6 +414,8 @@ MultiShardLock::~MultiShardLock() {
 }
 
 Shard& MultiShardLock::operator()(int db, std::string_view key) const {
+  // One shard (most commands): no need to hash the key again.
+  if (locked_.size() == 1) return *locked_[0];
   return *store_.ShardFor(db, key);
 }
 
@@ -410,6 +427,10 @@ bool Store::SwapDatabases(int db1, int db2) {
     for (size_t i = 0; i <= shard_mask_; ++i) ShardAt(db, i)->mu.Lock();
   }
   for (size_t i = 0; i <= shard_mask_; ++i) ShardAt(low, i)->SwapContents(*ShardAt(high, i));
+  if (feed_.active()) {
+    const std::string a = std::to_string(db1), b = std::to_string(db2);
+    feed_.Publish(db1, {"SWAPDB", a, b});
+  }
   for (int db : {high, low}) {
     for (size_t i = shard_mask_ + 1; i-- > 0;) ShardAt(db, i)->mu.Unlock();
   }

@@ -14,9 +14,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/types/span.h"
 #include "absl/synchronization/mutex.h"
 #include "protocol/bytes.h"
 #include "protocol/str_util.h"
+#include "server/store/change_feed.h"
 #include "server/store/entry.h"
 #include "server/store/key_hash.h"
 
@@ -124,7 +127,18 @@ class Shard {
   // Counters the owning store reports in INFO.
   uint64_t expired_keys ABSL_GUARDED_BY(mu) = 0;
 
+  // Where expiry deletes go (set once by the owning store).
+  void AttachFeed(ChangeFeed* feed, int db) {
+    feed_ = feed;
+    db_ = db;
+  }
+
  private:
+  // Removes an expired key, telling the feed (as Redis propagates a DEL).
+  void DeleteExpired(Table::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
+  ChangeFeed* feed_ = nullptr;
+  int db_ = 0;
   // Inserts an entry whose key is not in the table yet.
   Table::iterator InsertNew(Entry entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
@@ -169,12 +183,17 @@ class MultiShardLock {
     int db;
     std::string_view key;
   };
-  MultiShardLock(Store& store, const std::vector<Key>& keys);
+  // Nothing locked yet: Lock() takes the shards (central dispatch).
+  explicit MultiShardLock(Store& store) : store_(store) {}
+  MultiShardLock(Store& store, absl::Span<const Key> keys) : store_(store) { Lock(keys); }
   MultiShardLock(Store& store, std::initializer_list<Key> keys)
-      : MultiShardLock(store, std::vector<Key>(keys)) {}
+      : MultiShardLock(store, absl::Span<const Key>(keys.begin(), keys.size())) {}
   ~MultiShardLock();
   MultiShardLock(const MultiShardLock&) = delete;
   MultiShardLock& operator=(const MultiShardLock&) = delete;
+
+  // Locks the shards of `keys`; called once, on a lock that holds nothing.
+  void Lock(absl::Span<const Key> keys);
 
   // The shard of a key that was passed to the constructor, locked. Callers
   // state that for clang's -Wthread-safety with `shard.mu.AssertHeld()`
@@ -183,7 +202,7 @@ class MultiShardLock {
 
  private:
   Store& store_;
-  std::vector<Shard*> locked_;  // in locking order
+  absl::InlinedVector<Shard*, 4> locked_;  // in locking order
 };
 
 // All logical databases. Thread-safe: each key's shard is locked while used.
@@ -192,6 +211,8 @@ class Store {
   explicit Store(const StoreOptions& options = {});
 
   int databases() const { return static_cast<int>(dbs_.size()); }
+  // Every change to the keyspace, in order (see change_feed.h).
+  ChangeFeed& feed() { return feed_; }
   size_t shard_count() const { return shard_mask_ + 1; }
   size_t ShardIndex(std::string_view key) const {
     // A different seed than the tables' hash, so shard choice and slot choice are independent.
@@ -245,6 +266,7 @@ class Store {
 
   size_t shard_mask_;
   std::vector<std::unique_ptr<Shard[]>> dbs_;
+  ChangeFeed feed_;
   uint64_t rng_state_ = 0x9e3779b97f4a7c15ULL;  // guarded by cycle_mu_
   std::atomic<uint64_t> random_key_rng_{0x2545F4914F6CDD1DULL};
   absl::Mutex cycle_mu_;  // one active expiry pass at a time

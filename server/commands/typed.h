@@ -1,0 +1,75 @@
+#pragma once
+
+// What the typed families (hashes, sets; later lists and sorted sets) share:
+// the typed lookup that answers WRONGTYPE in one place (Redis's
+// lookupKeyRead + checkType), and writing back a value held inline.
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "server/commands/command_table.h"
+#include "server/commands/errors.h"
+#include "server/store/entry.h"
+#include "server/store/store.h"
+
+namespace valkdb {
+
+// The name TYPE and SCAN TYPE use for an entry's type.
+std::string_view TypeName(Entry::Type type);
+
+inline void CountLookup(CommandContext& ctx, bool hit) {
+  (hit ? ctx.server.keyspace_hits : ctx.server.keyspace_misses)
+      .fetch_add(1, std::memory_order_relaxed);
+}
+
+// Outcome of a typed lookup. kWrongType has already been answered.
+enum class Lookup { kFound, kMissing, kWrongType };
+
+// The live entry of `key` in its (locked) shard if it holds `type`; replies
+// WRONGTYPE when it holds another type. `read` counts keyspace hits and
+// misses, as Redis's lookupKeyRead does (writes do not).
+inline Lookup LookupTyped(CommandContext& ctx, Shard& shard, std::string_view key,
+                          Entry::Type type, bool read, Entry** entry)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  *entry = shard.FindMutable(key, ctx.now_ms);
+  if (read) CountLookup(ctx, *entry != nullptr);
+  if (*entry == nullptr) return Lookup::kMissing;
+  if ((*entry)->type() != type) {
+    ctx.out.Error(errors::kWrongType);
+    return Lookup::kWrongType;
+  }
+  return Lookup::kFound;
+}
+
+// Replaces the inline value of `key` (which must exist and be inline) by
+// `bytes`, keeping its type and TTL.
+inline void WriteCompact(Shard& shard, std::string_view key, std::string_view bytes)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  char* dst = shard.ResizeValue(key, bytes.size(), Entry::Encoding::kAuto);
+  if (!bytes.empty()) std::memcpy(dst, bytes.data(), bytes.size());
+}
+
+// A per-thread scratch buffer for building inline values without an
+// allocation per command.
+inline std::string& Scratch() {
+  thread_local std::string scratch;
+  scratch.clear();
+  return scratch;
+}
+
+// Parsed [MATCH pattern] [COUNT count] of HSCAN/SSCAN (and SCAN's TYPE).
+struct ScanOptions {
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+  std::string_view type;
+  bool use_type = false;
+};
+// Redis's parseScanCursorOrReply without the reply: false for an invalid cursor.
+bool ParseScanCursor(std::string_view text, uint64_t* cursor);
+// Parses the cursor at `cursor_index` and the options after it, as Redis's
+// scanGenericCommand; false after replying an error.
+bool ParseScanArgs(CommandContext& ctx, size_t cursor_index, bool allow_type, uint64_t* cursor,
+                   ScanOptions* options);
+
+}  // namespace valkdb
