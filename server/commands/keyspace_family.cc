@@ -404,6 +404,67 @@ void CmdObjectFreq(CommandContext& ctx) {
   ctx.out.Integer(kLfuInitialValue);
 }
 
+// MEMORY USAGE key [SAMPLES count]: the bytes the key really holds (its
+// entry and any table it owns, plus its slot in the shard's table).
+void CmdMemoryUsage(CommandContext& ctx) {
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    int64_t samples = 0;
+    if (EqualsIgnoreCase(AsCString(ctx.arg(j)), "samples") && j + 1 < ctx.argc()) {
+      if (!ParseIntArg(ctx, ctx.arg(j + 1), &samples)) return;
+      if (samples < 0) {
+        ctx.out.Error(errors::kSyntax);
+        return;
+      }
+      ++j;
+    } else {
+      ctx.out.Error(errors::kSyntax);
+      return;
+    }
+  }
+  std::string_view key = ctx.arg(2);
+  Shard& shard = ctx.shard(key);
+  shard.mu.AssertHeld();
+  const Entry* entry = shard.Find(key, ctx.now_ms);
+  if (entry == nullptr) {
+    ctx.out.Null();
+    return;
+  }
+  ctx.out.Integer(static_cast<int64_t>(entry->AllocatedSize() + sizeof(Entry) + 1));
+}
+
+void CmdMemoryDoctor(CommandContext& ctx) {
+  ctx.out.Bulk("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.");
+}
+
+void CmdMemoryMallocStats(CommandContext& ctx) {
+  ctx.out.Bulk("Stats not supported for the current allocator");
+}
+
+void CmdMemoryPurge(CommandContext& ctx) { ctx.out.Ok(); }
+
+void CmdMemoryHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DOCTOR",
+      "    Return memory problems reports.",
+      "MALLOC-STATS",
+      "    Return internal statistics report from the memory allocator.",
+      "PURGE",
+      "    Attempt to purge dirty pages for reclamation by the allocator.",
+      "STATS",
+      "    Return information about the memory usage of the server.",
+      "USAGE <key> [SAMPLES <count>]",
+      "    Return memory in bytes used by <key> and its value. Nested values are",
+      "    sampled up to <count> times (default: 5, 0 means sample all).",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.out.Array(std::size(kLines));
+  for (std::string_view line : kLines) ctx.out.SimpleString(line);
+}
+
+void CmdMemory(CommandContext& ctx) { ReplyWrongArity(ctx, "memory"); }
+
 void CmdObjectHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -686,6 +747,22 @@ void RegisterKeyspaceFamily(CommandTable* table) {
   table->Register({"object", -2, 0, 0, 0, 0, CmdObject, "generic",
                    "A container for object introspection commands", "2.2.3", "@slow", "",
                    "Depends on subcommand.", std::move(object_subcommands)});
+  std::vector<CommandSpec> memory_subcommands = {
+      {"memory|doctor", 2, 0, 0, 0, 0, CmdMemoryDoctor, "server", "Outputs memory problems report",
+       "4.0.0", "@slow"},
+      {"memory|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdMemoryHelp, "server",
+       "Show helpful text about the different subcommands", "4.0.0", "@slow"},
+      {"memory|malloc-stats", 2, 0, 0, 0, 0, CmdMemoryMallocStats, "server",
+       "Show allocator internal stats", "4.0.0", "@slow"},
+      {"memory|purge", 2, 0, 0, 0, 0, CmdMemoryPurge, "server",
+       "Ask the allocator to release memory", "4.0.0", "@slow"},
+      {"memory|usage", -3, kCmdReadOnly | kCmdLocksKeys, 2, 2, 1, CmdMemoryUsage, "server",
+       "Estimate the memory usage of a key", "4.0.0", "@read @slow", "RO",
+       "O(N) where N is the number of samples."},
+  };
+  table->Register({"memory", -2, 0, 0, 0, 0, CmdMemory, "server",
+                   "A container for memory diagnostics commands", "4.0.0", "@slow", "",
+                   "Depends on subcommand.", std::move(memory_subcommands)});
   table->Register({"expire", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpire, "generic",
                    "Set a key's time to live in seconds", "1.0.0", "@keyspace @write @fast",
                    "RW update"});

@@ -527,11 +527,7 @@ void SInterCardKeys(const CommandContext& ctx, KeyList* keys) {
 
 void CmdSInterCard(CommandContext& ctx) {
   int64_t numkeys = 0;
-  if (!ParseInt64(ctx.arg(1), &numkeys)) {
-    ctx.out.Error(errors::kNotInteger);
-    return;
-  }
-  if (numkeys < 1) {
+  if (!ParseInt64(ctx.arg(1), &numkeys) || numkeys < 1) {
     ctx.out.Error("numkeys should be greater than 0");
     return;
   }
@@ -542,11 +538,7 @@ void CmdSInterCard(CommandContext& ctx) {
   int64_t limit = 0;
   for (size_t j = 2 + static_cast<size_t>(numkeys); j < ctx.argc(); ++j) {
     if (EqualsIgnoreCase(ctx.arg(j), "limit") && j + 1 < ctx.argc()) {
-      if (!ParseInt64(ctx.arg(j + 1), &limit)) {
-        ctx.out.Error(errors::kNotInteger);
-        return;
-      }
-      if (limit < 0) {
+      if (!ParseInt64(ctx.arg(j + 1), &limit) || limit < 0) {
         ctx.out.Error("LIMIT can't be negative");
         return;
       }

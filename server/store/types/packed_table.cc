@@ -296,27 +296,24 @@ uint64_t PackedTable::Scan(uint64_t cursor, Visitor fn) const {
 }
 
 std::pair<std::string_view, std::string_view> PackedTable::Random(uint64_t* rng) const {
+  // Every record equally likely (Redis's dictGetFairRandomKey intent): pick
+  // a bucket and a slot among kSlots; a slot past the bucket's records is a
+  // miss and we draw again. Buckets average kLoad/2..kLoad records, so a few
+  // draws suffice; a bucket longer than kSlots (rare) is sampled in its first kSlots.
+  constexpr size_t kSlots = 4 * kLoad;
   const size_t n = buckets_.size();
-  size_t index = NextRandom(rng) % n;
-  // Most buckets hold records; after a few misses, walk to the next one.
-  for (int tries = 0; buckets_[index] == nullptr && tries < 16; ++tries) {
-    index = NextRandom(rng) % n;
-  }
-  while (buckets_[index] == nullptr) index = (index + 1) % n;
-  size_t count = 0;
-  {
-    Cursor cursor(buckets_[index], arity_);
+  for (int draw = 0;; ++draw) {
+    const char* bucket = buckets_[NextRandom(rng) % n];
+    if (bucket == nullptr) continue;
+    size_t slot = NextRandom(rng) % kSlots;
+    Cursor cursor(bucket, arity_);
     std::string_view key, value;
     const char* start;
-    while (cursor.Next(&key, &value, &start)) ++count;
+    while (cursor.Next(&key, &value, &start)) {
+      if (slot-- == 0) return {key, value};
+    }
+    if (draw > 1000) return {key, value};  // the last record of a non-empty bucket
   }
-  size_t pick = NextRandom(rng) % count;
-  Cursor cursor(buckets_[index], arity_);
-  std::string_view key, value;
-  const char* start;
-  while (cursor.Next(&key, &value, &start) && pick-- > 0) {
-  }
-  return {key, value};
 }
 
 size_t PackedTable::MemoryUsage() const {
