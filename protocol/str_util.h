@@ -38,6 +38,8 @@ void StrAppend(std::string* out, const Args&... args) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// An argument as Redis's C-string comparisons see it: up to its first NUL.
+inline std::string_view AsCString(std::string_view s) { return s.substr(0, s.find('\0')); }
 std::string AsciiLower(std::string_view s);
 std::string AsciiUpper(std::string_view s);
 std::string_view StripWhitespace(std::string_view s);

@@ -57,8 +57,9 @@ int main(int argc, char** argv) {
     std::printf("%d\n", server.port());
     std::fflush(stdout);
   }
-  std::fprintf(stderr, "valkdb %s: ready to accept connections on port %d (%d event loop%s)\n",
-               "0.1.0", server.port(), server.state().threads,
+  std::fprintf(stderr, "valkdb %.*s: ready to accept connections on port %d (%d event loop%s)\n",
+               static_cast<int>(valkdb::kValkdbVersion.size()), valkdb::kValkdbVersion.data(),
+               server.port(), server.state().threads,
                server.state().threads == 1 ? "" : "s");
   server.Run();
   std::fprintf(stderr, "valkdb: shut down\n");

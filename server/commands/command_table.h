@@ -15,111 +15,11 @@
 #include "protocol/str_util.h"
 #include "server/commands/config.h"
 #include "server/commands/pubsub.h"
+#include "server/commands/server_state.h"
 #include "server/commands/watch.h"
 #include "server/store/store.h"
 
 namespace valkdb {
-
-// Per-connection state that commands read and change.
-struct ClientState {
-  uint64_t id = 0;
-  int db = 0;
-  int protocol = 2;
-  std::string name;
-  std::string lib_name;
-  std::string lib_ver;
-  std::string addr;   // peer "ip:port"
-  std::string laddr;  // local "ip:port"
-  int fd = -1;
-  int64_t created_ms = 0;
-  int64_t last_interaction_ms = 0;
-  std::string_view last_command;   // points at the command table's static name
-  bool close_after_reply = false;  // QUIT, protocol errors
-  bool close_now = false;     // POST / Host: (cross-protocol attack): close, drop unsent replies
-  bool authenticated = true;  // false until AUTH when requirepass is set
-
-  // Pub/sub: the connection's delivery end, and what it is subscribed to.
-  Subscriber* subscriber = nullptr;
-  absl::flat_hash_set<std::string> channels;
-  absl::flat_hash_set<std::string> patterns;
-  size_t subscriptions() const { return channels.size() + patterns.size(); }
-
-  // MULTI ... EXEC
-  bool in_multi = false;
-  bool multi_error = false;  // a command was refused while queueing: EXEC aborts
-  std::vector<CommandArgs> queued;
-  ClientWatch watch;
-
-  // CLIENT REPLY ON|OFF|SKIP
-  enum class ReplyMode { kOn, kOff, kSkip };
-  ReplyMode reply_mode = ReplyMode::kOn;
-  bool no_evict = false;
-
-  // While EXEC runs with a change feed observed: MULTI is published before
-  // the transaction's first change, EXEC after its last.
-  enum class ExecFeed { kNone, kPending, kOpen };
-  ExecFeed exec_feed = ExecFeed::kNone;
-};
-
-// What CLIENT LIST shows of one connection, copied by its owning loop so
-// any loop may read it.
-struct ClientSnapshot {
-  uint64_t id = 0;
-  std::string addr, laddr, name, lib_name, lib_ver;
-  int fd = -1;
-  int64_t created_ms = 0;
-  int64_t last_interaction_ms = 0;
-  int db = 0;
-  int64_t sub = 0, psub = 0;
-  int64_t multi = -1;  // queued commands, -1 outside MULTI
-  int64_t qbuf = 0, omem = 0;
-  std::string_view cmd = "NULL";
-  int resp = 2;
-  bool pubsub = false, in_multi = false, no_evict = false;
-};
-
-// The server's connections, across event loops (implemented by the network layer).
-class ClientDirectory {
- public:
-  virtual ~ClientDirectory() = default;
-  virtual std::vector<ClientSnapshot> Snapshot() = 0;
-  // Closes a client (after its pending replies); false if there is none.
-  virtual bool Kill(uint64_t id) = 0;
-  // Stops the server gracefully, as SIGTERM does (SHUTDOWN); from any thread.
-  virtual void StopServer() = 0;
-};
-
-// Counters and settings shared by all event loops.
-struct ServerState {
-  explicit ServerState(Config* config) : config(config) {}
-
-  Config* config;
-  int64_t start_time_ms = 0;
-  std::string run_id;
-  std::string executable;
-  std::string config_file;
-  int tcp_port = 0;
-  int threads = 1;
-  std::atomic<uint64_t> total_commands{0};
-  std::atomic<uint64_t> total_connections{0};
-  std::atomic<uint64_t> rejected_connections{0};
-  std::atomic<int64_t> connected_clients{0};
-  std::atomic<int64_t> blocked_clients{0};  // INFO: clients CLIENT PAUSE holds
-  std::atomic<uint64_t> net_input_bytes{0};
-  std::atomic<uint64_t> net_output_bytes{0};
-  std::atomic<uint64_t> keyspace_hits{0};
-  std::atomic<uint64_t> keyspace_misses{0};
-  std::atomic<uint64_t> next_client_id{1};
-  WatchRegistry watches;
-  PubSubHub pubsub;
-  ClientDirectory* clients = nullptr;
-  // CLIENT PAUSE: until this unix ms, clients wait; writes only, unless pause_all.
-  std::atomic<int64_t> pause_until_ms{0};
-  std::atomic<bool> pause_all{false};
-  // With several event loops, EXEC holds this exclusively while every other
-  // loop's batch holds it shared, so a transaction is atomic. Unused with one loop.
-  absl::Mutex exec_mu;
-};
 
 // Everything a command handler works with.
 struct CommandContext {

@@ -10,7 +10,6 @@ namespace {
 
 // The version valkdb reports where clients look for Redis's (INFO, HELLO):
 // the Redis release whose behaviour it matches.
-constexpr std::string_view kRedisVersion = "7.0.15";
 
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) {
@@ -487,7 +486,6 @@ void CmdClientUnpause(CommandContext& ctx) {
 
 }  // namespace
 
-std::string_view RedisVersion() { return kRedisVersion; }
 
 bool PasswordMatches(std::string_view given, std::string_view expected) {
   // Touch every byte of the longer string whatever the contents, so the

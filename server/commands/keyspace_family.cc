@@ -24,7 +24,6 @@
 namespace valkdb {
 namespace {
 
-std::string_view AsCString(std::string_view s) { return s.substr(0, s.find('\0')); }
 
 
 // Redis's getIntFromObjectOrReply: an int, or `error` (Redis's default texts

@@ -14,11 +14,9 @@
 
 namespace valkdb {
 
-std::string_view RedisVersion();  // connection_family.cc
 
 namespace {
 
-constexpr std::string_view kValkdbVersion = "0.1.0";
 
 void CmdCommand(CommandContext& ctx) {
   // Plain COMMAND: every command's info.
@@ -343,7 +341,7 @@ std::string InfoServer(CommandContext& ctx) {
   struct utsname name;
   uname(&name);
   const int64_t uptime = (ctx.now_ms - ctx.server.start_time_ms) / 1000;
-  Line(&s, "redis_version", RedisVersion());
+  Line(&s, "redis_version", kRedisVersion);
   Line(&s, "redis_git_sha1", "00000000");
   Line(&s, "redis_git_dirty", 0);
   Line(&s, "redis_build_id", "0");

@@ -21,7 +21,6 @@ namespace valkdb {
 namespace {
 
 // Redis compares options as C strings, so an argument ends at its first NUL.
-std::string_view AsCString(std::string_view s) { return s.substr(0, s.find('\0')); }
 bool OptionIs(std::string_view arg, std::string_view option) {
   return EqualsIgnoreCase(AsCString(arg), option);
 }
