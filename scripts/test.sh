@@ -2,7 +2,8 @@
 # One command from a fresh Debian 12 machine to a full test run: installs
 # what is missing (including redis-server, the oracle the compatibility tests
 # compare against, and clang-14 for the sanitizer and fuzz builds), builds
-# everything and runs every test with ctest, then the sanitizer builds
+# everything and runs every test with ctest, Redis's own Tcl tests for the
+# families valkdb has (scripts/redis_suite.sh), then the sanitizer builds
 # (ASan+UBSan, TSan) and each libFuzzer target for FUZZ_SECONDS (20 here;
 # long fuzzing is scripts/fuzz.sh on its own). Every phase runs; a failure in
 # any fails the run. The time of each phase is printed at the end.
@@ -32,6 +33,8 @@ phase "release build"
 status=0
 ctest --test-dir build --output-on-failure -j 2 --timeout 600 || status=$?
 phase "release ctest"
+scripts/redis_suite.sh build || status=1
+phase "redis's Tcl suite (scripts/redis_suite.sh)"
 if [[ -z "${VALKDB_SKIP_SANITIZERS:-}" ]]; then
   FUZZ_SECONDS="${FUZZ_SECONDS:-20}" scripts/sanitizers.sh || status=1
   phase "sanitizers + fuzz (scripts/sanitizers.sh)"

@@ -78,6 +78,7 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
 }
 
 const CommandSpec* CommandTable::Lookup(absl::Span<const std::string_view> args) const {
+  if (args.empty()) return nullptr;
   const CommandSpec* spec = Find(args[0]);
   if (spec == nullptr || spec->subcommands.empty() || args.size() < 2) return spec;
   for (const CommandSpec& sub : spec->subcommands) {

@@ -97,11 +97,9 @@ TEST_P(ClientTest, MSetAndMGet) {
       ElementsAre(std::optional<std::string>("1"), std::nullopt, std::optional<std::string>("2")));
 }
 
-TEST_P(ClientTest, HashesListsSetsAndSortedSets) {
+TEST_P(ClientTest, HashesAndSets) {
   Client c(Options());
-  absl::StatusOr<int64_t> added = c.HSet("h", {{"f1", "v1"}, {"f2", "v2"}});
-  VALKDB_SKIP_IF_UNSUPPORTED(added.status());
-  EXPECT_EQ(added.value(), 2);
+  EXPECT_EQ(c.HSet("h", {{"f1", "v1"}, {"f2", "v2"}}).value(), 2);
   EXPECT_EQ(c.HGet("h", "f1").value(), "v1");
   EXPECT_EQ(c.HGet("h", "nope").value(), std::nullopt);
   EXPECT_THAT(c.HGetAll("h").value(), UnorderedElementsAre(Pair("f1", "v1"), Pair("f2", "v2")));
@@ -110,19 +108,31 @@ TEST_P(ClientTest, HashesListsSetsAndSortedSets) {
   EXPECT_EQ(c.HDel("h", {"f1", "n"}).value(), 2);
   EXPECT_EQ(c.HLen("h").value(), 1);
 
-  EXPECT_EQ(c.RPush("l", {"a", "b", "c"}).value(), 3);
+  EXPECT_EQ(c.SAdd("s", {"x", "y", "x"}).value(), 2);
+  EXPECT_THAT(c.SMembers("s").value(), UnorderedElementsAre("x", "y"));
+  EXPECT_EQ(c.SIsMember("s", "x").value(), true);
+  EXPECT_EQ(c.SRem("s", {"x"}).value(), 1);
+  EXPECT_EQ(c.SCard("s").value(), 1);
+  EXPECT_EQ(c.Type("h").value(), "hash");
+  EXPECT_EQ(c.Type("s").value(), "set");
+  absl::StatusOr<std::optional<std::string>> wrong = c.Get("s");
+  EXPECT_EQ(wrong.status().message(),
+            "WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+
+// Lists and sorted sets come with their own issue; until then valkdb answers
+// unknown command and this test stops there.
+TEST_P(ClientTest, ListsAndSortedSets) {
+  Client c(Options());
+  absl::StatusOr<int64_t> pushed = c.RPush("l", {"a", "b", "c"});
+  VALKDB_SKIP_IF_UNSUPPORTED(pushed.status());
+  EXPECT_EQ(pushed.value(), 3);
   EXPECT_EQ(c.LPush("l", {"z"}).value(), 4);
   EXPECT_THAT(c.LRange("l", 0, -1).value(), ElementsAre("z", "a", "b", "c"));
   EXPECT_EQ(c.LPop("l").value(), "z");
   EXPECT_EQ(c.RPop("l").value(), "c");
   EXPECT_EQ(c.LLen("l").value(), 2);
   EXPECT_EQ(c.LPop("nolist").value(), std::nullopt);
-
-  EXPECT_EQ(c.SAdd("s", {"x", "y", "x"}).value(), 2);
-  EXPECT_THAT(c.SMembers("s").value(), UnorderedElementsAre("x", "y"));
-  EXPECT_EQ(c.SIsMember("s", "x").value(), true);
-  EXPECT_EQ(c.SRem("s", {"x"}).value(), 1);
-  EXPECT_EQ(c.SCard("s").value(), 1);
 
   EXPECT_EQ(c.ZAdd("z", 2.5, "b").value(), 1);
   EXPECT_EQ(c.ZAdd("z", 1, "a").value(), 1);
@@ -134,7 +144,7 @@ TEST_P(ClientTest, HashesListsSetsAndSortedSets) {
   EXPECT_EQ(c.ZRem("z", {"a"}).value(), 1);
   EXPECT_EQ(c.ZCard("z").value(), 1);
 
-  EXPECT_EQ(c.Type("h").value(), "hash");
+  EXPECT_EQ(c.Type("l").value(), "list");
   absl::StatusOr<std::optional<std::string>> wrong = c.Get("l");
   EXPECT_EQ(wrong.status().message(),
             "WRONGTYPE Operation against a key holding the wrong kind of value");
@@ -219,12 +229,13 @@ TEST_P(ClientTest, Resp3ViaHello) {
   ASSERT_TRUE(c.Set("k", "v").ok());
   EXPECT_EQ(c.Get("k").value(), "v");
   EXPECT_EQ(c.Get("missing").value(), std::nullopt);  // RESP3 null (_)
-  absl::StatusOr<int64_t> added = c.HSet("h", {{"f", "v"}});
-  VALKDB_SKIP_IF_UNSUPPORTED(added.status());
+  EXPECT_EQ(c.HSet("h", {{"f", "v"}}).value(), 1);
   RespValue map = c.Command({"HGETALL", "h"}).value();
   EXPECT_EQ(map.type, RespValue::Type::kMap);
   EXPECT_THAT(c.HGetAll("h").value(), ElementsAre(Pair("f", "v")));
-  ASSERT_TRUE(c.ZAdd("z", 1.5, "m").ok());
+  EXPECT_EQ(c.Command({"SMEMBERS", "h2"}).value().type, RespValue::Type::kSet);
+  absl::StatusOr<int64_t> zadded = c.ZAdd("z", 1.5, "m");
+  VALKDB_SKIP_IF_UNSUPPORTED(zadded.status());
   EXPECT_EQ(c.Command({"ZSCORE", "z", "m"}).value().type, RespValue::Type::kDouble);
   EXPECT_EQ(c.ZScore("z", "m").value(), 1.5);
   EXPECT_THAT(c.ZRangeWithScores("z", 0, -1).value(), ElementsAre(Pair("m", 1.5)));
