@@ -52,6 +52,7 @@ CommandTable::CommandTable() {
   RegisterTransactionFamily(this);
   RegisterHashFamily(this);
   RegisterSetFamily(this);
+  RegisterDebugFamily(this);
 }
 
 const CommandTable& CommandTable::Get() {

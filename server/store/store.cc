@@ -488,6 +488,20 @@ void Store::ForEachKey(int db, int64_t now_ms, const std::function<void(const En
   }
 }
 
+void Store::ForEachKeyWithExpiry(int db, int64_t now_ms,
+                                 const std::function<void(const Entry&, bool)>& fn) {
+  for (size_t i = 0; i <= shard_mask_; ++i) {
+    Shard* shard = ShardAt(db, i);
+    LockedShard shard_lock(shard);
+    const size_t slots = shard->slot_count();
+    for (size_t slot = 0; slot < slots; ++slot) {
+      const Entry* entry = shard->EntryAt(slot);
+      if (entry == nullptr || shard->IsExpired(entry->key(), now_ms)) continue;
+      fn(*entry, shard->expires_size() > 0 && shard->GetExpire(entry->key()).has_value());
+    }
+  }
+}
+
 std::optional<std::string> Store::RandomKey(int db, int64_t now_ms) {
   uint64_t rng = random_key_rng_.fetch_add(0x9e3779b97f4a7c15ULL, std::memory_order_relaxed);
   std::vector<size_t> sizes(shard_count());

@@ -250,6 +250,9 @@ class Store {
                 const std::function<void(const Entry&)>& fn);
   // Calls fn for every live key of db, one shard (locked) at a time.
   void ForEachKey(int db, int64_t now_ms, const std::function<void(const Entry&)>& fn);
+  // The same, telling whether each key has a TTL (DEBUG DIGEST).
+  void ForEachKeyWithExpiry(int db, int64_t now_ms,
+                            const std::function<void(const Entry&, bool has_expire)>& fn);
   // A live key of db picked at random (expired ones met on the way are
   // deleted), or nullopt when db is empty.
   std::optional<std::string> RandomKey(int db, int64_t now_ms);

@@ -1,0 +1,138 @@
+// DEBUG: the subcommands tools and tests rely on. DIGEST and DIGEST-VALUE
+// compute exactly what Redis 7.0 computes (server/store/digest.h), so a
+// keyspace can be compared with a real redis-server's. Like Redis, DEBUG is
+// refused unless enable-debug-command allows it (yes, or local for loopback
+// clients).
+#include <charconv>
+#include <string>
+#include <vector>
+
+#include "protocol/str_util.h"
+#include "server/commands/command_table.h"
+#include "server/commands/errors.h"
+#include "server/store/digest.h"
+#include "server/store/types/intset.h"
+#include "server/store/types/packed.h"
+#include "server/store/types/packed_table.h"
+
+namespace valkdb {
+namespace {
+
+// Mixes an entry's value into *d as Redis's xorObjectDigest does.
+void MixValue(Digest* d, const Entry& entry) {
+  switch (entry.type()) {
+    case Entry::Type::kString:
+      MixStringValue(d, entry.value_view());
+      return;
+    case Entry::Type::kHash:
+      MixHashValue(d, [&](absl::FunctionRef<void(std::string_view, std::string_view)> fn) {
+        if (entry.is_table()) {
+          entry.table()->ForEach(fn);
+          return;
+        }
+        packed::Reader reader(entry.value_view());
+        std::string_view field, value;
+        while (reader.Next(&field) && reader.Next(&value)) fn(field, value);
+      });
+      return;
+    case Entry::Type::kSet:
+      MixSetValue(d, [&](absl::FunctionRef<void(std::string_view)> fn) {
+        if (entry.is_table()) {
+          entry.table()->ForEach([&](std::string_view m, std::string_view) { fn(m); });
+          return;
+        }
+        const std::string_view set = entry.value_view();
+        char buf[24];
+        for (size_t i = 0; i < intset::Count(set); ++i) {
+          auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), intset::Get(set, i));
+          fn(std::string_view(buf, static_cast<size_t>(end - buf)));
+        }
+      });
+      return;
+    case Entry::Type::kList:
+    case Entry::Type::kZSet:
+      return;  // no such values yet
+  }
+}
+
+bool DebugAllowed(const CommandContext& ctx) {
+  const std::string setting = ctx.server.config->GetString("enable-debug-command");
+  if (setting == "yes") return true;
+  if (setting != "local") return false;
+  const std::string_view addr = ctx.client.addr;
+  return addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("::1") ||
+         addr.empty();
+}
+
+void DebugDigest(CommandContext& ctx) {
+  DatasetDigest digest;
+  for (int db = 0; db < ctx.store.databases(); ++db) {
+    bool begun = false;
+    ctx.store.ForEachKeyWithExpiry(db, ctx.now_ms, [&](const Entry& entry, bool has_expire) {
+      if (!begun) {
+        digest.BeginDb(db);
+        begun = true;
+      }
+      digest.AddKey(entry.key(), [&](Digest* d) { MixValue(d, entry); }, has_expire);
+    });
+  }
+  ctx.out.SimpleString(DigestHex(digest.result()));
+}
+
+void DebugDigestValue(CommandContext& ctx) {
+  std::vector<MultiShardLock::Key> keys;
+  for (size_t i = 2; i < ctx.argc(); ++i) keys.push_back({ctx.client.db, ctx.arg(i)});
+  MultiShardLock lock(ctx.store, keys);
+  ctx.out.Array(keys.size());
+  for (const MultiShardLock::Key& key : keys) {
+    Shard& shard = lock(key.db, key.key);
+    shard.mu.AssertHeld();
+    const Entry* entry = shard.Find(key.key, ctx.now_ms);
+    Digest digest{};
+    if (entry != nullptr) {
+      digest = ValueDigest([&](Digest* d) { MixValue(d, *entry); },
+                           shard.GetExpire(key.key).has_value());
+    }
+    ctx.out.SimpleString(DigestHex(digest));
+  }
+}
+
+void DebugHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DIGEST",
+      "    Output a hex signature representing the current DB content.",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    Output a hex signature of the values of all the specified keys.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.out.Array(std::size(kLines));
+  for (std::string_view line : kLines) ctx.out.SimpleString(line);
+}
+
+void CmdDebug(CommandContext& ctx) {
+  if (!DebugAllowed(ctx)) {
+    ctx.out.Error(
+        "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+        "can run it from a local connection, otherwise you need to set this option in the "
+        "configuration file, and then restart the server.");
+    return;
+  }
+  const std::string_view sub = ctx.arg(1);
+  if (EqualsIgnoreCase(sub, "digest") && ctx.argc() == 2) return DebugDigest(ctx);
+  if (EqualsIgnoreCase(sub, "digest-value")) return DebugDigestValue(ctx);
+  if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) return DebugHelp(ctx);
+  ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '", AsCString(sub).substr(0, 128),
+                       "'. Try DEBUG HELP."));
+}
+
+}  // namespace
+
+void RegisterDebugFamily(CommandTable* table) {
+  table->Register({"debug", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0,
+                   CmdDebug, "server", "A container for debugging commands", "1.0.0",
+                   "@admin @slow @dangerous", "", "Depends on subcommand."});
+}
+
+}  // namespace valkdb
