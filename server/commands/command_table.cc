@@ -207,17 +207,23 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     return;
   }
   if (spec->flags & kCmdLocksKeys) {
-    KeyList keys;
-    CommandKeys(*spec, ctx, &keys);
-    MultiShardLock locks(ctx.store, keys);
+    MultiShardLock locks(ctx.store);
+    if (spec->find_keys == nullptr && spec->first_key > 0 &&
+        (spec->last_key == spec->first_key || argc == spec->first_key + 1)) {
+      locks.LockOne(ctx.client.db, args[static_cast<size_t>(spec->first_key)]);  // one key: the common case
+    } else {
+      KeyList keys;
+      CommandKeys(*spec, ctx, &keys);
+      locks.Lock(keys);
+    }
     ctx.locks = &locks;
     spec->handler(ctx);
-    if (ctx.wrote) PublishChange(ctx);
+    if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
     ctx.locks = nullptr;
     return;
   }
   spec->handler(ctx);
-  if (ctx.wrote) PublishChange(ctx);
+  if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
 }
 
 void PublishChange(CommandContext& ctx) {

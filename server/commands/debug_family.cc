@@ -86,7 +86,7 @@ void DebugDigestValue(CommandContext& ctx) {
   ctx.out.Array(keys.size());
   for (const MultiShardLock::Key& key : keys) {
     Shard& shard = lock(key.db, key.key);
-    shard.mu.AssertHeld();
+    AssumeLocked(shard);
     const Entry* entry = shard.Find(key.key, ctx.now_ms);
     Digest digest{};
     if (entry != nullptr) {

@@ -231,7 +231,7 @@ void CmdHDel(CommandContext& ctx) {
       ++deleted;
       entry = shard.FindMutable(key, ctx.now_ms);
       if (HashRef(entry).Length() == 0) {
-        shard.mu.AssertHeld();
+        AssumeLocked(shard);
         shard.Erase(key);
         break;
       }

@@ -49,7 +49,7 @@ void CmdDel(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.arg(i);
     Shard& shard = ctx.shard(key);
-    shard.mu.AssertHeld();
+    AssumeLocked(shard);
     if (shard.Find(key, ctx.now_ms) != nullptr && shard.Erase(key)) {
       ++deleted;
       ctx.KeyModified(key);
@@ -64,13 +64,13 @@ void CmdExists(CommandContext& ctx) {
   if (ctx.argc() == 2) {
     std::string_view key = ctx.arg(1);
     Shard* shard = &ctx.shard(key);
-    shard->mu.AssertHeld();
+    AssumeLocked(*shard);
     found = shard->Find(key, ctx.now_ms) != nullptr;
     CountLookup(ctx, found);
   } else {
     for (size_t i = 1; i < ctx.argc(); ++i) {
       Shard& shard = ctx.shard(ctx.arg(i));
-      shard.mu.AssertHeld();
+      AssumeLocked(shard);
       const bool hit = shard.Find(ctx.arg(i), ctx.now_ms) != nullptr;
       CountLookup(ctx, hit);
       found += hit;
@@ -82,7 +82,7 @@ void CmdExists(CommandContext& ctx) {
 void CmdType(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   ctx.out.SimpleString(entry != nullptr ? TypeName(entry->type()) : "none");
@@ -147,7 +147,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   std::string_view from = ctx.arg(1), to = ctx.arg(2);
   const int db = ctx.client.db;
   Shard& source = ctx.shard(db, from);
-  source.mu.AssertHeld();
+  AssumeLocked(source);
   const Entry* entry = source.Find(from, ctx.now_ms);
   if (entry == nullptr) {
     ctx.out.Error(errors::kNoSuchKey);
@@ -162,7 +162,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     return;
   }
   Shard& target = ctx.shard(db, to);
-  target.mu.AssertHeld();
+  AssumeLocked(target);
   if (nx && target.Find(to, ctx.now_ms) != nullptr) {
     ctx.out.Integer(0);
     return;
@@ -210,14 +210,14 @@ void CmdCopy(CommandContext& ctx) {
     return;
   }
   Shard& source = ctx.shard(db, from);
-  source.mu.AssertHeld();
+  AssumeLocked(source);
   const Entry* entry = source.Find(from, ctx.now_ms);
   if (entry == nullptr) {
     ctx.out.Integer(0);
     return;
   }
   Shard& target = ctx.shard(target_db, to);
-  target.mu.AssertHeld();
+  AssumeLocked(target);
   if (target.Find(to, ctx.now_ms) != nullptr && !replace) {
     ctx.out.Integer(0);
     return;
@@ -271,8 +271,8 @@ void CmdMove(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard& source = ctx.shard(db, key);
   Shard& target = ctx.shard(target_db, key);
-  source.mu.AssertHeld();
-  target.mu.AssertHeld();
+  AssumeLocked(source);
+  AssumeLocked(target);
   if (source.Find(key, ctx.now_ms) == nullptr || target.Find(key, ctx.now_ms) != nullptr) {
     ctx.out.Integer(0);
     return;
@@ -352,14 +352,14 @@ bool LfuPolicy(CommandContext& ctx) {
 void CmdObjectEncoding(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   if (const Entry* entry = ObjectLookup(ctx, *shard, key)) ctx.out.Bulk(EncodingName(*entry));
 }
 
 void CmdObjectRefCount(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = ObjectLookup(ctx, *shard, key);
   if (entry == nullptr) return;
   // Redis shares the objects of the integers 0..9999 (refcount INT_MAX)
@@ -381,7 +381,7 @@ void CmdObjectRefCount(CommandContext& ctx) {
 void CmdObjectIdleTime(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   if (ObjectLookup(ctx, *shard, key) == nullptr) return;
   if (LfuPolicy(ctx)) {
     ctx.out.Error(errors::kLfuSelected);
@@ -393,7 +393,7 @@ void CmdObjectIdleTime(CommandContext& ctx) {
 void CmdObjectFreq(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   if (ObjectLookup(ctx, *shard, key) == nullptr) return;
   if (!LfuPolicy(ctx)) {
     ctx.out.Error(errors::kLfuNotSelected);
@@ -422,7 +422,7 @@ void CmdMemoryUsage(CommandContext& ctx) {
   }
   std::string_view key = ctx.arg(2);
   Shard& shard = ctx.shard(key);
-  shard.mu.AssertHeld();
+  AssumeLocked(shard);
   const Entry* entry = shard.Find(key, ctx.now_ms);
   if (entry == nullptr) {
     ctx.out.Null();
@@ -537,7 +537,7 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, int64_t basetime_ms) {
 
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   if (shard->Find(key, ctx.now_ms) == nullptr) {
     ctx.out.Integer(0);
     return;
@@ -569,7 +569,7 @@ void CmdPExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, 0); }
 void TtlGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const bool found = shard->Find(key, ctx.now_ms) != nullptr;
   CountLookup(ctx, found);
   if (!found) return ctx.out.Integer(-2);
@@ -587,7 +587,7 @@ void CmdPExpireTime(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
 void CmdPersist(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   if (shard->Find(key, ctx.now_ms) == nullptr) return ctx.out.Integer(0);
   bool removed = shard->Persist(key);
   if (removed) ctx.KeyModified(key);

@@ -291,7 +291,7 @@ void CmdSPop(CommandContext& ctx) {
   const size_t size = SetRef(entry).Size();
   if (with_count && static_cast<uint64_t>(count) >= size) {
     ReplyMembers(ctx, SetRef(entry), true);
-    shard.mu.AssertHeld();
+    AssumeLocked(shard);
     shard.Erase(key);
     ctx.Propagate({"DEL", key});
     ctx.KeyModified(key);

@@ -46,7 +46,7 @@ bool CheckStringLength(CommandContext& ctx, uint64_t size, uint64_t append) {
 void CmdGet(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
@@ -148,7 +148,7 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, size_t value_index,
   }
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* existing = shard->Find(key, ctx.now_ms);
   if (flags & kSetGet) {
     CountLookup(ctx, existing != nullptr);
@@ -196,7 +196,7 @@ void CmdPSetEx(CommandContext& ctx) { SetGeneric(ctx, kSetPx, 3, ctx.arg(2)); }
 void CmdGetSet(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* existing = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, existing != nullptr);
   if (WrongType(ctx, existing)) return;
@@ -212,7 +212,7 @@ void CmdGetSet(CommandContext& ctx) {
 void CmdGetDel(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
@@ -231,7 +231,7 @@ void CmdGetEx(CommandContext& ctx) {
   if (!ParseStringOptions(ctx, OptionsOf::kGetEx, &flags, &expire_arg)) return;
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
@@ -262,7 +262,7 @@ void CmdMGet(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.arg(i);
     Shard& shard = ctx.shard(key);
-    shard.mu.AssertHeld();
+    AssumeLocked(shard);
     const Entry* entry = shard.Find(key, ctx.now_ms);
     CountLookup(ctx, entry != nullptr);
     if (entry == nullptr || entry->type() != Entry::Type::kString) {
@@ -282,7 +282,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
   if (nx) {
     for (size_t i = 1; i < ctx.argc(); i += 2) {
       Shard& shard = ctx.shard(ctx.arg(i));
-      shard.mu.AssertHeld();
+      AssumeLocked(shard);
       if (shard.Find(ctx.arg(i), ctx.now_ms) != nullptr) {
         ctx.out.Integer(0);
         return;
@@ -292,7 +292,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     std::string_view key = ctx.arg(i);
     Shard& shard = ctx.shard(key);
-    shard.mu.AssertHeld();
+    AssumeLocked(shard);
     shard.Put(key, MakeEntry(ctx, key, i + 1), std::nullopt, false);
     ctx.KeyModified(key);
   }
@@ -310,7 +310,7 @@ void CmdAppend(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   std::string_view append = ctx.arg(2);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   if (WrongType(ctx, entry)) return;
   size_t total = 0;
@@ -331,7 +331,7 @@ void CmdAppend(CommandContext& ctx) {
 void CmdStrLen(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (WrongType(ctx, entry)) return;
@@ -342,7 +342,7 @@ void CmdStrLen(CommandContext& ctx) {
 void IncrDecr(CommandContext& ctx, int64_t incr) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   if (WrongType(ctx, entry)) return;
   int64_t value = 0;
@@ -432,7 +432,7 @@ namespace {
 void CmdIncrByFloat(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   if (WrongType(ctx, entry)) return;
   long double value = 0, incr = 0;
@@ -460,7 +460,7 @@ void CmdGetRange(CommandContext& ctx) {
   if (!ParseIntArg(ctx, ctx.arg(2), &start) || !ParseIntArg(ctx, ctx.arg(3), &end)) return;
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) {
@@ -496,7 +496,7 @@ void CmdSetRange(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   std::string_view value = ctx.arg(3);
   Shard* shard = &ctx.shard(key);
-  shard->mu.AssertHeld();
+  AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
   if (WrongType(ctx, entry)) return;
   const size_t old_size = entry == nullptr ? 0 : entry->value_size();
@@ -528,7 +528,7 @@ void CmdLcs(CommandContext& ctx) {
   {
     for (int i : {1, 2}) {
       Shard& shard = ctx.shard(ctx.arg(i));
-      shard.mu.AssertHeld();
+      AssumeLocked(shard);
       const Entry* entry = shard.Find(ctx.arg(i), ctx.now_ms);
       CountLookup(ctx, entry != nullptr);
       if (entry != nullptr && entry->type() != Entry::Type::kString) {

@@ -80,7 +80,7 @@ void CmdWatch(CommandContext& ctx) {
     std::string_view key = ctx.arg(i);
     ctx.server.watches.Watch(ctx.client.db, key, &ctx.client.watch);
     Shard& shard = ctx.shard(key);
-    shard.mu.AssertHeld();
+    AssumeLocked(shard);
     if (shard.Find(key, ctx.now_ms) != nullptr && shard.GetExpire(key).has_value()) {
       ctx.client.watch.volatile_keys.emplace_back(ctx.client.db, std::string(key));
     }

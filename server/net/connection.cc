@@ -217,6 +217,9 @@ void Connection::Process(std::string_view input) {
   size_t consumed = 0;
   bool protocol_error = false;
   uint64_t commands = 0;
+  const CommandTable& table = CommandTable::Get();
+  // CLIENT PAUSE is rare: one load per read decides whether to look.
+  const bool pausing = now_ms < loop_->server().pause_until_ms.load(std::memory_order_acquire);
   auto enqueue = [&](CommandArgs& args, const CommandSpec* spec) {
     Task* task = applier.Enqueue(loop_->ids().Next(), this, now_ms);
     if (task == nullptr) return false;  // stopping: the connection is about to close
@@ -250,8 +253,8 @@ void Connection::Process(std::string_view input) {
       protocol_error = true;
       break;
     }
-    const CommandSpec* spec = CommandTable::Get().Lookup(current_.views());
-    if (MustPause(spec, now_ms)) {
+    const CommandSpec* spec = table.Lookup(current_.views());
+    if (pausing && MustPause(spec, now_ms)) {
       // Hold this command and everything after it until the pause ends.
       paused_ = true;
       paused_command_.Swap(current_);
@@ -310,17 +313,18 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   writer_.set_protocol(state_.protocol);
   CommandContext ctx{loop_->store(), loop_->server(), state_, out, task.args, now_ms, &writer_};
   ServerState& server = loop_->server();
+  const CommandTable& table = *command_table_;
   if (server.threads > 1) {
     // Other loops run commands at the same time; EXEC runs alone.
     if (task.spec != nullptr && task.spec->name == "exec") {
       absl::MutexLock lock(&server.exec_mu);
-      CommandTable::Get().Dispatch(ctx, task.spec);
+      table.Dispatch(ctx, task.spec);
     } else {
       absl::ReaderMutexLock lock(&server.exec_mu);
-      CommandTable::Get().Dispatch(ctx, task.spec);
+      table.Dispatch(ctx, task.spec);
     }
   } else {
-    CommandTable::Get().Dispatch(ctx, task.spec);
+    table.Dispatch(ctx, task.spec);
   }
   if (mode != ClientState::ReplyMode::kOn) {
     // CLIENT REPLY ON answers +OK although it ran with replies off.

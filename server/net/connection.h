@@ -79,6 +79,7 @@ class Connection : public Completion, public Subscriber {
   // unsent replies are many; one with a limit is read and closed at the limit.
   bool HasOutputLimit() const;
   bool MustPause(const CommandSpec* spec, int64_t now_ms) const;
+  const CommandTable* command_table_ = &CommandTable::Get();
   void Flush();
   // The end of CloseAfterReply: see connection.cc.
   void Linger();

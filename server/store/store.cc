@@ -409,13 +409,7 @@ void MultiShardLock::Lock(absl::Span<const Key> keys) {
   }
 }
 
-MultiShardLock::~MultiShardLock() {
-  for (auto it = locked_.rbegin(); it != locked_.rend(); ++it) (*it)->mu.Unlock();
-}
-
-Shard& MultiShardLock::operator()(int db, std::string_view key) const {
-  // One shard (most commands): no need to hash the key again.
-  if (locked_.size() == 1) return *locked_[0];
+Shard& MultiShardLock::ShardOf(int db, std::string_view key) const {
   return *store_.ShardFor(db, key);
 }
 
