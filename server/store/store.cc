@@ -205,13 +205,18 @@ char* Shard::ResizeValue(std::string_view key, size_t new_length, Entry::Encodin
   if (expire_ms) expires_.Erase(key);
   char* value = entry.ResizeInPlace(new_length);
   if (value == nullptr) {
+    // Strings grown by APPEND get room to grow into; a hash or set is
+    // rewritten whole by each change (as Redis's listpack and intset), so
+    // its allocation fits it: spare room would cost every small hash memory.
+    const size_t capacity =
+        entry.type() == Entry::Type::kString ? GrowthCapacity(new_length) : new_length;
     if (!entry.shared() && !entry.external()) {
-      value = entry.Reallocate(new_length, GrowthCapacity(new_length));
+      value = entry.Reallocate(new_length, capacity);
     } else {
       // A reply still reads the old bytes (or they live in a buffer of their
       // own): build the grown value beside them and swap it in.
-      Entry grown = Entry::MakeWithRoom(key, entry.value_view(), new_length,
-                                        GrowthCapacity(new_length), encoding, entry.type());
+      Entry grown = Entry::MakeWithRoom(key, entry.value_view(), new_length, capacity, encoding,
+                                        entry.type());
       std::swap(entry, grown);
       value = entry.MutableValue();
     }
