@@ -269,8 +269,8 @@ void CmdSPop(CommandContext& ctx) {
   int64_t count = 1;
   const bool with_count = ctx.argc() == 3;
   if (with_count) {
-    if (!ParseIntArg(ctx, ctx.arg(2), &count)) return;
-    if (count < 0) {
+    // Redis's getPositiveLongFromObjectOrReply: one text for every unusable count.
+    if (!ParseInt64(ctx.arg(2), &count) || count < 0) {
       ctx.out.Error("value is out of range, must be positive");
       return;
     }
