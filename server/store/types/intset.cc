@@ -114,7 +114,9 @@ bool Add(std::string_view set, int64_t value, std::string* out) {
     out->assign(1 + (n + 1) * needed, '\0');
     (*out)[0] = static_cast<char>(needed);
     const size_t shift = value < 0 ? 1 : 0;
-    for (size_t i = 0; i < n; ++i) Write(out->data() + 1 + (i + shift) * needed, needed, Get(set, i));
+    for (size_t i = 0; i < n; ++i) {
+      Write(out->data() + 1 + (i + shift) * needed, needed, Get(set, i));
+    }
     Write(out->data() + 1 + (value < 0 ? 0 : n) * needed, needed, value);
     return true;
   }

@@ -1,5 +1,7 @@
 #include "server/store/types/packed.h"
 
+#include <algorithm>
+
 namespace valkdb::packed {
 namespace {
 
@@ -22,9 +24,7 @@ void PutVarint(std::string* out, size_t v) {
 
 }  // namespace
 
-size_t EncodedSize(std::string_view element) {
-  return VarintSize(element.size()) + element.size();
-}
+size_t EncodedSize(std::string_view element) { return VarintSize(element.size()) + element.size(); }
 
 void Append(std::string* out, std::string_view element) {
   PutVarint(out, element.size());
@@ -57,6 +57,7 @@ size_t Count(std::string_view bytes) {
 }
 
 bool Valid(std::string_view bytes, int stride) {
+  if (stride < 1) return false;
   Reader reader(bytes);
   std::string_view element;
   size_t n = 0;
@@ -95,6 +96,9 @@ bool At(std::string_view bytes, size_t index, int stride, Record* record) {
 
 void Splice(std::string_view bytes, size_t offset, size_t erase, const std::string_view* first,
             const std::string_view* second, std::string* out) {
+  // Offsets come from Find or At; out-of-range ones are clamped, never trusted.
+  offset = std::min(offset, bytes.size());
+  erase = std::min(erase, bytes.size() - offset);
   out->clear();
   out->reserve(bytes.size() + (first ? EncodedSize(*first) : 0) +
                (second ? EncodedSize(*second) : 0));

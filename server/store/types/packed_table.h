@@ -54,8 +54,9 @@ class PackedTable {
   // One step of a scan: visits every record of the bucket(s) `cursor` names
   // and returns the next cursor, 0 when the scan is complete.
   uint64_t Scan(uint64_t cursor, Visitor fn) const;
-  // A record chosen at random (a random non-empty bucket, then a random
-  // record in it, as Redis picks from its dict). Requires !empty().
+  // A record chosen at random, every record equally likely: a random bucket
+  // and a random slot in it, drawn again when the slot is past the bucket's
+  // records (Redis's dictGetFairRandomKey intent). Requires !empty().
   std::pair<std::string_view, std::string_view> Random(uint64_t* rng) const;
   // Bytes allocated for buckets and the bucket table (MEMORY USAGE, INFO).
   size_t MemoryUsage() const;
@@ -63,11 +64,15 @@ class PackedTable {
  private:
   int arity_;
   size_t size_ = 0;
-  size_t BucketOf(std::string_view key) const;
-  // Finds key: its bucket, where its record starts, and its value.
-  bool Locate(std::string_view key, size_t* bucket, const char** start,
+  // The hash that places a record (seeded apart from the keyspace's tables).
+  static uint64_t Hash(std::string_view key);
+  // Finds key, whose hash is `hash`: its bucket, where its record starts, and its value.
+  bool Locate(std::string_view key, uint64_t hash, size_t* bucket, const char** start,
               std::string_view* value) const;
-  void Resize(size_t buckets);
+  // Doubles the table: bucket i splits into i and i + old size.
+  void Grow();
+  // Halves the table: buckets i and i + new size merge.
+  void Shrink();
 
   std::vector<char*> buckets_;  // each nullptr or a bucket allocation
 };
