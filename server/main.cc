@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   valkdb::Config config;
   absl::Status status = config.LoadArgs(argc, argv);
   if (!status.ok()) {
-    std::fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR ***\n%s\n", std::string(status.message()).c_str());
+    std::fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR ***\n%s\n",
+                 std::string(status.message()).c_str());
     return 1;
   }
   valkdb::Server server(&config);
@@ -59,8 +60,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "valkdb %.*s: ready to accept connections on port %d (%d event loop%s)\n",
                static_cast<int>(valkdb::kValkdbVersion.size()), valkdb::kValkdbVersion.data(),
-               server.port(), server.state().threads,
-               server.state().threads == 1 ? "" : "s");
+               server.port(), server.state().threads, server.state().threads == 1 ? "" : "s");
   server.Run();
   std::fprintf(stderr, "valkdb: shut down\n");
   return 0;

@@ -110,9 +110,7 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
   return false;
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 namespace {
 
@@ -210,7 +208,8 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     MultiShardLock locks(ctx.store);
     if (spec->find_keys == nullptr && spec->first_key > 0 &&
         (spec->last_key == spec->first_key || argc == spec->first_key + 1)) {
-      locks.LockOne(ctx.client.db, args[static_cast<size_t>(spec->first_key)]);  // one key: the common case
+      locks.LockOne(ctx.client.db,
+                    args[static_cast<size_t>(spec->first_key)]);  // one key: the common case
     } else {
       KeyList keys;
       CommandKeys(*spec, ctx, &keys);

@@ -486,7 +486,6 @@ void CmdClientUnpause(CommandContext& ctx) {
 
 }  // namespace
 
-
 bool PasswordMatches(std::string_view given, std::string_view expected) {
   // Touch every byte of the longer string whatever the contents, so the
   // time taken says nothing about where the first difference is.
@@ -502,64 +501,76 @@ bool PasswordMatches(std::string_view given, std::string_view expected) {
 
 void RegisterConnectionFamily(CommandTable* table) {
   constexpr uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale;
-  table->Register({"ping", -1, kCmdFast | kCmdSentinel | kCmdSubscribedOk, 0, 0, 0, CmdPing, "connection",
-                   "Ping the server", "1.0.0", "@fast @connection"});
+  table->Register({"ping", -1, kCmdFast | kCmdSentinel | kCmdSubscribedOk, 0, 0, 0, CmdPing,
+                   "connection", "Ping the server", "1.0.0", "@fast @connection"});
   table->Register({"echo", 2, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, CmdEcho, "connection",
                    "Echo the given string", "1.0.0", "@fast @connection"});
   table->Register({"select", 2, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, CmdSelect,
-                   "connection", "Change the selected database for the current connection",
-                   "1.0.0", "@fast @connection"});
-  table->Register({"quit", -1, kCmdAllowBusy | kCmdNoAuth | kConn | kCmdFast | kCmdSubscribedOk | kCmdRunsInMulti | kCmdDecidesInput, 0, 0, 0, CmdQuit,
-                   "connection", "Close the connection", "1.0.0", "@fast @connection"});
-  table->Register({"hello", -1, kCmdNoAuth | kCmdFast | kConn | kCmdSentinel | kCmdAllowBusy | kCmdDecidesInput, 0,
-                   0, 0, CmdHello, "connection", "Handshake with Redis", "6.0.0",
+                   "connection", "Change the selected database for the current connection", "1.0.0",
                    "@fast @connection"});
-  table->Register({"auth", -2, kCmdDecidesInput | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth |
-                       kCmdSentinel | kCmdAllowBusy,
+  table->Register({"quit", -1,
+                   kCmdAllowBusy | kCmdNoAuth | kConn | kCmdFast | kCmdSubscribedOk |
+                       kCmdRunsInMulti | kCmdDecidesInput,
+                   0, 0, 0, CmdQuit, "connection", "Close the connection", "1.0.0",
+                   "@fast @connection"});
+  table->Register(
+      {"hello", -1, kCmdNoAuth | kCmdFast | kConn | kCmdSentinel | kCmdAllowBusy | kCmdDecidesInput,
+       0, 0, 0, CmdHello, "connection", "Handshake with Redis", "6.0.0", "@fast @connection"});
+  table->Register({"auth", -2,
+                   kCmdDecidesInput | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast |
+                       kCmdNoAuth | kCmdSentinel | kCmdAllowBusy,
                    0, 0, 0, CmdAuth, "connection", "Authenticate to the server", "1.0.0",
                    "@fast @connection"});
-  table->Register({"reset", 1, kCmdNoAuth | kConn | kCmdFast | kCmdAllowBusy | kCmdSubscribedOk | kCmdRunsInMulti | kCmdDecidesInput, 0, 0, 0, CmdReset,
-                   "connection", "Reset the connection", "6.2.0", "@fast @connection"});
+  table->Register({"reset", 1,
+                   kCmdNoAuth | kConn | kCmdFast | kCmdAllowBusy | kCmdSubscribedOk |
+                       kCmdRunsInMulti | kCmdDecidesInput,
+                   0, 0, 0, CmdReset, "connection", "Reset the connection", "6.2.0",
+                   "@fast @connection"});
   constexpr uint32_t kSub = kConn;
-  table->Register({"client", -2, kCmdSentinel | kCmdDecidesInput, 0, 0, 0, CmdClient, "connection",
-                   "A container for client connection commands", "2.4.0", "@slow",
-                   "", "Depends on subcommand.",
-                   {
-                       {"client|id", 2, kSub, 0, 0, 0, CmdClientId, "connection",
-                        "Returns the client ID for the current connection", "5.0.0",
-                        "@slow @connection"},
-                       {"client|setname", 3, kSub, 0, 0, 0, CmdClientSetName, "connection",
-                        "Set the current connection name", "2.6.9", "@slow @connection"},
-                       {"client|getname", 2, kSub, 0, 0, 0, CmdClientGetName, "connection",
-                        "Get the current connection name", "2.6.9", "@slow @connection"},
-                       {"client|setinfo", 4, kSub, 0, 0, 0, CmdClientSetInfo, "connection",
-                        "Set client or connection specific info", "7.2.0",
-                        "@slow @connection"},
-                       {"client|reply", 3, kSub, 0, 0, 0, CmdClientReply, "connection",
-                        "Instruct the server whether to reply to commands", "3.2.0",
-                        "@slow @connection"},
-                       {"client|no-evict", 3, kSub | kCmdAdmin, 0, 0, 0, CmdClientNoEvict,
-                        "connection", "Set client eviction mode for the current connection",
-                        "7.0.0", "@admin @slow @dangerous @connection"},
-                       {"client|list", -2, kSub | kCmdAdmin, 0, 0, 0, CmdClientList,
-                        "connection", "Get the list of client connections", "2.4.0",
-                        "@admin @slow @dangerous @connection"},
-                       {"client|info", 2, kSub, 0, 0, 0, CmdClientInfo, "connection",
-                        "Returns information about the current client connection.", "6.2.0",
-                        "@slow @connection"},
-                       {"client|kill", -3, kSub | kCmdAdmin, 0, 0, 0, CmdClientKill,
-                        "connection", "Kill the connection of a client", "2.4.0",
-                        "@admin @slow @dangerous @connection"},
-                       {"client|pause", -3, kSub | kCmdAdmin, 0, 0, 0, CmdClientPause,
-                        "connection", "Stop processing commands from clients for some time",
-                        "2.9.50", "@admin @slow @dangerous @connection"},
-                       {"client|unpause", 2, kSub | kCmdAdmin, 0, 0, 0, CmdClientUnpause,
-                        "connection", "Resume processing of clients that were paused", "6.2.0",
-                        "@admin @slow @dangerous @connection"},
-                       {"client|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdClientHelp,
-                        "connection", "Show helpful text about the different subcommands",
-                        "5.0.0", "@slow @connection"},
-                   }});
+  table->Register(
+      {"client",
+       -2,
+       kCmdSentinel | kCmdDecidesInput,
+       0,
+       0,
+       0,
+       CmdClient,
+       "connection",
+       "A container for client connection commands",
+       "2.4.0",
+       "@slow",
+       "",
+       "Depends on subcommand.",
+       {
+           {"client|id", 2, kSub, 0, 0, 0, CmdClientId, "connection",
+            "Returns the client ID for the current connection", "5.0.0", "@slow @connection"},
+           {"client|setname", 3, kSub, 0, 0, 0, CmdClientSetName, "connection",
+            "Set the current connection name", "2.6.9", "@slow @connection"},
+           {"client|getname", 2, kSub, 0, 0, 0, CmdClientGetName, "connection",
+            "Get the current connection name", "2.6.9", "@slow @connection"},
+           {"client|setinfo", 4, kSub, 0, 0, 0, CmdClientSetInfo, "connection",
+            "Set client or connection specific info", "7.2.0", "@slow @connection"},
+           {"client|reply", 3, kSub, 0, 0, 0, CmdClientReply, "connection",
+            "Instruct the server whether to reply to commands", "3.2.0", "@slow @connection"},
+           {"client|no-evict", 3, kSub | kCmdAdmin, 0, 0, 0, CmdClientNoEvict, "connection",
+            "Set client eviction mode for the current connection", "7.0.0",
+            "@admin @slow @dangerous @connection"},
+           {"client|list", -2, kSub | kCmdAdmin, 0, 0, 0, CmdClientList, "connection",
+            "Get the list of client connections", "2.4.0", "@admin @slow @dangerous @connection"},
+           {"client|info", 2, kSub, 0, 0, 0, CmdClientInfo, "connection",
+            "Returns information about the current client connection.", "6.2.0",
+            "@slow @connection"},
+           {"client|kill", -3, kSub | kCmdAdmin, 0, 0, 0, CmdClientKill, "connection",
+            "Kill the connection of a client", "2.4.0", "@admin @slow @dangerous @connection"},
+           {"client|pause", -3, kSub | kCmdAdmin, 0, 0, 0, CmdClientPause, "connection",
+            "Stop processing commands from clients for some time", "2.9.50",
+            "@admin @slow @dangerous @connection"},
+           {"client|unpause", 2, kSub | kCmdAdmin, 0, 0, 0, CmdClientUnpause, "connection",
+            "Resume processing of clients that were paused", "6.2.0",
+            "@admin @slow @dangerous @connection"},
+           {"client|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdClientHelp, "connection",
+            "Show helpful text about the different subcommands", "5.0.0", "@slow @connection"},
+       }});
 }
 
 }  // namespace valkdb

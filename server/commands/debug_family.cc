@@ -4,7 +4,10 @@
 // refused unless enable-debug-command allows it (yes, or local for loopback
 // clients).
 #include <charconv>
+#include <chrono>
+#include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "protocol/str_util.h"
@@ -73,7 +76,8 @@ void DebugDigest(CommandContext& ctx) {
         digest.BeginDb(db);
         begun = true;
       }
-      digest.AddKey(entry.key(), [&](Digest* d) { MixValue(d, entry); }, has_expire);
+      digest.AddKey(
+          entry.key(), [&](Digest* d) { MixValue(d, entry); }, has_expire);
     });
   }
   ctx.out.SimpleString(DigestHex(digest.result()));
@@ -97,6 +101,16 @@ void DebugDigestValue(CommandContext& ctx) {
   }
 }
 
+// DEBUG SLEEP seconds: blocks this event loop, as Redis blocks its one thread
+// (clients of the loop wait; tests use it to make a server slow on purpose).
+void DebugSleep(CommandContext& ctx) {
+  const std::string text(ctx.arg(2));
+  const double seconds = std::strtod(text.c_str(), nullptr);
+  if (seconds > 0)
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+  ctx.out.Ok();
+}
+
 void DebugHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -104,6 +118,8 @@ void DebugHelp(CommandContext& ctx) {
       "    Output a hex signature representing the current DB content.",
       "DIGEST-VALUE <key> [<key> ...]",
       "    Output a hex signature of the values of all the specified keys.",
+      "SLEEP <seconds>",
+      "    Stop the server for <seconds>. Decimals allowed.",
       "HELP",
       "    Print this help.",
   };
@@ -122,9 +138,10 @@ void CmdDebug(CommandContext& ctx) {
   const std::string_view sub = ctx.arg(1);
   if (EqualsIgnoreCase(sub, "digest") && ctx.argc() == 2) return DebugDigest(ctx);
   if (EqualsIgnoreCase(sub, "digest-value")) return DebugDigestValue(ctx);
+  if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) return DebugSleep(ctx);
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) return DebugHelp(ctx);
-  ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '", AsCString(sub).substr(0, 128),
-                       "'. Try DEBUG HELP."));
+  ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '",
+                       AsCString(sub).substr(0, 128), "'. Try DEBUG HELP."));
 }
 
 }  // namespace

@@ -64,8 +64,8 @@ class HashRef {
 };
 
 // Moves an inline hash to a table (Redis's hashTypeConvert to HT).
-Entry* ConvertToTable(Shard& shard, std::string_view key, Entry* entry)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+Entry* ConvertToTable(Shard& shard, std::string_view key,
+                      Entry* entry) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   auto* table = new PackedTable(2);
   HashRef(entry).ForEach([&](std::string_view f, std::string_view v) { table->Insert(f, v); });
   shard.Put(key, Entry::MakeTable(key, kHash, table), std::nullopt, true);
@@ -107,8 +107,8 @@ bool HashSet(CommandContext& ctx, Shard& shard, std::string_view key, Entry** en
 }
 
 // Removes a field; true when it was there. The caller deletes an emptied key.
-bool HashDelete(Shard& shard, std::string_view key, Entry* entry, std::string_view field)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+bool HashDelete(Shard& shard, std::string_view key, Entry* entry,
+                std::string_view field) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (entry->is_table()) return entry->table()->Erase(field);
   const std::string_view bytes = entry->value_view();
   packed::Record record;
@@ -134,6 +134,7 @@ void CmdHSet(CommandContext& ctx) {
   }
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
+  AssumeLocked(shard);
   Entry* entry = nullptr;
   if (LookupTyped(ctx, shard, key, kHash, false, &entry) == Lookup::kWrongType) return;
   int64_t created = 0;
@@ -151,6 +152,7 @@ void CmdHSet(CommandContext& ctx) {
 void CmdHSetNx(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
+  AssumeLocked(shard);
   Entry* entry = nullptr;
   if (LookupTyped(ctx, shard, key, kHash, false, &entry) == Lookup::kWrongType) return;
   std::string_view existing;
@@ -218,6 +220,7 @@ void CmdHVals(CommandContext& ctx) { HashGetAll(ctx, GetAll::kValues); }
 void CmdHDel(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
+  AssumeLocked(shard);
   Entry* entry = nullptr;
   const Lookup found = LookupTyped(ctx, shard, key, kHash, false, &entry);
   if (found == Lookup::kWrongType) return;
@@ -270,6 +273,7 @@ void CmdHIncrBy(CommandContext& ctx) {
   if (!ParseIntArg(ctx, ctx.arg(3), &incr)) return;
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
+  AssumeLocked(shard);
   Entry* entry = nullptr;
   if (LookupTyped(ctx, shard, key, kHash, false, &entry) == Lookup::kWrongType) return;
   int64_t value = 0;
@@ -302,6 +306,7 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   }
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
+  AssumeLocked(shard);
   Entry* entry = nullptr;
   if (LookupTyped(ctx, shard, key, kHash, false, &entry) == Lookup::kWrongType) return;
   long double value = 0;
@@ -483,8 +488,8 @@ void RegisterHashFamily(CommandTable* table) {
   table->Register({"hmset", -4, kWriteFast, 1, 1, 1, CmdHSet, "hash",
                    "Set multiple hash fields to multiple values", "2.0.0", "@write @hash @fast",
                    "RW update", "O(N) where N is the number of fields being set."});
-  table->Register({"hget", 3, kReadFast, 1, 1, 1, CmdHGet, "hash",
-                   "Get the value of a hash field", "2.0.0", "@read @hash @fast", "RO access"});
+  table->Register({"hget", 3, kReadFast, 1, 1, 1, CmdHGet, "hash", "Get the value of a hash field",
+                   "2.0.0", "@read @hash @fast", "RO access"});
   table->Register({"hmget", -3, kReadFast, 1, 1, 1, CmdHMGet, "hash",
                    "Get the values of all the given hash fields", "2.0.0", "@read @hash @fast",
                    "RO access", "O(N) where N is the number of fields being requested."});

@@ -24,8 +24,6 @@
 namespace valkdb {
 namespace {
 
-
-
 // Redis's getIntFromObjectOrReply: an int, or `error` (Redis's default texts
 // when empty) for a non-integer or one outside the int range.
 bool ParseIntRangeArg(CommandContext& ctx, std::string_view text, int* value,
@@ -432,7 +430,9 @@ void CmdMemoryUsage(CommandContext& ctx) {
 }
 
 void CmdMemoryDoctor(CommandContext& ctx) {
-  ctx.out.Bulk("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.");
+  ctx.out.Bulk(
+      "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs "
+      "on this base.");
 }
 
 void CmdMemoryMallocStats(CommandContext& ctx) {
@@ -675,8 +675,8 @@ bool ParseScanArgs(CommandContext& ctx, size_t cursor_index, bool allow_type, ui
 }
 
 void RegisterKeyspaceFamily(CommandTable* table) {
-  table->Register({"del", -2, kCmdWrite | kCmdLocksKeys, 1, -1, 1, CmdDel, "generic", "Delete a key", "1.0.0",
-                   "@keyspace @write @slow", "RM delete",
+  table->Register({"del", -2, kCmdWrite | kCmdLocksKeys, 1, -1, 1, CmdDel, "generic",
+                   "Delete a key", "1.0.0", "@keyspace @write @slow", "RM delete",
                    "O(N) where N is the number of keys that will be removed. When a key to "
                    "remove holds a value other than a string, the individual complexity for this "
                    "key is O(M) where M is the number of elements in the list, set, sorted set or "
@@ -688,10 +688,11 @@ void RegisterKeyspaceFamily(CommandTable* table) {
                    "O(1) for each key removed regardless of its size. Then the command does O(N) "
                    "work in a different thread in order to reclaim memory, where N is the number "
                    "of allocations the deleted objects where composed of."});
-  table->Register({"exists", -2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, -1, 1, CmdExists, "generic",
-                   "Determine if a key exists", "1.0.0", "@keyspace @read @fast", "RO",
+  table->Register({"exists", -2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, -1, 1, CmdExists,
+                   "generic", "Determine if a key exists", "1.0.0", "@keyspace @read @fast", "RO",
                    "O(N) where N is the number of keys to check."});
-  table->Register({"touch", -2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, -1, 1, CmdExists, "generic",
+  table->Register({"touch", -2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, -1, 1, CmdExists,
+                   "generic",
                    "Alters the last access time of a key(s). Returns the number of existing keys "
                    "specified.",
                    "3.2.1", "@keyspace @read @fast", "RO",
@@ -711,19 +712,42 @@ void RegisterKeyspaceFamily(CommandTable* table) {
                    "the collection."});
   table->Register({"randomkey", 1, kCmdReadOnly, 0, 0, 0, CmdRandomKey, "generic",
                    "Return a random key from the keyspace", "1.0.0", "@keyspace @read @slow"});
-  table->Register({"rename", 3, kCmdWrite | kCmdLocksKeys, 1, 2, 1, CmdRename, "generic", "Rename a key", "1.0.0",
-                   "@keyspace @write @slow", "RW access delete"});
-  table->Register({"renamenx", 3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 2, 1, CmdRenameNx, "generic",
-                   "Rename a key, only if the new key does not exist", "1.0.0",
+  table->Register({"rename", 3, kCmdWrite | kCmdLocksKeys, 1, 2, 1, CmdRename, "generic",
+                   "Rename a key", "1.0.0", "@keyspace @write @slow", "RW access delete"});
+  table->Register({"renamenx", 3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 2, 1, CmdRenameNx,
+                   "generic", "Rename a key, only if the new key does not exist", "1.0.0",
                    "@keyspace @write @fast", "RW access delete"});
-  table->Register({"copy", -3, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 2, 1, CmdCopy, "generic", "Copy a key",
-                   "6.2.0", "@keyspace @write @slow", "RO access",
+  table->Register({"copy",
+                   -3,
+                   kCmdWrite | kCmdDenyOom | kCmdLocksKeys,
+                   1,
+                   2,
+                   1,
+                   CmdCopy,
+                   "generic",
+                   "Copy a key",
+                   "6.2.0",
+                   "@keyspace @write @slow",
+                   "RO access",
                    "O(N) worst case for collections, where N is the number of nested items. O(1) "
                    "for string values.",
-                   {}, CopyKeys});
-  table->Register({"move", 3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdMove, "generic",
-                   "Move a key to another database", "1.0.0", "@keyspace @write @fast",
-                   "RW access update", "O(1)", {}, MoveKeys});
+                   {},
+                   CopyKeys});
+  table->Register({"move",
+                   3,
+                   kCmdWrite | kCmdFast | kCmdLocksKeys,
+                   1,
+                   1,
+                   1,
+                   CmdMove,
+                   "generic",
+                   "Move a key to another database",
+                   "1.0.0",
+                   "@keyspace @write @fast",
+                   "RW access update",
+                   "O(1)",
+                   {},
+                   MoveKeys});
   table->Register({"swapdb", 3, kCmdWrite | kCmdFast, 0, 0, 0, CmdSwapDb, "server",
                    "Swaps two Redis databases", "4.0.0", "@keyspace @write @fast @dangerous", "",
                    "O(N) where N is the count of clients watching or blocking on keys from both "
@@ -762,16 +786,17 @@ void RegisterKeyspaceFamily(CommandTable* table) {
   table->Register({"memory", -2, 0, 0, 0, 0, CmdMemory, "server",
                    "A container for memory diagnostics commands", "4.0.0", "@slow", "",
                    "Depends on subcommand.", std::move(memory_subcommands)});
-  table->Register({"expire", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpire, "generic",
-                   "Set a key's time to live in seconds", "1.0.0", "@keyspace @write @fast",
-                   "RW update"});
-  table->Register({"pexpire", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPExpire, "generic",
-                   "Set a key's time to live in milliseconds", "2.6.0", "@keyspace @write @fast",
-                   "RW update"});
-  table->Register({"expireat", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpireAt, "generic",
-                   "Set the expiration for a key as a UNIX timestamp", "1.2.0",
+  table->Register({"expire", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpire,
+                   "generic", "Set a key's time to live in seconds", "1.0.0",
                    "@keyspace @write @fast", "RW update"});
-  table->Register({"pexpireat", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPExpireAt, "generic",
+  table->Register({"pexpire", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPExpire,
+                   "generic", "Set a key's time to live in milliseconds", "2.6.0",
+                   "@keyspace @write @fast", "RW update"});
+  table->Register({"expireat", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpireAt,
+                   "generic", "Set the expiration for a key as a UNIX timestamp", "1.2.0",
+                   "@keyspace @write @fast", "RW update"});
+  table->Register({"pexpireat", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPExpireAt,
+                   "generic",
                    "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
                    "2.6.0", "@keyspace @write @fast", "RW update"});
   table->Register({"ttl", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdTtl, "generic",
@@ -780,14 +805,15 @@ void RegisterKeyspaceFamily(CommandTable* table) {
   table->Register({"pttl", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPTtl, "generic",
                    "Get the time to live for a key in milliseconds", "2.6.0",
                    "@keyspace @read @fast", "RO access"});
-  table->Register({"expiretime", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpireTime, "generic",
-                   "Get the expiration Unix timestamp for a key", "7.0.0", "@keyspace @read @fast",
-                   "RO access"});
-  table->Register({"pexpiretime", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPExpireTime, "generic",
+  table->Register({"expiretime", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdExpireTime,
+                   "generic", "Get the expiration Unix timestamp for a key", "7.0.0",
+                   "@keyspace @read @fast", "RO access"});
+  table->Register({"pexpiretime", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1,
+                   CmdPExpireTime, "generic",
                    "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0",
                    "@keyspace @read @fast", "RO access"});
-  table->Register({"persist", 2, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPersist, "generic",
-                   "Remove the expiration from a key", "2.2.0", "@keyspace @write @fast",
+  table->Register({"persist", 2, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdPersist,
+                   "generic", "Remove the expiration from a key", "2.2.0", "@keyspace @write @fast",
                    "RW update"});
   table->Register({"dbsize", 1, kCmdReadOnly | kCmdFast, 0, 0, 0, CmdDbSize, "server",
                    "Return the number of keys in the selected database", "1.0.0",

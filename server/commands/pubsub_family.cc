@@ -149,7 +149,8 @@ void RegisterPubSubFamily(CommandTable* table) {
                    "Listen for messages published to channels matching the given patterns", "2.0.0",
                    "@pubsub @slow", "",
                    "O(N) where N is the number of patterns the client is already subscribed to."});
-  table->Register({"punsubscribe", -1, kFlags | kCmdSubscribedOk, 0, 0, 0, CmdPUnsubscribe, "pubsub",
+  table->Register({"punsubscribe", -1, kFlags | kCmdSubscribedOk, 0, 0, 0, CmdPUnsubscribe,
+                   "pubsub",
                    "Stop listening for messages posted to channels matching the given patterns",
                    "2.0.0", "@pubsub @slow", "",
                    "O(N+M) where N is the number of patterns the client is already subscribed and "

@@ -14,9 +14,7 @@
 
 namespace valkdb {
 
-
 namespace {
-
 
 void CmdCommand(CommandContext& ctx) {
   // Plain COMMAND: every command's info.

@@ -119,8 +119,8 @@ class SetBuilder {
 };
 
 // Moves an inline intset to a table.
-Entry* ConvertToTable(Shard& shard, std::string_view key, Entry* entry)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+Entry* ConvertToTable(Shard& shard, std::string_view key,
+                      Entry* entry) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   auto* table = new PackedTable(1);
   SetRef(entry).ForEach([&](std::string_view m) { table->Insert(m); });
   shard.Put(key, Entry::MakeTable(key, kSet, table), std::nullopt, true);
@@ -159,8 +159,8 @@ bool SetAdd(CommandContext& ctx, Shard& shard, std::string_view key, Entry** ent
 }
 
 // Removes a member; true when it was there. The caller deletes an emptied key.
-bool SetRemove(Shard& shard, std::string_view key, Entry* entry, std::string_view member)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+bool SetRemove(Shard& shard, std::string_view key, Entry* entry,
+               std::string_view member) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (entry->is_table()) return entry->table()->Erase(member);
   const std::optional<int64_t> value = intset::ParseMember(member);
   if (!value) return false;
@@ -171,8 +171,8 @@ bool SetRemove(Shard& shard, std::string_view key, Entry* entry, std::string_vie
 }
 
 // Deletes `key` when its set has become empty; true when it did.
-bool DeleteIfEmpty(CommandContext& ctx, Shard& shard, std::string_view key)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+bool DeleteIfEmpty(CommandContext& ctx, Shard& shard,
+                   std::string_view key) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   Entry* entry = shard.FindMutable(key, ctx.now_ms);
   if (entry == nullptr || SetRef(entry).Size() > 0) return false;
   shard.Erase(key);
@@ -191,6 +191,7 @@ void ReplyMembers(CommandContext& ctx, const SetRef& set, bool as_set) {
 void CmdSAdd(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
+  AssumeLocked(shard);
   Entry* entry = nullptr;
   if (LookupTyped(ctx, shard, key, kSet, false, &entry) == Lookup::kWrongType) return;
   int64_t added = 0;
@@ -202,6 +203,7 @@ void CmdSAdd(CommandContext& ctx) {
 void CmdSRem(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
+  AssumeLocked(shard);
   Entry* entry = nullptr;
   const Lookup found = LookupTyped(ctx, shard, key, kSet, false, &entry);
   if (found == Lookup::kWrongType) return;
@@ -277,6 +279,7 @@ void CmdSPop(CommandContext& ctx) {
   }
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
+  AssumeLocked(shard);
   Entry* entry = nullptr;
   const Lookup found = LookupTyped(ctx, shard, key, kSet, false, &entry);
   if (found == Lookup::kWrongType) return;
@@ -369,7 +372,9 @@ void CmdSRandMember(CommandContext& ctx) {
 void CmdSMove(CommandContext& ctx) {
   std::string_view from = ctx.arg(1), to = ctx.arg(2), member = ctx.arg(3);
   Shard& source = ctx.shard(from);
+  AssumeLocked(source);
   Shard& target = ctx.shard(to);
+  AssumeLocked(target);
   Entry* src = source.FindMutable(from, ctx.now_ms);
   Entry* dst = target.FindMutable(to, ctx.now_ms);
   if (src == nullptr) {
@@ -413,9 +418,10 @@ bool LookupSets(CommandContext& ctx, size_t first, size_t count, bool read,
 
 // Stores a result set at `dest` (deleting it when the result is empty) and
 // replies its size, as the *STORE commands do.
-void StoreResult(CommandContext& ctx, std::string_view dest, SetBuilder* result)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+void StoreResult(CommandContext& ctx, std::string_view dest,
+                 SetBuilder* result) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   Shard& shard = ctx.shard(dest);
+  AssumeLocked(shard);
   const size_t size = result->Size();
   bool changed = true;
   if (size > 0) {
@@ -431,8 +437,8 @@ enum class SetOp { kInter, kUnion, kDiff };
 
 // SINTER SINTERSTORE SINTERCARD SUNION SUNIONSTORE SDIFF SDIFFSTORE.
 // first: the first source key; dest: empty unless storing; limit for SINTERCARD.
-void SetOperation(CommandContext& ctx, SetOp op, size_t first, size_t count,
-                  std::string_view dest, bool cardinality_only, int64_t limit) {
+void SetOperation(CommandContext& ctx, SetOp op, size_t first, size_t count, std::string_view dest,
+                  bool cardinality_only, int64_t limit) {
   std::vector<const Entry*> sets;
   if (!LookupSets(ctx, first, count, dest.empty(), &sets)) return;
   SetBuilder result(ctx.server.config->set_max_intset_entries());
@@ -604,8 +610,9 @@ void RegisterSetFamily(CommandTable* table) {
   table->Register({"srem", -3, kCmdWrite | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdSRem, "set",
                    "Remove one or more members from a set", "1.0.0", "@write @set @fast",
                    "RW delete", "O(N) where N is the number of members to be removed."});
-  table->Register({"smembers", 2, kRead, 1, 1, 1, CmdSMembers, "set", "Get all the members in a set",
-                   "1.0.0", "@read @set @slow", "RO access", "O(N) where N is the set cardinality."});
+  table->Register({"smembers", 2, kRead, 1, 1, 1, CmdSMembers, "set",
+                   "Get all the members in a set", "1.0.0", "@read @set @slow", "RO access",
+                   "O(N) where N is the set cardinality."});
   table->Register({"sismember", 3, kReadFast, 1, 1, 1, CmdSIsMember, "set",
                    "Determine if a given value is a member of a set", "1.0.0", "@read @set @fast",
                    "RO"});
@@ -632,12 +639,22 @@ void RegisterSetFamily(CommandTable* table) {
                    "1.0.0", "@read @set @slow", "RO access",
                    "O(N*M) worst case where N is the cardinality of the smallest set and M is the "
                    "number of sets."});
-  table->Register({"sintercard", -3, kRead, 0, 0, 0, CmdSInterCard, "set",
-                   "Intersect multiple sets and return the cardinality of the result", "7.0.0",
-                   "@read @set @slow", "RO access",
+  table->Register({"sintercard",
+                   -3,
+                   kRead,
+                   0,
+                   0,
+                   0,
+                   CmdSInterCard,
+                   "set",
+                   "Intersect multiple sets and return the cardinality of the result",
+                   "7.0.0",
+                   "@read @set @slow",
+                   "RO access",
                    "O(N*M) worst case where N is the cardinality of the smallest set and M is the "
                    "number of sets.",
-                   {}, SInterCardKeys});
+                   {},
+                   SInterCardKeys});
   table->Register({"sinterstore", -3, kWrite, 1, -1, 1, CmdSInterStore, "set",
                    "Intersect multiple sets and store the resulting set in a key", "1.0.0",
                    "@write @set @slow", "OW update",
@@ -650,8 +667,8 @@ void RegisterSetFamily(CommandTable* table) {
                    "Add multiple sets and store the resulting set in a key", "1.0.0",
                    "@write @set @slow", "OW update",
                    "O(N) where N is the total number of elements in all given sets."});
-  table->Register({"sdiff", -2, kRead, 1, -1, 1, CmdSDiff, "set", "Subtract multiple sets",
-                   "1.0.0", "@read @set @slow", "RO access",
+  table->Register({"sdiff", -2, kRead, 1, -1, 1, CmdSDiff, "set", "Subtract multiple sets", "1.0.0",
+                   "@read @set @slow", "RO access",
                    "O(N) where N is the total number of elements in all given sets."});
   table->Register({"sdiffstore", -3, kWrite, 1, -1, 1, CmdSDiffStore, "set",
                    "Subtract multiple sets and store the resulting set in a key", "1.0.0",

@@ -689,8 +689,8 @@ void RegisterStringFamily(CommandTable* table) {
   table->Register({"setex", 4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdSetEx, "string",
                    "Set the value and expiration of a key", "2.0.0", "@write @string @slow",
                    "OW update"});
-  table->Register({"psetex", 4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdPSetEx, "string",
-                   "Set the value and expiration in milliseconds of a key", "2.6.0",
+  table->Register({"psetex", 4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdPSetEx,
+                   "string", "Set the value and expiration in milliseconds of a key", "2.6.0",
                    "@write @string @slow", "OW update"});
   table->Register({"getset", 3, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdGetSet, "string",
                    "Set the string value of a key and return its old value", "1.0.0",
@@ -707,19 +707,19 @@ void RegisterStringFamily(CommandTable* table) {
   table->Register({"mset", -3, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, -1, 2, CmdMSet, "string",
                    "Set multiple keys to multiple values", "1.0.1", "@write @string @slow",
                    "OW update", "O(N) where N is the number of keys to set."});
-  table->Register({"msetnx", -3, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, -1, 2, CmdMSetNx, "string",
-                   "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1",
-                   "@write @string @slow", "OW insert",
+  table->Register({"msetnx", -3, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, -1, 2, CmdMSetNx,
+                   "string", "Set multiple keys to multiple values, only if none of the keys exist",
+                   "1.0.1", "@write @string @slow", "OW insert",
                    "O(N) where N is the number of keys to set."});
-  table->Register({"append", 3, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdAppend, "string", "Append a value to a key",
-                   "2.0.0", "@write @string @fast", "RW insert",
+  table->Register({"append", 3, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdAppend, "string",
+                   "Append a value to a key", "2.0.0", "@write @string @fast", "RW insert",
                    "O(1). The amortized time complexity is O(1) assuming the appended value is "
                    "small and the already present value is of any size, since the dynamic "
                    "string library used by Redis will double the free space available on every "
                    "reallocation."});
-  table->Register({"strlen", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdStrLen, "string",
-                   "Get the length of the value stored in a key", "2.2.0", "@read @string @fast",
-                   "RO"});
+  table->Register({"strlen", 2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdStrLen,
+                   "string", "Get the length of the value stored in a key", "2.2.0",
+                   "@read @string @fast", "RO"});
   table->Register({"incr", 2, kWriteFast | kCmdLocksKeys, 1, 1, 1, CmdIncr, "string",
                    "Increment the integer value of a key by one", "1.0.0", "@write @string @fast",
                    "RW access update"});
@@ -745,9 +745,9 @@ void RegisterStringFamily(CommandTable* table) {
   table->Register({"substr", 4, kCmdReadOnly | kCmdLocksKeys, 1, 1, 1, CmdGetRange, "string",
                    "Get a substring of the string stored at a key", "1.0.0", "@read @string @slow",
                    "RO access", kRangeComplexity});
-  table->Register({"setrange", 4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdSetRange, "string",
-                   "Overwrite part of a string at key starting at the specified offset", "2.2.0",
-                   "@write @string @slow", "RW update",
+  table->Register({"setrange", 4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdSetRange,
+                   "string", "Overwrite part of a string at key starting at the specified offset",
+                   "2.2.0", "@write @string @slow", "RW update",
                    "O(1), not counting the time taken to copy the new string in place. Usually, "
                    "this string is very small so the amortized complexity is O(1). Otherwise, "
                    "complexity is O(M) with M being the length of the value argument."});

@@ -28,9 +28,8 @@ enum class Lookup { kFound, kMissing, kWrongType };
 // The live entry of `key` in its (locked) shard if it holds `type`; replies
 // WRONGTYPE when it holds another type. `read` counts keyspace hits and
 // misses, as Redis's lookupKeyRead does (writes do not).
-inline Lookup LookupTyped(CommandContext& ctx, Shard& shard, std::string_view key,
-                          Entry::Type type, bool read, Entry** entry)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+inline Lookup LookupTyped(CommandContext& ctx, Shard& shard, std::string_view key, Entry::Type type,
+                          bool read, Entry** entry) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   *entry = shard.FindMutable(key, ctx.now_ms);
   if (read) CountLookup(ctx, *entry != nullptr);
   if (*entry == nullptr) return Lookup::kMissing;
@@ -43,8 +42,8 @@ inline Lookup LookupTyped(CommandContext& ctx, Shard& shard, std::string_view ke
 
 // Replaces the inline value of `key` (which must exist and be inline) by
 // `bytes`, keeping its type and TTL.
-inline void WriteCompact(Shard& shard, std::string_view key, std::string_view bytes)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+inline void WriteCompact(Shard& shard, std::string_view key,
+                         std::string_view bytes) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   char* dst = shard.ResizeValue(key, bytes.size(), Entry::Encoding::kAuto);
   if (!bytes.empty()) std::memcpy(dst, bytes.data(), bytes.size());
 }

@@ -39,9 +39,7 @@ class ChangeFeed {
  public:
   // Observers are added before the server serves (not thread-safe with Publish).
   void Subscribe(ChangeObserver* observer) { observers_.push_back(observer); }
-  void Unsubscribe(ChangeObserver* observer) {
-    std::erase(observers_, observer);
-  }
+  void Unsubscribe(ChangeObserver* observer) { std::erase(observers_, observer); }
   bool active() const { return !observers_.empty(); }
 
   void Publish(int db, absl::Span<const std::string_view> argv) {

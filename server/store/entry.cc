@@ -98,9 +98,8 @@ Entry Entry::MakeWithRoom(std::string_view key, std::string_view value, size_t l
                           size_t capacity, Encoding encoding, Type type) {
   capacity = std::max(capacity, length);
   char* value_at = nullptr;
-  const uint8_t flags =
-      static_cast<uint8_t>((static_cast<uint8_t>(encoding) << kEncodingShift) |
-                           (static_cast<uint8_t>(type) << kTypeShift));
+  const uint8_t flags = static_cast<uint8_t>((static_cast<uint8_t>(encoding) << kEncodingShift) |
+                                             (static_cast<uint8_t>(type) << kTypeShift));
   SharedBuffer* buffer = Build(key, length, flags, capacity, &value_at);
   const size_t prefix = std::min(value.size(), length);
   if (prefix > 0) std::memcpy(value_at, value.data(), prefix);
@@ -119,8 +118,7 @@ Entry Entry::MakeTable(std::string_view key, Type type, PackedTable* table) {
   static_assert(alignof(PackedTable*) <= alignof(Bytes));
   char* value_at = nullptr;
   const uint8_t flags = static_cast<uint8_t>(kTable | (static_cast<uint8_t>(type) << kTypeShift));
-  SharedBuffer* buffer =
-      Build(key, 0, flags, sizeof(PackedTable*) + alignof(Bytes) - 1, &value_at);
+  SharedBuffer* buffer = Build(key, 0, flags, sizeof(PackedTable*) + alignof(Bytes) - 1, &value_at);
   new (AlignForBytes(value_at)) PackedTable*(table);
   return Entry(buffer);
 }
@@ -144,8 +142,7 @@ Entry Entry::Copy(std::string_view key, Encoding string_encoding) const {
 }
 
 Entry::Type Entry::type() const {
-  return static_cast<Type>((static_cast<uint8_t>(buffer_->payload()[0]) & kTypeMask) >>
-                           kTypeShift);
+  return static_cast<Type>((static_cast<uint8_t>(buffer_->payload()[0]) & kTypeMask) >> kTypeShift);
 }
 
 bool Entry::is_table() const { return static_cast<uint8_t>(buffer_->payload()[0]) & kTable; }

@@ -15,8 +15,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
-#include "absl/types/span.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "protocol/bytes.h"
 #include "protocol/str_util.h"
 #include "server/store/change_feed.h"
@@ -199,7 +199,7 @@ class MultiShardLock {
   MultiShardLock& operator=(const MultiShardLock&) = delete;
 
   // Locks the shards of `keys`; called once, on a lock that holds nothing.
-  void Lock(absl::Span<const Key> keys);
+  void Lock(absl::Span<const Key> keys) ABSL_NO_THREAD_SAFETY_ANALYSIS;
   // The same for one key (most commands): no sorting, no list.
   void LockOne(int db, std::string_view key) ABSL_NO_THREAD_SAFETY_ANALYSIS;
 

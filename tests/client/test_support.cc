@@ -118,7 +118,7 @@ ClientOptions ServerProcess::Options() const {
 absl::Status ServerProcess::Launch(int port) {
   std::vector<std::string> argv;
   if (kind_ == ServerKind::kValkdb) {
-    argv = {VALKDB_SERVER_PATH, "--port", std::to_string(port)};
+    argv = {VALKDB_SERVER_PATH, "--port", std::to_string(port), "--enable-debug-command", "local"};
   } else {
     argv = {REDIS_SERVER_PATH,
             "--port",

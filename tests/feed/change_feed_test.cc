@@ -5,9 +5,11 @@
 // feed's records, replayed in seq order as RESP into one redis-server, must
 // rebuild exactly the keyspace valkdb ended with — rebuilt key by key into a
 // second redis-server — as redis's own DEBUG DIGEST judges.
+#include "server/store/change_feed.h"
+
 #include <algorithm>
-#include <functional>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -23,7 +25,6 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/config.h"
-#include "server/store/change_feed.h"
 #include "server/store/store.h"
 #include "tests/support/resp_client.h"
 #include "tests/support/server_process.h"
@@ -99,40 +100,74 @@ class FeedTest : public ::testing::Test {
     auto any_key = [&]() { return key("khs"[pick(3)]); };
     auto num = [&]() { return StrCat(pick(40) - 5); };
     switch (pick(34)) {
-      case 0: return {"SET", key('k'), StrCat("v", pick(100))};
-      case 1: return {"SET", key('k'), "x", "EX", StrCat(1 + pick(3))};
-      case 2: return {"SET", key('k'), "y", "PX", StrCat(50 + pick(2000)), "NX"};
-      case 3: return {"SETEX", key('k'), StrCat(1 + pick(5)), "z"};
-      case 4: return {"INCRBY", key('k'), num()};
-      case 5: return {"INCRBYFLOAT", key('k'), "1.5"};
-      case 6: return {"APPEND", key('k'), "ab"};
-      case 7: return {"SETRANGE", key('k'), StrCat(pick(5)), "Q"};
-      case 8: return {"MSET", key('k'), "m1", key('k'), "m2", key('k'), "m3"};
-      case 9: return {"DEL", any_key(), any_key()};
-      case 10: return {"EXPIRE", any_key(), StrCat(pick(4) - 1)};
-      case 11: return {"PEXPIRE", any_key(), StrCat(100 + pick(3000))};
-      case 12: return {"PERSIST", any_key()};
-      case 13: return {"GETEX", key('k'), "PX", StrCat(100 + pick(2000))};
-      case 14: return {"GETDEL", key('k')};
-      case 15: return {"RENAME", any_key(), any_key()};
-      case 16: return {"COPY", any_key(), any_key(), "DB", StrCat(pick(2)), "REPLACE"};
-      case 17: return {"MOVE", any_key(), StrCat(pick(2))};
-      case 18: return {"HSET", key('h'), StrCat("f", pick(8)), num(), StrCat("f", pick(8)), "v"};
-      case 19: return {"HDEL", key('h'), StrCat("f", pick(8))};
-      case 20: return {"HINCRBY", key('h'), StrCat("n", pick(3)), num()};
-      case 21: return {"HINCRBYFLOAT", key('h'), StrCat("x", pick(3)), "0.25"};
-      case 22: return {"SADD", key('s'), num(), num(), StrCat("m", pick(10))};
-      case 23: return {"SREM", key('s'), num(), StrCat("m", pick(10))};
-      case 24: return {"SPOP", key('s')};
-      case 25: return {"SPOP", key('s'), StrCat(pick(4))};
-      case 26: return {"SMOVE", key('s'), key('s'), num()};
-      case 27: return {"SINTERSTORE", key('s'), key('s'), key('s')};
-      case 28: return {"SUNIONSTORE", key('s'), key('s'), key('s')};
-      case 29: return {"SDIFFSTORE", key('s'), key('s'), key('s')};
-      case 30: return {"SELECT", StrCat(pick(2))};
-      case 31: return {"HSETNX", key('h'), StrCat("f", pick(8)), "nx"};
-      case 32: return {"GET", any_key()};  // may expire a key lazily
-      default: return {"SWAPDB", "0", "1"};
+      case 0:
+        return {"SET", key('k'), StrCat("v", pick(100))};
+      case 1:
+        return {"SET", key('k'), "x", "EX", StrCat(1 + pick(3))};
+      case 2:
+        return {"SET", key('k'), "y", "PX", StrCat(50 + pick(2000)), "NX"};
+      case 3:
+        return {"SETEX", key('k'), StrCat(1 + pick(5)), "z"};
+      case 4:
+        return {"INCRBY", key('k'), num()};
+      case 5:
+        return {"INCRBYFLOAT", key('k'), "1.5"};
+      case 6:
+        return {"APPEND", key('k'), "ab"};
+      case 7:
+        return {"SETRANGE", key('k'), StrCat(pick(5)), "Q"};
+      case 8:
+        return {"MSET", key('k'), "m1", key('k'), "m2", key('k'), "m3"};
+      case 9:
+        return {"DEL", any_key(), any_key()};
+      case 10:
+        return {"EXPIRE", any_key(), StrCat(pick(4) - 1)};
+      case 11:
+        return {"PEXPIRE", any_key(), StrCat(100 + pick(3000))};
+      case 12:
+        return {"PERSIST", any_key()};
+      case 13:
+        return {"GETEX", key('k'), "PX", StrCat(100 + pick(2000))};
+      case 14:
+        return {"GETDEL", key('k')};
+      case 15:
+        return {"RENAME", any_key(), any_key()};
+      case 16:
+        return {"COPY", any_key(), any_key(), "DB", StrCat(pick(2)), "REPLACE"};
+      case 17:
+        return {"MOVE", any_key(), StrCat(pick(2))};
+      case 18:
+        return {"HSET", key('h'), StrCat("f", pick(8)), num(), StrCat("f", pick(8)), "v"};
+      case 19:
+        return {"HDEL", key('h'), StrCat("f", pick(8))};
+      case 20:
+        return {"HINCRBY", key('h'), StrCat("n", pick(3)), num()};
+      case 21:
+        return {"HINCRBYFLOAT", key('h'), StrCat("x", pick(3)), "0.25"};
+      case 22:
+        return {"SADD", key('s'), num(), num(), StrCat("m", pick(10))};
+      case 23:
+        return {"SREM", key('s'), num(), StrCat("m", pick(10))};
+      case 24:
+        return {"SPOP", key('s')};
+      case 25:
+        return {"SPOP", key('s'), StrCat(pick(4))};
+      case 26:
+        return {"SMOVE", key('s'), key('s'), num()};
+      case 27:
+        return {"SINTERSTORE", key('s'), key('s'), key('s')};
+      case 28:
+        return {"SUNIONSTORE", key('s'), key('s'), key('s')};
+      case 29:
+        return {"SDIFFSTORE", key('s'), key('s'), key('s')};
+      case 30:
+        return {"SELECT", StrCat(pick(2))};
+      case 31:
+        return {"HSETNX", key('h'), StrCat("f", pick(8)), "nx"};
+      case 32:
+        return {"GET", any_key()};  // may expire a key lazily
+      default:
+        return {"SWAPDB", "0", "1"};
     }
   }
 
@@ -271,7 +306,8 @@ TEST_F(FeedTest, ReplayedIntoRedisRebuildsTheSameKeyspace) {
     }
     replay.push_back(r.argv);
   }
-  absl::StatusOr<std::unique_ptr<test::ServerProcess>> replayed = test::ServerProcess::StartRedis({"--enable-debug-command", "yes"});
+  absl::StatusOr<std::unique_ptr<test::ServerProcess>> replayed =
+      test::ServerProcess::StartRedis({"--enable-debug-command", "yes"});
   ASSERT_TRUE(replayed.ok()) << replayed.status();
   absl::StatusOr<std::unique_ptr<test::RespClient>> to_replayed =
       test::RespClient::Connect((*replayed)->port());
@@ -288,7 +324,8 @@ TEST_F(FeedTest, ReplayedIntoRedisRebuildsTheSameKeyspace) {
   size_t keys = 0;
   for (const auto& argv : rebuild) keys += argv[0] != "SELECT" && argv[0] != "PEXPIREAT";
   EXPECT_GT(keys, 5u);
-  absl::StatusOr<std::unique_ptr<test::ServerProcess>> rebuilt = test::ServerProcess::StartRedis({"--enable-debug-command", "yes"});
+  absl::StatusOr<std::unique_ptr<test::ServerProcess>> rebuilt =
+      test::ServerProcess::StartRedis({"--enable-debug-command", "yes"});
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
   absl::StatusOr<std::unique_ptr<test::RespClient>> to_rebuilt =
       test::RespClient::Connect((*rebuilt)->port());

@@ -46,8 +46,11 @@ TEST(PackedTest, AppendReadFindSplice) {
 }
 
 TEST(PackedTest, MalformedBytesEndIterationAndAreInvalid) {
-  for (std::string bad : {std::string("\x05" "ab", 3), std::string("\x80", 1),
-                          std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 10)}) {
+  for (std::string bad :
+       {std::string("\x05"
+                    "ab",
+                    3),
+        std::string("\x80", 1), std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 10)}) {
     EXPECT_FALSE(packed::Valid(bad));
     packed::Record record;
     EXPECT_FALSE(packed::Find(bad, "ab", 1, &record));
@@ -76,7 +79,7 @@ TEST(IntsetTest, SortedAndWidenedLikeRedis) {
   std::mt19937_64 rng(7);
   for (int i = 0; i < 2000; ++i) {
     int64_t v = static_cast<int64_t>(rng() % 200) - 100;
-    if (i == 500) v = 70000;  // needs 4 bytes
+    if (i == 500) v = 70000;           // needs 4 bytes
     if (i == 1000) v = -5000000000LL;  // needs 8 bytes
     const bool added = intset::Add(set, v, &next);
     EXPECT_EQ(added, model.insert(v).second);
@@ -102,8 +105,8 @@ TEST(IntsetTest, SortedAndWidenedLikeRedis) {
 TEST(IntsetTest, InvalidBytes) {
   EXPECT_FALSE(intset::Valid(""));
   EXPECT_FALSE(intset::Valid(std::string(1, '\3')));
-  EXPECT_FALSE(intset::Valid(std::string("\x02\x01", 2)));                // half a member
-  EXPECT_FALSE(intset::Valid(std::string("\x02\x02\x00\x01\x00", 5)));    // not ascending
+  EXPECT_FALSE(intset::Valid(std::string("\x02\x01", 2)));              // half a member
+  EXPECT_FALSE(intset::Valid(std::string("\x02\x02\x00\x01\x00", 5)));  // not ascending
   EXPECT_TRUE(intset::Valid(std::string("\x02\x01\x00\x02\x00", 5)));
 }
 
@@ -164,9 +167,8 @@ TEST(PackedTableTest, ScanReturnsEveryRecordPresentThroughoutDespiteResizes) {
   uint64_t cursor = 0;
   int steps = 0, churn = 0;
   do {
-    cursor = table.Scan(cursor, [&](std::string_view key, std::string_view) {
-      seen.insert(std::string(key));
-    });
+    cursor = table.Scan(
+        cursor, [&](std::string_view key, std::string_view) { seen.insert(std::string(key)); });
     // Others come and go between steps, growing and shrinking the table.
     const int n = steps % 20 < 10 ? 500 : -500;
     for (int j = 0; j < std::abs(n); ++j) {
@@ -195,7 +197,8 @@ TEST(PackedTableTest, RandomIsRoughlyUniform) {
   ASSERT_EQ(counts.size(), static_cast<size_t>(kMembers));
   double chi = 0;
   const double expected = static_cast<double>(kDraws) / kMembers;
-  for (const auto& [member, count] : counts) chi += (count - expected) * (count - expected) / expected;
+  for (const auto& [member, count] : counts)
+    chi += (count - expected) * (count - expected) / expected;
   // 199 degrees of freedom: a fair picker stays far below 400.
   EXPECT_LT(chi, 400) << "picks are not uniform";
 }
