@@ -14,7 +14,9 @@
 
 namespace valkdb {
 
-inline absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view ToAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 namespace str_internal {
 template <typename T>
