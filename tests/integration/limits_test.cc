@@ -285,6 +285,9 @@ void integration_Limits::SubscribersUseThePubsubClass() {
         ASSERT_EQ(*reply, RespValue::Arr({Bulk("message"), Bulk("ch"), Bulk(message)})) << i;
       }
     }
+    // The first subscriber closed its end; the server may not have seen it
+    // yet (on another event loop, or in Redis's next event-loop turn).
+    ASSERT_TRUE(WaitUntilGone(*publisher, "reader", milliseconds(10000)));
     {
       // Its pubsub limit does: it is cut off once 100 KB are queued.
       ScopedConfig limit(port, "client-output-buffer-limit", "normal 0 0 0 pubsub 100kb 0 0");
