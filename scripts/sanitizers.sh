@@ -155,7 +155,7 @@ if wants asan; then
   configure build-asan -DVALKDB_SANITIZE=address,undefined \
     -DCMAKE_CXX_FLAGS=-fno-sanitize-recover=all
   grep -q -- '-fno-sanitize-recover=all' build-asan/compile_commands.json
-  mapfile -t asan_tests < <(targets_matching build-asan 'integration_tests|compat_tests|unit_[a-z_]+_tests')
+  mapfile -t asan_tests < <(targets_matching build-asan 'integration_tests|compat_tests|feed_tests|unit_[a-z_]+_tests')
   if cmake --build build-asan -j "$JOBS" --target valkdb-server stress_test "${asan_tests[@]}"; then
     end "asan build"
     begin "ASan + UBSan: unit, integration and stress tests"
@@ -174,13 +174,14 @@ if wants tsan; then
   # Debian's abseil is not built for TSan: without this preloaded shim every
   # access guarded by an absl::Mutex is reported as a race (see the file).
   if cmake --build build-tsan -j "$JOBS" --target valkdb-server unit_store_tests \
-      unit_scheduler_tests integration_tests stress_test &&
+      unit_scheduler_tests integration_tests stress_test feed_tests &&
     clang++-14 -std=c++20 -shared -fPIC -O1 -Wall -Wextra -Werror -I. \
       tests/stress/tsan_abseil_shim.cc -o build-tsan/libtsan_abseil_shim.so; then
     end "tsan build"
-    begin "TSan: store, scheduler, multi-loop integration and stress tests"
+    begin "TSan: store, scheduler, change feed, multi-loop integration and stress tests"
     export LD_PRELOAD="$PWD/build-tsan/libtsan_abseil_shim.so"
-    run_gtests build-tsan unit_store_tests unit_scheduler_tests \
+    # feed_tests: commands dispatched from four threads at once, as by four event loops.
+    run_gtests build-tsan unit_store_tests unit_scheduler_tests feed_tests \
       "integration_tests=*Threaded*:*MultiLoop*:*AcrossLoops*" || failed "tsan tests"
     run_stress build-tsan || failed "tsan stress"
     unset LD_PRELOAD
