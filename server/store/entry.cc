@@ -9,43 +9,13 @@
 #include <new>
 
 #include "server/store/types/packed_table.h"
+#include "server/store/types/varint.h"
 
 namespace valkdb {
 namespace {
 
 // Values at least this big that already live in their own buffer are referenced.
 constexpr size_t kExternalThreshold = 16 * 1024;
-
-size_t VarintSize(size_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* PutVarint(char* p, size_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-const char* GetVarint(const char* p, size_t* v) {
-  size_t result = 0;
-  int shift = 0;
-  while (true) {
-    auto byte = static_cast<uint8_t>(*p++);
-    result |= static_cast<size_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) break;
-    shift += 7;
-  }
-  *v = result;
-  return p;
-}
 
 // Where an external value's Bytes object lives: the first suitably aligned
 // address after the key.
@@ -55,17 +25,17 @@ char* AlignForBytes(char* p) {
 }
 
 size_t HeaderSize(size_t key_len, size_t value_len) {
-  return 1 + VarintSize(key_len) + VarintSize(value_len);
+  return 1 + varint::Size(key_len) + varint::Size(value_len);
 }
 
 SharedBuffer* Build(std::string_view key, size_t value_len, uint8_t flags, size_t value_area,
                     char** value_at) {
-  size_t size = 1 + VarintSize(key.size()) + VarintSize(value_len) + key.size() + value_area;
+  size_t size = 1 + varint::Size(key.size()) + varint::Size(value_len) + key.size() + value_area;
   SharedBuffer* buffer = SharedBuffer::Allocate(size);
   char* p = buffer->payload();
   *p++ = static_cast<char>(flags);
-  p = PutVarint(p, key.size());
-  p = PutVarint(p, value_len);
+  p = varint::Put(p, key.size());
+  p = varint::Put(p, value_len);
   std::memcpy(p, key.data(), key.size());
   *value_at = p + key.size();
   return buffer;
@@ -158,8 +128,8 @@ Entry::Layout Entry::Decode() const {
   Layout layout;
   const char* p = buffer_->payload();
   layout.flags = static_cast<uint8_t>(*p++);
-  p = GetVarint(p, &layout.key_len);
-  p = GetVarint(p, &layout.value_len);
+  p = varint::Get(p, &layout.key_len);
+  p = varint::Get(p, &layout.value_len);
   layout.key = const_cast<char*>(p);
   layout.value = layout.key + layout.key_len;
   if (layout.flags & (kExternal | kTable)) layout.value = AlignForBytes(layout.value);
@@ -202,7 +172,7 @@ char* Entry::ResizeInPlace(size_t new_length) {
     std::memmove(payload + new_header, payload + old_header,
                  layout.key_len + std::min(layout.value_len, new_length));
   }
-  PutVarint(payload + 1 + VarintSize(layout.key_len), new_length);
+  varint::Put(payload + 1 + varint::Size(layout.key_len), new_length);
   return payload + new_header + layout.key_len;
 }
 
@@ -223,7 +193,7 @@ char* Entry::Reallocate(size_t new_length, size_t capacity) {
   buffer_ = static_cast<SharedBuffer*>(memory);
   char* payload = buffer_->payload();
   if (new_header > old_header) std::memmove(payload + new_header, payload + old_header, keep);
-  PutVarint(payload + 1 + VarintSize(layout.key_len), new_length);
+  varint::Put(payload + 1 + varint::Size(layout.key_len), new_length);
   return payload + new_header + layout.key_len;
 }
 

@@ -476,15 +476,7 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
 }
 
 void Store::ForEachKey(int db, int64_t now_ms, const std::function<void(const Entry&)>& fn) {
-  for (size_t i = 0; i <= shard_mask_; ++i) {
-    Shard* shard = ShardAt(db, i);
-    LockedShard shard_lock(shard);
-    const size_t slots = shard->slot_count();
-    for (size_t slot = 0; slot < slots; ++slot) {
-      const Entry* entry = shard->EntryAt(slot);
-      if (entry != nullptr && !shard->IsExpired(entry->key(), now_ms)) fn(*entry);
-    }
-  }
+  ForEachKeyWithExpiry(db, now_ms, [&fn](const Entry& entry, bool) { fn(entry); });
 }
 
 void Store::ForEachKeyWithExpiry(int db, int64_t now_ms,

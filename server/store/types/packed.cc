@@ -2,29 +2,21 @@
 
 #include <algorithm>
 
+#include "server/store/types/varint.h"
+
 namespace valkdb::packed {
 namespace {
 
-size_t VarintSize(size_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 void PutVarint(std::string* out, size_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
+  char buf[10];
+  out->append(buf, static_cast<size_t>(varint::Put(buf, v) - buf));
 }
 
 }  // namespace
 
-size_t EncodedSize(std::string_view element) { return VarintSize(element.size()) + element.size(); }
+size_t EncodedSize(std::string_view element) {
+  return varint::Size(element.size()) + element.size();
+}
 
 void Append(std::string* out, std::string_view element) {
   PutVarint(out, element.size());

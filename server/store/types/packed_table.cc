@@ -9,6 +9,7 @@
 #include <new>
 
 #include "server/store/key_hash.h"
+#include "server/store/types/varint.h"
 
 namespace valkdb {
 namespace {
@@ -53,47 +54,23 @@ char* Reallocate(char* bucket, size_t bytes) {
   return static_cast<char*>(memory);
 }
 
-size_t VarintSize(size_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* PutVarint(char* p, size_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
 // Bucket bytes are our own (written by PutString), so they are not checked.
 const char* GetString(const char* p, std::string_view* out) {
   size_t length = 0;
-  int shift = 0;
-  while (true) {
-    const auto byte = static_cast<uint8_t>(*p++);
-    length |= static_cast<size_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) break;
-    shift += 7;
-  }
+  p = varint::Get(p, &length);
   *out = std::string_view(p, length);
   return p + length;
 }
 
 char* PutString(char* p, std::string_view s) {
-  p = PutVarint(p, s.size());
+  p = varint::Put(p, s.size());
   if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
 
 size_t RecordSize(int arity, std::string_view key, std::string_view value) {
-  size_t size = VarintSize(key.size()) + key.size();
-  if (arity == 2) size += VarintSize(value.size()) + value.size();
+  size_t size = varint::Size(key.size()) + key.size();
+  if (arity == 2) size += varint::Size(value.size()) + value.size();
   return size;
 }
 
@@ -298,7 +275,7 @@ bool PackedTable::Find(std::string_view key, std::string_view* value) const {
   const char* start;
   std::string_view v;
   if (!Locate(key, Hash(key), &bucket, &start, &v)) return false;
-  *value = arity_ == 2 ? v : std::string_view(start + VarintSize(key.size()), key.size());
+  *value = arity_ == 2 ? v : std::string_view(start + varint::Size(key.size()), key.size());
   return true;
 }
 
