@@ -1,0 +1,100 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+
+namespace valkdb {
+
+// The encoding of lists — Redis 7.0's quicklist: a sequence of nodes, each
+// one allocation holding a run of elements packed back to back. An element
+// is its length as a varint, its bytes, and its length again written
+// backwards, so a node is walked from either end (as a listpack is) and
+// LPUSH/RPUSH/LPOP/RPOP touch only the end node. A node keeps free room at
+// its front as well as its back, so popping or pushing at the head does not
+// move the node's other elements.
+//
+// Nodes are capped as Redis caps them (list-max-listpack-size): a negative
+// limit caps a node's bytes (-1: 4 KB ... -5: 64 KB), a positive one its
+// element count (and its bytes at 8 KB, Redis's safety limit). An element
+// bigger than the byte cap gets a node of its own.
+//
+// Not thread-safe: the owning shard's lock guards it.
+class QuickList {
+ public:
+  explicit QuickList(int64_t fill = -2);
+  ~QuickList();
+  QuickList(const QuickList&) = delete;
+  QuickList& operator=(const QuickList&) = delete;
+  QuickList(QuickList&& other) noexcept;
+  QuickList& operator=(QuickList&& other) noexcept;
+  // A deep copy (COPY).
+  QuickList Clone() const;
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  size_t node_count() const { return nodes_.size(); }
+  // Changes the node limit for nodes made from now on.
+  void set_fill(int64_t fill) { fill_ = fill; }
+
+  void PushFront(std::string_view element);
+  void PushBack(std::string_view element);
+  // The first / last element; the list must not be empty. Views stay valid
+  // until the list next changes.
+  std::string_view Front() const;
+  std::string_view Back() const;
+  void PopFront();
+  void PopBack();
+
+  // A position: node and byte offset of an element's start within it.
+  struct Position {
+    size_t node = 0;
+    size_t offset = 0;
+  };
+  // The element at `index` (0-based from the head; the caller has checked
+  // 0 <= index < size()). Walks from the nearer end.
+  Position Locate(size_t index) const;
+  std::string_view At(Position position) const;
+  // The position after / before `position`; false at the end / start.
+  bool Next(Position* position) const;
+  bool Prev(Position* position) const;
+
+  // Replaces the element at position (LSET).
+  void Replace(Position position, std::string_view element);
+  // Inserts before (after = false) or after the element at position (LINSERT).
+  void Insert(Position position, bool after, std::string_view element);
+  // Removes the element at position; returns the position of the element
+  // that followed it (forward = true) or preceded it, false when there is none.
+  bool Erase(Position* position, bool forward);
+
+  // Removes `front` elements from the head and `back` from the tail (LTRIM).
+  void Trim(size_t front, size_t back);
+
+  using Visitor = absl::FunctionRef<bool(std::string_view element)>;
+  // Visits elements from index `start` towards the tail (reverse = false)
+  // or the head, until fn returns false or the list ends.
+  void ForEachFrom(size_t start, bool reverse, Visitor fn) const;
+
+  // Bytes allocated for nodes and the node table (MEMORY USAGE).
+  size_t MemoryUsage() const;
+
+ private:
+  struct Node;
+  // Whether a node may take `bytes` more bytes and one more element.
+  bool Fits(const Node* node, size_t bytes) const;
+  Node* NewNode(size_t bytes, size_t front_room);
+  // Inserts element at byte offset `at` of node `index` when the node has
+  // room under its limit; false otherwise.
+  bool InsertInPlace(size_t index, size_t at, std::string_view element);
+  void InsertNode(size_t at, Node* node);
+  void RemoveNode(size_t at);
+
+  int64_t fill_;
+  size_t size_ = 0;
+  std::vector<Node*> nodes_;
+};
+
+}  // namespace valkdb
