@@ -52,6 +52,7 @@ CommandTable::CommandTable() {
   RegisterTransactionFamily(this);
   RegisterHashFamily(this);
   RegisterSetFamily(this);
+  RegisterListFamily(this);
   RegisterDebugFamily(this);
 }
 

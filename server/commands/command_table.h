@@ -181,6 +181,7 @@ void RegisterPubSubFamily(CommandTable* table);
 void RegisterTransactionFamily(CommandTable* table);
 void RegisterHashFamily(CommandTable* table);
 void RegisterSetFamily(CommandTable* table);
+void RegisterListFamily(CommandTable* table);
 void RegisterDebugFamily(CommandTable* table);
 
 // Helpers shared by the families.

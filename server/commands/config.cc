@@ -629,7 +629,10 @@ void Config::CacheLocked() {
   }
   for (auto [name, cache] : {std::pair{"hash-max-listpack-entries", &hash_max_listpack_entries_},
                              std::pair{"hash-max-listpack-value", &hash_max_listpack_value_},
-                             std::pair{"set-max-intset-entries", &set_max_intset_entries_}}) {
+                             std::pair{"set-max-intset-entries", &set_max_intset_entries_},
+                             std::pair{"list-max-listpack-size", &list_max_listpack_size_},
+                             std::pair{"zset-max-listpack-entries", &zset_max_listpack_entries_},
+                             std::pair{"zset-max-listpack-value", &zset_max_listpack_value_}}) {
     int64_t value = 0;
     if (ParseInt64(values_[Find(name) - Params().data()], &value)) {
       cache->store(value, std::memory_order_relaxed);

@@ -94,6 +94,15 @@ class Config {
   int64_t set_max_intset_entries() const {
     return set_max_intset_entries_.load(std::memory_order_relaxed);
   }
+  int64_t list_max_listpack_size() const {
+    return list_max_listpack_size_.load(std::memory_order_relaxed);
+  }
+  int64_t zset_max_listpack_entries() const {
+    return zset_max_listpack_entries_.load(std::memory_order_relaxed);
+  }
+  int64_t zset_max_listpack_value() const {
+    return zset_max_listpack_value_.load(std::memory_order_relaxed);
+  }
   // Redis's updateMaxclients: CONFIG SET maxclients runs this with the new
   // value once every pair is set; a non-empty error text undoes the whole SET
   // (the network layer raises the open-files limit here).
@@ -123,6 +132,9 @@ class Config {
   std::atomic<int64_t> hash_max_listpack_entries_{512};
   std::atomic<int64_t> hash_max_listpack_value_{64};
   std::atomic<int64_t> set_max_intset_entries_{512};
+  std::atomic<int64_t> list_max_listpack_size_{-2};
+  std::atomic<int64_t> zset_max_listpack_entries_{128};
+  std::atomic<int64_t> zset_max_listpack_value_{64};
   std::atomic<uint64_t> generation_{0};
   std::function<std::string(int64_t)> maxclients_hook_ ABSL_GUARDED_BY(mu_);
 };

@@ -17,6 +17,7 @@
 #include "server/store/types/intset.h"
 #include "server/store/types/packed.h"
 #include "server/store/types/packed_table.h"
+#include "server/store/types/quicklist.h"
 
 namespace valkdb {
 namespace {
@@ -53,6 +54,13 @@ void MixValue(Digest* d, const Entry& entry) {
       });
       return;
     case Entry::Type::kList:
+      MixListValue(d, [&](absl::FunctionRef<void(std::string_view)> fn) {
+        entry.list()->ForEachFrom(0, false, [&](std::string_view element) {
+          fn(element);
+          return true;
+        });
+      });
+      return;
     case Entry::Type::kZSet:
       return;  // no such values yet
   }

@@ -9,6 +9,7 @@
 #include <new>
 
 #include "server/store/types/packed_table.h"
+#include "server/store/types/quicklist.h"
 #include "server/store/types/varint.h"
 
 namespace valkdb {
@@ -84,29 +85,52 @@ Entry Entry::MakeCompact(std::string_view key, Type type, std::string_view compa
   return Entry(buffer);
 }
 
-Entry Entry::MakeTable(std::string_view key, Type type, PackedTable* table) {
-  static_assert(alignof(PackedTable*) <= alignof(Bytes));
+// An entry whose value area holds the pointer to a structure it owns; the
+// type says which structure (a list: QuickList; a hash or set: PackedTable).
+Entry Entry::MakeOwned(std::string_view key, Type type, void* structure) {
+  static_assert(alignof(void*) <= alignof(Bytes));
   char* value_at = nullptr;
   const uint8_t flags = static_cast<uint8_t>(kTable | (static_cast<uint8_t>(type) << kTypeShift));
-  SharedBuffer* buffer = Build(key, 0, flags, sizeof(PackedTable*) + alignof(Bytes) - 1, &value_at);
-  new (AlignForBytes(value_at)) PackedTable*(table);
+  SharedBuffer* buffer = Build(key, 0, flags, sizeof(void*) + alignof(Bytes) - 1, &value_at);
+  new (AlignForBytes(value_at)) void*(structure);
   return Entry(buffer);
+}
+
+Entry Entry::MakeTable(std::string_view key, Type type, PackedTable* table) {
+  return MakeOwned(key, type, table);
+}
+
+Entry Entry::MakeList(std::string_view key, QuickList* list) {
+  return MakeOwned(key, Type::kList, list);
+}
+
+void* Entry::owned() const { return *reinterpret_cast<void* const*>(Decode().value); }
+
+void Entry::DeleteOwned(Type type, void* structure) {
+  if (type == Type::kList) {
+    delete static_cast<QuickList*>(structure);
+  } else {
+    delete static_cast<PackedTable*>(structure);
+  }
 }
 
 Entry Entry::Rekeyed(std::string_view key) && {
   if (is_table()) {
-    auto** slot = reinterpret_cast<PackedTable**>(Decode().value);
-    PackedTable* table = std::exchange(*slot, nullptr);
+    auto** slot = reinterpret_cast<void**>(Decode().value);
+    void* structure = std::exchange(*slot, nullptr);
     const Type t = type();
     Release();
-    return MakeTable(key, t, table);
+    return MakeOwned(key, t, structure);
   }
   if (type() == Type::kString) return Make(key, value(), encoding());
   return MakeCompact(key, type(), value_view());
 }
 
 Entry Entry::Copy(std::string_view key, Encoding string_encoding) const {
-  if (is_table()) return MakeTable(key, type(), new PackedTable(table()->Clone()));
+  if (is_table()) {
+    if (type() == Type::kList) return MakeList(key, new QuickList(list()->Clone()));
+    return MakeTable(key, type(), new PackedTable(table()->Clone()));
+  }
   if (type() == Type::kString) return Make(key, value(), string_encoding);
   return MakeCompact(key, type(), value_view());
 }
@@ -117,7 +141,9 @@ Entry::Type Entry::type() const {
 
 bool Entry::is_table() const { return static_cast<uint8_t>(buffer_->payload()[0]) & kTable; }
 
-PackedTable* Entry::table() const { return *reinterpret_cast<PackedTable* const*>(Decode().value); }
+PackedTable* Entry::table() const { return static_cast<PackedTable*>(owned()); }
+
+QuickList* Entry::list() const { return static_cast<QuickList*>(owned()); }
 
 Bytes Entry::Share(std::string_view slice) const {
   if (slice.empty()) return Bytes();
@@ -216,7 +242,10 @@ size_t Entry::AllocatedSize() const {
   Layout layout = Decode();
   size_t size = malloc_usable_size(buffer_);
   if (layout.flags & kExternal) size += layout.value_len;
-  if (layout.flags & kTable) size += table()->MemoryUsage() + sizeof(PackedTable);
+  if (layout.flags & kTable) {
+    size += type() == Type::kList ? list()->MemoryUsage() + sizeof(QuickList)
+                                  : table()->MemoryUsage() + sizeof(PackedTable);
+  }
   return size;
 }
 
@@ -230,7 +259,7 @@ void Entry::Release() {
     }
     // Nothing shares a table entry's buffer (replies copy out of tables), so
     // this is where its table goes.
-    if (layout.flags & kTable) delete *reinterpret_cast<PackedTable**>(layout.value);
+    if (layout.flags & kTable) DeleteOwned(type(), *reinterpret_cast<void**>(layout.value));
     SharedBuffer::Free(buffer_);
   }
   buffer_ = nullptr;

@@ -10,6 +10,7 @@
 namespace valkdb {
 
 class PackedTable;
+class QuickList;
 
 // A stored key and its value in a single refcounted allocation:
 //   SharedBuffer header | flags | varint key length | varint value length | key | value
@@ -71,6 +72,9 @@ class Entry {
   static Entry MakeCompact(std::string_view key, Type type, std::string_view compact);
   // A hash or set held in a table the entry owns from now on.
   static Entry MakeTable(std::string_view key, Type type, PackedTable* table);
+  // A list, owned by the entry from now on (lists are always a QuickList, as
+  // Redis 7.0's are always a quicklist).
+  static Entry MakeList(std::string_view key, QuickList* list);
 
   // The same value under another key (RENAME): a table moves over, a big
   // string's buffer is shared, inline bytes are copied. Consumes this entry.
@@ -80,9 +84,10 @@ class Entry {
   Entry Copy(std::string_view key, Encoding string_encoding) const;
 
   Type type() const;
-  // True when the value is an owned structure (table()) rather than inline bytes.
+  // True when the value is an owned structure (table(), list()) rather than inline bytes.
   bool is_table() const;
   PackedTable* table() const;
+  QuickList* list() const;
   // Bytes that share this entry's storage, for a slice of value_view().
   Bytes Share(std::string_view slice_of_value) const;
 
@@ -132,6 +137,9 @@ class Entry {
   };
   Layout Decode() const;
   void Release();
+  static Entry MakeOwned(std::string_view key, Type type, void* structure);
+  void* owned() const;
+  static void DeleteOwned(Type type, void* structure);
 
   SharedBuffer* buffer_ = nullptr;
 };
