@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libuv1-dev libabsl-dev libgtest-dev libgmock-dev
-          libbenchmark-dev libedit-dev)
+          libbenchmark-dev libedit-dev liblzf-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # iproute2 (ss) and util-linux (prlimit): the connection-limit tests inspect sockets and rlimits.
   packages+=(redis-server redis-tools clang-14 libclang-rt-14-dev python3 iproute2 util-linux)

@@ -1,0 +1,83 @@
+#pragma once
+
+// One value in Redis 7.0.15's RDB serialisation (the body of DUMP/RESTORE
+// and of a dump.rdb key): the type byte plus the payload, byte-compatible
+// with Redis. A neutral value model, no store or command types.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "server/store/rdb/rdb_io.h"
+
+namespace valkdb::rdb {
+
+enum class Kind { kString, kList, kSet, kZSet, kHash };
+
+struct Value {
+  Kind kind = Kind::kString;
+  std::string string;                                // kString
+  std::vector<std::string> items;                    // list in order; set members; hash f,v,f,v...
+  std::vector<std::pair<std::string, double>> zset;  // member, score (any order)
+};
+
+// Redis's encoding thresholds (redis.conf names) and rdbcompression.
+struct EncodeOptions {
+  size_t hash_max_listpack_entries = 128;
+  size_t hash_max_listpack_value = 64;
+  size_t set_max_intset_entries = 512;
+  size_t zset_max_listpack_entries = 128;
+  size_t zset_max_listpack_value = 64;
+  int list_max_listpack_size = -2;  // < 0: node size class (-2 = 8 KB); > 0: entries per node
+  bool rdb_compression = true;
+};
+
+// The RDB type Redis 7.0 would write for `v`: kTypeString,
+// kTypeListQuicklist2, kTypeSetIntset or kTypeSet, kTypeHashListpack or
+// kTypeHash, kTypeZSetListpack or kTypeZSet2.
+RdbType ChooseType(const Value& v, const EncodeOptions& opts);
+
+// Appends ChooseType's type byte and the payload to `out`. Listpack, intset,
+// quicklist and string forms are Redis's bytes; hashtable sets and hashes
+// keep the given order (Redis's is its dict order); skiplist zsets go from
+// the highest (score, member) down, as Redis writes them.
+void Encode(const Value& v, const EncodeOptions& opts, std::string* out);
+std::string Encode(const Value& v, const EncodeOptions& opts);
+
+// Like Encode with a given type (one of ChooseType's), for a store whose
+// value kept an encoding the thresholds would not pick now. Fails if `v`
+// cannot be written so (e.g. a non-integer member as an intset).
+absl::Status EncodeAs(const Value& v, RdbType type, const EncodeOptions& opts, std::string* out);
+
+// Reads one value of RDB type `type` from the front of `reader`. Every
+// type Redis 7.0 loads except modules (6, 7) and streams (15, 19), which
+// fail as unsupported (kUnimplemented). Malformed input, duplicate set
+// members, hash fields or zset members, NaN scores and empty collections
+// fail with kInvalidArgument; nothing is trusted.
+absl::StatusOr<Value> DecodeObject(uint8_t type, RdbReader& reader);
+// The type byte, then DecodeObject.
+absl::StatusOr<Value> Decode(RdbReader& reader);
+// Decodes `data` as a whole value; bytes left after it are an error.
+absl::StatusOr<Value> Decode(std::string_view data);
+
+// DUMP framing: type byte + payload + RDB version (2 bytes LE, 10) + CRC64
+// (8 bytes LE) of everything before it.
+std::string MakeDumpPayload(const Value& v, const EncodeOptions& opts);
+
+// Why RESTORE refused a payload; a command maps it to Redis's words:
+// kVersionOrChecksum -> "ERR DUMP payload version or checksum are wrong",
+// kBadData -> "ERR Bad data format".
+enum class DumpError { kNone, kVersionOrChecksum, kBadData };
+// Verifies the footer as Redis's verifyDumpPayload (too short, version
+// above 10, or CRC mismatch: kDataLoss), then decodes the body
+// (kInvalidArgument / kUnimplemented). As in Redis, bytes between the value
+// and the footer are ignored.
+absl::StatusOr<Value> ParseDumpPayload(std::string_view payload);
+DumpError ClassifyDumpError(const absl::Status& status);
+
+}  // namespace valkdb::rdb
