@@ -1,6 +1,7 @@
 #include "server/store/rdb/listpack.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/store/rdb/le_bytes.h"
 #include "server/store/types/intset.h"
 
 namespace valkdb::rdb {
@@ -20,18 +21,6 @@ size_t EncodeBacklen(uint64_t l, unsigned char* buf) {
     buf[i] = static_cast<unsigned char>(i == 0 ? part : (part & 127) | 128);
   }
   return n;
-}
-
-uint64_t LoadLe(const unsigned char* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-int64_t SignExtend(uint64_t v, int bits) {
-  const uint64_t sign = uint64_t{1} << (bits - 1);
-  if (bits == 64) return static_cast<int64_t>(v);
-  return static_cast<int64_t>((v ^ sign) - sign);
 }
 
 }  // namespace
@@ -186,7 +175,8 @@ absl::Status DecodeListpack(std::string_view lp, std::vector<ListpackEntry>* out
     if (decoded != entry_len || q != pos + entry_len) return bad("backlen");
     if (int_bits > 13) {
       e.is_int = true;
-      e.num = SignExtend(LoadLe(p + pos + 1, int_bytes), int_bits);
+      e.num = SignExtend(LoadLe(p + pos + 1, static_cast<size_t>(int_bytes)),
+                         static_cast<unsigned>(int_bits));
     } else if (!e.is_int) {
       e.str = lp.substr(pos + hdr, data_len);
     }

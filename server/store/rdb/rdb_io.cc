@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "server/store/rdb/le_bytes.h"
 #include "server/store/rdb/lzf_codec.h"
 #include "server/store/types/intset.h"
 
@@ -19,14 +20,8 @@ constexpr unsigned char kEncInt8 = 0, kEncInt16 = 1, kEncInt32 = 2, kEncLzf = 3;
 // larger claimed size is corrupt and must not drive an allocation.
 constexpr uint64_t kLzfMaxRatio = 90;
 
-void PutLe(uint64_t v, int n, std::string* out) {
-  for (int i = 0; i < n; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
 uint64_t GetLe(std::string_view b) {
-  uint64_t v = 0;
-  for (size_t i = b.size(); i-- > 0;) v = (v << 8) | static_cast<unsigned char>(b[i]);
-  return v;
+  return LoadLe(reinterpret_cast<const unsigned char*>(b.data()), b.size());
 }
 
 absl::Status Truncated() { return absl::InvalidArgumentError("unexpected end of RDB data"); }
@@ -55,7 +50,7 @@ void SaveString(std::string_view s, bool compress, std::string* out) {
       out->push_back(static_cast<char>(0xC0 | (n == 1   ? kEncInt8
                                                : n == 2 ? kEncInt16
                                                         : kEncInt32)));
-      PutLe(static_cast<uint64_t>(*v), n, out);
+      StoreLe(static_cast<uint64_t>(*v), n, out);
       return;
     }
   }
@@ -76,7 +71,7 @@ void SaveString(std::string_view s, bool compress, std::string* out) {
 void SaveBinaryDouble(double v, std::string* out) {
   uint64_t bits;
   std::memcpy(&bits, &v, sizeof bits);
-  PutLe(bits, 8, out);
+  StoreLe(bits, 8, out);
 }
 
 void SaveStringDouble(double v, std::string* out) {
@@ -95,7 +90,7 @@ void SaveStringDouble(double v, std::string* out) {
   }
 }
 
-void SaveMillis(int64_t ms, std::string* out) { PutLe(static_cast<uint64_t>(ms), 8, out); }
+void SaveMillis(int64_t ms, std::string* out) { StoreLe(static_cast<uint64_t>(ms), 8, out); }
 
 bool DoubleToInt64(double v, int64_t* out) {
   if (!(v >= static_cast<double>(-LLONG_MAX / 2) && v <= static_cast<double>(LLONG_MAX / 2))) {
@@ -180,9 +175,7 @@ absl::StatusOr<std::string> RdbReader::ReadString() {
     const int n = *len == kEncInt8 ? 1 : *len == kEncInt16 ? 2 : 4;
     auto bytes = ReadBytes(static_cast<size_t>(n));
     if (!bytes.ok()) return bytes.status();
-    const uint64_t raw = GetLe(*bytes);
-    const uint64_t sign = uint64_t{1} << (8 * n - 1);
-    return absl::StrCat(static_cast<int64_t>((raw ^ sign) - sign));
+    return absl::StrCat(SignExtend(GetLe(*bytes), static_cast<unsigned>(8 * n)));
   }
   if (*len != kEncLzf) {
     return absl::InvalidArgumentError(absl::StrCat("unknown RDB string encoding ", *len));

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "server/store/rdb/crc64.h"
+#include "server/store/rdb/le_bytes.h"
 #include "server/store/rdb/listpack.h"
 #include "server/store/rdb/ziplist.h"
 #include "server/store/types/intset.h"
@@ -80,9 +81,7 @@ std::optional<std::string> MakeIntset(const std::vector<std::string>& members) {
     }
   }
   std::string blob;
-  const auto put = [&blob](uint64_t x, uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i) blob.push_back(static_cast<char>(x >> (8 * i)));
-  };
+  const auto put = [&blob](uint64_t x, size_t n) { StoreLe(x, n, &blob); };
   put(width, 4);
   put(values.size(), 4);
   for (int64_t v : values) put(static_cast<uint64_t>(v), width);
@@ -190,11 +189,7 @@ absl::Status DecodeZipmap(std::string_view zm, Value* out) {
 
 absl::Status DecodeIntset(std::string_view blob, Value* out) {
   const auto* b = reinterpret_cast<const unsigned char*>(blob.data());
-  const auto le = [b](size_t at, size_t n) {
-    uint64_t v = 0;
-    for (size_t i = n; i-- > 0;) v = (v << 8) | b[at + i];
-    return v;
-  };
+  const auto le = [b](size_t at, size_t n) { return LoadLe(b + at, n); };
   if (blob.size() < 8) return Corrupt("intset integrity check failed");
   const uint64_t width = le(0, 4), count = le(4, 4);
   if ((width != 2 && width != 4 && width != 8) || 8 + count * width != blob.size() || count == 0) {
@@ -205,9 +200,7 @@ absl::Status DecodeIntset(std::string_view blob, Value* out) {
   int64_t prev = 0;
   for (uint64_t i = 0; i < count; ++i) {
     const uint64_t raw = le(8 + i * width, width);
-    const uint64_t sign = uint64_t{1} << (8 * width - 1);
-    const int64_t v =
-        width == 8 ? static_cast<int64_t>(raw) : static_cast<int64_t>((raw ^ sign) - sign);
+    const int64_t v = SignExtend(raw, static_cast<unsigned>(8 * width));
     if (i > 0 && v <= prev) return Corrupt("intset integrity check failed");
     prev = v;
     out->items.push_back(absl::StrCat(v));

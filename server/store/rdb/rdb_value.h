@@ -26,9 +26,10 @@ struct Value {
   std::vector<std::pair<std::string, double>> zset;  // member, score (any order)
 };
 
-// Redis's encoding thresholds (redis.conf names) and rdbcompression.
+// Redis's encoding thresholds (redis.conf names) and rdbcompression, with
+// redis-server's built-in defaults (its sample redis.conf sets hash 128).
 struct EncodeOptions {
-  size_t hash_max_listpack_entries = 128;
+  size_t hash_max_listpack_entries = 512;
   size_t hash_max_listpack_value = 64;
   size_t set_max_intset_entries = 512;
   size_t zset_max_listpack_entries = 128;

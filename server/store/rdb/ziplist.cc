@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "server/store/rdb/le_bytes.h"
 #include "server/store/types/intset.h"
 
 namespace valkdb::rdb {
@@ -12,16 +13,6 @@ namespace {
 constexpr size_t kHeaderSize = 10;  // zlbytes, zltail (u32 LE), zllen (u16 LE)
 constexpr unsigned char kEnd = 0xFF;
 constexpr unsigned char kBigPrevlen = 254;
-
-uint64_t LoadLe(const unsigned char* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-void StoreLe(uint64_t v, int n, std::string* out) {
-  for (int i = 0; i < n; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
 
 }  // namespace
 
@@ -99,11 +90,8 @@ absl::Status DecodeZiplist(std::string_view zl, std::vector<ListpackEntry>* out)
     const unsigned char* data = z + pos + header;
     if (int_bytes > 0) {
       e.is_int = true;
-      const uint64_t raw = LoadLe(data, int_bytes);
-      const int bits = int_bytes * 8;
-      e.num = bits == 64 ? static_cast<int64_t>(raw)
-                         : static_cast<int64_t>((raw ^ (uint64_t{1} << (bits - 1))) -
-                                                (uint64_t{1} << (bits - 1)));
+      e.num = SignExtend(LoadLe(data, static_cast<size_t>(int_bytes)),
+                         static_cast<unsigned>(8 * int_bytes));
     } else if (!e.is_int) {
       e.str = zl.substr(pos + header, len);
     }

@@ -47,9 +47,10 @@ TEST(RdbLenTest, FormsAndRoundTrip) {
       EXPECT_FALSE(t.ReadLen().ok()) << len << " cut " << cut;
     }
   }
-  RdbReader bad(Unhex("82"));
+  const std::string bad_bytes = Unhex("82"), encoded_bytes = Unhex("c0");
+  RdbReader bad(bad_bytes);
   EXPECT_FALSE(bad.ReadLen().ok());
-  RdbReader encoded(Unhex("c0"));
+  RdbReader encoded(encoded_bytes);
   EXPECT_FALSE(encoded.ReadLen().ok());
 }
 
@@ -119,7 +120,8 @@ TEST(LzfTest, DecompressRejectsBadInput) {
   ASSERT_TRUE(LzfDecompress(Unhex("0161622001"), 5, &out).ok());
   EXPECT_EQ(out, "ababa");
   // A claimed size far beyond what the input could expand to.
-  RdbReader r(Unhex("c3018fffffff00"));
+  const std::string huge = Unhex("c3018fffffff00");
+  RdbReader r(huge);
   EXPECT_FALSE(r.ReadString().ok());
 }
 
@@ -154,7 +156,8 @@ TEST(RdbDoubleTest, BinaryStringAndMillis) {
   SaveMillis(1700000000123, &ms);
   RdbReader r(ms);
   EXPECT_EQ(*r.ReadMillis(), 1700000000123);
-  RdbReader junk(std::string("\x03") + "abc");
+  const std::string junk_bytes = std::string("\x03") + "abc";
+  RdbReader junk(junk_bytes);
   EXPECT_FALSE(junk.ReadStringDouble().ok());
 }
 

@@ -62,8 +62,7 @@ TEST(RdbValueTest, Strings) {
 }
 
 TEST(RdbValueTest, SetEncodingsAndIntsetWidths) {
-  EXPECT_EQ(Hex(Encode(Items(Kind::kSet, {"3", "-1"}), kDefaults)),
-            "0b0c0200000002000000ffff0300");
+  EXPECT_EQ(Hex(Encode(Items(Kind::kSet, {"3", "-1"}), kDefaults)), "0b0c0200000002000000ffff0300");
   const std::vector<std::vector<std::string>> sets = {
       {"1", "-32768", "32767"},  // 16-bit
       {"32768", "1"},            // 32-bit
@@ -93,6 +92,8 @@ TEST(RdbValueTest, SetEncodingsAndIntsetWidths) {
 }
 
 TEST(RdbValueTest, HashEncodings) {
+  EncodeOptions conf;  // redis.conf's value, not the built-in 512
+  conf.hash_max_listpack_entries = 128;
   Value small = Items(Kind::kHash, {"f", "v", "num", "-12", "", ""});
   Value back = RoundTrip(small, kTypeHashListpack);
   EXPECT_EQ(back.items, small.items);  // listpack keeps order
@@ -101,14 +102,15 @@ TEST(RdbValueTest, HashEncodings) {
     items.push_back(absl::StrCat("f", i));
     items.push_back(std::string(64, 'v'));
   }
-  RoundTrip(Items(Kind::kHash, items), kTypeHashListpack);
+  RoundTrip(Items(Kind::kHash, items), kTypeHashListpack, conf);
   items.back() = std::string(65, 'v');
-  EXPECT_TRUE(
-      SameContents(RoundTrip(Items(Kind::kHash, items), kTypeHash), Items(Kind::kHash, items)));
+  EXPECT_TRUE(SameContents(RoundTrip(Items(Kind::kHash, items), kTypeHash, conf),
+                           Items(Kind::kHash, items)));
   items.back() = "v";
   items.push_back("f128");
   items.push_back("v");
-  RoundTrip(Items(Kind::kHash, items), kTypeHash);
+  RoundTrip(Items(Kind::kHash, items), kTypeHash, conf);
+  RoundTrip(Items(Kind::kHash, items), kTypeHashListpack);
   EncodeOptions tiny;
   tiny.hash_max_listpack_entries = 1;
   RoundTrip(small, kTypeHash, tiny);
