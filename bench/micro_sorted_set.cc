@@ -8,7 +8,8 @@
 //                             used_memory by ~110 bytes a member here.
 //   BM_SortedSet_Score        ZSCORE: a hit in a set of 1M.
 //   BM_SortedSet_Rank         ZRANK: the score from the table, then a descent.
-//   BM_SortedSet_UpdateScore  ZADD of a present member with a new score.
+//   BM_SortedSet_UpdateScore  ZADD of a present member with a new random score.
+//   BM_SortedSet_IncrementSmall  ZINCRBY by a tiny step (updated in place).
 //   BM_SortedSet_Range100     ZRANGE: 100 records from a random rank, either way.
 //   BM_SortedSet_CountByScore ZCOUNT: two score bounds.
 //   BM_SortedSet_At           ZRANDMEMBER's pick: the record at a random rank.
@@ -133,6 +134,22 @@ void BM_SortedSet_UpdateScore(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_SortedSet_UpdateScore);
+
+// ZINCRBY by a step far smaller than the gap to the neighbours: the score
+// is rewritten in place.
+void BM_SortedSet_IncrementSmall(benchmark::State& state) {
+  SortedSet& set = BigSet();
+  const Members& members = Members::Get();
+  Rng rng(0x3457);
+  for (auto _ : state) {
+    const std::string& member = members.names[rng.Below(kMembers)];
+    double score = 0;
+    set.Score(member, &score);
+    benchmark::DoNotOptimize(set.Insert(member, score + 1e-12));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_SortedSet_IncrementSmall);
 
 void BM_SortedSet_Range100(benchmark::State& state) {
   const SortedSet& set = BigSet();

@@ -108,29 +108,44 @@ bool Less(double a_score, std::string_view a_member, double b_score, std::string
 }
 
 // Predicates true for a prefix of the order: what the descent looks for is
-// the first record where one is false.
+// the first record where one is false. The member comes as a function so a
+// separator's bytes (another cache line) are read only on a score tie.
 struct BeforeKey {
   double score;
   std::string_view member;
-  bool operator()(double s, std::string_view m) const { return Less(s, m, score, member); }
+  template <typename Member>
+  bool operator()(double s, const Member& m) const {
+    if (s < score) return true;
+    if (score < s) return false;
+    return m().compare(member) < 0;
+  }
 };
 // Descends to the leaf where (score, member) is or belongs: separators equal
 // to it belong to the child they start.
 struct AtOrBeforeKey {
   double score;
   std::string_view member;
-  bool operator()(double s, std::string_view m) const { return !Less(score, member, s, m); }
+  template <typename Member>
+  bool operator()(double s, const Member& m) const {
+    if (s < score) return true;
+    if (score < s) return false;
+    return m().compare(member) <= 0;
+  }
 };
 struct BeforeScore {
   double score;
   bool exclusive;
-  bool operator()(double s, std::string_view) const { return exclusive ? !(score < s) : s < score; }
+  template <typename Member>
+  bool operator()(double s, const Member&) const {
+    return exclusive ? !(score < s) : s < score;
+  }
 };
 struct BeforeLex {
   std::string_view member;
   bool exclusive;
-  bool operator()(double, std::string_view m) const {
-    const int c = m.compare(member);
+  template <typename Member>
+  bool operator()(double, const Member& m) const {
+    const int c = m().compare(member);
     return exclusive ? c <= 0 : c < 0;
   }
 };
@@ -147,7 +162,7 @@ size_t LeafFind(const char* leaf, const Before& before, size_t* offset) {
     double score;
     std::string_view member;
     const char* next = ReadRecord(p, &score, &member);
-    if (!before(score, member)) break;
+    if (!before(score, [&] { return member; })) break;
     p = next;
     ++position;
   }
@@ -398,7 +413,7 @@ size_t ScoreTree::Descend(const Before& before, Path* path, char** leaf) const {
     uint32_t hi = inner->n;
     while (lo < hi) {
       const uint32_t mid = (lo + hi) / 2;
-      if (before(inner->score[mid], inner->member[mid].view())) {
+      if (before(inner->score[mid], [&] { return inner->member[mid].view(); })) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -642,21 +657,55 @@ void ScoreTree::InsertChild(Path* path, int level, void* child, size_t count, do
   InsertChild(path, level - 1, right, right_count, up_score, up.view());
 }
 
-bool ScoreTree::Erase(double score, std::string_view member) {
+bool ScoreTree::Find(double score, std::string_view member, Path* path, char** leaf, size_t* offset,
+                     size_t* bytes) const {
   if (root_ == nullptr) return false;
   const BeforeKey before{score, member};
-  Path path;
-  char* leaf;
-  Descend(AtOrBeforeKey{score, member}, &path, &leaf);
-  size_t offset;
-  if (LeafFind(leaf, before, &offset) == LeafCount(leaf)) return false;
+  Descend(AtOrBeforeKey{score, member}, path, leaf);
+  if (LeafFind(*leaf, before, offset) == LeafCount(*leaf)) return false;
   double s;
   std::string_view m;
-  const char* start = Records(leaf) + offset;
+  const char* start = Records(*leaf) + *offset;
   const char* end = ReadRecord(start, &s, &m);
   if (s < score || score < s || m != member) return false;
-  RemoveFromLeaf(&path, leaf, offset, static_cast<size_t>(end - start), 1);
+  *bytes = static_cast<size_t>(end - start);
   return true;
+}
+
+bool ScoreTree::Erase(double score, std::string_view member) {
+  Path path;
+  char* leaf;
+  size_t offset, bytes;
+  if (!Find(score, member, &path, &leaf, &offset, &bytes)) return false;
+  RemoveFromLeaf(&path, leaf, offset, bytes, 1);
+  return true;
+}
+
+void ScoreTree::Update(double old_score, double new_score, std::string_view member) {
+  Path path;
+  char* leaf;
+  size_t offset, bytes;
+  if (!Find(old_score, member, &path, &leaf, &offset, &bytes)) return;
+  char* const records = Records(leaf);
+  const char* const end = records + LeafUsed(leaf);
+  if (offset > 0 && offset + bytes < static_cast<size_t>(end - records)) {
+    // The neighbours: the record before (found by walking from the start) and after.
+    const char* prev = records;
+    double s;
+    std::string_view m;
+    for (const char* p = records; p != records + offset; p = ReadRecord(p, &s, &m)) prev = p;
+    double prev_score, next_score;
+    std::string_view prev_member, next_member;
+    ReadRecord(prev, &prev_score, &prev_member);
+    ReadRecord(records + offset + bytes, &next_score, &next_member);
+    if (Less(prev_score, prev_member, new_score, member) &&
+        Less(new_score, member, next_score, next_member)) {
+      std::memcpy(records + offset, &new_score, kScoreBytes);
+      return;
+    }
+  }
+  RemoveFromLeaf(&path, leaf, offset, bytes, 1);
+  Insert(new_score, member);
 }
 
 void ScoreTree::EraseRange(size_t start, size_t stop, Visitor on_erase) {

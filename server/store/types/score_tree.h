@@ -42,6 +42,9 @@ class ScoreTree {
   void Insert(double score, std::string_view member);
   // Removes the record; false when absent.
   bool Erase(double score, std::string_view member);
+  // Moves a present record to new_score: in place when its neighbours in
+  // its leaf still bracket it (ZINCRBY by small steps), else erase + insert.
+  void Update(double old_score, double new_score, std::string_view member);
 
   // Records ordered before (score, member): its rank when it is present.
   size_t CountBefore(double score, std::string_view member) const;
@@ -91,6 +94,9 @@ class ScoreTree {
   size_t Descend(const Before& before, Path* path, char** leaf) const;
   template <typename Before>
   size_t Count(const Before& before) const;
+  // Finds a present record: its leaf (path filled), byte offset and size.
+  bool Find(double score, std::string_view member, Path* path, char** leaf, size_t* offset,
+            size_t* bytes) const;
   // The leaf holding `rank` (< size()); returns the rank's position in it.
   size_t DescendRank(size_t rank, Path* path, char** leaf) const;
   bool NextLeaf(Path* path, char** leaf) const;

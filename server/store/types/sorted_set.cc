@@ -45,8 +45,7 @@ SortedSet::InsertResult SortedSet::Insert(std::string_view member, double score)
     return InsertResult::kAdded;
   }
   if (old == score) return InsertResult::kUnchanged;
-  tree_.Erase(old, member);
-  tree_.Insert(score, member);
+  tree_.Update(old, score, member);
   index_.Insert(member, ScoreBytes(score));
   return InsertResult::kUpdated;
 }

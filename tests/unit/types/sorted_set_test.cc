@@ -418,6 +418,30 @@ TEST(SortedSetTest, AscendingAndDescendingScores) {
   }
 }
 
+// Score updates that keep a member between its neighbours (ZINCRBY by a
+// little) and ones that move it, against the model.
+TEST(SortedSetTest, SmallAndLargeScoreSteps) {
+  std::mt19937_64 rng(7);
+  SortedSet set;
+  Model model;
+  for (int i = 0; i < 20000; ++i) {
+    set.Insert(Name("s", i), i);
+    model.Insert(Name("s", i), i);
+  }
+  for (int op = 0; op < 100000; ++op) {
+    const std::string member = Name("s", static_cast<int64_t>(rng() % 20000));
+    double score;
+    ASSERT_TRUE(set.Score(member, &score));
+    const double step = rng() % 4 == 0 ? static_cast<double>(rng() % 200) - 100.0 : 0.25;
+    ASSERT_EQ(set.Insert(member, score + step), model.Insert(member, score + step));
+    if (op % 25000 == 0) {
+      ExpectSame(set, model, rng);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+  ExpectSame(set, model, rng);
+}
+
 // Enough members for three inner levels, erased at random to empty, so
 // inner nodes merge and borrow at every level.
 TEST(SortedSetTest, DeepTreeShrinksToEmpty) {
