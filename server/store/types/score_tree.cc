@@ -110,26 +110,19 @@ bool Less(double a_score, std::string_view a_member, double b_score, std::string
 // Predicates true for a prefix of the order: what the descent looks for is
 // the first record where one is false. The member comes as a function so a
 // separator's bytes (another cache line) are read only on a score tie.
+// or_equal: the record equal to the key counts as before it too, which
+// descends to the leaf where the key is or belongs (a separator equal to it
+// starts the child that holds it).
 struct BeforeKey {
   double score;
   std::string_view member;
+  bool or_equal = false;
   template <typename Member>
   bool operator()(double s, const Member& m) const {
     if (s < score) return true;
     if (score < s) return false;
-    return m().compare(member) < 0;
-  }
-};
-// Descends to the leaf where (score, member) is or belongs: separators equal
-// to it belong to the child they start.
-struct AtOrBeforeKey {
-  double score;
-  std::string_view member;
-  template <typename Member>
-  bool operator()(double s, const Member& m) const {
-    if (s < score) return true;
-    if (score < s) return false;
-    return m().compare(member) <= 0;
+    const int c = m().compare(member);
+    return or_equal ? c <= 0 : c < 0;
   }
 };
 struct BeforeScore {
@@ -560,7 +553,7 @@ void ScoreTree::Insert(double score, std::string_view member) {
   const BeforeKey before{score, member};
   Path path;
   char* leaf;
-  Descend(AtOrBeforeKey{score, member}, &path, &leaf);
+  Descend(BeforeKey{score, member, true}, &path, &leaf);
   size_t offset;
   LeafFind(leaf, before, &offset);
   const size_t used = LeafUsed(leaf);
@@ -661,7 +654,7 @@ bool ScoreTree::Find(double score, std::string_view member, Path* path, char** l
                      size_t* bytes) const {
   if (root_ == nullptr) return false;
   const BeforeKey before{score, member};
-  Descend(AtOrBeforeKey{score, member}, path, leaf);
+  Descend(BeforeKey{score, member, true}, path, leaf);
   if (LeafFind(*leaf, before, offset) == LeafCount(*leaf)) return false;
   double s;
   std::string_view m;
