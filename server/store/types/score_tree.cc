@@ -77,12 +77,17 @@ const char* ReadRecord(const char* p, double* score, std::string_view* member) {
   return p + length;
 }
 
-// A new leaf with room for `used` bytes of records (and an eighth more, so
-// the next inserts do not move it).
-char* NewLeaf(size_t used) {
-  char* leaf = Reallocate(nullptr, kHeader + used + used / 8);
+// A new leaf for `used` bytes of records and `room` more.
+char* NewLeaf(size_t used, size_t room) {
+  char* leaf = Reallocate(nullptr, kHeader + used + room);
   SetLeaf(leaf, 0, 0);
   return leaf;
+}
+
+// Shrinks a leaf to its records and `room` more (realloc shrinks in place).
+char* FitLeaf(char* leaf, size_t room) {
+  const size_t bytes = kHeader + LeafUsed(leaf) + room;
+  return Capacity(leaf) > bytes + 16 ? Reallocate(leaf, bytes) : leaf;
 }
 
 // Makes room for `used` bytes of records; returns the leaf, perhaps moved.
@@ -171,17 +176,19 @@ const char* Skip(const char* p, size_t position) {
   return p;
 }
 
-// Where to cut `count` records of `used` bytes in two: the last record
-// boundary at or before half the bytes, with at least one record each side.
-// Returns the byte offset; *left is the records left of it.
-size_t SplitPoint(const char* records, size_t used, size_t count, size_t* left) {
+// Where to cut `count` records in two, with at least one
+// record each side: the first record boundary at or past `target` bytes
+// (at_least), or the last one at or before it. Returns the byte offset;
+// *left is the records left of it.
+size_t SplitPoint(const char* records, size_t count, size_t target, bool at_least, size_t* left) {
   double score;
   std::string_view member;
   const char* p = ReadRecord(records, &score, &member);
   size_t k = 1;
   while (k + 1 < count) {
+    if (at_least && static_cast<size_t>(p - records) >= target) break;
     const char* next = ReadRecord(p, &score, &member);
-    if (static_cast<size_t>(next - records) > used / 2) break;
+    if (!at_least && static_cast<size_t>(next - records) > target) break;
     p = next;
     ++k;
   }
@@ -267,7 +274,7 @@ struct ScoreTree::Inner {
   static void* Clone(const void* node, int height) {
     if (height == 0) {
       const auto* leaf = static_cast<const char*>(node);
-      char* copy = NewLeaf(LeafUsed(leaf));
+      char* copy = NewLeaf(LeafUsed(leaf), 0);
       std::memcpy(copy, leaf, kHeader + LeafUsed(leaf));
       return copy;
     }
@@ -542,7 +549,7 @@ void ScoreTree::Relink(const Path& path, char* leaf) {
 void ScoreTree::Insert(double score, std::string_view member) {
   const size_t size = RecordSize(member);
   if (root_ == nullptr) {
-    char* leaf = NewLeaf(size);
+    char* leaf = NewLeaf(size, 0);
     WriteRecord(Records(leaf), score, member);
     SetLeaf(leaf, size, 1);
     root_ = leaf;
@@ -570,15 +577,33 @@ void ScoreTree::Insert(double score, std::string_view member) {
     ++path.steps[level].node->count[path.steps[level].index];
   }
   ++size_;
-  if (used + size > kLeafMax && LeafCount(leaf) >= 2) SplitLeaf(&path, leaf);
+  if (used + size > kLeafMax && LeafCount(leaf) >= 2) {
+    Cut cut = Cut::kMiddle;
+    if (offset == used && OnEdge(path, height_, true)) cut = Cut::kNearRight;
+    if (offset == 0 && OnEdge(path, height_, false)) cut = Cut::kNearLeft;
+    SplitLeaf(&path, leaf, cut);
+  }
 }
 
-void ScoreTree::SplitLeaf(Path* path, char* leaf) {
+bool ScoreTree::OnEdge(const Path& path, int levels, bool right) {
+  for (int level = 0; level < levels; ++level) {
+    const Step& step = path.steps[level];
+    if (step.index != (right ? step.node->n - 1 : 0)) return false;
+  }
+  return true;
+}
+
+void ScoreTree::SplitLeaf(Path* path, char* leaf, Cut cut) {
   const size_t used = LeafUsed(leaf);
   const size_t count = LeafCount(leaf);
   size_t left;
-  const size_t offset = SplitPoint(Records(leaf), used, count, &left);
-  char* right = NewLeaf(used - offset);
+  // Near an edge the cut leaves kLeafMin bytes on the short side.
+  const size_t offset =
+      cut == Cut::kMiddle      ? SplitPoint(Records(leaf), count, used / 2, false, &left)
+      : cut == Cut::kNearRight ? SplitPoint(Records(leaf), count, used - kLeafMin, false, &left)
+                               : SplitPoint(Records(leaf), count, kLeafMin, true, &left);
+  // The side the edge inserts go on gets room to grow; the other is shrunk to fit.
+  char* right = NewLeaf(used - offset, cut == Cut::kNearLeft ? 0 : (used - offset) / 8);
   std::memcpy(Records(right), Records(leaf) + offset, used - offset);
   SetLeaf(right, used - offset, count - left);
 
@@ -589,10 +614,11 @@ void ScoreTree::SplitLeaf(Path* path, char* leaf) {
   const std::string_view separator = Separator(l_score, l_member, r_score, r_member);
 
   SetLeaf(leaf, offset, left);
+  const size_t left_room = cut == Cut::kNearRight ? 0 : offset / 8;
   if (height_ == 0) {
     auto* root = new Inner;
     root->n = 2;
-    root->child[0] = TrimLeaf(leaf);
+    root->child[0] = FitLeaf(leaf, left_room);
     root->count[0] = left;
     root->child[1] = right;
     root->count[1] = count - left;
@@ -602,14 +628,14 @@ void ScoreTree::SplitLeaf(Path* path, char* leaf) {
     height_ = 1;
     return;
   }
-  Relink(*path, TrimLeaf(leaf));
+  Relink(*path, FitLeaf(leaf, left_room));
   const Step& parent = path->steps[height_ - 1];
   parent.node->count[parent.index] = left;
-  InsertChild(path, height_ - 1, right, count - left, r_score, separator);
+  InsertChild(path, height_ - 1, right, count - left, r_score, separator, cut);
 }
 
 void ScoreTree::InsertChild(Path* path, int level, void* child, size_t count, double score,
-                            std::string_view member) {
+                            std::string_view member, Cut cut) {
   Inner* node = path->steps[level].node;
   const uint32_t at = path->steps[level].index + 1;
   for (uint32_t j = node->n; j > at; --j) node->MoveSlot(j - 1, node, j);
@@ -622,7 +648,9 @@ void ScoreTree::InsertChild(Path* path, int level, void* child, size_t count, do
   // Overflow: the upper half moves to a new right node, and the separator
   // of its first child moves up.
   auto* right = new Inner;
-  const uint32_t half = node->n / 2;
+  const uint32_t half = cut == Cut::kNearRight  ? node->n - kInnerMin
+                        : cut == Cut::kNearLeft ? kInnerMin
+                                                : node->n / 2;
   size_t right_count = 0;
   for (uint32_t j = half; j < node->n; ++j) {
     right_count += node->count[j];
@@ -647,7 +675,7 @@ void ScoreTree::InsertChild(Path* path, int level, void* child, size_t count, do
   }
   const Step& parent = path->steps[level - 1];
   parent.node->count[parent.index] -= right_count;
-  InsertChild(path, level - 1, right, right_count, up_score, up.view());
+  InsertChild(path, level - 1, right, right_count, up_score, up.view(), cut);
 }
 
 bool ScoreTree::Find(double score, std::string_view member, Path* path, char** leaf, size_t* offset,
@@ -777,11 +805,11 @@ void ScoreTree::RebalanceLeaf(Path* path, char* leaf) {
   joined.reserve(l_used + r_used);
   joined.append(Records(l), l_used).append(Records(r), r_used);
   size_t l_count;
-  const size_t cut = SplitPoint(joined.data(), joined.size(), total, &l_count);
+  const size_t cut = SplitPoint(joined.data(), total, joined.size() / 2, false, &l_count);
   std::free(l);
   std::free(r);
-  l = NewLeaf(cut);
-  r = NewLeaf(joined.size() - cut);
+  l = NewLeaf(cut, cut / 8);
+  r = NewLeaf(joined.size() - cut, (joined.size() - cut) / 8);
   std::memcpy(Records(l), joined.data(), cut);
   std::memcpy(Records(r), joined.data() + cut, joined.size() - cut);
   SetLeaf(l, cut, l_count);

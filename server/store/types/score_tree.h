@@ -77,6 +77,10 @@ class ScoreTree {
 
  private:
   struct Inner;
+  // Where a split cuts: in the middle, or, for runs of inserts at the
+  // tree's right (left) edge — ascending (descending) scores, as timestamps
+  // are — near that edge, so the node left behind stays ~3/4 full, not half.
+  enum class Cut { kMiddle, kNearRight, kNearLeft };
   static constexpr int kMaxHeight = 32;
   struct Step {
     Inner* node;
@@ -104,10 +108,13 @@ class ScoreTree {
 
   // Points the leaf's parent (or the root) at `leaf` after a reallocation.
   void Relink(const Path& path, char* leaf);
-  void SplitLeaf(Path* path, char* leaf);
+  // Whether the path's first `levels` steps all take the last (first) child.
+  static bool OnEdge(const Path& path, int levels, bool right);
+  void SplitLeaf(Path* path, char* leaf, Cut cut);
   // Inserts `child` right of child path.steps[level].index of that node.
+  // A split at the edge (cut) splits an overflowing node near that edge too.
   void InsertChild(Path* path, int level, void* child, size_t count, double score,
-                   std::string_view member);
+                   std::string_view member, Cut cut);
   // Removes `k` records (`bytes` bytes) at byte `offset` of the leaf, then rebalances.
   void RemoveFromLeaf(Path* path, char* leaf, size_t offset, size_t bytes, size_t k);
   void RebalanceLeaf(Path* path, char* leaf);
