@@ -122,6 +122,10 @@ struct BeforeKey {
   double score;
   std::string_view member;
   bool or_equal = false;
+  static constexpr bool kByScore = true;
+  // Before whatever the member (Below), or up to the member (Tied).
+  bool Below(double s) const { return s < score; }
+  bool Tied(double s) const { return !(s < score) && !(score < s); }
   template <typename Member>
   bool operator()(double s, const Member& m) const {
     if (s < score) return true;
@@ -133,6 +137,9 @@ struct BeforeKey {
 struct BeforeScore {
   double score;
   bool exclusive;
+  static constexpr bool kByScore = true;
+  bool Below(double s) const { return exclusive ? !(score < s) : s < score; }
+  bool Tied(double) const { return false; }
   template <typename Member>
   bool operator()(double s, const Member&) const {
     return exclusive ? !(score < s) : s < score;
@@ -141,6 +148,7 @@ struct BeforeScore {
 struct BeforeLex {
   std::string_view member;
   bool exclusive;
+  static constexpr bool kByScore = false;
   template <typename Member>
   bool operator()(double, const Member& m) const {
     const int c = m().compare(member);
@@ -246,12 +254,13 @@ class SepBytes {
 }  // namespace
 
 struct ScoreTree::Inner {
-  uint32_t n = 0;
+  // n and the separator scores first: a descent reads them together.
   // One slot over kFanout: a node overflows by one, then splits.
-  void* child[kFanout + 1];
-  size_t count[kFanout + 1];  // records under each child
+  uint32_t n = 0;
   // Separator of child i >= 1: <= its keys, > child i - 1's (slot 0 unused).
   double score[kFanout + 1];
+  size_t count[kFanout + 1];  // records under each child
+  void* child[kFanout + 1];
   SepBytes member[kFanout + 1];
 
   void MoveSlot(uint32_t from, Inner* to, uint32_t at) {
@@ -403,24 +412,41 @@ bool ScoreTree::Valid() const {
 }
 
 template <typename Before>
-size_t ScoreTree::Descend(const Before& before, Path* path, char** leaf) const {
+size_t ScoreTree::Descend(const Before& before, Path* path, char** leaf, bool rank_wanted) const {
   size_t rank = 0;
   void* node = root_;
   for (int level = 0; level < height_; ++level) {
     auto* inner = static_cast<Inner*>(node);
-    // The last child whose separator is before the target (child 0 if none).
-    uint32_t lo = 1;
-    uint32_t hi = inner->n;
-    while (lo < hi) {
-      const uint32_t mid = (lo + hi) / 2;
-      if (before(inner->score[mid], [&] { return inner->member[mid].view(); })) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
+    const uint32_t n = inner->n;
+    // i: the first child whose separator is not before the target; the
+    // target is under child i - 1.
+    uint32_t i = 1;
+    if constexpr (Before::kByScore) {
+      // Separators ascend, so those before by score alone are a prefix:
+      // counted without branches, the loads are independent and their
+      // cache misses overlap, unlike a binary search's chain of probes.
+      uint32_t below = 0;
+      for (uint32_t j = 1; j < n; ++j) below += before.Below(inner->score[j]) ? 1 : 0;
+      i += below;
+      while (i < n && before.Tied(inner->score[i]) &&
+             before(inner->score[i], [&] { return inner->member[i].view(); })) {
+        ++i;
+      }
+    } else {
+      uint32_t hi = n;
+      while (i < hi) {
+        const uint32_t mid = (i + hi) / 2;
+        if (before(inner->score[mid], [&] { return inner->member[mid].view(); })) {
+          i = mid + 1;
+        } else {
+          hi = mid;
+        }
       }
     }
-    const uint32_t i = lo - 1;
-    for (uint32_t j = 0; j < i; ++j) rank += inner->count[j];
+    --i;
+    if (rank_wanted) {
+      for (uint32_t j = 0; j < i; ++j) rank += inner->count[j];
+    }
     path->steps[level] = {inner, i};
     node = inner->child[i];
   }
@@ -433,7 +459,7 @@ size_t ScoreTree::Count(const Before& before) const {
   if (root_ == nullptr) return 0;
   Path path;
   char* leaf;
-  const size_t rank = Descend(before, &path, &leaf);
+  const size_t rank = Descend(before, &path, &leaf, true);
   size_t offset;
   return rank + LeafFind(leaf, before, &offset);
 }
@@ -560,7 +586,7 @@ void ScoreTree::Insert(double score, std::string_view member) {
   const BeforeKey before{score, member};
   Path path;
   char* leaf;
-  Descend(BeforeKey{score, member, true}, &path, &leaf);
+  Descend(BeforeKey{score, member, true}, &path, &leaf, false);
   size_t offset;
   LeafFind(leaf, before, &offset);
   const size_t used = LeafUsed(leaf);
@@ -682,7 +708,7 @@ bool ScoreTree::Find(double score, std::string_view member, Path* path, char** l
                      size_t* bytes) const {
   if (root_ == nullptr) return false;
   const BeforeKey before{score, member};
-  Descend(BeforeKey{score, member, true}, path, leaf);
+  Descend(BeforeKey{score, member, true}, path, leaf, false);
   if (LeafFind(*leaf, before, offset) == LeafCount(*leaf)) return false;
   double s;
   std::string_view m;

@@ -92,10 +92,10 @@ class ScoreTree {
   };
 
   // Descends towards the first record for which `before` is false (a
-  // predicate true for a prefix of the order). Returns the records in
-  // leaves left of *leaf; fills path.
+  // predicate true for a prefix of the order); fills path. Returns the
+  // records in leaves left of *leaf when rank_wanted (else 0).
   template <typename Before>
-  size_t Descend(const Before& before, Path* path, char** leaf) const;
+  size_t Descend(const Before& before, Path* path, char** leaf, bool rank_wanted) const;
   template <typename Before>
   size_t Count(const Before& before) const;
   // Finds a present record: its leaf (path filled), byte offset and size.
