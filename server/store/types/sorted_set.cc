@@ -64,6 +64,12 @@ std::optional<size_t> SortedSet::Rank(std::string_view member) const {
   return tree_.CountBefore(score, member);
 }
 
+uint64_t SortedSet::Scan(uint64_t cursor, ScanVisitor fn) const {
+  return index_.Scan(cursor, [&](std::string_view member, std::string_view score) {
+    fn(member, FromBytes(score));
+  });
+}
+
 size_t SortedSet::EraseRankRange(size_t start, size_t stop) {
   if (start >= size()) return 0;
   if (stop >= size()) stop = size() - 1;

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "server/store/types/packed_table.h"
 #include "server/store/types/score_tree.h"
 
@@ -71,6 +73,11 @@ class SortedSet {
   void ForEachFrom(size_t start, bool reverse, Visitor fn) const {
     tree_.ForEachFrom(start, reverse, fn);
   }
+
+  using ScanVisitor = absl::FunctionRef<void(std::string_view member, double score)>;
+  // One step of ZSCAN over the member table (PackedTable::Scan's cursor and
+  // guarantee); returns the next cursor, 0 when done.
+  uint64_t Scan(uint64_t cursor, ScanVisitor fn) const;
 
   // Removes ranks [start, stop], clamped to the set; returns how many went
   // (ZREMRANGEBYRANK/BYSCORE/BYLEX once bounds are ranks, ZPOPMIN/MAX).

@@ -448,6 +448,22 @@ TEST(SortedSetTest, SmallAndLargeScoreSteps) {
   ExpectSame(set, model, rng);
 }
 
+TEST(SortedSetTest, ScanVisitsEveryMemberWithItsScore) {
+  SortedSet set;
+  std::map<std::string, double> model;
+  for (int i = 0; i < 5000; ++i) {
+    set.Insert(Name("z", i), i * 0.5);
+    model[Name("z", i)] = i * 0.5;
+  }
+  std::map<std::string, double> seen;
+  uint64_t cursor = 0;
+  do {
+    cursor = set.Scan(
+        cursor, [&](std::string_view member, double score) { seen[std::string(member)] = score; });
+  } while (cursor != 0);
+  EXPECT_EQ(seen, model);
+}
+
 // Enough members for three inner levels, erased at random to empty, so
 // inner nodes merge and borrow at every level.
 TEST(SortedSetTest, DeepTreeShrinksToEmpty) {
