@@ -16,9 +16,9 @@
 namespace valkdb {
 namespace {
 
-// Bytes of records past which a leaf splits. Measured on 1M random inserts
-// of 12-byte members (bench/micro_sorted_set.cc): see the commit for the
-// bytes per record and ns per insert at 256, 512 and 1024.
+// Bytes of records past which a leaf splits. SortedSet bytes a member on 1M
+// random inserts of 12-byte members (BM_SortedSet_Insert): 256: 59.1; 512:
+// 54.6; 1024: 52.7. Bigger leaves mean longer scans and moves per change.
 constexpr size_t kLeafMax = 512;
 // A leaf under this merges with or borrows from a sibling.
 constexpr size_t kLeafMin = kLeafMax / 4;
@@ -755,7 +755,7 @@ void ScoreTree::Update(double old_score, double new_score, std::string_view memb
   Insert(new_score, member);
 }
 
-void ScoreTree::EraseRange(size_t start, size_t stop, Visitor on_erase) {
+void ScoreTree::EraseRange(size_t start, size_t stop, EraseVisitor on_erase) {
   size_t remaining = stop - start + 1;
   while (remaining > 0) {
     Path path;

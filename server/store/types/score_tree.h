@@ -68,9 +68,10 @@ class ScoreTree {
   // change the tree.
   void ForEachFrom(size_t start, bool reverse, Visitor fn) const;
 
+  using EraseVisitor = absl::FunctionRef<void(std::string_view member, double score)>;
   // Removes ranks [start, stop] (start <= stop < size()), calling on_erase
   // with each record before it goes; on_erase must not change the tree.
-  void EraseRange(size_t start, size_t stop, Visitor on_erase);
+  void EraseRange(size_t start, size_t stop, EraseVisitor on_erase);
 
   // Checks the structure (order, counts, separators, fill); for tests.
   bool Valid() const;

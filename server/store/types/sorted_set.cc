@@ -79,10 +79,7 @@ size_t SortedSet::EraseRankRange(size_t start, size_t stop) {
     Clear();
     return n;
   }
-  tree_.EraseRange(start, stop, [&](std::string_view member, double) {
-    index_.Erase(member);
-    return true;
-  });
+  tree_.EraseRange(start, stop, [&](std::string_view member, double) { index_.Erase(member); });
   return n;
 }
 
