@@ -99,39 +99,41 @@ SortedSet& BigSet() {
   return *set;
 }
 
+// Runs op(i, rng) once an iteration, i a random member's index.
+template <typename Op>
+void PerRandomMember(benchmark::State& state, uint64_t seed, Op op) {
+  Rng rng(seed);
+  for (auto _ : state) op(static_cast<size_t>(rng.Below(kMembers)), rng);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
 void BM_SortedSet_Score(benchmark::State& state) {
   const SortedSet& set = BigSet();
   const Members& members = Members::Get();
-  Rng rng(0x1234);
   int64_t hits = 0;
-  for (auto _ : state) {
+  PerRandomMember(state, 0x1234, [&](size_t i, Rng&) {
     double score;
-    hits += set.Score(members.names[rng.Below(kMembers)], &score);
+    hits += set.Score(members.names[i], &score);
     benchmark::DoNotOptimize(score);
-  }
+  });
   if (hits != static_cast<int64_t>(state.iterations())) state.SkipWithError("expected hits");
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_SortedSet_Score);
 
 void BM_SortedSet_Rank(benchmark::State& state) {
   const SortedSet& set = BigSet();
   const Members& members = Members::Get();
-  Rng rng(0x2345);
-  for (auto _ : state) benchmark::DoNotOptimize(set.Rank(members.names[rng.Below(kMembers)]));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  PerRandomMember(state, 0x2345,
+                  [&](size_t i, Rng&) { benchmark::DoNotOptimize(set.Rank(members.names[i])); });
 }
 BENCHMARK(BM_SortedSet_Rank);
 
 void BM_SortedSet_UpdateScore(benchmark::State& state) {
   SortedSet& set = BigSet();
   const Members& members = Members::Get();
-  Rng rng(0x3456);
-  for (auto _ : state) {
-    const size_t i = rng.Below(kMembers);
+  PerRandomMember(state, 0x3456, [&](size_t i, Rng& rng) {
     benchmark::DoNotOptimize(set.Insert(members.names[i], rng.Unit()));
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  });
 }
 BENCHMARK(BM_SortedSet_UpdateScore);
 
@@ -140,51 +142,44 @@ BENCHMARK(BM_SortedSet_UpdateScore);
 void BM_SortedSet_IncrementSmall(benchmark::State& state) {
   SortedSet& set = BigSet();
   const Members& members = Members::Get();
-  Rng rng(0x3457);
-  for (auto _ : state) {
-    const std::string& member = members.names[rng.Below(kMembers)];
+  PerRandomMember(state, 0x3457, [&](size_t i, Rng&) {
     double score = 0;
-    set.Score(member, &score);
-    benchmark::DoNotOptimize(set.Insert(member, score + 1e-12));
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+    set.Score(members.names[i], &score);
+    benchmark::DoNotOptimize(set.Insert(members.names[i], score + 1e-12));
+  });
 }
 BENCHMARK(BM_SortedSet_IncrementSmall);
 
 void BM_SortedSet_Range100(benchmark::State& state) {
   const SortedSet& set = BigSet();
   const bool reverse = state.range(0) != 0;
-  Rng rng(0x4567);
-  for (auto _ : state) {
+  PerRandomMember(state, 0x4567, [&](size_t rank, Rng&) {
     int left = 100;
     double sum = 0;
-    set.ForEachFrom(rng.Below(kMembers), reverse, [&](std::string_view member, double score) {
+    set.ForEachFrom(rank, reverse, [&](std::string_view member, double score) {
       sum += score + static_cast<double>(member.size());
       return --left > 0;
     });
     benchmark::DoNotOptimize(sum);
-  }
+  });
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * 100));
 }
 BENCHMARK(BM_SortedSet_Range100)->ArgName("reverse")->Arg(0)->Arg(1);
 
 void BM_SortedSet_CountByScore(benchmark::State& state) {
   const SortedSet& set = BigSet();
-  Rng rng(0x5678);
-  for (auto _ : state) {
+  PerRandomMember(state, 0x5678, [&](size_t, Rng& rng) {
     const double min = rng.Unit();
     benchmark::DoNotOptimize(set.LowerBoundScore(min + 0.01, true) -
                              set.LowerBoundScore(min, false));
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  });
 }
 BENCHMARK(BM_SortedSet_CountByScore);
 
 void BM_SortedSet_At(benchmark::State& state) {
   const SortedSet& set = BigSet();
-  Rng rng(0x6789);
-  for (auto _ : state) benchmark::DoNotOptimize(set.At(rng.Below(kMembers)));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  PerRandomMember(state, 0x6789,
+                  [&](size_t rank, Rng&) { benchmark::DoNotOptimize(set.At(rank)); });
 }
 BENCHMARK(BM_SortedSet_At);
 
