@@ -14,8 +14,9 @@ namespace valkdb {
 // The encoding of big sorted sets — Redis's skiplist + dict, in a fraction
 // of the memory: a ScoreTree of packed (score, member) records for order and
 // rank, and a PackedTable (member -> 8 score bytes) so ZSCORE and ZADD's
-// existence check are O(1). A member costs its bytes twice plus ~20, against
-// Redis's ~37 on top of its sds.
+// existence check are O(1). 1M 12-byte members with random scores take 54.6
+// bytes each (tree 26, table 28.5); redis-server 7.0.15's used_memory grows
+// by 110 a member.
 //
 // Ranks are 0-based in ascending order; callers derive reverse ranks as
 // size() - 1 - rank. Scores are never NaN (callers reject it); -0.0 and 0.0
