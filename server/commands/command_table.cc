@@ -29,6 +29,7 @@ constexpr FlagName kFlagNames[] = {
     {kCmdAdmin, "admin"},
     {kCmdPubSub, "pubsub"},
     {kCmdNoScript, "noscript"},
+    {kCmdMayBlock, "blocking"},
     {kCmdLoading, "loading"},
     {kCmdStale, "stale"},
     {kCmdSkipMonitor, "skip_monitor"},
@@ -53,6 +54,8 @@ CommandTable::CommandTable() {
   RegisterHashFamily(this);
   RegisterSetFamily(this);
   RegisterListFamily(this);
+  RegisterDumpFamily(this);
+  RegisterSortFamily(this);
   RegisterDebugFamily(this);
 }
 
@@ -220,10 +223,15 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     spec->handler(ctx);
     if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
     ctx.locks = nullptr;
-    return;
+  } else {
+    spec->handler(ctx);
+    if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
   }
-  spec->handler(ctx);
-  if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
+  // Clients blocked on keys this command filled are served now, with this
+  // command's locks released (after EXEC for the commands of a transaction).
+  if (!ctx.client.ready_keys.empty() && !ctx.client.in_exec) {
+    ctx.server.blocking.ServeReady(ctx.store, ctx.server, ctx.now_ms, &ctx.client.ready_keys);
+  }
 }
 
 void PublishChange(CommandContext& ctx) {

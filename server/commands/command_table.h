@@ -65,6 +65,17 @@ struct CommandContext {
   void Propagate(std::initializer_list<std::string_view> argv) {
     propagate.assign(argv.begin(), argv.end());
   }
+  // A list (or sorted set) was created at `key`: clients blocked on it are
+  // served once the command is over (Redis's signalKeyAsReady). One atomic
+  // load when nobody waits anywhere.
+  void KeyReady(int db, std::string_view key) const {
+    if (server.blocking.waiting() > 0 && server.blocking.HasWaiters(db, key)) {
+      client.ready_keys.push_back({db, std::string(key)});
+    }
+  }
+  // Whether a blocking command may block now (not inside EXEC).
+  bool may_block() const { return !client.in_exec; }
+
   // A whole database is about to change (FLUSHDB, SWAPDB; db < 0: FLUSHALL):
   // call it before the change, so watchers of keys that exist now are told.
   void DbModified(int db) const {
@@ -95,6 +106,9 @@ enum CommandFlag : uint32_t {
   kCmdSkipSlowlog = 1 << 12,
   kCmdNoMulti = 1 << 13,
   kCmdSentinel = 1 << 14,
+  // Not a Redis flag: the command may block the client (BLPOP...). The
+  // connection runs it before parsing on, and reads no further while it waits.
+  kCmdMayBlock = 1u << 27,
   // Not a Redis flag: dispatch locks the shards of the command's keys (its
   // key spec, or find_keys) before the handler runs, and hands them over in
   // CommandContext::locks. Handlers of such commands never lock by hand.
@@ -182,6 +196,8 @@ void RegisterTransactionFamily(CommandTable* table);
 void RegisterHashFamily(CommandTable* table);
 void RegisterSetFamily(CommandTable* table);
 void RegisterListFamily(CommandTable* table);
+void RegisterDumpFamily(CommandTable* table);
+void RegisterSortFamily(CommandTable* table);
 void RegisterDebugFamily(CommandTable* table);
 
 // Helpers shared by the families.

@@ -91,6 +91,8 @@ const std::vector<Config::Param>& ParamTable() {
       {"stop-writes-on-bgsave-error", "", K::kBool, "yes", kMut},
       {"rdbcompression", "", K::kBool, "yes", kMut},
       {"rdbchecksum", "", K::kBool, "yes", kImm},
+      // RESTORE always checks a payload deeply (as "yes" does); the setting is kept for CONFIG.
+      {"sanitize-dump-payload", "", K::kEnum, "no", kMut, 0, 0, "no yes clients"},
       {"crash-log-enabled", "", K::kBool, "yes", kMut},
       {"crash-memcheck-enabled", "", K::kBool, "yes", kMut},
       {"acllog-max-len", "", K::kInt, "128", kMut, 0, kLongMax},

@@ -484,6 +484,26 @@ void CmdClientUnpause(CommandContext& ctx) {
   ctx.out.Ok();
 }
 
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends a blocking command's wait.
+void CmdClientUnblock(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    ReplyUnknownSubcommand(ctx, ctx.arg(0), ctx.arg(1));
+    return;
+  }
+  bool error = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.arg(3), "error")) {
+      error = true;
+    } else if (!EqualsIgnoreCase(ctx.arg(3), "timeout")) {
+      ctx.out.Error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  int64_t id = 0;
+  if (!ParseIntArg(ctx, ctx.arg(2), &id)) return;
+  ctx.out.Integer(ctx.server.blocking.Unblock(static_cast<uint64_t>(id), error) ? 1 : 0);
+}
+
 }  // namespace
 
 bool PasswordMatches(std::string_view given, std::string_view expected) {
@@ -567,6 +587,9 @@ void RegisterConnectionFamily(CommandTable* table) {
             "@admin @slow @dangerous @connection"},
            {"client|unpause", 2, kSub | kCmdAdmin, 0, 0, 0, CmdClientUnpause, "connection",
             "Resume processing of clients that were paused", "6.2.0",
+            "@admin @slow @dangerous @connection"},
+           {"client|unblock", -3, kSub | kCmdAdmin, 0, 0, 0, CmdClientUnblock, "connection",
+            "Unblock a client blocked in a blocking command from a different connection", "5.0.0",
             "@admin @slow @dangerous @connection"},
            {"client|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdClientHelp, "connection",
             "Show helpful text about the different subcommands", "5.0.0", "@slow @connection"},

@@ -172,6 +172,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   target.Put(to, std::move(renamed), expire_ms, false);
   ctx.KeyModified(from);
   ctx.KeyModified(to);
+  ctx.KeyReady(ctx.client.db, to);
   if (nx) {
     ctx.out.Integer(1);
   } else {
@@ -223,6 +224,7 @@ void CmdCopy(CommandContext& ctx) {
   const std::optional<int64_t> expire_ms = source.GetExpire(from);
   target.Put(to, entry->Copy(to, CopiedEncoding(entry->encoding())), expire_ms, false);
   ctx.KeyModified(target_db, to);
+  ctx.KeyReady(target_db, to);
   ctx.out.Integer(1);
 }
 
@@ -281,6 +283,7 @@ void CmdMove(CommandContext& ctx) {
   target.Put(key, std::move(entry), expire_ms, false);
   ctx.KeyModified(db, key);
   ctx.KeyModified(target_db, key);
+  ctx.KeyReady(target_db, key);
   ctx.out.Integer(1);
 }
 
@@ -303,6 +306,11 @@ void CmdSwapDb(CommandContext& ctx) {
   if (db1 != db2) {
     ctx.DbModified(db1);
     ctx.DbModified(db2);
+    // Clients blocked on a key that now exists in its db are served (Redis's
+    // scanDatabaseForReadyKeys).
+    for (int db : {db1, db2}) {
+      for (const std::string& key : ctx.server.blocking.WaitedKeys(db)) ctx.KeyReady(db, key);
+    }
   }
   ctx.out.Ok();
 }

@@ -7,10 +7,14 @@
 // quicklists). Dispatch locks every key's shard (kCmdLocksKeys) before a
 // handler runs, so LMOVE between shards is whole.
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "protocol/str_util.h"
+#include "server/commands/blocking.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
 #include "server/commands/typed.h"
@@ -28,6 +32,7 @@ QuickList* CreateList(CommandContext& ctx, Shard& shard,
                       std::string_view key) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   auto* list = new QuickList(ctx.server.config->list_max_listpack_size());
   shard.Put(key, Entry::MakeList(key, list), std::nullopt, false);
+  ctx.KeyReady(ctx.client.db, key);
   return list;
 }
 
@@ -549,6 +554,225 @@ void CmdLMPop(CommandContext& ctx) {
 
 void LMPopKeys(const CommandContext& ctx, KeyList* keys) { MultiPopKeys(ctx, 1, keys); }
 
+// ---------------------------------------------------------------- blocking
+
+// Redis's getTimeoutFromObjectOrReply in seconds: the absolute deadline in
+// unix ms, 0 for none.
+bool ParseTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms) {
+  long double seconds = 0;
+  if (!ParseLongDouble(text, &seconds)) {
+    ctx.out.Error("timeout is not a float or out of range");
+    return false;
+  }
+  const long double ms = std::ceil(seconds * 1000.0L);  // 0.001 is 1 ms, not 0 (forever)
+  if (ms < 0) {
+    ctx.out.Error("timeout is negative");
+    return false;
+  }
+  if (!(ms < 9.0e18L)) {
+    ctx.out.Error("timeout is out of range");
+    return false;
+  }
+  const auto tval = static_cast<int64_t>(ms);
+  if (tval > 0 && tval > INT64_MAX - ctx.now_ms) {
+    ctx.out.Error("timeout is out of range");
+    return false;
+  }
+  *deadline_ms = tval > 0 ? tval + ctx.now_ms : 0;
+  return true;
+}
+
+// Serves a list waiter (BLPOP BRPOP BLMPOP BLMOVE BRPOPLPUSH) from `key`,
+// under the locks ServeReady took: what the command would have done had the
+// element been there when it ran, propagated in its non-blocking form.
+void ServeListWaiter(ServeContext& ctx, Waiter& waiter,
+                     std::string_view key) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  const int db = waiter.db;
+  Shard& shard = ctx.locks(db, key);
+  QuickList* list = shard.FindMutable(key, ctx.now_ms)->list();
+  const auto from = static_cast<ListEnd>(waiter.from);
+  ChangeFeed& feed = ctx.store.feed();
+  std::string& reply = waiter.reply;
+  if (!waiter.destination.empty()) {
+    const std::string_view to_key = waiter.destination;
+    Shard& target = ctx.locks(db, to_key);
+    Entry* dst = target.FindMutable(to_key, ctx.now_ms);
+    if (dst != nullptr && dst->type() != Entry::Type::kList) {
+      reply = StrCat(errors::kWrongType, "\r\n");
+      return;
+    }
+    std::string value(from == ListEnd::kLeft ? list->Front() : list->Back());
+    if (from == ListEnd::kLeft) {
+      list->PopFront();
+    } else {
+      list->PopBack();
+    }
+    QuickList* dst_list = key == to_key ? list : dst != nullptr ? dst->list() : nullptr;
+    if (dst_list == nullptr) {
+      dst_list = new QuickList(ctx.server.config->list_max_listpack_size());
+      target.Put(to_key, Entry::MakeList(to_key, dst_list), std::nullopt, false);
+      if (ctx.server.blocking.HasWaiters(db, to_key))
+        ctx.ready->push_back({db, std::string(to_key)});
+    }
+    if (static_cast<ListEnd>(waiter.to) == ListEnd::kLeft) {
+      dst_list->PushFront(value);
+    } else {
+      dst_list->PushBack(value);
+    }
+    if (list->empty()) shard.Erase(key);
+    AppendBulk(&reply, value);
+    if (feed.active()) {
+      feed.Publish(db, {"LMOVE", key, to_key, from == ListEnd::kLeft ? "LEFT" : "RIGHT",
+                        static_cast<ListEnd>(waiter.to) == ListEnd::kLeft ? "LEFT" : "RIGHT"});
+    }
+    ctx.server.watches.Touch(db, key);
+    ctx.server.watches.Touch(db, to_key);
+    return;
+  }
+  const std::string_view pop = from == ListEnd::kLeft ? "LPOP" : "RPOP";
+  AppendArrayHeader(&reply, 2);
+  AppendBulk(&reply, key);
+  if (waiter.count < 0) {
+    // BLPOP / BRPOP: [key, element].
+    AppendBulk(&reply, from == ListEnd::kLeft ? list->Front() : list->Back());
+    if (from == ListEnd::kLeft) {
+      list->PopFront();
+    } else {
+      list->PopBack();
+    }
+    if (feed.active()) feed.Publish(db, {pop, key});
+  } else {
+    // BLMPOP: [key, [elements]].
+    const size_t taken = std::min<size_t>(static_cast<size_t>(waiter.count), list->size());
+    AppendArrayHeader(&reply, taken);
+    size_t remaining = taken;
+    list->ForEachFrom(from == ListEnd::kLeft ? 0 : list->size() - 1, from == ListEnd::kRight,
+                      [&](std::string_view e) {
+                        AppendBulk(&reply, e);
+                        return --remaining > 0;
+                      });
+    PopRange(list, from, taken);
+    if (feed.active()) feed.Publish(db, {pop, key, StrCat(taken)});
+  }
+  if (list->empty()) shard.Erase(key);
+  ctx.server.watches.Touch(db, key);
+}
+
+// Registers the client as waiting on `keys` (the command's locks are held).
+void BlockClient(CommandContext& ctx, std::shared_ptr<Waiter> waiter) {
+  waiter->client_id = ctx.client.id;
+  waiter->loop = ctx.client.loop;
+  waiter->db = ctx.client.db;
+  waiter->type = kList;
+  waiter->serve = ServeListWaiter;
+  ctx.client.blocked = waiter;
+  ctx.server.blocking.Add(std::move(waiter));
+}
+
+// BLPOP BRPOP key [key ...] timeout, as Redis's blockingPopGenericCommand.
+void BlockingPop(CommandContext& ctx, ListEnd where) {
+  int64_t deadline = 0;
+  if (!ParseTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
+  for (size_t i = 1; i + 1 < ctx.argc(); ++i) {
+    std::string_view key = ctx.arg(i);
+    Shard& shard = ctx.shard(key);
+    AssumeLocked(shard);
+    Entry* entry = nullptr;
+    const Lookup found = LookupTyped(ctx, shard, key, kList, false, &entry);
+    if (found == Lookup::kWrongType) return;
+    if (found == Lookup::kMissing) continue;
+    QuickList* list = entry->list();
+    ctx.out.Array(2);
+    ctx.out.Bulk(key);
+    if (where == ListEnd::kLeft) {
+      ctx.out.Bulk(list->Front());
+      list->PopFront();
+    } else {
+      ctx.out.Bulk(list->Back());
+      list->PopBack();
+    }
+    ListElementsRemoved(ctx, shard, key, list);
+    ctx.Propagate({where == ListEnd::kLeft ? "LPOP" : "RPOP", key});
+    return;
+  }
+  if (!ctx.may_block()) {
+    ctx.out.NullArray();
+    return;
+  }
+  auto waiter = std::make_shared<Waiter>();
+  for (size_t i = 1; i + 1 < ctx.argc(); ++i) waiter->keys.emplace_back(ctx.arg(i));
+  waiter->from = static_cast<int>(where);
+  waiter->deadline_ms = deadline;
+  BlockClient(ctx, std::move(waiter));
+}
+
+void CmdBLPop(CommandContext& ctx) { BlockingPop(ctx, ListEnd::kLeft); }
+void CmdBRPop(CommandContext& ctx) { BlockingPop(ctx, ListEnd::kRight); }
+
+// BLMOVE / BRPOPLPUSH, as Redis's blmoveGenericCommand.
+void BlockingMove(CommandContext& ctx, ListEnd from, ListEnd to, int64_t deadline) {
+  std::string_view source = ctx.arg(1);
+  Entry* entry = nullptr;
+  const Lookup found = LookupTyped(ctx, ctx.shard(source), source, kList, false, &entry);
+  if (found == Lookup::kWrongType) return;
+  if (found == Lookup::kFound) {
+    MoveElement(ctx, source, ctx.arg(2), from, to);
+    if (ctx.wrote) {
+      ctx.Propagate({"LMOVE", source, ctx.arg(2), from == ListEnd::kLeft ? "LEFT" : "RIGHT",
+                     to == ListEnd::kLeft ? "LEFT" : "RIGHT"});
+    }
+    return;
+  }
+  if (!ctx.may_block()) {
+    ctx.out.Null();
+    return;
+  }
+  auto waiter = std::make_shared<Waiter>();
+  waiter->keys.emplace_back(source);
+  waiter->destination = std::string(ctx.arg(2));
+  waiter->from = static_cast<int>(from);
+  waiter->to = static_cast<int>(to);
+  waiter->null_array_on_timeout = false;
+  waiter->deadline_ms = deadline;
+  BlockClient(ctx, std::move(waiter));
+}
+
+void CmdBLMove(CommandContext& ctx) {
+  ListEnd from, to;
+  if (!ParseListEnd(ctx, ctx.arg(3), &from) || !ParseListEnd(ctx, ctx.arg(4), &to)) return;
+  int64_t deadline = 0;
+  if (!ParseTimeout(ctx, ctx.arg(5), &deadline)) return;
+  BlockingMove(ctx, from, to, deadline);
+}
+
+void CmdBRPopLPush(CommandContext& ctx) {
+  int64_t deadline = 0;
+  if (!ParseTimeout(ctx, ctx.arg(3), &deadline)) return;
+  BlockingMove(ctx, ListEnd::kRight, ListEnd::kLeft, deadline);
+}
+
+void CmdBLMPop(CommandContext& ctx) {
+  MultiPop pop;
+  if (!ParseMultiPop(ctx, 2, &pop)) return;
+  int64_t deadline = 0;
+  if (!ParseTimeout(ctx, ctx.arg(1), &deadline)) return;
+  if (ServeMultiPop(ctx, pop) == ServeResult::kReplied) return;
+  if (!ctx.may_block()) {
+    ctx.out.NullArray();
+    return;
+  }
+  auto waiter = std::make_shared<Waiter>();
+  for (size_t i = pop.first_key; i < pop.first_key + pop.numkeys; ++i) {
+    waiter->keys.emplace_back(ctx.arg(i));
+  }
+  waiter->from = static_cast<int>(pop.where);
+  waiter->count = pop.count;
+  waiter->deadline_ms = deadline;
+  BlockClient(ctx, std::move(waiter));
+}
+
+void BLMPopKeys(const CommandContext& ctx, KeyList* keys) { MultiPopKeys(ctx, 2, keys); }
+
 }  // namespace
 
 void RegisterListFamily(CommandTable* table) {
@@ -639,6 +863,39 @@ void RegisterListFamily(CommandTable* table) {
                    "returned.",
                    {},
                    LMPopKeys});
+  constexpr uint32_t kBlocking = kCmdWrite | kCmdNoScript | kCmdMayBlock | kCmdLocksKeys;
+  table->Register({"blpop", -3, kBlocking, 1, -2, 1, CmdBLPop, "list",
+                   "Remove and get the first element in a list, or block until one is available",
+                   "2.0.0", "@write @list @slow @blocking", "RW access delete",
+                   "O(N) where N is the number of provided keys."});
+  table->Register({"brpop", -3, kBlocking, 1, -2, 1, CmdBRPop, "list",
+                   "Remove and get the last element in a list, or block until one is available",
+                   "2.0.0", "@write @list @slow @blocking", "RW access delete",
+                   "O(N) where N is the number of provided keys."});
+  table->Register({"blmove", 6, kBlocking | kCmdDenyOom, 1, 2, 1, CmdBLMove, "list",
+                   "Pop an element from a list, push it to another list and return it; or block "
+                   "until one is available",
+                   "6.2.0", "@write @list @slow @blocking", "RW access delete"});
+  table->Register({"brpoplpush", 4, kBlocking | kCmdDenyOom, 1, 2, 1, CmdBRPopLPush, "list",
+                   "Pop an element from a list, push it to another list and return it; or block "
+                   "until one is available",
+                   "2.2.0", "@write @list @slow @blocking", "RW access delete"});
+  table->Register({"blmpop",
+                   -5,
+                   kBlocking,
+                   0,
+                   0,
+                   0,
+                   CmdBLMPop,
+                   "list",
+                   "Pop elements from a list, or block until one is available",
+                   "7.0.0",
+                   "@write @list @slow @blocking",
+                   "RW access delete",
+                   "O(N+M) where N is the number of provided keys and M is the number of elements "
+                   "returned.",
+                   {},
+                   BLMPopKeys});
 }
 
 }  // namespace valkdb

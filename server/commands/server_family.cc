@@ -374,7 +374,8 @@ std::string InfoClients(CommandContext& ctx) {
   Line(&s, "maxclients", ctx.server.config->GetInt("maxclients"));
   Line(&s, "client_recent_max_input_buffer", 0);
   Line(&s, "client_recent_max_output_buffer", 0);
-  Line(&s, "blocked_clients", ctx.server.blocked_clients.load(std::memory_order_relaxed));
+  Line(&s, "blocked_clients",
+       ctx.server.blocked_clients.load(std::memory_order_relaxed) + ctx.server.blocking.waiting());
   Line(&s, "tracking_clients", 0);
   Line(&s, "clients_in_timeout_table", 0);
   return s;

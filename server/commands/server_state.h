@@ -5,6 +5,7 @@
 // settings every event loop shares (ServerState).
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "protocol/request_parser.h"
+#include "server/commands/blocking.h"
 #include "server/commands/config.h"
 #include "server/commands/pubsub.h"
 #include "server/commands/watch.h"
@@ -61,6 +63,15 @@ struct ClientState {
   // the transaction's first change, EXEC after its last.
   enum class ExecFeed { kNone, kPending, kOpen };
   ExecFeed exec_feed = ExecFeed::kNone;
+  // EXEC is running the queue: blocking commands do not block (Redis's
+  // CLIENT_DENY_BLOCKING), and ready keys wait for the end of EXEC.
+  bool in_exec = false;
+
+  // Blocking commands: the event loop the client lives on, its wait while it
+  // is blocked, and keys its commands made ready for others' waits.
+  int loop = 0;
+  std::shared_ptr<Waiter> blocked;
+  std::vector<ReadyKey> ready_keys;
 };
 
 // What CLIENT LIST shows of one connection, copied by its owning loop so
@@ -106,7 +117,9 @@ struct ServerState {
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<int64_t> connected_clients{0};
-  std::atomic<int64_t> blocked_clients{0};  // INFO: clients CLIENT PAUSE holds
+  std::atomic<int64_t> blocked_clients{
+      0};  // INFO: clients CLIENT PAUSE holds (and blocking.waiting())
+  BlockingRegistry blocking;
   std::atomic<uint64_t> net_input_bytes{0};
   std::atomic<uint64_t> net_output_bytes{0};
   std::atomic<uint64_t> keyspace_hits{0};

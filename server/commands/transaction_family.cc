@@ -61,10 +61,12 @@ void CmdExec(CommandContext& ctx) {
   EndTransaction(ctx);
   ctx.out.Array(queued.size());
   if (ctx.store.feed().active()) ctx.client.exec_feed = ClientState::ExecFeed::kPending;
+  ctx.client.in_exec = true;
   for (const CommandArgs& args : queued) {
     CommandContext inner{ctx.store, ctx.server, ctx.client, ctx.out, args, ctx.now_ms};
     CommandTable::Get().Dispatch(inner);
   }
+  ctx.client.in_exec = false;
   if (ctx.client.exec_feed == ClientState::ExecFeed::kOpen) {
     ctx.store.feed().Publish(ctx.client.db, {"EXEC"});
   }

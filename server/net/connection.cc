@@ -89,7 +89,7 @@ void SetKeepAlive(int fd, int64_t seconds) {
 // Whether the connection runs a command before it parses the next (see
 // kCmdDecidesInput); so does the cross-protocol guard's POST / Host:.
 bool DecidesWhatFollows(const CommandSpec* spec, const CommandArgs& args) {
-  if (spec != nullptr) return spec->flags & kCmdDecidesInput;
+  if (spec != nullptr) return spec->flags & (kCmdDecidesInput | kCmdMayBlock);
   return !args.empty() && CommandTable::IsCrossProtocol(args[0]);
 }
 
@@ -101,6 +101,7 @@ Connection::Connection(EventLoop* loop)
   tcp_.data = this;
   write_req_.data = this;
   state_.id = loop->server().next_client_id.fetch_add(1, std::memory_order_relaxed);
+  state_.loop = loop->index();
   state_.created_ms = state_.last_interaction_ms = UnixTimeMs();
   state_.subscriber = this;
 }
@@ -208,6 +209,12 @@ void Connection::Process(std::string_view input) {
   // After QUIT (or CLIENT KILL of itself) Redis reads nothing more, even while
   // earlier replies are still on their way out.
   if (state_.close_after_reply || closing_) return;
+  if (state_.blocked != nullptr) {
+    // Redis keeps reading a blocked client's input and runs it afterwards.
+    blocked_input_.append(input);
+    if (blocked_input_.size() > loop_->query_buffer_limit()) Close();
+    return;
+  }
   const int64_t now_ms = UnixTimeMs();
   state_.last_interaction_ms = now_ms;
   Applier& applier = loop_->applier();
@@ -233,6 +240,7 @@ void Connection::Process(std::string_view input) {
   auto run_now = [&] {
     applier.Drain(now_ms);
     if (state_.close_after_reply || state_.close_now || closing_ || over_limit_) return false;
+    if (state_.blocked != nullptr) return false;  // the rest waits for the wait to end
     if (limits.unauthenticated == state_.authenticated) {
       limits.unauthenticated = !state_.authenticated;
       parser_.set_limits(limits);
@@ -271,6 +279,12 @@ void Connection::Process(std::string_view input) {
   // One hand-off for everything this read brought: the applier runs the
   // batch in order and the replies leave together.
   applier.Drain(now_ms);
+  if (state_.blocked != nullptr && !closing_) {
+    blocked_input_.assign(input.substr(consumed));
+    if (state_.blocked->deadline_ms > 0) {
+      loop_->AddBlockDeadline(state_.blocked->deadline_ms, state_.id);
+    }
+  }
   loop_->server().total_commands.fetch_add(commands, std::memory_order_relaxed);
   UpdateSnapshot();
   if (state_.close_now) {
@@ -301,6 +315,49 @@ void Connection::ResumeIfUnpaused(int64_t now_ms) {
   paused_input_.clear();
   Process(input);
   StartReading();
+}
+
+void Connection::Unblocked() {
+  if (state_.blocked == nullptr ||
+      state_.blocked->state.load(std::memory_order_acquire) == Waiter::State::kWaiting) {
+    return;
+  }
+  FinishBlocked();
+}
+
+void Connection::BlockTimedOut(int64_t deadline_ms) {
+  const std::shared_ptr<Waiter>& waiter = state_.blocked;
+  if (waiter == nullptr || waiter->deadline_ms != deadline_ms) return;  // an older wait's
+  if (!waiter->Finish(Waiter::State::kTimedOut)) return;  // served meanwhile: its post comes
+  loop_->server().blocking.Remove(*waiter);
+  FinishBlocked();
+}
+
+void Connection::FinishBlocked() {
+  std::shared_ptr<Waiter> waiter = std::move(state_.blocked);
+  state_.blocked = nullptr;
+  if (closing_) return;
+  RespWriter& out = state_.reply_mode == ClientState::ReplyMode::kOn ? writer_ : discard_writer_;
+  out.set_protocol(state_.protocol);
+  switch (waiter->state.load(std::memory_order_acquire)) {
+    case Waiter::State::kServed:
+      out.Raw(waiter->reply);
+      break;
+    case Waiter::State::kError:
+      out.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+      break;
+    default:
+      if (waiter->null_array_on_timeout) {
+        out.NullArray();
+      } else {
+        out.Null();
+      }
+      break;
+  }
+  discarded_.Clear();
+  std::string input = std::move(blocked_input_);
+  blocked_input_.clear();
+  Process(input);
 }
 
 void Connection::Execute(Task& task, int64_t now_ms) {
@@ -611,6 +668,13 @@ void Connection::Detach() {
   // hub, the WATCH registry and the scheduler first.
   DropSubscriptions(loop_->server(), state_);
   loop_->server().watches.UnwatchAll(&state_.watch);
+  if (state_.blocked != nullptr) {
+    // A client gone while blocked leaves no waiter behind.
+    if (state_.blocked->Finish(Waiter::State::kCancelled)) {
+      loop_->server().blocking.Remove(*state_.blocked);
+    }
+    state_.blocked = nullptr;
+  }
   loop_->notifier().Forget(this);
 }
 

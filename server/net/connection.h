@@ -57,6 +57,12 @@ class Connection : public Completion, public Subscriber {
   bool CronCheck(int64_t now_ms, int64_t idle_timeout_ms);
   // Resumes a client that CLIENT PAUSE held back, once the pause is over.
   void ResumeIfUnpaused(int64_t now_ms);
+  // A blocking command's wait ended elsewhere (served, CLIENT UNBLOCK): write
+  // its outcome and run the input that waited behind it.
+  void Unblocked();
+  // The loop's timer: `deadline_ms` has passed; ends the wait if it is the
+  // current wait's deadline.
+  void BlockTimedOut(int64_t deadline_ms);
 
   ClientSnapshot Snapshot() const ABSL_LOCKS_EXCLUDED(snapshot_mu_);
 
@@ -118,6 +124,10 @@ class Connection : public Completion, public Subscriber {
   bool paused_ = false;
   CommandArgs paused_command_;
   std::string paused_input_;
+  // While a blocking command waits (state_.blocked), input is read (so a
+  // disconnect is seen) and kept here, to run once the wait ends.
+  std::string blocked_input_;
+  void FinishBlocked();
   ReplyBuffer out_;
   RespWriter writer_;
   ReplyBuffer discarded_;  // replies of CLIENT REPLY OFF/SKIP go here

@@ -35,6 +35,8 @@ EventLoop::EventLoop(int index, Store* store, ServerState* server)
   cron_.data = this;
   uv_timer_init(&loop_, &grace_);
   grace_.data = this;
+  uv_timer_init(&loop_, &block_timer_);
+  block_timer_.data = this;
   RefreshLimits();
   applier_.Start();
 }
@@ -79,10 +81,48 @@ void EventLoop::Post(InboxItem item) {
 }
 
 void EventLoop::PostMessage(uint64_t client_id, const PubSubMessage& message) {
-  Post(InboxItem{client_id, false, message});
+  Post(InboxItem{client_id, InboxItem::Kind::kMessage, message});
 }
 
-void EventLoop::PostKill(uint64_t client_id) { Post(InboxItem{client_id, true, {}}); }
+void EventLoop::PostKill(uint64_t client_id) {
+  Post(InboxItem{client_id, InboxItem::Kind::kKill, {}});
+}
+
+void EventLoop::PostUnblocked(uint64_t client_id) {
+  Post(InboxItem{client_id, InboxItem::Kind::kUnblocked, {}});
+}
+
+void EventLoop::AddBlockDeadline(int64_t deadline_ms, uint64_t client_id) {
+  const bool earliest = block_deadlines_.empty() || deadline_ms < block_deadlines_.begin()->first;
+  block_deadlines_.emplace(deadline_ms, client_id);
+  if (earliest) ArmBlockTimer();
+}
+
+void EventLoop::ArmBlockTimer() {
+  if (block_deadlines_.empty() || stopping_) {
+    uv_timer_stop(&block_timer_);
+    return;
+  }
+  const int64_t wait = block_deadlines_.begin()->first - UnixTimeMs();
+  uv_timer_start(&block_timer_, OnBlockTimer, static_cast<uint64_t>(std::max<int64_t>(wait, 0)), 0);
+}
+
+void EventLoop::OnBlockTimer(uv_timer_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  const int64_t now_ms = UnixTimeMs();
+  std::vector<std::pair<int64_t, uint64_t>> due;
+  while (!self->block_deadlines_.empty() && self->block_deadlines_.begin()->first <= now_ms) {
+    due.push_back(*self->block_deadlines_.begin());
+    self->block_deadlines_.erase(self->block_deadlines_.begin());
+  }
+  for (const auto& [deadline_ms, id] : due) {
+    auto it = self->connections_.find(id);
+    // A deadline left by a wait that already ended is ignored there.
+    if (it != self->connections_.end()) it->second->BlockTimedOut(deadline_ms);
+  }
+  self->ArmBlockTimer();
+  self->FlushPending();
+}
 
 void EventLoop::OnAsync(uv_async_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
@@ -95,10 +135,16 @@ void EventLoop::OnAsync(uv_async_t* handle) {
   for (InboxItem& item : items) {
     auto it = self->connections_.find(item.client_id);
     if (it == self->connections_.end()) continue;
-    if (item.kill) {
-      it->second->CloseAfterReply();
-    } else {
-      it->second->DeliverLocal(item.message);
+    switch (item.kind) {
+      case InboxItem::Kind::kKill:
+        it->second->CloseAfterReply();
+        break;
+      case InboxItem::Kind::kMessage:
+        it->second->DeliverLocal(item.message);
+        break;
+      case InboxItem::Kind::kUnblocked:
+        it->second->Unblocked();
+        break;
     }
   }
   self->FlushPending();
@@ -289,6 +335,8 @@ void EventLoop::MaybeFinishStop() {
   if (!stopping_ || finished_ || !connections_.empty() || !lingering_.empty()) return;
   finished_ = true;
   uv_timer_stop(&grace_);
+  uv_timer_stop(&block_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&block_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&grace_), nullptr);

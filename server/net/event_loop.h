@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -56,6 +57,12 @@ class EventLoop {
   void PostMessage(uint64_t client_id, const PubSubMessage& message);
   // Thread-safe: close a client of this loop after its pending replies.
   void PostKill(uint64_t client_id);
+  // Thread-safe: a blocked client of this loop had its wait ended (served,
+  // CLIENT UNBLOCK): it writes the outcome and goes on.
+  void PostUnblocked(uint64_t client_id);
+  // A client of this loop blocked until `deadline_ms` (unix ms): the loop's
+  // timer ends its wait then, unless something else ended it first.
+  void AddBlockDeadline(int64_t deadline_ms, uint64_t client_id);
 
   int index() const { return index_; }
   uv_loop_t* uv() { return &loop_; }
@@ -107,8 +114,9 @@ class EventLoop {
 
  private:
   struct InboxItem {
+    enum class Kind { kMessage, kKill, kUnblocked };
     uint64_t client_id;
-    bool kill;
+    Kind kind;
     PubSubMessage message;
   };
 
@@ -116,6 +124,8 @@ class EventLoop {
   static void OnAsync(uv_async_t* handle);
   static void OnCron(uv_timer_t* handle);
   static void OnGraceTimeout(uv_timer_t* handle);
+  static void OnBlockTimer(uv_timer_t* handle);
+  void ArmBlockTimer();
   void Post(InboxItem item) ABSL_LOCKS_EXCLUDED(inbox_mu_);
   // Takes a connection out of the client list (and the paused set).
   void Unregister(Connection* connection);
@@ -132,6 +142,9 @@ class EventLoop {
   uv_async_t wakeup_;
   uv_timer_t cron_;
   uv_timer_t grace_;
+  // Blocked clients' deadlines, earliest first, and the timer for the earliest.
+  std::multimap<int64_t, uint64_t> block_deadlines_;
+  uv_timer_t block_timer_;
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   // Written only by this loop's thread, under clients_mu_ so others may read.
   absl::Mutex clients_mu_;

@@ -186,6 +186,9 @@ Server::Server(Config* config) : config_(config), state_(config) {
   for (int i = 0; i < state_.threads; ++i) {
     loops_.push_back(std::make_unique<EventLoop>(i, store_.get(), &state_));
   }
+  state_.blocking.set_deliver([this](int loop, uint64_t client_id) {
+    loops_[static_cast<size_t>(loop)]->PostUnblocked(client_id);
+  });
 }
 
 Server::~Server() = default;

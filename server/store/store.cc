@@ -414,6 +414,16 @@ void MultiShardLock::Lock(absl::Span<const Key> keys) {
   }
 }
 
+void MultiShardLock::LockDatabase(int db) {
+  const size_t per_db = store_.shard_count();
+  locked_.reserve(per_db);
+  for (size_t i = 0; i < per_db; ++i) {
+    Shard* shard = store_.ShardAt(db, i);
+    shard->mu.Lock();
+    locked_.push_back(shard);
+  }
+}
+
 Shard& MultiShardLock::ShardOf(int db, std::string_view key) const {
   return *store_.ShardFor(db, key);
 }

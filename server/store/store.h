@@ -202,6 +202,9 @@ class MultiShardLock {
   void Lock(absl::Span<const Key> keys) ABSL_NO_THREAD_SAFETY_ANALYSIS;
   // The same for one key (most commands): no sorting, no list.
   void LockOne(int db, std::string_view key) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  // Every shard of a database, in the global order: for a command whose keys
+  // are only known as it runs (SORT's BY and GET patterns).
+  void LockDatabase(int db) ABSL_NO_THREAD_SAFETY_ANALYSIS;
 
   // The shard of a key that was passed to the constructor, locked. Callers
   // state that for clang's -Wthread-safety with `shard.mu.AssertHeld()`

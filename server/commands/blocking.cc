@@ -1,0 +1,128 @@
+#include "server/commands/blocking.h"
+
+#include <algorithm>
+
+#include "protocol/str_util.h"
+#include "server/commands/server_state.h"
+#include "server/store/key_hash.h"
+
+namespace valkdb {
+
+size_t BlockingRegistry::KeyIdHash::operator()(const KeyId& k) const {
+  return absl::HashOf(k.first, ToAbsl(k.second));
+}
+
+void BlockingRegistry::Add(std::shared_ptr<Waiter> waiter) {
+  absl::MutexLock lock(&mu_);
+  for (const std::string& key : waiter->keys) {
+    auto& queue = by_key_[KeyId(waiter->db, key)];
+    // BLPOP k k: one registration per key.
+    if (std::find(queue.begin(), queue.end(), waiter) == queue.end()) queue.push_back(waiter);
+  }
+  waiter->registered = true;
+  by_client_[waiter->client_id] = std::move(waiter);
+  waiting_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void BlockingRegistry::RemoveLocked(Waiter& waiter) {
+  if (!waiter.registered) return;
+  waiter.registered = false;
+  for (const std::string& key : waiter.keys) {
+    auto queue = by_key_.find(KeyId(waiter.db, key));
+    if (queue == by_key_.end()) continue;
+    auto& q = queue->second;
+    q.erase(std::remove_if(q.begin(), q.end(), [&](const auto& w) { return w.get() == &waiter; }),
+            q.end());
+    if (q.empty()) by_key_.erase(queue);
+  }
+  auto it = by_client_.find(waiter.client_id);
+  if (it != by_client_.end() && it->second.get() == &waiter) by_client_.erase(it);
+  waiting_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void BlockingRegistry::Remove(Waiter& waiter) {
+  absl::MutexLock lock(&mu_);
+  RemoveLocked(waiter);
+}
+
+bool BlockingRegistry::HasWaiters(int db, std::string_view key) {
+  absl::MutexLock lock(&mu_);
+  return by_key_.contains(KeyId(db, std::string(key)));
+}
+
+std::vector<std::string> BlockingRegistry::WaitedKeys(int db) {
+  std::vector<std::string> keys;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, queue] : by_key_) {
+    if (id.first == db) keys.push_back(id.second);
+  }
+  return keys;
+}
+
+std::shared_ptr<Waiter> BlockingRegistry::First(int db, std::string_view key) {
+  absl::MutexLock lock(&mu_);
+  auto it = by_key_.find(KeyId(db, std::string(key)));
+  if (it == by_key_.end()) return nullptr;
+  return it->second.front();
+}
+
+bool BlockingRegistry::Unblock(uint64_t client_id, bool error) {
+  std::shared_ptr<Waiter> waiter;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = by_client_.find(client_id);
+    if (it == by_client_.end()) return false;
+    waiter = it->second;
+    if (!waiter->Finish(error ? Waiter::State::kError : Waiter::State::kTimedOut)) return false;
+    RemoveLocked(*waiter);
+  }
+  if (deliver_) deliver_(waiter->loop, waiter->client_id);
+  return true;
+}
+
+void BlockingRegistry::ServeReady(Store& store, ServerState& server, int64_t now_ms,
+                                  std::vector<ReadyKey>* ready) {
+  // Serving may make more keys ready (a BLMOVE's destination): they join the list.
+  for (size_t i = 0; i < ready->size(); ++i) {
+    const int db = (*ready)[i].db;
+    const std::string key = (*ready)[i].key;
+    while (true) {
+      std::shared_ptr<Waiter> waiter = First(db, key);
+      if (waiter == nullptr) break;
+      MultiShardLock locks(store);
+      if (waiter->destination.empty()) {
+        locks.LockOne(db, key);
+      } else {
+        const MultiShardLock::Key keys[] = {{db, key}, {db, waiter->destination}};
+        locks.Lock(keys);
+      }
+      Shard& shard = locks(db, key);
+      AssumeLocked(shard);
+      const Entry* entry = shard.Find(key, now_ms);
+      if (entry == nullptr || entry->type() != waiter->type) break;
+      {
+        absl::MutexLock lock(&mu_);
+        // Another thread may have served, timed out or cancelled it meanwhile.
+        if (!waiter->Finish(Waiter::State::kServed)) {
+          RemoveLocked(*waiter);
+          continue;
+        }
+        RemoveLocked(*waiter);
+      }
+      ServeContext ctx{store, server, locks, now_ms, ready};
+      waiter->serve(ctx, *waiter, key);
+      if (deliver_) deliver_(waiter->loop, waiter->client_id);
+    }
+  }
+  ready->clear();
+}
+
+void AppendArrayHeader(std::string* out, size_t count) { StrAppend(out, "*", count, "\r\n"); }
+
+void AppendBulk(std::string* out, std::string_view bytes) {
+  StrAppend(out, "$", bytes.size(), "\r\n");
+  out->append(bytes);
+  out->append("\r\n");
+}
+
+}  // namespace valkdb

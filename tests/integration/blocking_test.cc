@@ -1,0 +1,263 @@
+// Blocking list commands against the real binary: who is served, in which
+// order, what a timeout, a disconnect, CLIENT UNBLOCK and MULTI do, and a
+// stress run over four event loops that checks every element is delivered
+// exactly once. Waits are bounded by generous liveness limits, never timed.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "protocol/str_util.h"
+#include "tests/support/server_fixture.h"
+
+namespace valkdb::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+// INFO blocked_clients.
+int64_t BlockedClients(RespClient& c) {
+  const RespValue info = c.Command({"INFO", "clients"});
+  const size_t at = info.str.find("blocked_clients:");
+  if (at == std::string::npos) return -1;
+  return std::stoll(info.str.substr(at + 16));
+}
+
+// Waits (up to a liveness limit) until `count` clients are blocked.
+bool WaitForBlocked(RespClient& c, int64_t count) {
+  for (int i = 0; i < 2000; ++i) {
+    if (BlockedClients(c) == count) return true;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return false;
+}
+
+class BlockingTest : public ServerTest {
+ protected:
+  std::vector<std::string> ValkdbArgs() const override { return {"--threads", "4"}; }
+  void SetUp() override {
+    ServerTest::SetUp();
+    if (HasFatalFailure()) return;
+    c_ = Connect();
+    ASSERT_NE(c_, nullptr);
+  }
+  std::unique_ptr<RespClient> c_;
+};
+using integration_Blocking = BlockingTest;
+
+TEST_F(integration_Blocking, PushServesWaiterAndPipelineWaitsBehindIt) {
+  auto waiter = Connect();
+  ASSERT_NE(waiter, nullptr);
+  ASSERT_TRUE(waiter->Send("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n").ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  // Nothing, not even the PING's reply, comes before the wait ends.
+  EXPECT_EQ(waiter->ReadRawUntilTimeout(milliseconds(50)), "");
+  EXPECT_EQ(c_->Command({"RPUSH", "q", "hello"}).integer, 1);
+  auto reply = waiter->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(*reply, "*2\r\n$1\r\nq\r\n$5\r\nhello\r\n");
+  auto pong = waiter->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(pong.ok());
+  EXPECT_EQ(*pong, "+PONG\r\n");
+  EXPECT_EQ(c_->Command({"EXISTS", "q"}).integer, 0);
+  EXPECT_TRUE(WaitForBlocked(*c_, 0));
+}
+
+TEST_F(integration_Blocking, WaitersAreServedInArrivalOrder) {
+  std::vector<std::unique_ptr<RespClient>> waiters;
+  for (int i = 0; i < 3; ++i) {
+    waiters.push_back(Connect());
+    ASSERT_NE(waiters.back(), nullptr);
+    ASSERT_TRUE(waiters.back()->Send("*3\r\n$5\r\nBRPOP\r\n$1\r\nq\r\n$1\r\n0\r\n").ok());
+    ASSERT_TRUE(WaitForBlocked(*c_, i + 1));
+  }
+  EXPECT_EQ(c_->Command({"RPUSH", "q", "a", "b", "c"}).integer, 3);
+  // BRPOP pops from the tail: the first waiter gets c.
+  const char* expected[] = {"c", "b", "a"};
+  for (int i = 0; i < 3; ++i) {
+    auto reply = waiters[i]->ReadReply(milliseconds(10000));
+    ASSERT_TRUE(reply.ok());
+    ASSERT_EQ(reply->elements.size(), 2u);
+    EXPECT_EQ(reply->elements[1].str, expected[i]);
+  }
+}
+
+TEST_F(integration_Blocking, TimeoutsReplyNullOfTheRightShape) {
+  auto raw = [&](std::vector<std::string> args) {
+    EXPECT_TRUE(c_->Send(Encode(args)).ok());
+    auto reply = c_->ReadRawReply(milliseconds(10000));
+    return reply.ok() ? *reply : reply.status().ToString();
+  };
+  EXPECT_EQ(raw({"BLPOP", "nokey", "0.01"}), "*-1\r\n");
+  EXPECT_EQ(raw({"BLMOVE", "nokey", "dst", "LEFT", "RIGHT", "0.01"}), "$-1\r\n");
+  EXPECT_EQ(raw({"BRPOPLPUSH", "nokey", "dst", "0.001"}), "$-1\r\n");
+  EXPECT_EQ(raw({"BLMPOP", "0.01", "1", "nokey", "LEFT"}), "*-1\r\n");
+  EXPECT_EQ(raw({"HELLO", "3"}).substr(0, 1), "%");
+  EXPECT_EQ(raw({"BLPOP", "nokey", "0.01"}), "_\r\n");
+  EXPECT_EQ(raw({"BLPOP", "nokey", "-1"}), "-ERR timeout is negative\r\n");
+  EXPECT_EQ(raw({"BLPOP", "nokey", "x"}), "-ERR timeout is not a float or out of range\r\n");
+  EXPECT_TRUE(WaitForBlocked(*c_, 0));
+}
+
+TEST_F(integration_Blocking, DisconnectedWaiterLeavesNothingBehind) {
+  auto waiter = Connect();
+  ASSERT_NE(waiter, nullptr);
+  ASSERT_TRUE(waiter->Send("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n").ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  waiter->Close();
+  ASSERT_TRUE(WaitForBlocked(*c_, 0));
+  EXPECT_EQ(c_->Command({"RPUSH", "q", "kept"}).integer, 1);
+  EXPECT_EQ(c_->Command({"LLEN", "q"}).integer, 1);
+}
+
+TEST_F(integration_Blocking, ClientUnblockEndsTheWait) {
+  auto waiter = Connect();
+  ASSERT_NE(waiter, nullptr);
+  const std::string id = StrCat(waiter->Command({"CLIENT", "ID"}).integer);
+  ASSERT_TRUE(waiter->Send("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n").ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  EXPECT_EQ(c_->Command({"CLIENT", "UNBLOCK", id}).integer, 1);
+  auto reply = waiter->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(*reply, "*-1\r\n");
+  EXPECT_EQ(c_->Command({"CLIENT", "UNBLOCK", id}).integer, 0);
+  ASSERT_TRUE(waiter->Send("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n").ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  EXPECT_EQ(c_->Command({"CLIENT", "UNBLOCK", id, "ERROR"}).integer, 1);
+  reply = waiter->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(*reply, "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+  EXPECT_EQ(c_->Command({"CLIENT", "UNBLOCK", id, "MAYBE"}).str,
+            "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+}
+
+TEST_F(integration_Blocking, InsideExecNothingBlocksAndPushesWakeAfterExec) {
+  EXPECT_EQ(c_->Command({"MULTI"}).str, "OK");
+  c_->Command({"BLPOP", "empty", "0"});
+  auto exec = c_->Command({"EXEC"});
+  ASSERT_EQ(exec.elements.size(), 1u);
+  EXPECT_EQ(exec.elements[0].type, RespValue::Type::kNull);
+
+  auto waiter = Connect();
+  ASSERT_NE(waiter, nullptr);
+  ASSERT_TRUE(waiter->Send("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n").ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  c_->Command({"MULTI"});
+  c_->Command({"LPUSH", "q", "a"});
+  c_->Command({"LPUSH", "q", "b"});
+  c_->Command({"LPUSH", "q", "c"});
+  c_->Command({"EXEC"});
+  auto reply = waiter->ReadReply(milliseconds(10000));
+  ASSERT_TRUE(reply.ok());
+  ASSERT_EQ(reply->elements.size(), 2u);
+  EXPECT_EQ(reply->elements[1].str, "c");  // as Redis: served once EXEC is over
+  EXPECT_EQ(c_->Command({"LLEN", "q"}).integer, 2);
+}
+
+TEST_F(integration_Blocking, MovedElementWakesTheNextWaiterInTurn) {
+  auto mover = Connect();
+  auto popper = Connect();
+  ASSERT_NE(mover, nullptr);
+  ASSERT_NE(popper, nullptr);
+  ASSERT_TRUE(mover->Send(Encode({"BLMOVE", "a", "b", "LEFT", "RIGHT", "0"})).ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  ASSERT_TRUE(popper->Send(Encode({"BLPOP", "b", "0"})).ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 2));
+  c_->Command({"RPUSH", "a", "x"});
+  auto moved = mover->ReadReply(milliseconds(10000));
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->str, "x");
+  auto popped = popper->ReadReply(milliseconds(10000));
+  ASSERT_TRUE(popped.ok());
+  ASSERT_EQ(popped->elements.size(), 2u);
+  EXPECT_EQ(popped->elements[1].str, "x");
+  EXPECT_EQ(c_->Command({"EXISTS", "a", "b"}).integer, 0);
+}
+
+// Producers push unique elements to a few shared keys while consumers (on
+// other connections, spread over the four loops) block on all of them.
+// Every element must arrive exactly once, and none may be left on a key once
+// the producers are done and the consumers have drained.
+TEST_F(integration_Blocking, StressEveryElementDeliveredExactlyOnce) {
+  constexpr int kProducers = 4, kConsumers = 6, kPerProducer = 1500;
+  const std::vector<std::string> keys = {"s1", "s2", "s3"};
+  std::atomic<bool> producing{true};
+  std::atomic<int> failures{0};
+  std::vector<std::multiset<std::string>> received(kConsumers);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kConsumers; ++c) {
+    threads.emplace_back([&, c] {
+      auto conn = RespClient::Connect(port());
+      if (!conn.ok()) {
+        ++failures;
+        return;
+      }
+      while (true) {
+        const bool was_producing = producing.load();
+        // BLPOP / BRPOP / BLMPOP in turn, all on every key.
+        std::vector<std::string> args;
+        if (c % 3 == 0) {
+          args = {"BLPOP", keys[0], keys[1], keys[2], "0.2"};
+        } else if (c % 3 == 1) {
+          args = {"BRPOP", keys[2], keys[0], keys[1], "0.2"};
+        } else {
+          args = {"BLMPOP", "0.2", "3", keys[1], keys[2], keys[0], "LEFT", "COUNT", "3"};
+        }
+        RespValue reply = (*conn)->Run(args, milliseconds(30000));
+        if (reply.is_error()) {
+          ++failures;
+          return;
+        }
+        if (reply.type != RespValue::Type::kArray) {
+          if (!was_producing) return;  // timed out after the producers finished: drained
+          continue;
+        }
+        if (reply.elements.size() != 2) {
+          ++failures;
+          return;
+        }
+        if (reply.elements[1].type == RespValue::Type::kArray) {
+          for (const RespValue& e : reply.elements[1].elements) received[c].insert(e.str);
+        } else {
+          received[c].insert(reply.elements[1].str);
+        }
+      }
+    });
+  }
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      auto conn = RespClient::Connect(port());
+      if (!conn.ok()) {
+        ++failures;
+        return;
+      }
+      for (int i = 0; i < kPerProducer; i += 3) {
+        const std::string& key = keys[static_cast<size_t>(i + p) % keys.size()];
+        RespValue r = (*conn)->Run({p % 2 == 0 ? "RPUSH" : "LPUSH", key, StrCat(p, ":", i),
+                                    StrCat(p, ":", i + 1), StrCat(p, ":", i + 2)},
+                                   milliseconds(30000));
+        if (r.is_error()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : producers) t.join();
+  producing.store(false);
+  for (std::thread& t : threads) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  std::multiset<std::string> all;
+  for (const auto& r : received) all.insert(r.begin(), r.end());
+  EXPECT_EQ(all.size(), static_cast<size_t>(kProducers * kPerProducer));
+  std::set<std::string> unique(all.begin(), all.end());
+  EXPECT_EQ(unique.size(), all.size()) << "an element was delivered twice";
+  for (const std::string& key : keys) EXPECT_EQ(c_->Command({"LLEN", key}).integer, 0) << key;
+  EXPECT_TRUE(WaitForBlocked(*c_, 0));
+}
+
+}  // namespace
+}  // namespace valkdb::test
