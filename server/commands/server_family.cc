@@ -129,25 +129,33 @@ void CommandGetKeys(CommandContext& ctx, bool with_flags) {
     ctx.out.Error("Invalid number of arguments specified for command");
     return;
   }
-  std::vector<int> positions;
-  if (spec->first_key > 0) {
+  std::vector<std::string_view> keys;
+  CommandArgs inner_args;
+  KeyList found;
+  if (spec->find_keys != nullptr) {
+    // Movable keys (SORT ... STORE, LMPOP numkeys ...): the command's own finder.
+    inner_args.Assign(args);
+    const CommandContext inner{ctx.store, ctx.server, ctx.client, ctx.out, inner_args, ctx.now_ms};
+    spec->find_keys(inner, &found);
+    for (const MultiShardLock::Key& key : found) keys.push_back(key.key);
+  } else if (spec->first_key > 0) {
     const int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
     for (int i = spec->first_key; i <= last && i < argc; i += std::max(1, spec->key_step)) {
-      positions.push_back(i);
+      keys.push_back(args[static_cast<size_t>(i)]);
     }
   }
-  if (positions.empty()) {
+  if (keys.empty()) {
     ctx.out.Error("The command has no key arguments");
     return;
   }
-  ctx.out.Array(positions.size());
-  for (int i : positions) {
+  ctx.out.Array(keys.size());
+  for (std::string_view key : keys) {
     if (!with_flags) {
-      ctx.out.Bulk(args[i]);
+      ctx.out.Bulk(key);
       continue;
     }
     ctx.out.Array(2);
-    ctx.out.Bulk(args[i]);
+    ctx.out.Bulk(key);
     std::vector<std::string_view> flags = Split(spec->key_flags, ' ');
     ctx.out.Set(flags.size());
     for (std::string_view flag : flags) ctx.out.SimpleString(flag);

@@ -241,6 +241,24 @@ void SortGeneric(CommandContext& ctx, bool readonly) ABSL_NO_THREAD_SAFETY_ANALY
   ctx.locks = nullptr;
 }
 
+// Redis's sortGetKeys: the key, and the last STORE's destination (LIMIT,
+// GET and BY arguments are skipped, so a key named "store" there is not one).
+void SortKeys(const CommandContext& ctx, KeyList* keys) {
+  keys->push_back({ctx.client.db, ctx.arg(1)});
+  std::optional<std::string_view> store;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    const std::string_view word = ctx.arg(i);
+    if (EqualsIgnoreCase(word, "limit")) {
+      i += 2;
+    } else if (EqualsIgnoreCase(word, "get") || EqualsIgnoreCase(word, "by")) {
+      i += 1;
+    } else if (EqualsIgnoreCase(word, "store") && i + 1 < ctx.argc()) {
+      store = ctx.arg(i + 1);
+    }
+  }
+  if (store) keys->push_back({ctx.client.db, *store});
+}
+
 void CmdSort(CommandContext& ctx) { SortGeneric(ctx, false); }
 void CmdSortRo(CommandContext& ctx) { SortGeneric(ctx, true); }
 
@@ -250,9 +268,21 @@ void RegisterSortFamily(CommandTable* table) {
   constexpr std::string_view kComplexity =
       "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the "
       "number of returned elements. When the elements are not sorted, complexity is O(N).";
-  table->Register({"sort", -2, kCmdWrite | kCmdDenyOom, 1, 1, 1, CmdSort, "generic",
-                   "Sort the elements in a list, set or sorted set", "1.0.0",
-                   "@write @set @sortedset @list @slow @dangerous", "RO access", kComplexity});
+  table->Register({"sort",
+                   -2,
+                   kCmdWrite | kCmdDenyOom,
+                   1,
+                   1,
+                   1,
+                   CmdSort,
+                   "generic",
+                   "Sort the elements in a list, set or sorted set",
+                   "1.0.0",
+                   "@write @set @sortedset @list @slow @dangerous",
+                   "RO access",
+                   kComplexity,
+                   {},
+                   SortKeys});
   table->Register({"sort_ro", -2, kCmdReadOnly, 1, 1, 1, CmdSortRo, "generic",
                    "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
                    "7.0.0", "@read @set @sortedset @list @slow @dangerous", "RO access",
