@@ -12,13 +12,15 @@
 //     replacements, erases (one at a time and in bursts that grow or shrink
 //     the table several times over), lookups, random picks, clones, and
 //     scans that run across all of it: every record present for a whole
-//     scan must have been returned by it.
+//     scan must have been returned by it;
+//   - as a program for a QuickList, checked against a std::deque.
 
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -29,6 +31,7 @@
 #include "server/store/types/intset.h"
 #include "server/store/types/packed.h"
 #include "server/store/types/packed_table.h"
+#include "server/store/types/quicklist.h"
 #include "tests/fuzz/fuzz_common.h"
 
 namespace valkdb::fuzz {
@@ -302,11 +305,111 @@ void CheckTable(std::string_view input) {
 }  // namespace
 }  // namespace valkdb::fuzz
 
+namespace valkdb::fuzz {
+namespace {
+
+// The input as a program for a QuickList with a small node limit (so nodes
+// split, empty and vanish often), checked against a std::deque after every
+// step: pushes and pops at both ends, inserts, replaces and erases at an
+// index, trims, and walks in both directions.
+void CheckQuickList(std::string_view input) {
+  if (input.empty()) return;
+  Program program(input);
+  const int64_t fills[] = {-1, 1, 2, 3, 5};
+  QuickList list(fills[program.Byte() % 5]);
+  std::deque<std::string> model;
+  for (int ops = 0; !program.done() && ops < 2048; ++ops) {
+    const uint8_t op = program.Byte();
+    const size_t length = program.Byte() % 40;
+    const std::string element(program.Bytes(length));
+    const size_t index = model.empty() ? 0 : program.Byte() % model.size();
+    switch (op % 9) {
+      case 0:
+        list.PushBack(element);
+        model.push_back(element);
+        break;
+      case 1:
+        list.PushFront(element);
+        model.push_front(element);
+        break;
+      case 2:
+        if (model.empty()) break;
+        FUZZ_CHECK(list.Front() == model.front());
+        list.PopFront();
+        model.pop_front();
+        break;
+      case 3:
+        if (model.empty()) break;
+        FUZZ_CHECK(list.Back() == model.back());
+        list.PopBack();
+        model.pop_back();
+        break;
+      case 4:
+        if (model.empty()) break;
+        list.Insert(list.Locate(index), op & 0x10, element);
+        model.insert(model.begin() + static_cast<ptrdiff_t>(index + ((op & 0x10) ? 1 : 0)),
+                     element);
+        break;
+      case 5:
+        if (model.empty()) break;
+        list.Replace(list.Locate(index), element);
+        model[index] = element;
+        break;
+      case 6: {
+        if (model.empty()) break;
+        QuickList::Position position = list.Locate(index);
+        const bool forward = op & 0x10;
+        const bool more = list.Erase(&position, forward);
+        model.erase(model.begin() + static_cast<ptrdiff_t>(index));
+        FUZZ_CHECK(more == (forward ? index < model.size() : index > 0));
+        if (more) FUZZ_CHECK(list.At(position) == model[forward ? index : index - 1]);
+        break;
+      }
+      case 7: {
+        const size_t front = program.Byte() % 4, back = program.Byte() % 4;
+        list.Trim(front, back);
+        if (front + back >= model.size()) {
+          model.clear();
+        } else {
+          model.erase(model.begin(), model.begin() + static_cast<ptrdiff_t>(front));
+          model.erase(model.end() - static_cast<ptrdiff_t>(back), model.end());
+        }
+        break;
+      }
+      default:
+        if (model.empty()) break;
+        FUZZ_CHECK(list.At(list.Locate(index)) == model[index]);
+        break;
+    }
+    FUZZ_CHECK(list.size() == model.size());
+  }
+  size_t i = 0;
+  list.ForEachFrom(0, false, [&](std::string_view e) {
+    FUZZ_CHECK(i < model.size() && e == model[i]);
+    ++i;
+    return true;
+  });
+  FUZZ_CHECK(i == model.size());
+  if (!model.empty()) {
+    size_t back = model.size();
+    list.ForEachFrom(model.size() - 1, true, [&](std::string_view e) {
+      FUZZ_CHECK(back > 0 && e == model[back - 1]);
+      --back;
+      return true;
+    });
+    FUZZ_CHECK(back == 0);
+  }
+}
+
+}  // namespace
+}  // namespace valkdb::fuzz
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   valkdb::fuzz::CheckPacked(input);
   valkdb::fuzz::CheckIntset(input);
   valkdb::fuzz::CheckParseMember(input);
   valkdb::fuzz::CheckTable(input);
+  valkdb::fuzz::CheckQuickList(input);
   return 0;
 }
