@@ -118,13 +118,15 @@ QuickList QuickList::Clone() const {
   return copy;
 }
 
+size_t QuickList::NodeByteLimit() const {
+  if (fill_ < 0) return size_t{4096} << (std::min<int64_t>(-fill_, 5) - 1);
+  return kSafetyLimit;
+}
+
 bool QuickList::Fits(const Node* node, size_t bytes) const {
   const size_t total = node->used() + bytes;
-  if (fill_ < 0) {
-    const int64_t level = std::min<int64_t>(-fill_, 5);
-    return total <= (size_t{4096} << (level - 1));
-  }
-  return total <= kSafetyLimit && static_cast<int64_t>(node->count) < fill_;
+  if (total > NodeByteLimit()) return false;
+  return fill_ < 0 || static_cast<int64_t>(node->count) < fill_;
 }
 
 QuickList::Node* QuickList::NewNode(size_t bytes, size_t front_room) {
@@ -168,9 +170,7 @@ void QuickList::PushBack(std::string_view element) {
   Node*& node = nodes_.back();
   if (node->end + size > node->capacity) {
     const size_t used = node->used();
-    const size_t cap =
-        fill_ < 0 ? (size_t{4096} << (std::min<int64_t>(-fill_, 5) - 1)) : kSafetyLimit;
-    const size_t capacity = Checked(GrownCapacity(node->capacity, used + size, cap));
+    const size_t capacity = Checked(GrownCapacity(node->capacity, used + size, NodeByteLimit()));
     // Drop the front room while moving: a node that grows at its back is a tail.
     if (node->begin > 0) std::memmove(node->data(), node->data() + node->begin, used);
     void* memory = std::realloc(node, sizeof(Node) + capacity);
@@ -196,7 +196,11 @@ void QuickList::PushFront(std::string_view element) {
   Node*& node = nodes_.front();
   if (node->begin < size) {
     const size_t used = node->used();
-    const size_t room = std::max(size, std::min<size_t>(std::max<size_t>(used / 2, 64), 8192));
+    // Room for more pushes at the front, but never past what a full node
+    // holds: a node full of LPUSHes keeps no slack.
+    const size_t limit = NodeByteLimit();
+    const size_t room =
+        std::max(size, std::min(std::max<size_t>(used / 2, 64), limit > used ? limit - used : 0));
     Node* moved = NewNode(used, room);
     std::memcpy(moved->data() + room, node->data() + node->begin, used);
     moved->end = static_cast<uint32_t>(room + used);

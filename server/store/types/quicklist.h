@@ -83,6 +83,8 @@ class QuickList {
 
  private:
   struct Node;
+  // The most bytes a node's elements take (an element bigger than that gets a node alone).
+  size_t NodeByteLimit() const;
   // Whether a node may take `bytes` more bytes and one more element.
   bool Fits(const Node* node, size_t bytes) const;
   Node* NewNode(size_t bytes, size_t front_room);

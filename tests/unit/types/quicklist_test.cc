@@ -153,6 +153,24 @@ TEST(QuickListTest, QueueUseKeepsFewNodes) {
   EXPECT_LE(list.node_count(), model.size() * 8 / 8000 + 2);
 }
 
+// A list built from either end fills its nodes: 16-byte elements take 18
+// bytes packed, and little more once nodes and the node table are counted.
+TEST(QuickListTest, FullNodesKeepLittleSlack) {
+  for (bool front : {false, true}) {
+    QuickList list;
+    for (int i = 0; i < 100000; ++i) {
+      const std::string element(16, static_cast<char>('a' + i % 26));
+      if (front) {
+        list.PushFront(element);
+      } else {
+        list.PushBack(element);
+      }
+    }
+    const double per_element = static_cast<double>(list.MemoryUsage()) / 100000.0;
+    EXPECT_LT(per_element, 19.5) << (front ? "LPUSH" : "RPUSH");
+  }
+}
+
 TEST(QuickListTest, LocateFromBothEnds) {
   QuickList list(3);
   for (int i = 0; i < 50; ++i) list.PushBack(std::to_string(i));
