@@ -120,21 +120,28 @@ TEST_P(ClientTest, HashesAndSets) {
             "WRONGTYPE Operation against a key holding the wrong kind of value");
 }
 
-// Lists and sorted sets come with their own issue; until then valkdb answers
-// unknown command and this test stops there.
-TEST_P(ClientTest, ListsAndSortedSets) {
+TEST_P(ClientTest, Lists) {
   Client c(Options());
-  absl::StatusOr<int64_t> pushed = c.RPush("l", {"a", "b", "c"});
-  VALKDB_SKIP_IF_UNSUPPORTED(pushed.status());
-  EXPECT_EQ(pushed.value(), 3);
+  EXPECT_EQ(c.RPush("l", {"a", "b", "c"}).value(), 3);
   EXPECT_EQ(c.LPush("l", {"z"}).value(), 4);
   EXPECT_THAT(c.LRange("l", 0, -1).value(), ElementsAre("z", "a", "b", "c"));
   EXPECT_EQ(c.LPop("l").value(), "z");
   EXPECT_EQ(c.RPop("l").value(), "c");
   EXPECT_EQ(c.LLen("l").value(), 2);
   EXPECT_EQ(c.LPop("nolist").value(), std::nullopt);
+  EXPECT_EQ(c.Type("l").value(), "list");
+  absl::StatusOr<std::optional<std::string>> wrong = c.Get("l");
+  EXPECT_EQ(wrong.status().message(),
+            "WRONGTYPE Operation against a key holding the wrong kind of value");
+}
 
-  EXPECT_EQ(c.ZAdd("z", 2.5, "b").value(), 1);
+// Sorted sets come with the lists/sorted-sets issue; until then valkdb
+// answers unknown command and this test stops there.
+TEST_P(ClientTest, SortedSets) {
+  Client c(Options());
+  absl::StatusOr<int64_t> added = c.ZAdd("z", 2.5, "b");
+  VALKDB_SKIP_IF_UNSUPPORTED(added.status());
+  EXPECT_EQ(added.value(), 1);
   EXPECT_EQ(c.ZAdd("z", 1, "a").value(), 1);
   EXPECT_EQ(c.ZScore("z", "b").value(), 2.5);
   EXPECT_EQ(c.ZScore("z", "nope").value(), std::nullopt);
@@ -143,11 +150,6 @@ TEST_P(ClientTest, ListsAndSortedSets) {
   EXPECT_THAT(c.ZRangeWithScores("z", 0, -1).value(), ElementsAre(Pair("a", 2.0), Pair("b", 2.5)));
   EXPECT_EQ(c.ZRem("z", {"a"}).value(), 1);
   EXPECT_EQ(c.ZCard("z").value(), 1);
-
-  EXPECT_EQ(c.Type("l").value(), "list");
-  absl::StatusOr<std::optional<std::string>> wrong = c.Get("l");
-  EXPECT_EQ(wrong.status().message(),
-            "WRONGTYPE Operation against a key holding the wrong kind of value");
 }
 
 TEST_P(ClientTest, ErrorRepliesCarryTheServerTextExactly) {
