@@ -73,7 +73,6 @@ TEST(CorruptInputTest, ByteFlipsNeverCrash) {
       auto v = Decode(s);
       (v.ok() ? accepted : rejected)++;
       // A DUMP framing of the same bytes takes the same path after the CRC.
-      EncodeOptions opts;
       auto p = ParseDumpPayload(s);
       EXPECT_FALSE(p.ok() && s.size() < 10);
     }
