@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "protocol/resp_writer.h"
 #include "protocol/str_util.h"
 #include "server/commands/server_state.h"
 #include "server/store/key_hash.h"
@@ -59,11 +60,14 @@ std::vector<std::string> BlockingRegistry::WaitedKeys(int db) {
   return keys;
 }
 
-std::shared_ptr<Waiter> BlockingRegistry::First(int db, std::string_view key) {
+std::shared_ptr<Waiter> BlockingRegistry::First(int db, std::string_view key, Entry::Type type) {
   absl::MutexLock lock(&mu_);
   auto it = by_key_.find(KeyId(db, std::string(key)));
   if (it == by_key_.end()) return nullptr;
-  return it->second.front();
+  for (const std::shared_ptr<Waiter>& waiter : it->second) {
+    if (waiter->type == type) return waiter;
+  }
+  return nullptr;
 }
 
 bool BlockingRegistry::Unblock(uint64_t client_id, bool error) {
@@ -87,7 +91,19 @@ void BlockingRegistry::ServeReady(Store& store, ServerState& server, int64_t now
     const int db = (*ready)[i].db;
     const std::string key = (*ready)[i].key;
     while (true) {
-      std::shared_ptr<Waiter> waiter = First(db, key);
+      // Waiters of another type (BZPOPMIN on a key that now holds a list)
+      // keep waiting; those of the key's type are served in FIFO order.
+      Entry::Type type;
+      {
+        MultiShardLock peek(store);
+        peek.LockOne(db, key);
+        Shard& shard = peek(db, key);
+        AssumeLocked(shard);
+        const Entry* entry = shard.Find(key, now_ms);
+        if (entry == nullptr) break;
+        type = entry->type();
+      }
+      std::shared_ptr<Waiter> waiter = First(db, key, type);
       if (waiter == nullptr) break;
       MultiShardLock locks(store);
       if (waiter->destination.empty()) {
@@ -99,7 +115,8 @@ void BlockingRegistry::ServeReady(Store& store, ServerState& server, int64_t now
       Shard& shard = locks(db, key);
       AssumeLocked(shard);
       const Entry* entry = shard.Find(key, now_ms);
-      if (entry == nullptr || entry->type() != waiter->type) break;
+      if (entry == nullptr) break;
+      if (entry->type() != waiter->type) continue;  // changed since the peek
       {
         absl::MutexLock lock(&mu_);
         // Another thread may have served, timed out or cancelled it meanwhile.
@@ -123,6 +140,15 @@ void AppendBulk(std::string* out, std::string_view bytes) {
   StrAppend(out, "$", bytes.size(), "\r\n");
   out->append(bytes);
   out->append("\r\n");
+}
+
+void AppendDouble(std::string* out, double value, bool resp3) {
+  const std::string text = FormatDouble(value);
+  if (resp3) {
+    StrAppend(out, ",", text, "\r\n");
+  } else {
+    AppendBulk(out, text);
+  }
 }
 
 }  // namespace valkdb

@@ -1,6 +1,6 @@
 #pragma once
 
-// Blocking commands (BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP; later BZPOPMIN...):
+// Blocking commands (BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP):
 // clients waiting for a key to get elements, and serving them.
 //
 // A client blocks from its command's handler, under the locks of all its
@@ -80,6 +80,7 @@ struct Waiter {
   int64_t deadline_ms = 0;  // 0: waits forever
 
   std::atomic<State> state{State::kWaiting};
+  bool resp3 = false;       // the client's protocol, for replies with scores
   std::string reply;        // RESP, written by whoever ended it with kServed
   bool registered = false;  // on the registry's lists; guarded by its mutex
 
@@ -123,8 +124,9 @@ class BlockingRegistry {
   struct KeyIdHash {
     size_t operator()(const KeyId& k) const;
   };
-  // The first waiter of a key still waiting (dropping ended ones), or null.
-  std::shared_ptr<Waiter> First(int db, std::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
+  // The first waiter on a key that wants a value of `type`, or null.
+  std::shared_ptr<Waiter> First(int db, std::string_view key, Entry::Type type)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void RemoveLocked(Waiter& waiter) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
@@ -138,5 +140,7 @@ class BlockingRegistry {
 // Appends RESP for the served replies (the same bytes in RESP2 and RESP3).
 void AppendArrayHeader(std::string* out, size_t count);
 void AppendBulk(std::string* out, std::string_view bytes);
+// A double as RESP3 ',' or as RESP2's bulk string (RespWriter::Double's bytes).
+void AppendDouble(std::string* out, double value, bool resp3);
 
 }  // namespace valkdb

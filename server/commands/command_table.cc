@@ -54,6 +54,7 @@ CommandTable::CommandTable() {
   RegisterHashFamily(this);
   RegisterSetFamily(this);
   RegisterListFamily(this);
+  RegisterZSetFamily(this);
   RegisterDumpFamily(this);
   RegisterSortFamily(this);
   RegisterDebugFamily(this);

@@ -196,6 +196,7 @@ void RegisterTransactionFamily(CommandTable* table);
 void RegisterHashFamily(CommandTable* table);
 void RegisterSetFamily(CommandTable* table);
 void RegisterListFamily(CommandTable* table);
+void RegisterZSetFamily(CommandTable* table);
 void RegisterDumpFamily(CommandTable* table);
 void RegisterSortFamily(CommandTable* table);
 void RegisterDebugFamily(CommandTable* table);

@@ -10,6 +10,7 @@
 
 #include "server/store/types/packed_table.h"
 #include "server/store/types/quicklist.h"
+#include "server/store/types/sorted_set.h"
 #include "server/store/types/varint.h"
 
 namespace valkdb {
@@ -104,11 +105,17 @@ Entry Entry::MakeList(std::string_view key, QuickList* list) {
   return MakeOwned(key, Type::kList, list);
 }
 
+Entry Entry::MakeSortedSet(std::string_view key, SortedSet* zset) {
+  return MakeOwned(key, Type::kZSet, zset);
+}
+
 void* Entry::owned() const { return *reinterpret_cast<void* const*>(Decode().value); }
 
 void Entry::DeleteOwned(Type type, void* structure) {
   if (type == Type::kList) {
     delete static_cast<QuickList*>(structure);
+  } else if (type == Type::kZSet) {
+    delete static_cast<SortedSet*>(structure);
   } else {
     delete static_cast<PackedTable*>(structure);
   }
@@ -129,6 +136,7 @@ Entry Entry::Rekeyed(std::string_view key) && {
 Entry Entry::Copy(std::string_view key, Encoding string_encoding) const {
   if (is_table()) {
     if (type() == Type::kList) return MakeList(key, new QuickList(list()->Clone()));
+    if (type() == Type::kZSet) return MakeSortedSet(key, new SortedSet(sorted_set()->Clone()));
     return MakeTable(key, type(), new PackedTable(table()->Clone()));
   }
   if (type() == Type::kString) return Make(key, value(), string_encoding);
@@ -144,6 +152,8 @@ bool Entry::is_table() const { return static_cast<uint8_t>(buffer_->payload()[0]
 PackedTable* Entry::table() const { return static_cast<PackedTable*>(owned()); }
 
 QuickList* Entry::list() const { return static_cast<QuickList*>(owned()); }
+
+SortedSet* Entry::sorted_set() const { return static_cast<SortedSet*>(owned()); }
 
 Bytes Entry::Share(std::string_view slice) const {
   if (slice.empty()) return Bytes();
@@ -243,8 +253,16 @@ size_t Entry::AllocatedSize() const {
   size_t size = malloc_usable_size(buffer_);
   if (layout.flags & kExternal) size += layout.value_len;
   if (layout.flags & kTable) {
-    size += type() == Type::kList ? list()->MemoryUsage() + sizeof(QuickList)
-                                  : table()->MemoryUsage() + sizeof(PackedTable);
+    switch (type()) {
+      case Type::kList:
+        size += list()->MemoryUsage() + sizeof(QuickList);
+        break;
+      case Type::kZSet:
+        size += sorted_set()->MemoryUsage() + sizeof(SortedSet);
+        break;
+      default:
+        size += table()->MemoryUsage() + sizeof(PackedTable);
+    }
   }
   return size;
 }

@@ -11,6 +11,7 @@ namespace valkdb {
 
 class PackedTable;
 class QuickList;
+class SortedSet;
 
 // A stored key and its value in a single refcounted allocation:
 //   SharedBuffer header | flags | varint key length | varint value length | key | value
@@ -75,6 +76,8 @@ class Entry {
   // A list, owned by the entry from now on (lists are always a QuickList, as
   // Redis 7.0's are always a quicklist).
   static Entry MakeList(std::string_view key, QuickList* list);
+  // A sorted set past the listpack limits (small ones are inline, types/small_zset.h).
+  static Entry MakeSortedSet(std::string_view key, SortedSet* zset);
 
   // The same value under another key (RENAME): a table moves over, a big
   // string's buffer is shared, inline bytes are copied. Consumes this entry.
@@ -84,10 +87,12 @@ class Entry {
   Entry Copy(std::string_view key, Encoding string_encoding) const;
 
   Type type() const;
-  // True when the value is an owned structure (table(), list()) rather than inline bytes.
+  // True when the value is an owned structure (table(), list(), sorted_set())
+  // rather than inline bytes.
   bool is_table() const;
   PackedTable* table() const;
   QuickList* list() const;
+  SortedSet* sorted_set() const;
   // Bytes that share this entry's storage, for a slice of value_view().
   Bytes Share(std::string_view slice_of_value) const;
 
