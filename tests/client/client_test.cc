@@ -1,6 +1,6 @@
 // The blocking Client against a real valkdb-server and a real redis-server:
-// the same cases against both. Commands valkdb does not implement yet skip on
-// valkdb only (VALKDB_SKIP_IF_UNSUPPORTED).
+// the same cases against both (every command they use exists in both:
+// VALKDB_REQUIRE_SUPPORTED fails on an unknown-command error).
 #include "client/client.h"
 
 #include <chrono>
@@ -73,7 +73,7 @@ TEST_P(ClientTest, ValuesAreBinarySafeAndLarge) {
 TEST_P(ClientTest, CountersWithIncrFamily) {
   Client c(Options());
   absl::StatusOr<int64_t> first = c.Incr("n");
-  VALKDB_SKIP_IF_UNSUPPORTED(first.status());
+  VALKDB_REQUIRE_SUPPORTED(first.status());
   EXPECT_EQ(first.value(), 1);
   EXPECT_EQ(c.IncrBy("n", 41).value(), 42);
   EXPECT_EQ(c.Decr("n").value(), 41);
@@ -90,7 +90,7 @@ TEST_P(ClientTest, CountersWithIncrFamily) {
 TEST_P(ClientTest, MSetAndMGet) {
   Client c(Options());
   absl::StatusOr<Done> set = c.MSet({{"a", "1"}, {"b", "2"}});
-  VALKDB_SKIP_IF_UNSUPPORTED(set.status());
+  VALKDB_REQUIRE_SUPPORTED(set.status());
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_THAT(
       c.MGet({"a", "missing", "b"}).value(),
@@ -135,12 +135,10 @@ TEST_P(ClientTest, Lists) {
             "WRONGTYPE Operation against a key holding the wrong kind of value");
 }
 
-// Sorted sets come with the lists/sorted-sets issue; until then valkdb
-// answers unknown command and this test stops there.
 TEST_P(ClientTest, SortedSets) {
   Client c(Options());
   absl::StatusOr<int64_t> added = c.ZAdd("z", 2.5, "b");
-  VALKDB_SKIP_IF_UNSUPPORTED(added.status());
+  VALKDB_REQUIRE_SUPPORTED(added.status());
   EXPECT_EQ(added.value(), 1);
   EXPECT_EQ(c.ZAdd("z", 1, "a").value(), 1);
   EXPECT_EQ(c.ZScore("z", "b").value(), 2.5);
@@ -237,7 +235,7 @@ TEST_P(ClientTest, Resp3ViaHello) {
   EXPECT_THAT(c.HGetAll("h").value(), ElementsAre(Pair("f", "v")));
   EXPECT_EQ(c.Command({"SMEMBERS", "h2"}).value().type, RespValue::Type::kSet);
   absl::StatusOr<int64_t> zadded = c.ZAdd("z", 1.5, "m");
-  VALKDB_SKIP_IF_UNSUPPORTED(zadded.status());
+  VALKDB_REQUIRE_SUPPORTED(zadded.status());
   EXPECT_EQ(c.Command({"ZSCORE", "z", "m"}).value().type, RespValue::Type::kDouble);
   EXPECT_EQ(c.ZScore("z", "m").value(), 1.5);
   EXPECT_THAT(c.ZRangeWithScores("z", 0, -1).value(), ElementsAre(Pair("m", 1.5)));
@@ -266,7 +264,7 @@ TEST_P(ClientTest, AuthOnConnect) {
   RestartWith({"--requirepass", "s3cret"});
   Client probe(Options());
   absl::StatusOr<RespValue> auth = probe.Command({"AUTH", "s3cret"});
-  VALKDB_SKIP_IF_UNSUPPORTED(auth.status());
+  VALKDB_REQUIRE_SUPPORTED(auth.status());
   Client anonymous(Options());
   absl::StatusOr<std::optional<std::string>> denied = anonymous.Get("k");
   EXPECT_EQ(denied.status().code(), absl::StatusCode::kUnauthenticated);
@@ -325,7 +323,7 @@ TEST_P(ClientTest, ATimedOutConnectionNeverHandsALateReplyToTheNextCommand) {
   options.reconnect = true;
   Client c(options);
   absl::StatusOr<RespValue> slow = c.Command({"DEBUG", "SLEEP", "0.5"});
-  VALKDB_SKIP_IF_UNSUPPORTED(slow.status());
+  VALKDB_REQUIRE_SUPPORTED(slow.status());
   EXPECT_EQ(slow.status().code(), absl::StatusCode::kDeadlineExceeded) << slow.status();
   // Let the server finish sleeping and send its late +OK (to the closed
   // connection): it must not answer this ECHO.

@@ -44,7 +44,7 @@ class SubscriberTest : public ServerTest {
 TEST_P(SubscriberTest, SubscribePublishNextUnsubscribe) {
   Subscriber sub(Options());
   absl::Status subscribed = sub.Subscribe({"news", "sport"});
-  VALKDB_SKIP_IF_UNSUPPORTED(subscribed);
+  VALKDB_REQUIRE_SUPPORTED(subscribed);
   ASSERT_TRUE(subscribed.ok()) << subscribed;
   EXPECT_THAT(sub.channels(), ElementsAre("news", "sport"));
   Client c(Options());
@@ -101,7 +101,7 @@ TEST_P(SubscriberTest, CallbackReceivesMessagesOnTheLoopThread) {
     }
   });
   absl::Status subscribed = sub.Subscribe({"a"});
-  VALKDB_SKIP_IF_UNSUPPORTED(subscribed);
+  VALKDB_REQUIRE_SUPPORTED(subscribed);
   ASSERT_TRUE(subscribed.ok()) << subscribed;
   Client c(Options());
   EXPECT_EQ(c.Publish("a", "1").value(), 1);
@@ -125,7 +125,7 @@ TEST_P(SubscriberTest, Resp3PushMessages) {
   options.protocol = 3;
   Subscriber sub(options);
   absl::Status subscribed = sub.Subscribe({"c3"});
-  VALKDB_SKIP_IF_UNSUPPORTED(subscribed);
+  VALKDB_REQUIRE_SUPPORTED(subscribed);
   ASSERT_TRUE(subscribed.ok()) << subscribed;
   ASSERT_TRUE(sub.PSubscribe({"p3*"}).ok());
   Client c(Options());
@@ -143,7 +143,7 @@ TEST_P(SubscriberTest, ResubscribesAfterTheServerRestarts) {
   options.reconnect = true;
   Subscriber sub(options);
   absl::Status subscribed = sub.Subscribe({"r"});
-  VALKDB_SKIP_IF_UNSUPPORTED(subscribed);
+  VALKDB_REQUIRE_SUPPORTED(subscribed);
   ASSERT_TRUE(subscribed.ok()) << subscribed;
   ASSERT_TRUE(sub.PSubscribe({"rp*"}).ok());
   ASSERT_TRUE(server_->Restart().ok());
@@ -159,7 +159,7 @@ TEST_P(SubscriberTest, ResubscribesAfterTheServerRestarts) {
 TEST_P(SubscriberTest, WithoutReconnectALostConnectionEndsTheStream) {
   Subscriber sub(Options());
   absl::Status subscribed = sub.Subscribe({"x"});
-  VALKDB_SKIP_IF_UNSUPPORTED(subscribed);
+  VALKDB_REQUIRE_SUPPORTED(subscribed);
   ASSERT_TRUE(subscribed.ok()) << subscribed;
   ASSERT_TRUE(server_->Stop().ok());
   absl::StatusOr<Message> m = sub.Next(kWait);
