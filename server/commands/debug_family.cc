@@ -13,6 +13,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/commands/typed.h"
 #include "server/store/digest.h"
 #include "server/store/types/intset.h"
 #include "server/store/types/packed.h"
@@ -62,7 +63,10 @@ void MixValue(Digest* d, const Entry& entry) {
       });
       return;
     case Entry::Type::kZSet:
-      return;  // no such values yet
+      MixZSetValue(d, [&](absl::FunctionRef<void(std::string_view, double)> fn) {
+        ForEachZSetRecord(entry, fn);
+      });
+      return;
   }
 }
 

@@ -86,7 +86,9 @@ rdb::Value ToValue(const Entry& entry, rdb::RdbType* type) {
       break;
     case Entry::Type::kZSet:
       value.kind = rdb::Kind::kZSet;
-      *type = rdb::kTypeZSet2;
+      ForEachZSetRecord(entry,
+                        [&](std::string_view m, double s) { value.zset.emplace_back(m, s); });
+      *type = entry.is_table() ? rdb::kTypeZSet2 : rdb::kTypeZSetListpack;
       break;
   }
   return value;
@@ -137,8 +139,12 @@ std::optional<Entry> ToEntry(const CommandContext& ctx, std::string_view key, rd
       }
       return Entry::MakeTable(key, Entry::Type::kHash, table.release());
     }
-    case rdb::Kind::kZSet:
-      return std::nullopt;
+    case rdb::Kind::kZSet: {
+      std::vector<small_zset::Record> records;
+      records.reserve(value.zset.size());
+      for (const auto& [member, score] : value.zset) records.push_back({member, score});
+      return MakeZSetEntry(key, &records, config);
+    }
   }
   return std::nullopt;
 }

@@ -136,6 +136,10 @@ void SortGeneric(CommandContext& ctx, bool readonly) ABSL_NO_THREAD_SAFETY_ANALY
       items.emplace_back(std::string(e));
       return true;
     });
+  } else if (entry != nullptr && entry->type() == Entry::Type::kZSet) {
+    // In the set's order, so BY nosort keeps it (reversed for DESC).
+    ForEachZSetRecord(*entry,
+                      [&](std::string_view m, double) { items.emplace_back(std::string(m)); });
   } else if (is_set) {
     if (entry->is_table()) {
       entry->table()->ForEach(

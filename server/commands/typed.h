@@ -6,11 +6,14 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
+#include "server/store/types/small_zset.h"
 
 namespace valkdb {
 
@@ -70,5 +73,13 @@ bool ParseScanCursor(std::string_view text, uint64_t* cursor);
 // scanGenericCommand; false after replying an error.
 bool ParseScanArgs(CommandContext& ctx, size_t cursor_index, bool allow_type, uint64_t* cursor,
                    ScanOptions* options);
+
+// A sorted set holding `records` (distinct members, sorted here), encoded as
+// Redis encodes a loaded or computed one: small within both
+// zset-max-listpack limits, else a SortedSet (zset_family.cc).
+Entry MakeZSetEntry(std::string_view key, std::vector<small_zset::Record>* records,
+                    const Config& config);
+// Visits a sorted set's members in order (score, then member).
+void ForEachZSetRecord(const Entry& entry, absl::FunctionRef<void(std::string_view, double)> fn);
 
 }  // namespace valkdb

@@ -350,8 +350,7 @@ class ZSet {
 };
 
 // A sorted set computed outside the keyspace (ZUNIONSTORE, ZRANGESTORE...),
-// stored at `dest` with Redis's encoding rules (small within both listpack
-// limits), or `dest` deleted when empty; replies the size.
+// stored at `dest`, or `dest` deleted when empty; replies the size.
 void StoreResult(CommandContext& ctx, std::string_view dest,
                  std::vector<Record>* records) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   Shard& shard = ctx.shard(dest);
@@ -361,22 +360,7 @@ void StoreResult(CommandContext& ctx, std::string_view dest,
     ctx.out.Integer(0);
     return;
   }
-  std::sort(records->begin(), records->end(), small_zset::Less);
-  const Config& config = *ctx.server.config;
-  size_t longest = 0;
-  for (const Record& r : *records) longest = std::max(longest, r.member.size());
-  Entry entry;
-  if (static_cast<int64_t>(size) <= config.zset_max_listpack_entries() &&
-      static_cast<int64_t>(longest) <= config.zset_max_listpack_value()) {
-    std::string bytes;
-    small_zset::Encode(*records, &bytes);
-    entry = Entry::MakeCompact(dest, kZSet, bytes);
-  } else {
-    auto set = std::make_unique<SortedSet>();
-    for (const Record& r : *records) set->Insert(r.member, r.score);
-    entry = Entry::MakeSortedSet(dest, set.release());
-  }
-  shard.Put(dest, std::move(entry), std::nullopt, false);
+  shard.Put(dest, MakeZSetEntry(dest, records, *ctx.server.config), std::nullopt, false);
   ctx.KeyReady(ctx.client.db, dest);
   ctx.KeyModified(dest);
   ctx.out.Integer(static_cast<int64_t>(size));
@@ -1482,6 +1466,29 @@ void DestAndNumKeysAt2(const CommandContext& ctx, KeyList* keys) {
 }
 
 }  // namespace
+
+Entry MakeZSetEntry(std::string_view key, std::vector<small_zset::Record>* records,
+                    const Config& config) {
+  std::sort(records->begin(), records->end(), small_zset::Less);
+  size_t longest = 0;
+  for (const Record& r : *records) longest = std::max(longest, r.member.size());
+  if (static_cast<int64_t>(records->size()) <= config.zset_max_listpack_entries() &&
+      static_cast<int64_t>(longest) <= config.zset_max_listpack_value()) {
+    std::string bytes;
+    small_zset::Encode(*records, &bytes);
+    return Entry::MakeCompact(key, kZSet, bytes);
+  }
+  auto set = std::make_unique<SortedSet>();
+  for (const Record& r : *records) set->Insert(r.member, r.score);
+  return Entry::MakeSortedSet(key, set.release());
+}
+
+void ForEachZSetRecord(const Entry& entry, absl::FunctionRef<void(std::string_view, double)> fn) {
+  ZSet(&entry).ForEachFrom(0, false, [&](const Record& r) {
+    fn(r.member, r.score);
+    return true;
+  });
+}
 
 void RegisterZSetFamily(CommandTable* table) {
   table->Register(
