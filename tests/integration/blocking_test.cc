@@ -1,4 +1,4 @@
-// Blocking list commands against the real binary: who is served, in which
+// Blocking list and sorted-set commands against the real binary: who is served, in which
 // order, what a timeout, a disconnect, CLIENT UNBLOCK and MULTI do, and a
 // stress run over four event loops that checks every element is delivered
 // exactly once. Waits are bounded by generous liveness limits, never timed.
@@ -256,6 +256,124 @@ TEST_F(integration_Blocking, StressEveryElementDeliveredExactlyOnce) {
   std::set<std::string> unique(all.begin(), all.end());
   EXPECT_EQ(unique.size(), all.size()) << "an element was delivered twice";
   for (const std::string& key : keys) EXPECT_EQ(c_->Command({"LLEN", key}).integer, 0) << key;
+  EXPECT_TRUE(WaitForBlocked(*c_, 0));
+}
+
+TEST_F(integration_Blocking, SortedSetWaitersGetMemberAndScoreInTheirProtocol) {
+  auto resp2 = Connect();
+  auto resp3 = Connect();
+  ASSERT_NE(resp2, nullptr);
+  ASSERT_NE(resp3, nullptr);
+  ASSERT_EQ(resp3->Command({"HELLO", "3"}).type, RespValue::Type::kMap);
+  ASSERT_TRUE(resp2->Send(Encode({"BZPOPMIN", "z", "0"})).ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  ASSERT_TRUE(resp3->Send(Encode({"BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"})).ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 2));
+  EXPECT_EQ(c_->Command({"ZADD", "z", "1", "a", "2.5", "b", "3", "c"}).integer, 3);
+  auto first = resp2->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n");
+  auto second = resp3->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nc\r\n,3\r\n*2\r\n$1\r\nb\r\n,2.5\r\n");
+  EXPECT_EQ(c_->Command({"EXISTS", "z"}).integer, 0);
+  EXPECT_TRUE(WaitForBlocked(*c_, 0));
+}
+
+TEST_F(integration_Blocking, WaitersForAnotherTypeDoNotHoldBackTheKey) {
+  auto zwaiter = Connect();
+  auto lwaiter = Connect();
+  ASSERT_NE(zwaiter, nullptr);
+  ASSERT_NE(lwaiter, nullptr);
+  ASSERT_TRUE(zwaiter->Send(Encode({"BZPOPMIN", "k", "0"})).ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  ASSERT_TRUE(lwaiter->Send(Encode({"BLPOP", "k", "0"})).ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 2));
+  // A list at k serves the list waiter, though a sorted-set waiter came first.
+  EXPECT_EQ(c_->Command({"RPUSH", "k", "x"}).integer, 1);
+  auto popped = lwaiter->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(popped.ok());
+  EXPECT_EQ(*popped, "*2\r\n$1\r\nk\r\n$1\r\nx\r\n");
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  EXPECT_EQ(c_->Command({"ZADD", "k", "7", "m"}).integer, 1);
+  auto zpopped = zwaiter->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(zpopped.ok());
+  EXPECT_EQ(*zpopped, "*3\r\n$1\r\nk\r\n$1\r\nm\r\n$1\r\n7\r\n");
+  EXPECT_TRUE(WaitForBlocked(*c_, 0));
+}
+
+TEST_F(integration_Blocking, StressSortedSetMembersDeliveredExactlyOnce) {
+  constexpr int kProducers = 3, kConsumers = 4, kPerProducer = 900;
+  const std::vector<std::string> keys = {"z1", "z2"};
+  std::atomic<bool> producing{true};
+  std::atomic<int> failures{0};
+  std::vector<std::multiset<std::string>> received(kConsumers);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kConsumers; ++c) {
+    threads.emplace_back([&, c] {
+      auto conn = RespClient::Connect(port());
+      if (!conn.ok()) {
+        ++failures;
+        return;
+      }
+      while (true) {
+        const bool was_producing = producing.load();
+        std::vector<std::string> args;
+        if (c % 2 == 0) {
+          args = {c % 4 == 0 ? "BZPOPMIN" : "BZPOPMAX", keys[0], keys[1], "0.2"};
+        } else {
+          args = {"BZMPOP", "0.2", "2", keys[1], keys[0], "MIN", "COUNT", "4"};
+        }
+        RespValue reply = (*conn)->Run(args, milliseconds(30000));
+        if (reply.is_error()) {
+          ++failures;
+          return;
+        }
+        if (reply.type != RespValue::Type::kArray) {
+          if (!was_producing) return;  // timed out after the producers finished: drained
+          continue;
+        }
+        if (reply.elements.size() == 3) {  // BZPOPMIN/MAX: key, member, score
+          received[c].insert(reply.elements[1].str);
+        } else if (reply.elements.size() == 2 &&
+                   reply.elements[1].type == RespValue::Type::kArray) {
+          for (const RespValue& pair : reply.elements[1].elements) {
+            received[c].insert(pair.elements.at(0).str);
+          }
+        } else {
+          ++failures;
+          return;
+        }
+      }
+    });
+  }
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      auto conn = RespClient::Connect(port());
+      if (!conn.ok()) {
+        ++failures;
+        return;
+      }
+      for (int i = 0; i < kPerProducer; i += 3) {
+        const std::string& key = keys[static_cast<size_t>(i / 3 + p) % keys.size()];
+        RespValue r = (*conn)->Run({"ZADD", key, StrCat(i), StrCat(p, ":", i), StrCat(i + 1),
+                                    StrCat(p, ":", i + 1), StrCat(i + 2), StrCat(p, ":", i + 2)},
+                                   milliseconds(30000));
+        if (r.is_error()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : producers) t.join();
+  producing.store(false);
+  for (std::thread& t : threads) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  std::multiset<std::string> all;
+  for (const auto& r : received) all.insert(r.begin(), r.end());
+  EXPECT_EQ(all.size(), static_cast<size_t>(kProducers * kPerProducer));
+  std::set<std::string> unique(all.begin(), all.end());
+  EXPECT_EQ(unique.size(), all.size()) << "a member was delivered twice";
+  for (const std::string& key : keys) EXPECT_EQ(c_->Command({"ZCARD", key}).integer, 0) << key;
   EXPECT_TRUE(WaitForBlocked(*c_, 0));
 }
 
