@@ -269,10 +269,12 @@ void CmdClientNoEvict(CommandContext& ctx) {
 }
 
 std::string ClientLine(const ClientSnapshot& c, int64_t now_ms) {
-  char flag_chars[4];
+  // Redis's order: P x b ... e.
+  char flag_chars[5];
   size_t n = 0;
   if (c.pubsub) flag_chars[n++] = 'P';
   if (c.in_multi) flag_chars[n++] = 'x';
+  if (c.blocked) flag_chars[n++] = 'b';
   if (c.no_evict) flag_chars[n++] = 'e';
   if (n == 0) flag_chars[n++] = 'N';
   std::string_view flags(flag_chars, n);

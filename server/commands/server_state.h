@@ -89,6 +89,7 @@ struct ClientSnapshot {
   std::string_view cmd = "NULL";
   int resp = 2;
   bool pubsub = false, in_multi = false, no_evict = false;
+  bool blocked = false;  // waiting in a blocking command (flags=b)
 };
 
 // The server's connections, across event loops (implemented by the network layer).

@@ -654,6 +654,7 @@ void Connection::UpdateSnapshot() {
   s.pubsub = state_.subscriptions() > 0;
   s.in_multi = state_.in_multi;
   s.no_evict = state_.no_evict;
+  s.blocked = state_.blocked != nullptr;
 }
 
 ClientSnapshot Connection::Snapshot() const {

@@ -55,6 +55,9 @@ TEST_F(integration_Blocking, PushServesWaiterAndPipelineWaitsBehindIt) {
   ASSERT_NE(waiter, nullptr);
   ASSERT_TRUE(waiter->Send("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n").ok());
   ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  const std::string clients = c_->Command({"CLIENT", "LIST"}).str;
+  EXPECT_NE(clients.find(" flags=b db=0 "), std::string::npos) << clients;
+  EXPECT_NE(clients.find(" cmd=blpop "), std::string::npos) << clients;
   // Nothing, not even the PING's reply, comes before the wait ends.
   EXPECT_EQ(waiter->ReadRawUntilTimeout(milliseconds(50)), "");
   EXPECT_EQ(c_->Command({"RPUSH", "q", "hello"}).integer, 1);
