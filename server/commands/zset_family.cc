@@ -1247,7 +1247,9 @@ void SetOperation(CommandContext& ctx, std::string_view dest, size_t numkeys_ind
   size_t j = numkeys_index + 1;
   for (Source& source : sources) {
     std::string_view key = ctx.arg(j++);
-    Entry* entry = ctx.shard(key).FindMutable(key, ctx.now_ms);
+    Shard& shard = ctx.shard(key);
+    AssumeLocked(shard);
+    Entry* entry = shard.FindMutable(key, ctx.now_ms);
     CountLookup(ctx, entry != nullptr);
     if (entry == nullptr) continue;
     if (entry->type() != kZSet && entry->type() != Entry::Type::kSet) {
