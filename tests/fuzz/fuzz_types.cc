@@ -13,10 +13,14 @@
 //     the table several times over), lookups, random picks, clones, and
 //     scans that run across all of it: every record present for a whole
 //     scan must have been returned by it;
-//   - as a program for a QuickList, checked against a std::deque.
+//   - as a program for a QuickList, checked against a std::deque;
+//   - as a small sorted set's bytes (Decode, Count and Find never read outside
+//     them and agree), and as a program of member/score updates whose
+//     encoding must decode back to a std::map model, in order, scores exact.
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -32,6 +36,7 @@
 #include "server/store/types/packed.h"
 #include "server/store/types/packed_table.h"
 #include "server/store/types/quicklist.h"
+#include "server/store/types/small_zset.h"
 #include "tests/fuzz/fuzz_common.h"
 
 namespace valkdb::fuzz {
@@ -404,6 +409,60 @@ void CheckQuickList(std::string_view input) {
 }  // namespace
 }  // namespace valkdb::fuzz
 
+namespace valkdb::fuzz {
+namespace {
+
+void CheckSmallZSet(std::string_view input) {
+  // The input as stored bytes: nothing trusted.
+  std::vector<small_zset::Record> records;
+  if (small_zset::Decode(input, &records)) {
+    FUZZ_CHECK(small_zset::Count(input) == records.size());
+    for (const small_zset::Record& r : records) {
+      double score = 0;
+      FUZZ_CHECK(small_zset::Find(input, r.member, &score));
+    }
+  }
+  // The input as a program: set or remove members, re-encode, compare.
+  if (input.empty()) return;
+  Program program(input);
+  std::map<std::string, double> model;
+  std::string bytes;
+  for (int ops = 0; !program.done() && ops < 256; ++ops) {
+    const uint8_t op = program.Byte();
+    const std::string member(program.Bytes(program.Byte() % 12));
+    if (op % 4 == 0) {
+      model.erase(member);
+    } else {
+      double score = 0;
+      if (op & 0x10) {
+        const std::string raw(program.Bytes(8));
+        if (raw.size() == 8) std::memcpy(&score, raw.data(), 8);
+        if (std::isnan(score)) score = 0;
+      } else {
+        score = static_cast<double>(static_cast<int8_t>(program.Byte())) *
+                static_cast<double>(uint64_t{1} << (program.Byte() % 60));
+      }
+      model[member] = score;
+    }
+    std::vector<small_zset::Record> ordered;
+    for (const auto& [m, sc] : model) ordered.push_back({m, sc});
+    std::sort(ordered.begin(), ordered.end(), small_zset::Less);
+    small_zset::Encode(ordered, &bytes);
+    std::vector<small_zset::Record> back;
+    FUZZ_CHECK(small_zset::Decode(bytes, &back));
+    FUZZ_CHECK(back.size() == ordered.size());
+    for (size_t i = 0; i < back.size(); ++i) {
+      FUZZ_CHECK(back[i].member == ordered[i].member);
+      FUZZ_CHECK(back[i].score == ordered[i].score);
+      FUZZ_CHECK(std::signbit(back[i].score) == std::signbit(ordered[i].score));
+      if (i > 0) FUZZ_CHECK(!small_zset::Less(back[i], back[i - 1]));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace valkdb::fuzz
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   valkdb::fuzz::CheckPacked(input);
@@ -411,5 +470,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   valkdb::fuzz::CheckParseMember(input);
   valkdb::fuzz::CheckTable(input);
   valkdb::fuzz::CheckQuickList(input);
+  valkdb::fuzz::CheckSmallZSet(input);
   return 0;
 }
