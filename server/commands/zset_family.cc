@@ -880,8 +880,8 @@ void PopMinMax(CommandContext& ctx, PopEnd end) {
   }
   int64_t count = -1;
   if (ctx.argc() == 3) {
-    if (!ParseIntArg(ctx, ctx.arg(2), &count)) return;
-    if (count < 0) {
+    // Redis's getPositiveLongFromObjectOrReply: one message for both failures.
+    if (!ParseInt64(ctx.arg(2), &count) || count < 0) {
       ctx.out.Error("value is out of range, must be positive");
       return;
     }
@@ -1391,7 +1391,8 @@ std::string SmallScanScore(double score) {
   if (std::isnan(score)) return "nan";
   if (std::isinf(score)) return score > 0 ? "inf" : "-inf";
   if (score == 0) return std::signbit(score) ? "-0" : "0";
-  if (score == std::trunc(score) && std::fabs(score) < 9.2233720368547758e18) {
+  // Redis's double2ll range: integral scores within LLONG_MAX/2 are listpack integers.
+  if (score == std::trunc(score) && std::fabs(score) <= 4611686018427387904.0) {
     return StrCat(static_cast<int64_t>(score));
   }
   return FormatDouble(score);

@@ -16,8 +16,9 @@ constexpr double kExactIntegerLimit = 9007199254740992.0;  // 2^53
 void AppendScore(std::string* out, double score) {
   char buf[8];
   size_t length = 8;
-  if (score == std::trunc(score) && std::fabs(score) < kExactIntegerLimit &&
-      !(score == 0 && std::signbit(score))) {
+  // An integral score is stored as an integer, as Redis's listpack stores
+  // it: -0 comes back as 0 there too.
+  if (score == std::trunc(score) && std::fabs(score) < kExactIntegerLimit) {
     const auto value = static_cast<int64_t>(score);
     length = 0;
     // The fewest bytes whose sign-extension gives the value back.

@@ -12,7 +12,8 @@ namespace valkdb::small_zset {
 // Redis's order — score, then member bytes. A score is its integer value in
 // the fewest little-endian bytes (0..7, for integral scores below 2^53 in
 // magnitude: ranks, counters, timestamps) or the 8 bytes of the double. So a
-// 12-byte member with a small integer score takes 15 bytes.
+// 12-byte member with a small integer score takes 15 bytes. -0 is stored as
+// the integer 0, as Redis's listpack stores it (ZSCORE then answers 0).
 //
 // Sets stay small up to zset-max-listpack-entries members of at most
 // zset-max-listpack-value bytes; operations are linear in that bound, as
