@@ -360,7 +360,7 @@ std::vector<DiffCase> Resp2Cases() {
   };
 }
 
-// DUMP payloads must be byte-identical, and each server must take the other's.
+// DUMP payloads of a small (listpack) set must be byte-identical.
 std::vector<DiffCase> DumpCases() {
   return {{"DumpBytes",
            {C("ZADD small 1 a 2.5 b -3 c 1e17 d"), C("DUMP small"), Args(ZAddMany("big", "m", 200)),
