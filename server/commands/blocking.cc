@@ -1,10 +1,14 @@
 #include "server/commands/blocking.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
+#include "protocol/request_parser.h"
 #include "protocol/resp_writer.h"
 #include "protocol/str_util.h"
 #include "server/commands/server_state.h"
+#include "server/commands/typed.h"
 #include "server/store/key_hash.h"
 
 namespace valkdb {
@@ -149,6 +153,37 @@ void AppendDouble(std::string* out, double value, bool resp3) {
   } else {
     AppendBulk(out, text);
   }
+}
+
+bool ParseBlockTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms) {
+  long double seconds = 0;
+  if (!ParseLongDouble(text, &seconds)) {
+    ctx.out.Error("timeout is not a float or out of range");
+    return false;
+  }
+  const long double ms = std::ceil(seconds * 1000.0L);  // 0.001 is 1 ms, not 0 (forever)
+  if (ms < 0) {
+    ctx.out.Error("timeout is negative");
+    return false;
+  }
+  if (!(ms < 9.0e18L)) {
+    ctx.out.Error("timeout is out of range");
+    return false;
+  }
+  const auto tval = static_cast<int64_t>(ms);
+  if (tval > 0 && tval > INT64_MAX - ctx.now_ms) {
+    ctx.out.Error("timeout is out of range");
+    return false;
+  }
+  *deadline_ms = tval > 0 ? tval + ctx.now_ms : 0;
+  return true;
+}
+
+void NumKeysFrom(const CommandContext& ctx, size_t index, KeyList* keys) {
+  int64_t numkeys = 0;
+  if (index >= ctx.argc() || !ParseInt64(ctx.arg(index), &numkeys) || numkeys < 1) return;
+  const auto last = std::min<uint64_t>(ctx.argc() - 1, index + static_cast<uint64_t>(numkeys));
+  for (size_t i = index + 1; i <= last; ++i) keys->push_back({ctx.client.db, ctx.arg(i)});
 }
 
 }  // namespace valkdb

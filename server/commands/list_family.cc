@@ -518,17 +518,6 @@ bool ParseMultiPop(CommandContext& ctx, size_t numkeys_index, MultiPop* pop) {
   return true;
 }
 
-// The keys of LMPOP/BLMPOP (movable: they follow numkeys).
-void MultiPopKeys(const CommandContext& ctx, size_t numkeys_index, KeyList* keys) {
-  int64_t numkeys = 0;
-  if (numkeys_index >= ctx.argc() || !ParseInt64(ctx.arg(numkeys_index), &numkeys) || numkeys < 1) {
-    return;
-  }
-  const auto last =
-      std::min<uint64_t>(ctx.argc() - 1, numkeys_index + static_cast<uint64_t>(numkeys));
-  for (size_t i = numkeys_index + 1; i <= last; ++i) keys->push_back({ctx.client.db, ctx.arg(i)});
-}
-
 enum class ServeResult { kReplied, kNothing };
 
 // Pops from the first of the keys that holds a list (Redis's mpopGenericCommand).
@@ -552,35 +541,9 @@ void CmdLMPop(CommandContext& ctx) {
   if (ServeMultiPop(ctx, pop) == ServeResult::kNothing) ctx.out.NullArray();
 }
 
-void LMPopKeys(const CommandContext& ctx, KeyList* keys) { MultiPopKeys(ctx, 1, keys); }
+void LMPopKeys(const CommandContext& ctx, KeyList* keys) { NumKeysFrom(ctx, 1, keys); }
 
 // ---------------------------------------------------------------- blocking
-
-// Redis's getTimeoutFromObjectOrReply in seconds: the absolute deadline in
-// unix ms, 0 for none.
-bool ParseTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms) {
-  long double seconds = 0;
-  if (!ParseLongDouble(text, &seconds)) {
-    ctx.out.Error("timeout is not a float or out of range");
-    return false;
-  }
-  const long double ms = std::ceil(seconds * 1000.0L);  // 0.001 is 1 ms, not 0 (forever)
-  if (ms < 0) {
-    ctx.out.Error("timeout is negative");
-    return false;
-  }
-  if (!(ms < 9.0e18L)) {
-    ctx.out.Error("timeout is out of range");
-    return false;
-  }
-  const auto tval = static_cast<int64_t>(ms);
-  if (tval > 0 && tval > INT64_MAX - ctx.now_ms) {
-    ctx.out.Error("timeout is out of range");
-    return false;
-  }
-  *deadline_ms = tval > 0 ? tval + ctx.now_ms : 0;
-  return true;
-}
 
 // Serves a list waiter (BLPOP BRPOP BLMPOP BLMOVE BRPOPLPUSH) from `key`,
 // under the locks ServeReady took: what the command would have done had the
@@ -672,7 +635,7 @@ void BlockClient(CommandContext& ctx, std::shared_ptr<Waiter> waiter) {
 // BLPOP BRPOP key [key ...] timeout, as Redis's blockingPopGenericCommand.
 void BlockingPop(CommandContext& ctx, ListEnd where) {
   int64_t deadline = 0;
-  if (!ParseTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
+  if (!ParseBlockTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
   for (size_t i = 1; i + 1 < ctx.argc(); ++i) {
     std::string_view key = ctx.arg(i);
     Shard& shard = ctx.shard(key);
@@ -741,13 +704,13 @@ void CmdBLMove(CommandContext& ctx) {
   ListEnd from, to;
   if (!ParseListEnd(ctx, ctx.arg(3), &from) || !ParseListEnd(ctx, ctx.arg(4), &to)) return;
   int64_t deadline = 0;
-  if (!ParseTimeout(ctx, ctx.arg(5), &deadline)) return;
+  if (!ParseBlockTimeout(ctx, ctx.arg(5), &deadline)) return;
   BlockingMove(ctx, from, to, deadline);
 }
 
 void CmdBRPopLPush(CommandContext& ctx) {
   int64_t deadline = 0;
-  if (!ParseTimeout(ctx, ctx.arg(3), &deadline)) return;
+  if (!ParseBlockTimeout(ctx, ctx.arg(3), &deadline)) return;
   BlockingMove(ctx, ListEnd::kRight, ListEnd::kLeft, deadline);
 }
 
@@ -755,7 +718,7 @@ void CmdBLMPop(CommandContext& ctx) {
   MultiPop pop;
   if (!ParseMultiPop(ctx, 2, &pop)) return;
   int64_t deadline = 0;
-  if (!ParseTimeout(ctx, ctx.arg(1), &deadline)) return;
+  if (!ParseBlockTimeout(ctx, ctx.arg(1), &deadline)) return;
   if (ServeMultiPop(ctx, pop) == ServeResult::kReplied) return;
   if (!ctx.may_block()) {
     ctx.out.NullArray();
@@ -771,7 +734,7 @@ void CmdBLMPop(CommandContext& ctx) {
   BlockClient(ctx, std::move(waiter));
 }
 
-void BLMPopKeys(const CommandContext& ctx, KeyList* keys) { MultiPopKeys(ctx, 2, keys); }
+void BLMPopKeys(const CommandContext& ctx, KeyList* keys) { NumKeysFrom(ctx, 2, keys); }
 
 }  // namespace
 

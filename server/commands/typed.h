@@ -82,4 +82,12 @@ Entry MakeZSetEntry(std::string_view key, std::vector<small_zset::Record>* recor
 // Visits a sorted set's members in order (score, then member).
 void ForEachZSetRecord(const Entry& entry, absl::FunctionRef<void(std::string_view, double)> fn);
 
+// Redis's getTimeoutFromObjectOrReply in seconds, for the blocking commands:
+// the absolute deadline in unix ms, 0 for none; false after replying an error
+// (blocking.cc).
+bool ParseBlockTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms);
+// The keys after a numkeys argument at `index` (LMPOP, BLMPOP, ZMPOP, ZUNION...):
+// the key finder of commands whose keys move.
+void NumKeysFrom(const CommandContext& ctx, size_t index, KeyList* keys);
+
 }  // namespace valkdb

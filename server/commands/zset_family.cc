@@ -1027,35 +1027,10 @@ void BlockOnZSets(CommandContext& ctx, size_t first, size_t numkeys, PopEnd end,
   ctx.server.blocking.Add(std::move(waiter));
 }
 
-// Redis's getTimeoutFromObjectOrReply in seconds (as the list family's).
-bool ParseTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms) {
-  long double seconds = 0;
-  if (!ParseLongDouble(text, &seconds)) {
-    ctx.out.Error("timeout is not a float or out of range");
-    return false;
-  }
-  const long double ms = std::ceil(seconds * 1000.0L);
-  if (ms < 0) {
-    ctx.out.Error("timeout is negative");
-    return false;
-  }
-  if (!(ms < 9.0e18L)) {
-    ctx.out.Error("timeout is out of range");
-    return false;
-  }
-  const auto tval = static_cast<int64_t>(ms);
-  if (tval > 0 && tval > INT64_MAX - ctx.now_ms) {
-    ctx.out.Error("timeout is out of range");
-    return false;
-  }
-  *deadline_ms = tval > 0 ? tval + ctx.now_ms : 0;
-  return true;
-}
-
 // BZPOPMIN / BZPOPMAX key [key ...] timeout.
 void BlockingPop(CommandContext& ctx, PopEnd end) {
   int64_t deadline = 0;
-  if (!ParseTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
+  if (!ParseBlockTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
   const size_t numkeys = ctx.argc() - 2;
   if (PopFirstNonEmpty(ctx, 1, numkeys, end, -1, false) == ServeResult::kReplied) return;
   if (!ctx.may_block()) {
@@ -1072,7 +1047,7 @@ void CmdBZMPop(CommandContext& ctx) {
   MultiPop pop;
   if (!ParseMultiPop(ctx, 2, &pop)) return;
   int64_t deadline = 0;
-  if (!ParseTimeout(ctx, ctx.arg(1), &deadline)) return;
+  if (!ParseBlockTimeout(ctx, ctx.arg(1), &deadline)) return;
   if (PopFirstNonEmpty(ctx, pop.first_key, pop.numkeys, pop.end, pop.count, true) ==
       ServeResult::kReplied) {
     return;
@@ -1452,14 +1427,7 @@ void CmdZScan(CommandContext& ctx) {
 
 // ---------------------------------------------------------------- key finders
 
-// numkeys at `index`, then that many keys (ZUNION ZINTER ZDIFF ZINTERCARD ZMPOP BZMPOP).
-void NumKeysFrom(const CommandContext& ctx, size_t index, KeyList* keys) {
-  int64_t numkeys = 0;
-  if (index >= ctx.argc() || !ParseInt64(ctx.arg(index), &numkeys) || numkeys < 1) return;
-  const auto last = std::min<uint64_t>(ctx.argc() - 1, index + static_cast<uint64_t>(numkeys));
-  for (size_t i = index + 1; i <= last; ++i) keys->push_back({ctx.client.db, ctx.arg(i)});
-}
-
+// numkeys, then that many keys (ZUNION ZINTER ZDIFF ZINTERCARD ZMPOP BZMPOP).
 void NumKeysAt1(const CommandContext& ctx, KeyList* keys) { NumKeysFrom(ctx, 1, keys); }
 void NumKeysAt2(const CommandContext& ctx, KeyList* keys) { NumKeysFrom(ctx, 2, keys); }
 // ZUNIONSTORE ZINTERSTORE ZDIFFSTORE: the destination, then the sources.
