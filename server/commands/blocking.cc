@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 
 #include "protocol/request_parser.h"
@@ -153,6 +154,11 @@ void AppendDouble(std::string* out, double value, bool resp3) {
   } else {
     AppendBulk(out, text);
   }
+}
+
+int64_t BlockingRegistry::DropEveryFromEnvironment() {
+  const char* every = std::getenv("VALKDB_TEST_DROP_WAKEUP_EVERY");
+  return every != nullptr ? std::max<int64_t>(0, std::atoll(every)) : 0;
 }
 
 bool ParseBlockTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms) {

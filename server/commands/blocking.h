@@ -107,6 +107,14 @@ class BlockingRegistry {
   void Remove(Waiter& waiter) ABSL_LOCKS_EXCLUDED(mu_);
   // Whether someone waits on the key; call under the key's shard lock.
   bool HasWaiters(int db, std::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
+  // Test-only: with VALKDB_TEST_DROP_WAKEUP_EVERY=N in the server's environment,
+  // every Nth wake-up is dropped (a key made ready is not served), so the
+  // blocking stress test can prove that it notices a lost wake-up. Always
+  // false otherwise.
+  bool DropThisWakeup() {
+    return drop_every_ > 0 &&
+           wakeups_.fetch_add(1, std::memory_order_relaxed) % drop_every_ == drop_every_ - 1;
+  }
   // The keys clients wait on in `db` (SWAPDB checks them).
   std::vector<std::string> WaitedKeys(int db) ABSL_LOCKS_EXCLUDED(mu_);
   // CLIENT UNBLOCK: ends the client's wait as a timeout or an error and
@@ -134,7 +142,10 @@ class BlockingRegistry {
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::shared_ptr<Waiter>> by_client_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> waiting_{0};
+  const int64_t drop_every_ = DropEveryFromEnvironment();
+  std::atomic<int64_t> wakeups_{0};
   Deliver deliver_;
+  static int64_t DropEveryFromEnvironment();
 };
 
 // Appends RESP for the served replies (the same bytes in RESP2 and RESP3).

@@ -69,7 +69,8 @@ struct CommandContext {
   // served once the command is over (Redis's signalKeyAsReady). One atomic
   // load when nobody waits anywhere.
   void KeyReady(int db, std::string_view key) const {
-    if (server.blocking.waiting() > 0 && server.blocking.HasWaiters(db, key)) {
+    if (server.blocking.waiting() > 0 && server.blocking.HasWaiters(db, key) &&
+        !server.blocking.DropThisWakeup()) {
       client.ready_keys.push_back({db, std::string(key)});
     }
   }

@@ -380,5 +380,145 @@ TEST_F(integration_Blocking, StressSortedSetMembersDeliveredExactlyOnce) {
   EXPECT_TRUE(WaitForBlocked(*c_, 0));
 }
 
+// A stress run whose consumers wait forever (BLPOP ... 0), so that a lost
+// wake-up cannot hide behind a timeout and a retry. Producers push single
+// elements (each may create its list, the moment waiters are woken), then
+// three probe elements go one at a time to an idle server. The verdict:
+// every element delivered exactly once, or `stuck` — elements queued on keys
+// while every consumer stays blocked on them (a lost wake-up; with no
+// producers left, nothing else could end it).
+struct ForeverStressVerdict {
+  size_t pushed = 0, delivered = 0, unique = 0;
+  bool stuck = false;
+  int failures = 0;
+};
+
+ForeverStressVerdict RunForeverStress(int port, RespClient& admin) {
+  constexpr int kProducers = 2, kConsumers = 4, kPerProducer = 600;
+  const std::vector<std::string> keys = {"f1", "f2", "f3"};
+  ForeverStressVerdict verdict;
+  std::atomic<int> failures{0};
+  std::atomic<size_t> delivered{0};
+  std::vector<std::multiset<std::string>> received(kConsumers);
+  std::vector<int64_t> ids(kConsumers, 0);
+  std::atomic<int> started{0};
+  std::vector<std::thread> consumers;
+  for (int c = 0; c < kConsumers; ++c) {
+    consumers.emplace_back([&, c] {
+      auto conn = RespClient::Connect(port);
+      if (!conn.ok()) {
+        ++failures;
+        ++started;
+        return;
+      }
+      ids[static_cast<size_t>(c)] = (*conn)->Command({"CLIENT", "ID"}).integer;
+      ++started;
+      while (true) {
+        RespValue reply =
+            (*conn)->Run({"BLPOP", keys[0], keys[1], keys[2], "0"}, milliseconds(600000));
+        if (reply.type != RespValue::Type::kArray) return;  // CLIENT UNBLOCK: done
+        if (reply.elements.size() != 2) {
+          ++failures;
+          return;
+        }
+        received[static_cast<size_t>(c)].insert(reply.elements[1].str);
+        ++delivered;
+      }
+    });
+  }
+  while (started.load() < kConsumers) std::this_thread::sleep_for(milliseconds(1));
+  auto queued = [&] {
+    int64_t n = 0;
+    for (const std::string& key : keys) n += admin.Command({"LLEN", key}).integer;
+    return n;
+  };
+  // Waits until everything pushed so far is delivered (true), or until the
+  // stuck state holds for a whole second of polls (false); 120 s liveness bound.
+  auto settle = [&](size_t pushed) {
+    int stuck_polls = 0;
+    for (int i = 0; i < 12000; ++i) {
+      if (delivered.load() >= pushed) return true;
+      const bool all_blocked = BlockedClients(admin) == kConsumers;
+      stuck_polls = all_blocked && queued() > 0 ? stuck_polls + 1 : 0;
+      if (stuck_polls >= 100) return false;
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    ++failures;  // neither delivered nor stuck in 120 s: a hang of another kind
+    return false;
+  };
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      auto conn = RespClient::Connect(port);
+      if (!conn.ok()) {
+        ++failures;
+        return;
+      }
+      for (int i = 0; i < kPerProducer; ++i) {
+        const std::string& key = keys[static_cast<size_t>(i + p) % keys.size()];
+        if ((*conn)->Run({"RPUSH", key, StrCat(p, ":", i)}, milliseconds(30000)).is_error()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& t : producers) t.join();
+  verdict.pushed = kProducers * kPerProducer;
+  bool settled = settle(verdict.pushed);
+  // Probes on an idle server: each creates its list while all consumers wait.
+  for (int probe = 0; settled && probe < 3; ++probe) {
+    if (!WaitForBlocked(admin, kConsumers)) {
+      ++failures;
+      break;
+    }
+    admin.Command({"RPUSH", keys[static_cast<size_t>(probe)], StrCat("probe:", probe)});
+    ++verdict.pushed;
+    settled = settle(verdict.pushed);
+  }
+  verdict.stuck = !settled;
+  for (int64_t id : ids) admin.Command({"CLIENT", "UNBLOCK", StrCat(id)});
+  // Consumers woken by the unblock may first pop what was stuck; they end at
+  // the next unblock, so keep unblocking until all have finished.
+  for (int round = 0; round < 1000; ++round) {
+    if (BlockedClients(admin) == 0 && delivered.load() >= verdict.pushed) break;
+    for (int64_t id : ids) admin.Command({"CLIENT", "UNBLOCK", StrCat(id)});
+    admin.Command({"DEL", keys[0], keys[1], keys[2]});
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  for (std::thread& t : consumers) t.join();
+  std::multiset<std::string> all;
+  for (const auto& r : received) all.insert(r.begin(), r.end());
+  verdict.delivered = all.size();
+  verdict.unique = std::set<std::string>(all.begin(), all.end()).size();
+  verdict.failures = failures.load();
+  return verdict;
+}
+
+TEST_F(integration_Blocking, StressNoWakeupIsLostWhenConsumersWaitForever) {
+  const ForeverStressVerdict v = RunForeverStress(port(), *c_);
+  EXPECT_EQ(v.failures, 0);
+  EXPECT_FALSE(v.stuck) << "elements stayed queued while every consumer was blocked on them";
+  EXPECT_EQ(v.delivered, v.pushed);
+  EXPECT_EQ(v.unique, v.delivered) << "an element was delivered twice";
+}
+
+// The same run against a server that drops every third wake-up
+// (VALKDB_TEST_DROP_WAKEUP_EVERY): the check above must notice.
+class DroppedWakeupTest : public BlockingTest {
+ protected:
+  void SetUp() override {
+    setenv("VALKDB_TEST_DROP_WAKEUP_EVERY", "3", 1);
+    BlockingTest::SetUp();
+    unsetenv("VALKDB_TEST_DROP_WAKEUP_EVERY");
+  }
+};
+using integration_BlockingDroppedWakeup = DroppedWakeupTest;
+
+TEST_F(integration_BlockingDroppedWakeup, TheStressCheckCatchesALostWakeup) {
+  const ForeverStressVerdict v = RunForeverStress(port(), *c_);
+  EXPECT_EQ(v.failures, 0);
+  EXPECT_TRUE(v.stuck) << "the check missed the dropped wake-ups";
+}
+
 }  // namespace
 }  // namespace valkdb::test
