@@ -633,6 +633,7 @@ void Config::CacheLocked() {
                              std::pair{"hash-max-listpack-value", &hash_max_listpack_value_},
                              std::pair{"set-max-intset-entries", &set_max_intset_entries_},
                              std::pair{"list-max-listpack-size", &list_max_listpack_size_},
+                             std::pair{"list-compress-depth", &list_compress_depth_},
                              std::pair{"zset-max-listpack-entries", &zset_max_listpack_entries_},
                              std::pair{"zset-max-listpack-value", &zset_max_listpack_value_}}) {
     int64_t value = 0;

@@ -97,6 +97,9 @@ class Config {
   int64_t list_max_listpack_size() const {
     return list_max_listpack_size_.load(std::memory_order_relaxed);
   }
+  int64_t list_compress_depth() const {
+    return list_compress_depth_.load(std::memory_order_relaxed);
+  }
   int64_t zset_max_listpack_entries() const {
     return zset_max_listpack_entries_.load(std::memory_order_relaxed);
   }
@@ -133,6 +136,7 @@ class Config {
   std::atomic<int64_t> hash_max_listpack_value_{64};
   std::atomic<int64_t> set_max_intset_entries_{512};
   std::atomic<int64_t> list_max_listpack_size_{-2};
+  std::atomic<int64_t> list_compress_depth_{0};
   std::atomic<int64_t> zset_max_listpack_entries_{128};
   std::atomic<int64_t> zset_max_listpack_value_{64};
   std::atomic<uint64_t> generation_{0};

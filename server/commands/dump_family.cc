@@ -102,7 +102,8 @@ std::optional<Entry> ToEntry(const CommandContext& ctx, std::string_view key, rd
     case rdb::Kind::kString:
       return Entry::Make(key, std::string_view(value.string));
     case rdb::Kind::kList: {
-      auto list = std::make_unique<QuickList>(config.list_max_listpack_size());
+      auto list = std::make_unique<QuickList>(config.list_max_listpack_size(),
+                                              config.list_compress_depth());
       for (const std::string& e : value.items) list->PushBack(e);
       return Entry::MakeList(key, list.release());
     }

@@ -314,14 +314,16 @@ namespace valkdb::fuzz {
 namespace {
 
 // The input as a program for a QuickList with a small node limit (so nodes
-// split, empty and vanish often), checked against a std::deque after every
+// split, empty and vanish often) and a compress depth of 0, 1 or 2 (so inner
+// nodes are compressed and rewritten), checked against a std::deque after every
 // step: pushes and pops at both ends, inserts, replaces and erases at an
 // index, trims, and walks in both directions.
 void CheckQuickList(std::string_view input) {
   if (input.empty()) return;
   Program program(input);
   const int64_t fills[] = {-1, 1, 2, 3, 5};
-  QuickList list(fills[program.Byte() % 5]);
+  const uint8_t shape = program.Byte();
+  QuickList list(fills[shape % 5], (shape / 5) % 3);
   std::deque<std::string> model;
   for (int ops = 0; !program.done() && ops < 2048; ++ops) {
     const uint8_t op = program.Byte();

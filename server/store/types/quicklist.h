@@ -22,10 +22,19 @@ namespace valkdb {
 // element count (and its bytes at 8 KB, Redis's safety limit). An element
 // bigger than the byte cap gets a node of its own.
 //
+// With a compress depth d > 0 (list-compress-depth), the d nodes at each end
+// stay plain and the nodes between them are LZF-compressed, as Redis's
+// quicklist does: pushes and pops touch only plain nodes; a read of an inner
+// node decompresses it into a per-thread copy (the node stays compressed),
+// and a write decompresses it, changes it and compresses it again. Nodes
+// under 48 bytes, or that LZF would not shrink by 8 bytes, stay plain.
+//
 // Not thread-safe: the owning shard's lock guards it.
 class QuickList {
  public:
-  explicit QuickList(int64_t fill = -2);
+  // fill: list-max-listpack-size (clamped to [-5, 32767] as Redis clamps
+  // it); compress_depth: list-compress-depth (at most 65535).
+  explicit QuickList(int64_t fill = -2, int64_t compress_depth = 0);
   ~QuickList();
   QuickList(const QuickList&) = delete;
   QuickList& operator=(const QuickList&) = delete;
@@ -37,19 +46,25 @@ class QuickList {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   size_t node_count() const { return nodes_.size(); }
-  // Changes the node limit for nodes made from now on.
-  void set_fill(int64_t fill) { fill_ = fill; }
+  // Whether node `index` is held compressed, and how many are (O(nodes)).
+  bool node_compressed(size_t index) const;
+  size_t compressed_node_count() const;
 
   void PushFront(std::string_view element);
   void PushBack(std::string_view element);
   // The first / last element; the list must not be empty. Views stay valid
-  // until the list next changes.
+  // until the list next changes.  A view of an element of a compressed node
+  // (At, and the visitor's argument in ForEachFrom) points into this thread's
+  // copy of that node: it stays valid until this thread reads another
+  // compressed node.
   std::string_view Front() const;
   std::string_view Back() const;
   void PopFront();
   void PopBack();
 
-  // A position: node and byte offset of an element's start within it.
+  // A position: node, and byte offset of an element's start from the node's
+  // first element (so it survives the node being compressed and
+  // decompressed).
   struct Position {
     size_t node = 0;
     size_t offset = 0;
@@ -83,6 +98,21 @@ class QuickList {
 
  private:
   struct Node;
+  // A node's elements, plain: bytes [data, data + size).
+  struct Span {
+    const char* data;
+    size_t size;
+  };
+  Span Read(size_t index) const;
+  // Sets *position to the last element of `node`; returns true.
+  bool LastOf(size_t node, Position* position) const;
+  // The node at index, decompressed in place if it was compressed.
+  Node* Writable(size_t index);
+  // Compresses the node at index if it is plain and LZF saves enough.
+  void TryCompress(size_t index);
+  // Restores the compression rule after nodes [first, last] were written or
+  // the node count changed: end nodes plain, inner ones compressed.
+  void Recompress(size_t first, size_t last);
   // The most bytes a node's elements take (an element bigger than that gets a node alone).
   size_t NodeByteLimit() const;
   // Whether a node may take `bytes` more bytes and one more element.
@@ -94,7 +124,8 @@ class QuickList {
   void InsertNode(size_t at, Node* node);
   void RemoveNode(size_t at);
 
-  int64_t fill_;
+  int32_t fill_;
+  uint32_t depth_;
   size_t size_ = 0;
   std::vector<Node*> nodes_;
 };
