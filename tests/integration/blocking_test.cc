@@ -139,6 +139,47 @@ TEST_F(integration_Blocking, ClientUnblockEndsTheWait) {
             "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
 }
 
+// CLIENT PAUSE WRITE holds waiters as Redis 7.0 does (checked against
+// redis-server): a push is held, so a blocked client stays blocked and the
+// list stays empty; a blocking pop issued during the pause is a write, so it
+// is held too, even on a list that has elements; UNPAUSE runs what was held
+// in order. A blocked client's own timeout still ends its wait under a pause.
+TEST_F(integration_Blocking, ClientPauseHoldsPushesAndNewWaiters) {
+  auto waiter = Connect();
+  auto pusher = Connect();
+  auto late = Connect();
+  auto timed = Connect();
+  ASSERT_TRUE(waiter && pusher && late && timed);
+  EXPECT_EQ(c_->Command({"RPUSH", "ready", "r"}).integer, 1);
+  ASSERT_TRUE(waiter->Send(Encode({"BLPOP", "q", "0"})).ok());
+  // Its timeout leaves a generous margin for seeing it blocked before the pause.
+  ASSERT_TRUE(timed->Send(Encode({"BLPOP", "never", "5"})).ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 2));
+  EXPECT_EQ(c_->Command({"CLIENT", "PAUSE", "100000", "WRITE"}).str, "OK");
+  ASSERT_TRUE(pusher->Send(Encode({"RPUSH", "q", "x"})).ok());
+  ASSERT_TRUE(late->Send(Encode({"BLPOP", "ready", "0"})).ok());
+  // The blocked client's timeout fires though writes are paused.
+  auto timed_out = timed->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(timed_out.ok());
+  EXPECT_EQ(*timed_out, "*-1\r\n");
+  EXPECT_EQ(c_->Command({"LLEN", "q"}).integer, 0);
+  EXPECT_EQ(c_->Command({"LLEN", "ready"}).integer, 1);
+  EXPECT_EQ(waiter->ReadRawUntilTimeout(milliseconds(50)), "");
+  EXPECT_EQ(pusher->ReadRawUntilTimeout(milliseconds(1)), "");
+  EXPECT_EQ(late->ReadRawUntilTimeout(milliseconds(1)), "");
+  EXPECT_EQ(c_->Command({"CLIENT", "UNPAUSE"}).str, "OK");
+  auto pushed = pusher->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(pushed.ok());
+  EXPECT_EQ(*pushed, ":1\r\n");
+  auto served = waiter->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(served.ok());
+  EXPECT_EQ(*served, "*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+  auto late_served = late->ReadRawReply(milliseconds(10000));
+  ASSERT_TRUE(late_served.ok());
+  EXPECT_EQ(*late_served, "*2\r\n$5\r\nready\r\n$1\r\nr\r\n");
+  EXPECT_TRUE(WaitForBlocked(*c_, 0));
+}
+
 TEST_F(integration_Blocking, InsideExecNothingBlocksAndPushesWakeAfterExec) {
   EXPECT_EQ(c_->Command({"MULTI"}).str, "OK");
   c_->Command({"BLPOP", "empty", "0"});
