@@ -47,6 +47,7 @@ std::vector<std::string_view> Words(std::string_view text) { return Split(text, 
 CommandTable::CommandTable() {
   RegisterConnectionFamily(this);
   RegisterStringFamily(this);
+  RegisterBitmapFamily(this);
   RegisterKeyspaceFamily(this);
   RegisterServerFamily(this);
   RegisterPubSubFamily(this);
