@@ -1,4 +1,5 @@
-// SETBIT GETBIT BITCOUNT BITPOS BITOP: bit operations on string values.
+// SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO: bit operations on
+// string values.
 //
 // Each follows its Redis 7.0 counterpart in bitops.c: the same checks in the
 // same order (some look the key up before parsing the rest, some after), so
@@ -355,6 +356,270 @@ void CmdBitOp(CommandContext& ctx) {
   ctx.out.Integer(static_cast<int64_t>(max_length));
 }
 
+// BITFIELD integers: `bits` bits from bit `offset`, most significant first.
+uint64_t GetUnsigned(const unsigned char* p, uint64_t offset, int bits) {
+  uint64_t value = 0;
+  for (int j = 0; j < bits; ++j, ++offset) {
+    value = (value << 1) | ((p[offset >> 3] >> (7 - (offset & 7))) & 1);
+  }
+  return value;
+}
+
+int64_t GetSigned(const unsigned char* p, uint64_t offset, int bits) {
+  uint64_t value = GetUnsigned(p, offset, bits);
+  if (bits < 64 && (value & (uint64_t{1} << (bits - 1)))) value |= ~uint64_t{0} << bits;
+  return static_cast<int64_t>(value);
+}
+
+void SetBits(unsigned char* p, uint64_t offset, int bits, uint64_t value) {
+  for (int j = 0; j < bits; ++j, ++offset) {
+    const unsigned bit = (value >> (bits - 1 - j)) & 1;
+    const int shift = 7 - static_cast<int>(offset & 7);
+    p[offset >> 3] = static_cast<unsigned char>((p[offset >> 3] & ~(1u << shift)) | (bit << shift));
+  }
+}
+
+enum class Overflow { kWrap, kSat, kFail };
+
+// Redis's checkUnsignedBitfieldOverflow / checkSignedBitfieldOverflow: 0
+// when value + incr fits, else nonzero with *limit set to what WRAP or SAT
+// stores (unchanged for FAIL). Sums are done unsigned, so they wrap as Redis's do.
+int UnsignedOverflow(uint64_t value, int64_t incr, int bits, Overflow how, uint64_t* limit) {
+  const uint64_t max = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+  const auto max_incr = static_cast<int64_t>(max - value);
+  const auto min_incr = static_cast<int64_t>(0 - value);
+  int result = 0;
+  if (value > max || (incr > 0 && incr > max_incr)) {
+    result = 1;
+    if (how == Overflow::kSat) *limit = max;
+  } else if (incr < 0 && incr < min_incr) {
+    result = -1;
+    if (how == Overflow::kSat) *limit = 0;
+  }
+  if (result != 0 && how == Overflow::kWrap) {
+    *limit = (value + static_cast<uint64_t>(incr)) & ~(~uint64_t{0} << bits);
+    result = 1;
+  }
+  return result;
+}
+
+int SignedOverflow(int64_t value, int64_t incr, int bits, Overflow how, int64_t* limit) {
+  const int64_t max = bits == 64 ? INT64_MAX : (int64_t{1} << (bits - 1)) - 1;
+  const int64_t min = -max - 1;
+  const auto max_incr =
+      static_cast<int64_t>(static_cast<uint64_t>(max) - static_cast<uint64_t>(value));
+  const auto min_incr =
+      static_cast<int64_t>(static_cast<uint64_t>(min) - static_cast<uint64_t>(value));
+  int result = 0;
+  if (value > max || (bits != 64 && incr > max_incr) ||
+      (value >= 0 && incr > 0 && incr > max_incr)) {
+    result = 1;
+    if (how == Overflow::kSat) *limit = max;
+  } else if (value < min || (bits != 64 && incr < min_incr) ||
+             (value < 0 && incr < 0 && incr < min_incr)) {
+    result = -1;
+    if (how == Overflow::kSat) *limit = min;
+  }
+  if (result != 0 && how == Overflow::kWrap) {
+    uint64_t c = static_cast<uint64_t>(value) + static_cast<uint64_t>(incr);
+    if (bits < 64) {
+      const uint64_t mask = ~uint64_t{0} << bits;
+      c = (c & (uint64_t{1} << (bits - 1))) ? (c | mask) : (c & ~mask);
+    }
+    *limit = static_cast<int64_t>(c);
+    result = 1;
+  }
+  return result;
+}
+
+struct BitfieldOp {
+  enum class Kind { kGet, kSet, kIncrBy } kind;
+  uint64_t offset;
+  int64_t value;
+  Overflow overflow;
+  int bits;
+  bool is_signed;
+};
+
+// BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset
+// increment] [OVERFLOW WRAP|SAT|FAIL] ...; BITFIELD_RO takes GETs only.
+// As Redis's bitfieldGeneric: every operation is parsed before the key is
+// looked up, then they run in order on one copy of the string.
+void Bitfield(CommandContext& ctx, bool read_only_command) {
+  std::vector<BitfieldOp> ops;
+  Overflow overflow = Overflow::kWrap;
+  bool read_only = true;
+  uint64_t highest_write = 0;
+  for (size_t j = 2; j < ctx.argc(); ++j) {
+    const size_t remaining = ctx.argc() - j - 1;
+    const std::string_view sub = ctx.arg(j);
+    BitfieldOp op{};
+    if (OptionIs(sub, "get") && remaining >= 2) {
+      op.kind = BitfieldOp::Kind::kGet;
+    } else if (OptionIs(sub, "set") && remaining >= 3) {
+      op.kind = BitfieldOp::Kind::kSet;
+    } else if (OptionIs(sub, "incrby") && remaining >= 3) {
+      op.kind = BitfieldOp::Kind::kIncrBy;
+    } else if (OptionIs(sub, "overflow") && remaining >= 1) {
+      const std::string_view how = ctx.arg(++j);
+      if (OptionIs(how, "wrap")) {
+        overflow = Overflow::kWrap;
+      } else if (OptionIs(how, "sat")) {
+        overflow = Overflow::kSat;
+      } else if (OptionIs(how, "fail")) {
+        overflow = Overflow::kFail;
+      } else {
+        ctx.out.Error("Invalid OVERFLOW type specified");
+        return;
+      }
+      continue;
+    } else {
+      ctx.out.Error(errors::kSyntax);
+      return;
+    }
+    // The type: i1..i64 or u1..u63.
+    const std::string_view type = AsCString(ctx.arg(j + 1));
+    int64_t bits = 0;
+    if (type.empty() || (type[0] != 'i' && type[0] != 'u') || !ParseInt64(type.substr(1), &bits) ||
+        bits < 1 || (type[0] == 'i' && bits > 64) || (type[0] == 'u' && bits > 63)) {
+      ctx.out.Error(
+          "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but "
+          "i64 is.");
+      return;
+    }
+    op.is_signed = type[0] == 'i';
+    op.bits = static_cast<int>(bits);
+    // The offset, or #N for the Nth field of this width.
+    std::string_view offset_arg = ctx.arg(j + 2);
+    const bool by_field = !offset_arg.empty() && offset_arg[0] == '#';
+    int64_t offset = 0;
+    if (!ParseInt64(by_field ? offset_arg.substr(1) : offset_arg, &offset)) {
+      ctx.out.Error(kBitOffsetError);
+      return;
+    }
+    if (by_field)
+      offset = static_cast<int64_t>(static_cast<uint64_t>(offset) * static_cast<uint64_t>(bits));
+    if (offset < 0 || (offset >> 3) >= ctx.server.config->proto_max_bulk_len()) {
+      ctx.out.Error(kBitOffsetError);
+      return;
+    }
+    op.offset = static_cast<uint64_t>(offset);
+    if (op.kind != BitfieldOp::Kind::kGet) {
+      read_only = false;
+      highest_write = std::max(highest_write, op.offset + static_cast<uint64_t>(bits) - 1);
+      if (!ParseIntArg(ctx, ctx.arg(j + 3), &op.value)) return;
+    }
+    op.overflow = overflow;
+    ops.push_back(op);
+    j += op.kind == BitfieldOp::Kind::kGet ? 2 : 3;
+  }
+
+  if (!read_only && read_only_command) {
+    ctx.out.Error("BITFIELD_RO only supports the GET subcommand");
+    return;
+  }
+  std::string_view key = ctx.arg(1);
+  Shard* shard = &ctx.shard(key);
+  AssumeLocked(*shard);
+  const Entry* entry = shard->Find(key, ctx.now_ms);
+  if (read_only) CountLookup(ctx, entry != nullptr);
+  if (entry != nullptr && entry->type() != Entry::Type::kString) {
+    ctx.out.Error(errors::kWrongType);
+    return;
+  }
+  // Writes work on the string grown (with zeros) to the highest bit written.
+  unsigned char* bytes = nullptr;
+  std::string_view value = entry == nullptr ? std::string_view() : entry->value_view();
+  bool grew = false;
+  if (!read_only) {
+    const size_t old_size = value.size();
+    const size_t new_size = std::max<size_t>(old_size, static_cast<size_t>(highest_write >> 3) + 1);
+    char* raw = nullptr;
+    if (entry == nullptr) {
+      Entry created = Entry::MakeWithRoom(key, {}, new_size, new_size, Entry::Encoding::kRaw);
+      raw = created.MutableValue();
+      shard->Put(key, std::move(created), std::nullopt, false);
+    } else {
+      raw = shard->ResizeValue(key, new_size, Entry::Encoding::kRaw);
+    }
+    if (new_size > old_size) std::memset(raw + old_size, 0, new_size - old_size);
+    grew = entry == nullptr || new_size != old_size;
+    bytes = reinterpret_cast<unsigned char*>(raw);
+    value = std::string_view(raw, new_size);
+  }
+  ctx.out.Array(ops.size());
+  int changes = 0;
+  for (const BitfieldOp& op : ops) {
+    if (op.kind == BitfieldOp::Kind::kGet) {
+      // Up to 9 bytes from the field's first byte, zero-padded past the end.
+      unsigned char window[9] = {};
+      const uint64_t first = op.offset >> 3;
+      for (uint64_t i = 0; i < 9 && first + i < value.size(); ++i) {
+        window[i] = static_cast<unsigned char>(value[first + i]);
+      }
+      const uint64_t within = op.offset - first * 8;
+      if (op.is_signed) {
+        ctx.out.Integer(GetSigned(window, within, op.bits));
+      } else {
+        ctx.out.Integer(static_cast<int64_t>(GetUnsigned(window, within, op.bits)));
+      }
+      continue;
+    }
+    bool failed = false;
+    int64_t reply = 0;
+    uint64_t old_bits = 0, new_bits = 0;
+    if (op.is_signed) {
+      const int64_t old_value = GetSigned(bytes, op.offset, op.bits);
+      int64_t wrapped = 0, new_value;
+      int over;
+      if (op.kind == BitfieldOp::Kind::kIncrBy) {
+        over = SignedOverflow(old_value, op.value, op.bits, op.overflow, &wrapped);
+        new_value = over ? wrapped
+                         : static_cast<int64_t>(static_cast<uint64_t>(old_value) +
+                                                static_cast<uint64_t>(op.value));
+        reply = new_value;
+      } else {
+        new_value = op.value;
+        over = SignedOverflow(new_value, 0, op.bits, op.overflow, &wrapped);
+        if (over) new_value = wrapped;
+        reply = old_value;
+      }
+      failed = over != 0 && op.overflow == Overflow::kFail;
+      old_bits = static_cast<uint64_t>(old_value);
+      new_bits = static_cast<uint64_t>(new_value);
+    } else {
+      const uint64_t old_value = GetUnsigned(bytes, op.offset, op.bits);
+      uint64_t wrapped = 0, new_value;
+      int over;
+      if (op.kind == BitfieldOp::Kind::kIncrBy) {
+        new_value = old_value + static_cast<uint64_t>(op.value);
+        over = UnsignedOverflow(old_value, op.value, op.bits, op.overflow, &wrapped);
+        if (over) new_value = wrapped;
+        reply = static_cast<int64_t>(new_value);
+      } else {
+        new_value = static_cast<uint64_t>(op.value);
+        over = UnsignedOverflow(new_value, 0, op.bits, op.overflow, &wrapped);
+        if (over) new_value = wrapped;
+        reply = static_cast<int64_t>(old_value);
+      }
+      failed = over != 0 && op.overflow == Overflow::kFail;
+      old_bits = old_value;
+      new_bits = new_value;
+    }
+    if (failed) {  // OVERFLOW FAIL: nothing written, a null reply
+      ctx.out.Null();
+      continue;
+    }
+    ctx.out.Integer(reply);
+    SetBits(bytes, op.offset, op.bits, new_bits);
+    if (grew || old_bits != new_bits) ++changes;
+  }
+  if (changes > 0 || grew) ctx.KeyModified(key);
+}
+
+void CmdBitfield(CommandContext& ctx) { Bitfield(ctx, false); }
+void CmdBitfieldRo(CommandContext& ctx) { Bitfield(ctx, true); }
+
 }  // namespace
 
 void RegisterBitmapFamily(CommandTable* table) {
@@ -373,6 +638,15 @@ void RegisterBitmapFamily(CommandTable* table) {
   table->Register({"bitop", -4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 2, -1, 1, CmdBitOp,
                    "bitmap", "Perform bitwise operations between strings", "2.6.0",
                    "@write @bitmap @slow", "OW update", "O(N)"});
+  table->Register({"bitfield", -2, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1, CmdBitfield,
+                   "bitmap", "Perform arbitrary bitfield integer operations on strings", "3.2.0",
+                   "@write @bitmap @slow", "RW access update variable_flags",
+                   "O(1) for each subcommand specified"});
+  table->Register(
+      {"bitfield_ro", -2, kCmdReadOnly | kCmdFast | kCmdLocksKeys, 1, 1, 1, CmdBitfieldRo, "bitmap",
+       "Perform arbitrary bitfield integer operations on strings. Read-only variant of "
+       "BITFIELD",
+       "6.0.0", "@read @bitmap @fast", "RO access", "O(1) for each subcommand specified"});
 }
 
 }  // namespace valkdb
