@@ -103,15 +103,7 @@ void CmdSetBit(CommandContext& ctx) {
       byte < old_size && ((static_cast<unsigned char>(entry->value_view()[byte]) >> shift) & 1);
   const bool dirty = entry == nullptr || new_size != old_size || was_set != (on == 1);
   if (dirty) {
-    char* bytes = nullptr;
-    if (entry == nullptr) {
-      Entry created = Entry::MakeWithRoom(key, {}, new_size, new_size, Entry::Encoding::kRaw);
-      bytes = created.MutableValue();
-      shard->Put(key, std::move(created), std::nullopt, false);
-    } else {
-      bytes = shard->ResizeValue(key, new_size, Entry::Encoding::kRaw);
-    }
-    if (new_size > old_size) std::memset(bytes + old_size, 0, new_size - old_size);
+    char* bytes = GrowString(*shard, key, entry != nullptr, old_size, new_size);
     auto value = static_cast<unsigned char>(bytes[byte]);
     value =
         static_cast<unsigned char>((value & ~(1u << shift)) | (static_cast<unsigned>(on) << shift));
@@ -534,15 +526,7 @@ void Bitfield(CommandContext& ctx, bool read_only_command) {
   if (!read_only) {
     const size_t old_size = value.size();
     const size_t new_size = std::max<size_t>(old_size, static_cast<size_t>(highest_write >> 3) + 1);
-    char* raw = nullptr;
-    if (entry == nullptr) {
-      Entry created = Entry::MakeWithRoom(key, {}, new_size, new_size, Entry::Encoding::kRaw);
-      raw = created.MutableValue();
-      shard->Put(key, std::move(created), std::nullopt, false);
-    } else {
-      raw = shard->ResizeValue(key, new_size, Entry::Encoding::kRaw);
-    }
-    if (new_size > old_size) std::memset(raw + old_size, 0, new_size - old_size);
+    char* raw = GrowString(*shard, key, entry != nullptr, old_size, new_size);
     grew = entry == nullptr || new_size != old_size;
     bytes = reinterpret_cast<unsigned char*>(raw);
     value = std::string_view(raw, new_size);

@@ -31,7 +31,7 @@ enum class ListEnd { kLeft, kRight };
 QuickList* CreateList(CommandContext& ctx, Shard& shard,
                       std::string_view key) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   auto* list = new QuickList(ctx.server.config->list_max_listpack_size(),
-                                ctx.server.config->list_compress_depth());
+                             ctx.server.config->list_compress_depth());
   shard.Put(key, Entry::MakeList(key, list), std::nullopt, false);
   ctx.KeyReady(ctx.client.db, key);
   return list;
@@ -574,7 +574,7 @@ void ServeListWaiter(ServeContext& ctx, Waiter& waiter,
     QuickList* dst_list = key == to_key ? list : dst != nullptr ? dst->list() : nullptr;
     if (dst_list == nullptr) {
       dst_list = new QuickList(ctx.server.config->list_max_listpack_size(),
-                                ctx.server.config->list_compress_depth());
+                               ctx.server.config->list_compress_depth());
       target.Put(to_key, Entry::MakeList(to_key, dst_list), std::nullopt, false);
       if (ctx.server.blocking.HasWaiters(db, to_key))
         ctx.ready->push_back({db, std::string(to_key)});

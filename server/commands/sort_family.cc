@@ -224,7 +224,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) ABSL_NO_THREAD_SAFETY_ANALY
     Shard& target = ctx.shard(*store_key);
     if (output_length > 0) {
       auto* list = new QuickList(ctx.server.config->list_max_listpack_size(),
-                                ctx.server.config->list_compress_depth());
+                                 ctx.server.config->list_compress_depth());
       for (int64_t j = start; j <= end; ++j) {
         const std::string& value = items[static_cast<size_t>(j)].value;
         if (gets.empty()) list->PushBack(value);

@@ -507,15 +507,7 @@ void CmdSetRange(CommandContext& ctx) {
   if (!CheckStringLength(ctx, static_cast<uint64_t>(offset), value.size())) return;
   const size_t end = static_cast<size_t>(offset) + value.size();
   const size_t new_size = std::max(old_size, end);
-  char* bytes = nullptr;
-  if (entry == nullptr) {
-    Entry created = Entry::MakeWithRoom(key, {}, new_size, new_size, Entry::Encoding::kRaw);
-    bytes = created.MutableValue();
-    shard->Put(key, std::move(created), std::nullopt, false);
-  } else {
-    bytes = shard->ResizeValue(key, new_size, Entry::Encoding::kRaw);
-  }
-  if (static_cast<size_t>(offset) > old_size) std::memset(bytes + old_size, 0, offset - old_size);
+  char* bytes = GrowString(*shard, key, entry != nullptr, old_size, new_size);
   std::memcpy(bytes + offset, value.data(), value.size());
   ctx.KeyModified(key);
   ctx.out.Integer(static_cast<int64_t>(new_size));

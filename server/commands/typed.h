@@ -20,6 +20,23 @@ namespace valkdb {
 // The name TYPE and SCAN TYPE use for an entry's type.
 std::string_view TypeName(Entry::Type type);
 
+// The writable bytes of the string at key, made new_size (>= its size) long:
+// created when `exists` is false, the added bytes zeroed (SETRANGE, SETBIT,
+// BITFIELD). The shard is locked by dispatch.
+inline char* GrowString(Shard& shard, std::string_view key, bool exists, size_t old_size,
+                        size_t new_size) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  char* bytes = nullptr;
+  if (!exists) {
+    Entry created = Entry::MakeWithRoom(key, {}, new_size, new_size, Entry::Encoding::kRaw);
+    bytes = created.MutableValue();
+    shard.Put(key, std::move(created), std::nullopt, false);
+  } else {
+    bytes = shard.ResizeValue(key, new_size, Entry::Encoding::kRaw);
+  }
+  if (new_size > old_size) std::memset(bytes + old_size, 0, new_size - old_size);
+  return bytes;
+}
+
 inline void CountLookup(CommandContext& ctx, bool hit) {
   (hit ? ctx.server.keyspace_hits : ctx.server.keyspace_misses)
       .fetch_add(1, std::memory_order_relaxed);
