@@ -48,6 +48,12 @@ int main(int argc, char** argv) {
   ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (len > 0) server.state().executable.assign(exe, static_cast<size_t>(len));
 
+  status = server.LoadData();
+  if (!status.ok()) {
+    std::fprintf(stderr, "valkdb: Fatal error loading the DB: %s. Exiting.\n",
+                 std::string(status.message()).c_str());
+    return 1;
+  }
   status = server.Start();
   if (!status.ok()) {
     std::fprintf(stderr, "%s\n", std::string(status.message()).c_str());

@@ -7,6 +7,7 @@
 
 #include "protocol/str_util.h"
 #include "server/commands/errors.h"
+#include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
 namespace {
@@ -57,6 +58,7 @@ CommandTable::CommandTable() {
   RegisterListFamily(this);
   RegisterZSetFamily(this);
   RegisterDumpFamily(this);
+  RegisterPersistFamily(this);
   RegisterSortFamily(this);
   RegisterDebugFamily(this);
 }
@@ -229,6 +231,7 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     spec->handler(ctx);
     if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
   }
+  if (ctx.wrote && ctx.server.persistence != nullptr) ctx.server.persistence->AddChanges(1);
   // Clients blocked on keys this command filled are served now, with this
   // command's locks released (after EXEC for the commands of a transaction).
   if (!ctx.client.ready_keys.empty() && !ctx.client.in_exec) {

@@ -200,6 +200,7 @@ void RegisterSetFamily(CommandTable* table);
 void RegisterListFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
 void RegisterDumpFamily(CommandTable* table);
+void RegisterPersistFamily(CommandTable* table);
 void RegisterSortFamily(CommandTable* table);
 void RegisterDebugFamily(CommandTable* table);
 

@@ -14,6 +14,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/commands/rdb_convert.h"
 #include "server/commands/typed.h"
 #include "server/store/rdb/crc64.h"
 #include "server/store/rdb/rdb_value.h"
@@ -25,131 +26,6 @@
 namespace valkdb {
 namespace {
 
-rdb::EncodeOptions Options(const CommandContext& ctx) {
-  const Config& config = *ctx.server.config;
-  rdb::EncodeOptions options;
-  options.hash_max_listpack_entries = static_cast<size_t>(config.hash_max_listpack_entries());
-  options.hash_max_listpack_value = static_cast<size_t>(config.hash_max_listpack_value());
-  options.set_max_intset_entries = static_cast<size_t>(config.set_max_intset_entries());
-  options.zset_max_listpack_entries = static_cast<size_t>(config.zset_max_listpack_entries());
-  options.zset_max_listpack_value = static_cast<size_t>(config.zset_max_listpack_value());
-  options.list_max_listpack_size = static_cast<int>(config.list_max_listpack_size());
-  options.rdb_compression = config.GetString("rdbcompression") != "no";
-  return options;
-}
-
-// The value of an entry in the neutral form, and the RDB type of its encoding here.
-rdb::Value ToValue(const Entry& entry, rdb::RdbType* type) {
-  rdb::Value value;
-  switch (entry.type()) {
-    case Entry::Type::kString:
-      value.kind = rdb::Kind::kString;
-      value.string = std::string(entry.value_view());
-      *type = rdb::kTypeString;
-      break;
-    case Entry::Type::kList:
-      value.kind = rdb::Kind::kList;
-      entry.list()->ForEachFrom(0, false, [&](std::string_view e) {
-        value.items.emplace_back(e);
-        return true;
-      });
-      *type = rdb::kTypeListQuicklist2;
-      break;
-    case Entry::Type::kSet:
-      value.kind = rdb::Kind::kSet;
-      if (entry.is_table()) {
-        entry.table()->ForEach(
-            [&](std::string_view m, std::string_view) { value.items.emplace_back(m); });
-        *type = rdb::kTypeSet;
-      } else {
-        const std::string_view set = entry.value_view();
-        for (size_t i = 0; i < intset::Count(set); ++i) {
-          value.items.push_back(StrCat(intset::Get(set, i)));
-        }
-        *type = rdb::kTypeSetIntset;
-      }
-      break;
-    case Entry::Type::kHash:
-      value.kind = rdb::Kind::kHash;
-      if (entry.is_table()) {
-        entry.table()->ForEach([&](std::string_view f, std::string_view v) {
-          value.items.emplace_back(f);
-          value.items.emplace_back(v);
-        });
-        *type = rdb::kTypeHash;
-      } else {
-        packed::Reader reader(entry.value_view());
-        std::string_view e;
-        while (reader.Next(&e)) value.items.emplace_back(e);
-        *type = rdb::kTypeHashListpack;
-      }
-      break;
-    case Entry::Type::kZSet:
-      value.kind = rdb::Kind::kZSet;
-      ForEachZSetRecord(entry,
-                        [&](std::string_view m, double s) { value.zset.emplace_back(m, s); });
-      *type = entry.is_table() ? rdb::kTypeZSet2 : rdb::kTypeZSetListpack;
-      break;
-  }
-  return value;
-}
-
-// An entry holding a loaded value, encoded as Redis's loader would encode it
-// under the current limits; null for a type valkdb does not hold yet.
-std::optional<Entry> ToEntry(const CommandContext& ctx, std::string_view key, rdb::Value& value) {
-  const Config& config = *ctx.server.config;
-  switch (value.kind) {
-    case rdb::Kind::kString:
-      return Entry::Make(key, std::string_view(value.string));
-    case rdb::Kind::kList: {
-      auto list = std::make_unique<QuickList>(config.list_max_listpack_size(),
-                                              config.list_compress_depth());
-      for (const std::string& e : value.items) list->PushBack(e);
-      return Entry::MakeList(key, list.release());
-    }
-    case rdb::Kind::kSet: {
-      std::string set = intset::Empty(), scratch;
-      bool small = static_cast<int64_t>(value.items.size()) <= config.set_max_intset_entries();
-      for (size_t i = 0; small && i < value.items.size(); ++i) {
-        const std::optional<int64_t> member = intset::ParseMember(value.items[i]);
-        if (!member || !intset::Add(set, *member, &scratch)) {
-          small = false;
-          break;
-        }
-        set.swap(scratch);
-      }
-      if (small) return Entry::MakeCompact(key, Entry::Type::kSet, set);
-      auto table = std::make_unique<PackedTable>(1);
-      for (const std::string& m : value.items) table->Insert(m);
-      return Entry::MakeTable(key, Entry::Type::kSet, table.release());
-    }
-    case rdb::Kind::kHash: {
-      const size_t pairs = value.items.size() / 2;
-      bool small = static_cast<int64_t>(pairs) <= config.hash_max_listpack_entries();
-      for (size_t i = 0; small && i < value.items.size(); ++i) {
-        small = static_cast<int64_t>(value.items[i].size()) <= config.hash_max_listpack_value();
-      }
-      if (small) {
-        std::string bytes;
-        for (const std::string& e : value.items) packed::Append(&bytes, e);
-        return Entry::MakeCompact(key, Entry::Type::kHash, bytes);
-      }
-      auto table = std::make_unique<PackedTable>(2);
-      for (size_t i = 0; i + 1 < value.items.size(); i += 2) {
-        table->Insert(value.items[i], value.items[i + 1]);
-      }
-      return Entry::MakeTable(key, Entry::Type::kHash, table.release());
-    }
-    case rdb::Kind::kZSet: {
-      std::vector<small_zset::Record> records;
-      records.reserve(value.zset.size());
-      for (const auto& [member, score] : value.zset) records.push_back({member, score});
-      return MakeZSetEntry(key, &records, config);
-    }
-  }
-  return std::nullopt;
-}
-
 void CmdDump(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
@@ -160,12 +36,8 @@ void CmdDump(CommandContext& ctx) {
     ctx.out.Null();
     return;
   }
-  rdb::RdbType type = rdb::kTypeString;
-  const rdb::Value value = ToValue(*entry, &type);
   std::string payload;
-  if (!rdb::EncodeAs(value, type, Options(ctx), &payload).ok()) {
-    rdb::Encode(value, Options(ctx), &payload);
-  }
+  EncodeEntry(*entry, RdbEncodeOptions(*ctx.server.config), &payload);
   payload.push_back(static_cast<char>(rdb::kRdbVersion & 0xff));
   payload.push_back(static_cast<char>(rdb::kRdbVersion >> 8));
   const uint64_t crc = rdb::Crc64(0, payload);
@@ -220,7 +92,7 @@ void CmdRestore(CommandContext& ctx) {
                       : "Bad data format");
     return;
   }
-  std::optional<Entry> entry = ToEntry(ctx, key, *value);
+  std::optional<Entry> entry = EntryFromRdbValue(*ctx.server.config, key, *value);
   if (!entry) {
     ctx.out.Error("Bad data format");
     return;

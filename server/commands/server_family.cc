@@ -11,6 +11,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
 
@@ -243,19 +244,22 @@ void CmdConfigRewrite(CommandContext& ctx) {
   ctx.out.Ok();
 }
 
-// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: valkdb keeps no data on disk,
-// so it stops as on SIGTERM; SAVE cannot be honoured and fails as a failed
-// save does in Redis. On success there is no reply: the connection closes.
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: saves as Redis's
+// prepareForShutdown (when asked to, or when save points are set and NOSAVE
+// is not given), then stops as on SIGTERM. A failed save keeps the server
+// up unless FORCE. On success there is no reply: the connection closes.
 void CmdShutdown(CommandContext& ctx) {
-  bool save = false, nosave = false, abort = false, other = false;
+  bool save = false, nosave = false, abort = false, other = false, force = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view arg = ctx.arg(i);
     if (EqualsIgnoreCase(arg, "save")) {
       save = true;
     } else if (EqualsIgnoreCase(arg, "nosave")) {
       nosave = true;
-    } else if (EqualsIgnoreCase(arg, "now") || EqualsIgnoreCase(arg, "force")) {
+    } else if (EqualsIgnoreCase(arg, "now")) {
       other = true;
+    } else if (EqualsIgnoreCase(arg, "force")) {
+      other = force = true;
     } else if (EqualsIgnoreCase(arg, "abort")) {
       abort = true;
     } else {
@@ -271,12 +275,16 @@ void CmdShutdown(CommandContext& ctx) {
     ctx.out.Error("-ERR No shutdown in progress.");
     return;
   }
-  if (save) {
-    std::fprintf(stderr, "valkdb: SHUTDOWN SAVE refused: valkdb keeps no data on disk.\n");
-    ctx.out.Error("-ERR Errors trying to SHUTDOWN. Check logs.");
-    return;
-  }
   std::fprintf(stderr, "valkdb: User requested shutdown...\n");
+  if (save || (!nosave && !ctx.server.config->GetString("save").empty())) {
+    std::fprintf(stderr, "valkdb: Saving the final RDB snapshot before exiting.\n");
+    if (!ctx.server.persistence->WaitAndSave().ok() && !force) {
+      std::fprintf(stderr, "valkdb: Error trying to save the DB, can't exit.\n");
+      ctx.out.Error("-ERR Errors trying to SHUTDOWN. Check logs.");
+      return;
+    }
+  }
+  ctx.server.shutdown_saved = true;
   ctx.client.close_after_reply = true;  // nothing after it in the pipeline runs
   if (ctx.server.clients != nullptr) ctx.server.clients->StopServer();
 }

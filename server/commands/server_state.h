@@ -103,6 +103,8 @@ class ClientDirectory {
   virtual void StopServer() = 0;
 };
 
+class RdbPersistence;
+
 // Counters and settings shared by all event loops.
 struct ServerState {
   explicit ServerState(Config* config) : config(config) {}
@@ -129,6 +131,10 @@ struct ServerState {
   WatchRegistry watches;
   PubSubHub pubsub;
   ClientDirectory* clients = nullptr;
+  RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
+  // The shutdown save was made (or skipped, SHUTDOWN NOSAVE): SIGTERM's handler does not save
+  // again.
+  std::atomic<bool> shutdown_saved{false};
   // CLIENT PAUSE: until this unix ms, clients wait; writes only, unless pause_all.
   std::atomic<int64_t> pause_until_ms{0};
   std::atomic<bool> pause_all{false};

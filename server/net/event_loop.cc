@@ -5,6 +5,7 @@
 
 #include "protocol/str_util.h"
 #include "server/net/connection.h"
+#include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
 namespace {
@@ -298,7 +299,10 @@ void EventLoop::OnCron(uv_timer_t* handle) {
     return;
   }
   // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
-  if (self->index_ == 0) self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
+  if (self->index_ == 0) {
+    self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
+    if (self->server_->persistence != nullptr) self->server_->persistence->Cron(now_ms);
+  }
   self->MaybeRefreshLimits();
   self->ClientsCron(now_ms);
   if (!self->paused_.empty()) {

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "protocol/str_util.h"
+#include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
 namespace {
@@ -183,6 +184,8 @@ Server::Server(Config* config) : config_(config), state_(config) {
   state_.run_id = RandomRunId();
   state_.threads = static_cast<int>(config->GetInt("threads"));
   state_.clients = this;
+  persistence_ = std::make_unique<RdbPersistence>(*store_, *config_);
+  state_.persistence = persistence_.get();
   for (int i = 0; i < state_.threads; ++i) {
     loops_.push_back(std::make_unique<EventLoop>(i, store_.get(), &state_));
   }
@@ -234,6 +237,7 @@ absl::Status Server::Start() {
     auto* server = static_cast<Server*>(handle->data);
     uv_close(reinterpret_cast<uv_handle_t*>(&server->sigint_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&server->sigterm_), nullptr);
+    if (!server->state_.shutdown_saved.exchange(true)) server->SaveOnShutdown();
     server->Shutdown();
   };
   for (uv_signal_t* sig : {&sigint_, &sigterm_}) {
@@ -268,6 +272,30 @@ bool Server::Kill(uint64_t id) {
 }
 
 void Server::StopServer() { kill(getpid(), SIGTERM); }
+
+absl::Status Server::LoadData() {
+  const int64_t start_ms = UnixTimeMs();
+  absl::Status status = persistence_->Load(persistence_->Path(), start_ms);
+  if (absl::IsNotFound(status)) return absl::OkStatus();
+  if (!status.ok()) return status;
+  std::fprintf(stderr, "valkdb: DB loaded from disk: %.3f seconds (%llu keys, %llu expired)\n",
+               static_cast<double>(UnixTimeMs() - start_ms) / 1000,
+               static_cast<unsigned long long>(persistence_->last_load_keys_loaded()),
+               static_cast<unsigned long long>(persistence_->last_load_keys_expired()));
+  return absl::OkStatus();
+}
+
+bool Server::SaveOnShutdown() {
+  if (config_->GetString("save").empty()) return true;
+  std::fprintf(stderr, "valkdb: Saving the final RDB snapshot before exiting.\n");
+  absl::Status status = persistence_->WaitAndSave();
+  if (!status.ok()) {
+    std::fprintf(stderr, "valkdb: Error trying to save the DB, can't exit.\n");
+    return false;
+  }
+  std::fprintf(stderr, "valkdb: DB saved on disk\n");
+  return true;
+}
 
 void Server::Shutdown() {
   for (auto& loop : loops_) loop->RequestStop();

@@ -34,6 +34,13 @@ class Server : public ClientDirectory {
   std::vector<ClientSnapshot> Snapshot() override;
   bool Kill(uint64_t id) override;
 
+  // Loads dir/dbfilename when it exists (before Start). An error means the
+  // file is there but could not be loaded: Redis refuses to start then.
+  absl::Status LoadData();
+  // The save Redis makes on SIGTERM/SHUTDOWN when save points are set;
+  // false when it failed.
+  bool SaveOnShutdown();
+
   ServerState& state() { return state_; }
   Store& store() { return *store_; }
 
@@ -43,6 +50,7 @@ class Server : public ClientDirectory {
   Config* config_;
   ServerState state_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<RdbPersistence> persistence_;  // after store_: destroyed (joined) first
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<std::thread> threads_;
   int port_ = 0;

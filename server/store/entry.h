@@ -96,6 +96,16 @@ class Entry {
   // Bytes that share this entry's storage, for a slice of value_view().
   Bytes Share(std::string_view slice_of_value) const;
 
+  // Another handle to the same storage (a snapshot's point-in-time view):
+  // while it lives, shared() is true, so strings and inline values are
+  // copied on write; an owned structure still changes in place.
+  Entry Retain() const {
+    buffer_->Ref();
+    return Entry(buffer_);
+  }
+  // Names the storage: equal for handles from Retain.
+  const void* identity() const { return buffer_; }
+
   explicit operator bool() const { return buffer_ != nullptr; }
   std::string_view key() const;
   std::string_view value_view() const;

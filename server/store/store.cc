@@ -137,6 +137,11 @@ const Entry* Shard::Find(std::string_view key, int64_t now_ms) {
   return &*it;
 }
 
+const Entry* Shard::FindAny(std::string_view key) const {
+  auto it = table_.find(key);
+  return it == table_.end() ? nullptr : &*it;
+}
+
 void Shard::DeleteExpired(Table::iterator it) {
   const std::string_view key = it->key();
   if (feed_ != nullptr) feed_->Publish(db_, {"DEL", key});
@@ -412,6 +417,9 @@ void MultiShardLock::Lock(absl::Span<const Key> keys) {
     shard->mu.Lock();
     locked_.push_back(shard);
   }
+  if (SnapshotGuard* guard = store_.snapshot_guard()) [[unlikely]] {
+    for (const Key& k : keys) guard->BeforeChange(ShardOf(k.db, k.key), k.key);
+  }
 }
 
 void MultiShardLock::LockDatabase(int db) {
@@ -421,6 +429,20 @@ void MultiShardLock::LockDatabase(int db) {
     Shard* shard = store_.ShardAt(db, i);
     shard->mu.Lock();
     locked_.push_back(shard);
+  }
+  if (SnapshotGuard* guard = store_.snapshot_guard()) [[unlikely]]
+    guard->BeforeChangeAny();
+}
+
+void Store::WithEveryShardLocked(const std::function<void(int db, Shard& shard)>& fn) {
+  for (int db = 0; db < databases(); ++db) {
+    for (size_t i = 0; i <= shard_mask_; ++i) ShardAt(db, i)->mu.Lock();
+  }
+  for (int db = 0; db < databases(); ++db) {
+    for (size_t i = 0; i <= shard_mask_; ++i) fn(db, *ShardAt(db, i));
+  }
+  for (int db = databases(); db-- > 0;) {
+    for (size_t i = shard_mask_ + 1; i-- > 0;) ShardAt(db, i)->mu.Unlock();
   }
 }
 

@@ -51,6 +51,20 @@ class ExpireIndex {
   std::vector<std::string_view> keys_;
 };
 
+class Shard;
+
+// Told about keys before they may change while a point-in-time snapshot
+// (BGSAVE) is being written, so a structure that changes in place (a big
+// hash, set, list or sorted set) is saved as it was first. Called with the
+// key's shard locked, from every MultiShardLock.
+class SnapshotGuard {
+ public:
+  virtual ~SnapshotGuard() = default;
+  virtual void BeforeChange(Shard& shard, std::string_view key) = 0;
+  // A command locked whole databases (its keys are only known as it runs).
+  virtual void BeforeChangeAny() = 0;
+};
+
 // One shard: a mutex and the maps it guards. Every method requires the lock;
 // use Store::Lock to get a LockedShard.
 class Shard {
@@ -74,6 +88,8 @@ class Shard {
 
   // Finds a live entry; an expired one is deleted first (lazy expiry).
   const Entry* Find(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The entry of `key`, expired or not, without deleting it.
+  const Entry* FindAny(std::string_view key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // The same, for changes that keep the key's bytes where they are (its encoding flags).
   Entry* FindMutable(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     return const_cast<Entry*>(Find(key, now_ms));
@@ -251,6 +267,16 @@ class Store {
   void ResetStats();
   size_t MemoryUsage();
 
+  // The snapshot guard (nullptr when no snapshot is being written). Set
+  // while every shard is locked (WithEveryShardLocked), so a command either
+  // finished before the snapshot's instant or sees the guard.
+  SnapshotGuard* snapshot_guard() const { return guard_.load(std::memory_order_acquire); }
+  void set_snapshot_guard(SnapshotGuard* guard) { guard_.store(guard, std::memory_order_release); }
+  // Locks every shard of every database in the global order and calls
+  // fn(db, shard) for each: one instant of the whole keyspace.
+  void WithEveryShardLocked(const std::function<void(int db, Shard& shard)>& fn)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;
+
   // Swaps the contents of two databases atomically (every shard of both is
   // locked, in ascending order, while they swap). false if an index is out of range.
   // Locks every shard of both databases (ascending order); clang's analysis
@@ -287,6 +313,7 @@ class Store {
   size_t shard_mask_;
   std::vector<std::unique_ptr<Shard[]>> dbs_;
   ChangeFeed feed_;
+  std::atomic<SnapshotGuard*> guard_{nullptr};
   uint64_t rng_state_ = 0x9e3779b97f4a7c15ULL;  // guarded by cycle_mu_
   std::atomic<uint64_t> random_key_rng_{0x2545F4914F6CDD1DULL};
   absl::Mutex cycle_mu_;  // one active expiry pass at a time
@@ -297,6 +324,10 @@ inline void MultiShardLock::LockOne(int db, std::string_view key) {
   Shard* shard = store_.ShardFor(db, key);
   shard->mu.Lock();
   locked_.push_back(shard);
+  if (SnapshotGuard* guard = store_.snapshot_guard()) [[unlikely]] {
+    AssumeLocked(*shard);
+    guard->BeforeChange(*shard, key);
+  }
 }
 
 // Current unix time in milliseconds.

@@ -1,0 +1,278 @@
+#include "server/persist/rdb_persistence.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "protocol/str_util.h"
+#include "server/commands/rdb_convert.h"
+#include "server/commands/server_state.h"
+#include "server/store/rdb/rdb_file.h"
+
+namespace valkdb {
+namespace {
+
+constexpr int64_t kRetryDelayS = 5;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
+
+absl::Status WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::InternalError(std::strerror(errno));
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+// "save" as Config keeps it: "<seconds> <changes>" pairs separated by spaces.
+std::vector<std::pair<int64_t, int64_t>> SavePoints(const std::string& text) {
+  std::vector<std::pair<int64_t, int64_t>> points;
+  std::istringstream in(text);
+  int64_t seconds = 0, changes = 0;
+  while (in >> seconds >> changes) points.emplace_back(seconds, changes);
+  return points;
+}
+
+}  // namespace
+
+RdbPersistence::RdbPersistence(Store& store, Config& config) : store_(store), config_(config) {
+  last_save_s_ = UnixTimeMs() / 1000;
+}
+
+RdbPersistence::~RdbPersistence() {
+  if (worker_.joinable()) worker_.join();
+}
+
+std::string RdbPersistence::Path() const {
+  const std::string dir = config_.GetString("dir");
+  const std::string file = config_.GetString("dbfilename");
+  return dir.empty() ? file : StrCat(dir, "/", file);
+}
+
+bool RdbPersistence::Begin(int64_t now_ms) {
+  bool idle = false;
+  if (!in_progress_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) return false;
+  if (worker_.joinable()) worker_.join();  // the previous background save has ended
+  options_ = RdbEncodeOptions(config_);
+  dbs_.clear();
+  dbs_.resize(static_cast<size_t>(store_.databases()));
+  started_ms_ = now_ms;
+  keys_processed_ = 0;
+  uint64_t total = 0;
+  store_.WithEveryShardLocked([&](int db, Shard& shard) {
+    AssumeLocked(shard);
+    Database& out = dbs_[static_cast<size_t>(db)];
+    for (size_t slot = 0; slot < shard.slot_count(); ++slot) {
+      const Entry* entry = shard.EntryAt(slot);
+      if (entry == nullptr) continue;
+      const std::optional<int64_t> expire = shard.GetExpire(entry->key());
+      if (expire && *expire <= now_ms) continue;  // expired: a loader would drop it
+      if (entry->is_table()) {
+        absl::MutexLock lock(&mu_);
+        pending_.insert(entry->identity());
+      }
+      out.items.push_back({entry->Retain(), expire.value_or(-1)});
+      if (expire) ++out.expires;
+      ++total;
+    }
+    // The instant: installed before the last shard is unlocked.
+    if (db == store_.databases() - 1 && &shard == store_.ShardAt(db, store_.shard_count() - 1)) {
+      store_.set_snapshot_guard(this);
+    }
+  });
+  keys_total_ = total;
+  changes_at_start_ = changes_.load(std::memory_order_relaxed);
+  return true;
+}
+
+void RdbPersistence::SerialiseLocked(const Entry& entry) {
+  if (pending_.erase(entry.identity()) == 0) return;
+  EncodeEntry(entry, options_, &early_[entry.identity()]);
+}
+
+void RdbPersistence::BeforeChange(Shard& shard, std::string_view key) {
+  AssumeLocked(shard);
+  const Entry* entry = shard.FindAny(key);
+  if (entry == nullptr || !entry->is_table()) return;
+  absl::MutexLock lock(&mu_);
+  SerialiseLocked(*entry);
+}
+
+void RdbPersistence::BeforeChangeAny() {
+  // Rare (SORT with BY/GET patterns during a save): save every pending
+  // structure now rather than find which ones the command will touch.
+  absl::MutexLock lock(&mu_);
+  for (Database& db : dbs_) {
+    for (Item& item : db.items) {
+      if (item.entry && item.entry.is_table()) SerialiseLocked(item.entry);
+    }
+  }
+}
+
+absl::Status RdbPersistence::WriteAndFinish() {
+  const int64_t start_ms = started_ms_.load();
+  const std::string path = Path();
+  const std::string dir = config_.GetString("dir");
+  const std::string temp_name = StrCat("temp-", getpid(), ".rdb");
+  const std::string temp = dir.empty() ? temp_name : StrCat(dir, "/", temp_name);
+  absl::Status status;
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    status = absl::InternalError(StrCat("Failed opening the temp RDB file ", temp_name,
+                                        " (in server root dir ", dir,
+                                        ") for saving: ", std::strerror(errno)));
+  } else {
+    rdb::FileWriter writer([fd](std::string_view bytes) { return WriteAll(fd, bytes); },
+                           config_.GetString("rdbchecksum") != "no");
+    writer.Header();
+    writer.Aux("redis-ver", kRedisVersion);
+    writer.Aux("redis-bits", "64");
+    writer.Aux("ctime", StrCat(UnixTimeMs() / 1000));
+    writer.Aux("used-mem", StrCat(store_.MemoryUsage()));
+    writer.Aux("aof-base", "0");
+    std::string value;
+    for (size_t db = 0; db < dbs_.size(); ++db) {
+      Database& database = dbs_[db];
+      if (database.items.empty()) continue;
+      writer.SelectDb(static_cast<int>(db), database.items.size(), database.expires);
+      for (Item& item : database.items) {
+        value.clear();
+        if (item.entry.is_table()) {
+          absl::MutexLock lock(&mu_);
+          if (pending_.erase(item.entry.identity()) > 0) {
+            EncodeEntry(item.entry, options_, &value);
+          } else {
+            auto it = early_.find(item.entry.identity());
+            if (it != early_.end()) value = std::move(it->second);
+            early_.erase(it);
+          }
+        } else {
+          EncodeEntry(item.entry, options_, &value);
+        }
+        writer.Key(item.entry.key(),
+                   item.expire_ms >= 0 ? std::optional(item.expire_ms) : std::nullopt, value,
+                   options_.rdb_compression);
+        item.entry = Entry();  // the saved value's memory may go now
+        keys_processed_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    status = writer.Finish();
+    if (status.ok() && ::fsync(fd) != 0) status = absl::InternalError(std::strerror(errno));
+    if (::close(fd) != 0 && status.ok()) status = absl::InternalError(std::strerror(errno));
+    if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
+      status = absl::InternalError(StrCat("Error moving temp DB file ", temp_name,
+                                          " on the final destination ", path, ": ",
+                                          std::strerror(errno)));
+    }
+    if (status.ok()) {
+      // The rename itself reaches the disk with the directory's fsync.
+      const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+      if (dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
+      }
+    } else {
+      ::unlink(temp.c_str());
+    }
+  }
+  // The save is over: no more early serialisation, the view is released.
+  store_.set_snapshot_guard(nullptr);
+  {
+    absl::MutexLock lock(&mu_);
+    pending_.clear();
+    early_.clear();
+  }
+  dbs_.clear();
+  const int64_t now_ms = UnixTimeMs();
+  last_try_s_ = now_ms / 1000;
+  last_duration_s_ = (now_ms - start_ms) / 1000;
+  last_ok_ = status.ok();
+  if (status.ok()) {
+    last_save_s_ = now_ms / 1000;
+    saved_changes_ = changes_at_start_;
+    saves_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    std::fprintf(stderr, "valkdb: saving %s failed: %s\n", path.c_str(),
+                 std::string(status.message()).c_str());
+  }
+  in_progress_.store(false, std::memory_order_release);
+  return status;
+}
+
+absl::Status RdbPersistence::Save() {
+  if (!Begin(UnixTimeMs()))
+    return absl::FailedPreconditionError("Background save already in progress");
+  return WriteAndFinish();
+}
+
+absl::Status RdbPersistence::WaitAndSave() {
+  while (true) {
+    while (in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (Begin(UnixTimeMs())) return WriteAndFinish();
+  }
+}
+
+bool RdbPersistence::StartBackgroundSave() {
+  if (!Begin(UnixTimeMs())) return false;
+  worker_ = std::thread([this] { (void)WriteAndFinish(); });
+  return true;
+}
+
+void RdbPersistence::Cron(int64_t now_ms) {
+  if (in_progress()) return;
+  if (scheduled_.exchange(false, std::memory_order_relaxed)) {
+    StartBackgroundSave();
+    return;
+  }
+  const int64_t now_s = now_ms / 1000;
+  const uint64_t changes = changes_since_last_save();
+  for (const auto& [seconds, min_changes] : SavePoints(config_.GetString("save"))) {
+    if (changes >= static_cast<uint64_t>(min_changes) && now_s - last_save_s_.load() > seconds &&
+        (now_s - last_try_s_.load() > kRetryDelayS || last_ok_.load())) {
+      std::fprintf(stderr, "valkdb: %lld changes in %lld seconds. Saving...\n",
+                   static_cast<long long>(min_changes), static_cast<long long>(seconds));
+      StartBackgroundSave();
+      return;
+    }
+  }
+}
+
+absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(StrCat(path, ": ", std::strerror(errno)));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return absl::InternalError(StrCat("reading ", path, " failed"));
+  rdb::LoadOptions options;
+  options.verify_checksum = config_.GetString("rdbchecksum") != "no";
+  options.databases = store_.databases();
+  loaded_keys_ = 0;
+  loaded_expired_ = 0;
+  return rdb::LoadFile(bytes, options, [&](rdb::LoadedKey& key) -> absl::Status {
+    if (key.expire_ms && *key.expire_ms < now_ms) {
+      ++loaded_expired_;
+      return absl::OkStatus();
+    }
+    std::optional<Entry> entry = EntryFromRdbValue(config_, key.key, key.value);
+    if (!entry) return absl::UnimplementedError("unsupported value type in RDB");
+    Shard* shard = store_.ShardFor(key.db, key.key);
+    LockedShard lock(shard);
+    if (shard->FindAny(key.key) != nullptr) {
+      return absl::InvalidArgumentError(
+          StrCat("RDB has duplicated key '", key.key, "' in DB ", key.db));
+    }
+    shard->Put(key.key, std::move(*entry), key.expire_ms, false);
+    ++loaded_keys_;
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace valkdb

@@ -1,0 +1,134 @@
+#pragma once
+
+// RDB persistence: SAVE, BGSAVE, save points, load at start-up.
+//
+// A save is a point-in-time snapshot taken without fork. At its instant
+// every shard is locked once, briefly, to take another handle (Entry::Retain)
+// to every live key; then the file is written from those handles while
+// clients keep writing:
+//   - strings and inline values (small hashes, sets, sorted sets) never
+//     change while a handle is shared: a write copies them, so the handle
+//     still reads the value as it was;
+//   - a structure that changes in place (big hash, set, sorted set, any
+//     list) is saved before its first change: every MultiShardLock tells
+//     this class (SnapshotGuard) which keys it locked, and a pending
+//     structure among them is serialised then, under its shard's lock.
+// Extra memory: a handle per key (16 bytes) plus the values changed during
+// the save (their old copy, or the serialised bytes of a structure).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "server/commands/config.h"
+#include "server/store/rdb/rdb_value.h"
+#include "server/store/store.h"
+
+namespace valkdb {
+
+class RdbPersistence : public SnapshotGuard {
+ public:
+  RdbPersistence(Store& store, Config& config);
+  ~RdbPersistence() override;  // waits for a background save
+
+  // The file saves and loads use: dir/dbfilename.
+  std::string Path() const;
+
+  // SAVE: the snapshot written on the calling thread. Fails (and changes
+  // nothing on disk) when a save is already running or writing failed.
+  absl::Status Save();
+  // BGSAVE: the snapshot taken now, written on a thread of its own. false
+  // when a save is already running.
+  bool StartBackgroundSave();
+  // SHUTDOWN and SIGTERM: waits for a running save, then saves.
+  absl::Status WaitAndSave();
+  bool in_progress() const { return in_progress_.load(std::memory_order_acquire); }
+
+  // BGSAVE SCHEDULE (or BGSAVE inside MULTI): started by the next Cron.
+  void Schedule() { scheduled_.store(true, std::memory_order_relaxed); }
+  // Once per cron tick (loop 0): a scheduled save, then Redis's save points
+  // ("save <seconds> <changes>"), each retried no sooner than 5 s after a
+  // failed one.
+  void Cron(int64_t now_ms);
+
+  // Loads `path` into the store (which should be empty); NotFound when there
+  // is no file. Keys already expired are skipped, as a Redis master does.
+  absl::Status Load(const std::string& path, int64_t now_ms);
+
+  // Writes that changed the keyspace (rdb_changes_since_last_save).
+  void AddChanges(uint64_t n) { changes_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t changes_since_last_save() const {
+    return changes_.load(std::memory_order_relaxed) -
+           saved_changes_.load(std::memory_order_relaxed);
+  }
+
+  // INFO persistence.
+  int64_t last_save_time() const { return last_save_s_.load(std::memory_order_relaxed); }
+  bool last_save_ok() const { return last_ok_.load(std::memory_order_relaxed); }
+  int64_t last_save_duration_s() const { return last_duration_s_.load(std::memory_order_relaxed); }
+  int64_t current_save_start_ms() const { return started_ms_.load(std::memory_order_relaxed); }
+  uint64_t saves() const { return saves_.load(std::memory_order_relaxed); }
+  uint64_t last_load_keys_loaded() const { return loaded_keys_; }
+  uint64_t last_load_keys_expired() const { return loaded_expired_; }
+  uint64_t current_keys_total() const { return keys_total_.load(std::memory_order_relaxed); }
+  uint64_t current_keys_processed() const {
+    return keys_processed_.load(std::memory_order_relaxed);
+  }
+
+  // SnapshotGuard.
+  void BeforeChange(Shard& shard, std::string_view key) override;
+  void BeforeChangeAny() override;
+
+ private:
+  struct Item {
+    Entry entry;        // a handle taken at the snapshot's instant
+    int64_t expire_ms;  // -1: none
+  };
+  struct Database {
+    std::vector<Item> items;
+    uint64_t expires = 0;
+  };
+
+  // Takes the point-in-time view and installs the guard; false when a save runs.
+  bool Begin(int64_t now_ms);
+  // Writes the view to a temp file, fsyncs and renames it over Path(); ends the save.
+  absl::Status WriteAndFinish();
+  // Serialises a pending structure (mu_ held).
+  void SerialiseLocked(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Store& store_;
+  Config& config_;
+  rdb::EncodeOptions options_;  // fixed at Begin
+  std::vector<Database> dbs_;   // the view; owned by the running save
+  uint64_t changes_at_start_ = 0;
+
+  absl::Mutex mu_;
+  // Structures of the view not serialised yet, and those serialised early.
+  absl::flat_hash_set<const void*> pending_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<const void*, std::string> early_ ABSL_GUARDED_BY(mu_);
+
+  std::thread worker_;
+  std::atomic<bool> in_progress_{false};
+  std::atomic<bool> scheduled_{false};
+  std::atomic<uint64_t> changes_{0};
+  std::atomic<uint64_t> saved_changes_{0};
+  std::atomic<int64_t> last_save_s_{0};
+  std::atomic<int64_t> last_try_s_{0};
+  std::atomic<bool> last_ok_{true};
+  std::atomic<int64_t> last_duration_s_{-1};
+  std::atomic<int64_t> started_ms_{0};
+  std::atomic<uint64_t> saves_{0};
+  std::atomic<uint64_t> keys_total_{0};
+  std::atomic<uint64_t> keys_processed_{0};
+  uint64_t loaded_keys_ = 0;
+  uint64_t loaded_expired_ = 0;
+};
+
+}  // namespace valkdb
