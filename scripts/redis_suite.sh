@@ -29,7 +29,7 @@ fi
 
 port_file=$(mktemp)
 logs=$(mktemp -d)
-"$SERVER" --port 0 --bind 127.0.0.1 >"$port_file" 2>"$logs/server.log" &
+"$SERVER" --port 0 --bind 127.0.0.1 --dir "$logs" >"$port_file" 2>"$logs/server.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$port_file"' EXIT
 for _ in $(seq 100); do

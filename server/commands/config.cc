@@ -59,7 +59,7 @@ const std::vector<Config::Param>& ParamTable() {
       {"hz", "", K::kInt, "10", kMut, 0, kIntMax},
       {"dynamic-hz", "", K::kBool, "yes", kMut},
       {"active-expire-effort", "", K::kInt, "1", kMut, 1, 10},
-      {"save", "", K::kSave, "", kMut},
+      {"save", "", K::kSave, "3600 1 300 100 60 10000", kMut},
       {"appendonly", "", K::kBool, "no", kMut},
       {"appendfsync", "", K::kEnum, "everysec", kMut, 0, 0, "everysec always no"},
       {"appendfilename", "", K::kString, "appendonly.aof", kImm},
@@ -91,6 +91,8 @@ const std::vector<Config::Param>& ParamTable() {
       {"stop-writes-on-bgsave-error", "", K::kBool, "yes", kMut},
       {"rdbcompression", "", K::kBool, "yes", kMut},
       {"rdbchecksum", "", K::kBool, "yes", kImm},
+      // Microseconds slept per key saved: lets tests write while a save runs (as Redis's).
+      {"rdb-key-save-delay", "", K::kInt, "0", kMut, 0, kIntMax},
       // RESTORE always checks a payload deeply (as "yes" does); the setting is kept for CONFIG.
       {"sanitize-dump-payload", "", K::kEnum, "no", kMut, 0, 0, "no yes clients"},
       {"crash-log-enabled", "", K::kBool, "yes", kMut},

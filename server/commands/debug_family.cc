@@ -14,6 +14,7 @@
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
 #include "server/commands/typed.h"
+#include "server/persist/rdb_persistence.h"
 #include "server/store/digest.h"
 #include "server/store/types/intset.h"
 #include "server/store/types/packed.h"
@@ -130,6 +131,12 @@ void DebugHelp(CommandContext& ctx) {
       "    Output a hex signature representing the current DB content.",
       "DIGEST-VALUE <key> [<key> ...]",
       "    Output a hex signature of the values of all the specified keys.",
+      "RELOAD [option ...]",
+      "    Save the RDB on disk and reload it back to memory. Available <option> values:",
+      "    * MERGE: conflicting keys will be loaded from RDB.",
+      "    * NOFLUSH: the existing database will not be removed before load, but",
+      "      conflicting keys will generate an exception and kill the server.",
+      "    * NOSAVE: the database will be loaded from an existing RDB file.",
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
       "HELP",
@@ -137,6 +144,38 @@ void DebugHelp(CommandContext& ctx) {
   };
   ctx.out.Array(std::size(kLines));
   for (std::string_view line : kLines) ctx.out.SimpleString(line);
+}
+
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty, load back (Redis's debugCommand).
+void DebugReload(CommandContext& ctx) {
+  bool flush = true, save = true, merge = false;
+  for (size_t j = 2; j < ctx.argc(); ++j) {
+    const std::string_view option = ctx.arg(j);
+    if (EqualsIgnoreCase(option, "merge")) {
+      merge = true;
+    } else if (EqualsIgnoreCase(option, "noflush")) {
+      flush = false;
+    } else if (EqualsIgnoreCase(option, "nosave")) {
+      save = false;
+    } else {
+      ctx.out.Error("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+      return;
+    }
+  }
+  RdbPersistence& rdb = *ctx.server.persistence;
+  // Inside EXEC the transaction's shards are held: a save could not take them.
+  if (ctx.client.in_exec || (save && !rdb.WaitAndSave().ok())) {
+    ctx.out.Error("-ERR");
+    return;
+  }
+  if (flush) ctx.store.FlushAll();
+  absl::Status status = rdb.Load(rdb.Path(), UnixTimeMs(), merge);
+  if (!status.ok()) {
+    std::fprintf(stderr, "valkdb: DEBUG RELOAD: %s\n", std::string(status.message()).c_str());
+    ctx.out.Error("Error trying to load the RDB dump, check server logs.");
+    return;
+  }
+  ctx.out.Ok();
 }
 
 void CmdDebug(CommandContext& ctx) {
@@ -152,6 +191,7 @@ void CmdDebug(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "digest-value")) return DebugDigestValue(ctx);
   if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) return DebugSleep(ctx);
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) return DebugHelp(ctx);
+  if (EqualsIgnoreCase(sub, "reload")) return DebugReload(ctx);
   ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '",
                        AsCString(sub).substr(0, 128), "'. Try DEBUG HELP."));
 }

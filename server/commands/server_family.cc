@@ -417,15 +417,42 @@ std::string InfoMemory(CommandContext& ctx) {
   return s;
 }
 
-std::string InfoPersistence(CommandContext&) {
+std::string InfoPersistence(CommandContext& ctx) {
+  const RdbPersistence& rdb = *ctx.server.persistence;
+  const bool saving = rdb.in_progress();
   std::string s = "# Persistence\r\n";
   Line(&s, "loading", 0);
   Line(&s, "async_loading", 0);
-  Line(&s, "rdb_changes_since_last_save", 0);
-  Line(&s, "rdb_bgsave_in_progress", 0);
-  Line(&s, "rdb_last_bgsave_status", "ok");
+  // No fork, so no copy-on-write of pages: the fork fields stay 0.
+  Line(&s, "current_cow_peak", 0);
+  Line(&s, "current_cow_size", 0);
+  Line(&s, "current_cow_size_age", 0);
+  Line(&s, "current_fork_perc", "0.00");
+  Line(&s, "current_save_keys_processed", saving ? rdb.current_keys_processed() : 0);
+  Line(&s, "current_save_keys_total", saving ? rdb.current_keys_total() : 0);
+  Line(&s, "rdb_changes_since_last_save", rdb.changes_since_last_save());
+  Line(&s, "rdb_bgsave_in_progress", saving ? 1 : 0);
+  Line(&s, "rdb_last_save_time", rdb.last_save_time());
+  Line(&s, "rdb_last_bgsave_status", rdb.last_save_ok() ? "ok" : "err");
+  Line(&s, "rdb_last_bgsave_time_sec", rdb.last_save_duration_s());
+  Line(&s, "rdb_current_bgsave_time_sec",
+       saving ? (UnixTimeMs() - rdb.current_save_start_ms()) / 1000 : -1);
+  Line(&s, "rdb_saves", rdb.saves());
+  Line(&s, "rdb_last_cow_size", 0);
+  Line(&s, "rdb_last_load_keys_expired", rdb.last_load_keys_expired());
+  Line(&s, "rdb_last_load_keys_loaded", rdb.last_load_keys_loaded());
   Line(&s, "aof_enabled", 0);
   Line(&s, "aof_rewrite_in_progress", 0);
+  Line(&s, "aof_rewrite_scheduled", 0);
+  Line(&s, "aof_last_rewrite_time_sec", -1);
+  Line(&s, "aof_current_rewrite_time_sec", -1);
+  Line(&s, "aof_last_bgrewrite_status", "ok");
+  Line(&s, "aof_rewrites", 0);
+  Line(&s, "aof_rewrites_consecutive_failures", 0);
+  Line(&s, "aof_last_write_status", "ok");
+  Line(&s, "aof_last_cow_size", 0);
+  Line(&s, "module_fork_in_progress", 0);
+  Line(&s, "module_fork_last_cow_size", 0);
   return s;
 }
 

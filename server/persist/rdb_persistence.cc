@@ -140,6 +140,7 @@ absl::Status RdbPersistence::WriteAndFinish() {
     writer.Aux("used-mem", StrCat(store_.MemoryUsage()));
     writer.Aux("aof-base", "0");
     std::string value;
+    const int64_t key_delay_us = config_.GetInt("rdb-key-save-delay");
     for (size_t db = 0; db < dbs_.size(); ++db) {
       Database& database = dbs_[db];
       if (database.items.empty()) continue;
@@ -163,6 +164,7 @@ absl::Status RdbPersistence::WriteAndFinish() {
                    options_.rdb_compression);
         item.entry = Entry();  // the saved value's memory may go now
         keys_processed_.fetch_add(1, std::memory_order_relaxed);
+        if (key_delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(key_delay_us));
       }
     }
     status = writer.Finish();
@@ -246,7 +248,7 @@ void RdbPersistence::Cron(int64_t now_ms) {
   }
 }
 
-absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms) {
+absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms, bool merge) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(StrCat(path, ": ", std::strerror(errno)));
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -265,7 +267,7 @@ absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms) {
     if (!entry) return absl::UnimplementedError("unsupported value type in RDB");
     Shard* shard = store_.ShardFor(key.db, key.key);
     LockedShard lock(shard);
-    if (shard->FindAny(key.key) != nullptr) {
+    if (!merge && shard->FindAny(key.key) != nullptr) {
       return absl::InvalidArgumentError(
           StrCat("RDB has duplicated key '", key.key, "' in DB ", key.db));
     }

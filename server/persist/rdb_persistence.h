@@ -60,7 +60,9 @@ class RdbPersistence : public SnapshotGuard {
 
   // Loads `path` into the store (which should be empty); NotFound when there
   // is no file. Keys already expired are skipped, as a Redis master does.
-  absl::Status Load(const std::string& path, int64_t now_ms);
+  // merge: a key already there is replaced (DEBUG RELOAD MERGE) instead of
+  // failing the load as a duplicate.
+  absl::Status Load(const std::string& path, int64_t now_ms, bool merge = false);
 
   // Writes that changed the keyspace (rdb_changes_since_last_save).
   void AddChanges(uint64_t n) { changes_.fetch_add(n, std::memory_order_relaxed); }

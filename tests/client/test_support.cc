@@ -118,7 +118,13 @@ ClientOptions ServerProcess::Options() const {
 absl::Status ServerProcess::Launch(int port) {
   std::vector<std::string> argv;
   if (kind_ == ServerKind::kValkdb) {
-    argv = {VALKDB_SERVER_PATH, "--port", std::to_string(port), "--enable-debug-command", "local"};
+    argv = {VALKDB_SERVER_PATH,
+            "--port",
+            std::to_string(port),
+            "--enable-debug-command",
+            "local",
+            "--dir",
+            dir_};
   } else {
     argv = {REDIS_SERVER_PATH,
             "--port",

@@ -721,8 +721,8 @@ int Main() {
       override_path != nullptr && *override_path != '\0' ? override_path : VALKDB_SERVER_PATH;
 
   Server server;
-  if (!server.Start(binary, {"--port", "0", "--threads", std::to_string(options.threads),
-                             "--maxclients", "10000"})) {
+  if (!server.Start(binary, {"--port", "0", "--save", "", "--threads",
+                             std::to_string(options.threads), "--maxclients", "10000"})) {
     std::fprintf(stderr, "stress: could not start %s\n%s\n", binary.c_str(), server.Log().c_str());
     return 1;
   }

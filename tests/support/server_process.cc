@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -144,6 +145,20 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   int log_fd = mkstemps(log_template.data(), 4);
   if (log_fd < 0) return absl::InternalError(StrCat("mkstemps: ", std::strerror(errno)));
   process->log_path_ = log_template;
+  // Each server runs in a directory of its own, so what it saves there
+  // (dump.rdb) is never loaded by the next test's server.
+  std::string work_template = StrCat(TempDir(), "/valkdb-test-dir-XXXXXX");
+  if (mkdtemp(work_template.data()) == nullptr) {
+    close(log_fd);
+    return absl::InternalError(StrCat("mkdtemp: ", std::strerror(errno)));
+  }
+  process->work_dir_ = work_template;
+  // Absolute, since the child changes directory; symlinks are kept (Debian's
+  // redis-server is a link whose name picks the program).
+  std::string exec_path = binary;
+  if (!binary.empty() && binary[0] != '/' && binary.find('/') != std::string::npos) {
+    exec_path = (std::filesystem::current_path() / binary).string();
+  }
 
   int out_pipe[2] = {-1, -1};
   if (read_port && pipe2(out_pipe, O_CLOEXEC) != 0) {
@@ -154,7 +169,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   // Everything the child needs is prepared before fork: after it, only
   // async-signal-safe calls until exec.
   std::vector<std::string> argv_storage;
-  argv_storage.push_back(binary);
+  argv_storage.push_back(exec_path);
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& arg : argv_storage) argv.push_back(arg.data());
@@ -183,7 +198,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(SIGPIPE, SIG_DFL);
-    execv(binary.c_str(), argv.data());
+    if (chdir(process->work_dir_.c_str()) != 0) _exit(125);
+    execv(exec_path.c_str(), argv.data());
     const char msg[] = "exec failed\n";
     [[maybe_unused]] ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
     _exit(127);
@@ -286,6 +302,10 @@ ServerProcess::~ServerProcess() {
   if (pid_ > 0 && !reaped_) Stop(Duration(5000));
   if (stdout_fd_ >= 0) close(stdout_fd_);
   if (!log_path_.empty()) unlink(log_path_.c_str());
+  if (!work_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(work_dir_, ignored);
+  }
 }
 
 bool ServerProcess::IsRunning() {

@@ -66,6 +66,8 @@ class ServerProcess {
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
+  // The server's working directory, private to it and removed with it.
+  const std::string& work_dir() const { return work_dir_; }
   const std::string& binary() const { return binary_; }
 
   // True while the child has not exited (reaps it if it has).
@@ -90,6 +92,7 @@ class ServerProcess {
   int port_ = 0;
   int stdout_fd_ = -1;
   std::string log_path_;
+  std::string work_dir_;             // the server's working directory (its default dir)
   mutable std::string stdout_rest_;  // stdout after the port line
   bool reaped_ = false;
   ExitStatus exit_status_;
