@@ -205,6 +205,12 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
                          "allowed in this context"));
     return;
   }
+  if (ctx.server.persistence != nullptr && ((spec->flags & kCmdWrite) || spec->name == "ping") &&
+      ctx.server.persistence->WritesRefused()) [[unlikely]] {
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
+    ctx.out.Error(errors::kMisconf);
+    return;
+  }
   ctx.client.last_command = spec->name;
   if (ctx.client.in_multi && !(spec->flags & kCmdRunsInMulti)) {
     ctx.client.queued.emplace_back();

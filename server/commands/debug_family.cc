@@ -162,6 +162,10 @@ void DebugReload(CommandContext& ctx) {
       return;
     }
   }
+  if (ctx.server.persistence == nullptr) {
+    ctx.out.Error("-ERR");
+    return;
+  }
   RdbPersistence& rdb = *ctx.server.persistence;
   // Inside EXEC the transaction's shards are held: a save could not take them.
   if (ctx.client.in_exec || (save && !rdb.WaitAndSave().ok())) {

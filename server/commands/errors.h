@@ -9,6 +9,13 @@ namespace valkdb::errors {
 inline constexpr std::string_view kSyntax = "syntax error";
 inline constexpr std::string_view kNotInteger = "value is not an integer or out of range";
 inline constexpr std::string_view kOverflow = "increment or decrement would overflow";
+// Redis's shared.bgsaveerr: writes (and PING) while the last background save failed.
+inline constexpr std::string_view kMisconf =
+    "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
+    "to disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
+    "error.";
 inline constexpr std::string_view kWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value";
 inline constexpr std::string_view kInvalidDbIndex = "invalid DB index";

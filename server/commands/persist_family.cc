@@ -8,7 +8,15 @@
 namespace valkdb {
 namespace {
 
+// In-process harnesses (unit tests, fuzzers) run without persistence.
+bool HavePersistence(CommandContext& ctx) {
+  if (ctx.server.persistence != nullptr) return true;
+  ctx.out.Error("-ERR");
+  return false;
+}
+
 void CmdSave(CommandContext& ctx) {
+  if (!HavePersistence(ctx)) return;
   RdbPersistence& rdb = *ctx.server.persistence;
   if (rdb.in_progress()) {
     ctx.out.Error("Background save already in progress");
@@ -31,6 +39,7 @@ void CmdBgsave(CommandContext& ctx) {
       return;
     }
   }
+  if (!HavePersistence(ctx)) return;
   RdbPersistence& rdb = *ctx.server.persistence;
   if (rdb.in_progress()) {
     ctx.out.Error("Background save already in progress");
@@ -48,7 +57,10 @@ void CmdBgsave(CommandContext& ctx) {
   }
 }
 
-void CmdLastsave(CommandContext& ctx) { ctx.out.Integer(ctx.server.persistence->last_save_time()); }
+void CmdLastsave(CommandContext& ctx) {
+  if (!HavePersistence(ctx)) return;
+  ctx.out.Integer(ctx.server.persistence->last_save_time());
+}
 
 }  // namespace
 

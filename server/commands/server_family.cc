@@ -276,7 +276,8 @@ void CmdShutdown(CommandContext& ctx) {
     return;
   }
   std::fprintf(stderr, "valkdb: User requested shutdown...\n");
-  if (save || (!nosave && !ctx.server.config->GetString("save").empty())) {
+  if (ctx.server.persistence != nullptr &&
+      (save || (!nosave && !ctx.server.config->GetString("save").empty()))) {
     std::fprintf(stderr, "valkdb: Saving the final RDB snapshot before exiting.\n");
     if (!ctx.server.persistence->WaitAndSave().ok() && !force) {
       std::fprintf(stderr, "valkdb: Error trying to save the DB, can't exit.\n");
@@ -418,6 +419,7 @@ std::string InfoMemory(CommandContext& ctx) {
 }
 
 std::string InfoPersistence(CommandContext& ctx) {
+  if (ctx.server.persistence == nullptr) return "# Persistence\r\nloading:0\r\n";
   const RdbPersistence& rdb = *ctx.server.persistence;
   const bool saving = rdb.in_progress();
   std::string s = "# Persistence\r\n";

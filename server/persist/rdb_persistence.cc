@@ -118,7 +118,7 @@ void RdbPersistence::BeforeChangeAny() {
   }
 }
 
-absl::Status RdbPersistence::WriteAndFinish() {
+absl::Status RdbPersistence::WriteAndFinish(bool background) {
   const int64_t start_ms = started_ms_.load();
   const std::string path = Path();
   const std::string dir = config_.GetString("dir");
@@ -195,9 +195,15 @@ absl::Status RdbPersistence::WriteAndFinish() {
   }
   dbs_.clear();
   const int64_t now_ms = UnixTimeMs();
-  last_try_s_ = now_ms / 1000;
-  last_duration_s_ = (now_ms - start_ms) / 1000;
-  last_ok_ = status.ok();
+  // As Redis: the bgsave status and timings are a background save's; a
+  // foreground SAVE only sets the status back to ok when it succeeds.
+  if (background) {
+    last_try_s_ = now_ms / 1000;
+    last_duration_s_ = (now_ms - start_ms) / 1000;
+    last_ok_ = status.ok();
+  } else if (status.ok()) {
+    last_ok_ = true;
+  }
   if (status.ok()) {
     last_save_s_ = now_ms / 1000;
     saved_changes_ = changes_at_start_;
@@ -213,19 +219,19 @@ absl::Status RdbPersistence::WriteAndFinish() {
 absl::Status RdbPersistence::Save() {
   if (!Begin(UnixTimeMs()))
     return absl::FailedPreconditionError("Background save already in progress");
-  return WriteAndFinish();
+  return WriteAndFinish(false);
 }
 
 absl::Status RdbPersistence::WaitAndSave() {
   while (true) {
     while (in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (Begin(UnixTimeMs())) return WriteAndFinish();
+    if (Begin(UnixTimeMs())) return WriteAndFinish(false);
   }
 }
 
 bool RdbPersistence::StartBackgroundSave() {
   if (!Begin(UnixTimeMs())) return false;
-  worker_ = std::thread([this] { (void)WriteAndFinish(); });
+  worker_ = std::thread([this] { (void)WriteAndFinish(true); });
   return true;
 }
 

@@ -84,6 +84,14 @@ class RdbPersistence : public SnapshotGuard {
     return keys_processed_.load(std::memory_order_relaxed);
   }
 
+  // Redis's writeCommandsDeniedByDiskError: the last background save failed,
+  // save points are set and stop-writes-on-bgsave-error is yes.
+  bool WritesRefused() const {
+    if (last_ok_.load(std::memory_order_relaxed)) return false;
+    return config_.GetString("stop-writes-on-bgsave-error") != "no" &&
+           !config_.GetString("save").empty();
+  }
+
   // SnapshotGuard.
   void BeforeChange(Shard& shard, std::string_view key) override;
   void BeforeChangeAny() override;
@@ -101,7 +109,7 @@ class RdbPersistence : public SnapshotGuard {
   // Takes the point-in-time view and installs the guard; false when a save runs.
   bool Begin(int64_t now_ms);
   // Writes the view to a temp file, fsyncs and renames it over Path(); ends the save.
-  absl::Status WriteAndFinish();
+  absl::Status WriteAndFinish(bool background);
   // Serialises a pending structure (mu_ held).
   void SerialiseLocked(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

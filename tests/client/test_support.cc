@@ -124,7 +124,9 @@ absl::Status ServerProcess::Launch(int port) {
             "--enable-debug-command",
             "local",
             "--dir",
-            dir_};
+            dir_,
+            "--save",
+            ""};
   } else {
     argv = {REDIS_SERVER_PATH,
             "--port",

@@ -265,18 +265,36 @@ TEST(integration_Persistence, CorruptFileIsRefusedAtStartUp) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(integration_Persistence, SaveToAnUnwritableDirFailsAndKeepsServing) {
-  auto valkdb = ServerProcess::StartValkdb({"--save", ""});
+TEST(integration_Persistence, FailedSavesAreReportedAndRefuseWritesAsRedis) {
+  auto valkdb = ServerProcess::StartValkdb();  // save points set (Redis's defaults)
   ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
   auto c = MustConnect((*valkdb)->port());
   ASSERT_NE(c, nullptr);
   ASSERT_EQ(c->Run({"SET", "k", "v"}), Ok());
-  ASSERT_EQ(c->Run({"CONFIG", "SET", "dbfilename", "missing-dir/dump.rdb"}).type,
-            RespValue::Type::kError);                  // Redis refuses a path here
-  std::filesystem::remove_all((*valkdb)->work_dir());  // the dir is gone now
+  std::filesystem::remove_all(dir);  // nowhere to write now
+  // A failed SAVE answers -ERR and leaves the bgsave status alone (as Redis 7.0).
   EXPECT_EQ(c->Run({"SAVE"}), Err("ERR"));
+  EXPECT_EQ(InfoField(*c, "rdb_last_bgsave_status"), "ok");
+  // A failed BGSAVE makes writes, and PING, fail with -MISCONF; reads still work.
+  EXPECT_EQ(c->Run({"BGSAVE"}), Simple("Background saving started"));
+  WaitForSaveToEnd(*c);
   EXPECT_EQ(InfoField(*c, "rdb_last_bgsave_status"), "err");
+  const RespValue refused = c->Run({"SET", "k", "w"});
+  EXPECT_TRUE(refused.is_error());
+  EXPECT_THAT(refused.str, HasSubstr("MISCONF Redis is configured to save RDB snapshots"));
+  EXPECT_TRUE(c->Run({"PING"}).is_error());
   EXPECT_EQ(c->Run({"GET", "k"}), Bulk("v"));
+  // Once a save succeeds, writes are accepted again.
+  ASSERT_TRUE(std::filesystem::create_directory(dir));
+  EXPECT_EQ(c->Run({"SAVE"}), Ok());
+  EXPECT_EQ(c->Run({"SET", "k", "w"}), Ok());
+  // Without save points a failed save refuses nothing.
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(c->Run({"BGSAVE"}), Simple("Background saving started"));
+  WaitForSaveToEnd(*c);
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "save", ""}), Ok());
+  EXPECT_EQ(c->Run({"SET", "k", "x"}), Ok());
 }
 
 }  // namespace

@@ -15,7 +15,10 @@ void ServerTest::SetUp() {
     valkdb_.reset();
   }
   if (valkdb_ == nullptr) {
-    auto started = ServerProcess::StartValkdb(ValkdbArgs());
+    // As redis-server is started (StartRedis): no save points.
+    std::vector<std::string> args = {"--save", ""};
+    for (const std::string& arg : ValkdbArgs()) args.push_back(arg);
+    auto started = ServerProcess::StartValkdb(args);
     ASSERT_TRUE(started.ok()) << "could not start valkdb-server: " << started.status();
     valkdb_ = *std::move(started);
   }
