@@ -76,16 +76,19 @@ bool RdbPersistence::Begin(int64_t now_ms) {
       if (entry == nullptr) continue;
       const std::optional<int64_t> expire = shard.GetExpire(entry->key());
       if (expire && *expire <= now_ms) continue;  // expired: a loader would drop it
-      if (entry->is_table()) {
-        absl::MutexLock lock(&mu_);
-        pending_.insert(entry->identity());
-      }
       out.items.push_back({entry->Retain(), expire.value_or(-1)});
       if (expire) ++out.expires;
       ++total;
     }
-    // The instant: installed before the last shard is unlocked.
+    // The instant ends with the last shard's callback (every shard is still
+    // locked): the views are complete, so their handles no longer move.
     if (db == store_.databases() - 1 && &shard == store_.ShardAt(db, store_.shard_count() - 1)) {
+      absl::MutexLock lock(&mu_);
+      for (Database& database : dbs_) {
+        for (Item& item : database.items) {
+          if (item.entry.is_table()) pending_.emplace(item.entry.identity(), &item.entry);
+        }
+      }
       store_.set_snapshot_guard(this);
     }
   });
@@ -111,11 +114,8 @@ void RdbPersistence::BeforeChangeAny() {
   // Rare (SORT with BY/GET patterns during a save): save every pending
   // structure now rather than find which ones the command will touch.
   absl::MutexLock lock(&mu_);
-  for (Database& db : dbs_) {
-    for (Item& item : db.items) {
-      if (item.entry && item.entry.is_table()) SerialiseLocked(item.entry);
-    }
-  }
+  for (const auto& [identity, entry] : pending_) EncodeEntry(*entry, options_, &early_[identity]);
+  pending_.clear();
 }
 
 absl::Status RdbPersistence::WriteAndFinish(bool background) {
@@ -140,6 +140,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
     writer.Aux("used-mem", StrCat(store_.MemoryUsage()));
     writer.Aux("aof-base", "0");
     std::string value;
+    uint64_t saved_early = 0;  // structures serialised before a change
     const int64_t key_delay_us = config_.GetInt("rdb-key-save-delay");
     for (size_t db = 0; db < dbs_.size(); ++db) {
       Database& database = dbs_[db];
@@ -155,6 +156,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
             auto it = early_.find(item.entry.identity());
             if (it != early_.end()) value = std::move(it->second);
             early_.erase(it);
+            ++saved_early;
           }
         } else {
           EncodeEntry(item.entry, options_, &value);
@@ -176,6 +178,10 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
                                           std::strerror(errno)));
     }
     if (status.ok()) {
+      std::fprintf(stderr,
+                   "valkdb: DB saved on disk (%llu keys, %llu values saved before a change)\n",
+                   static_cast<unsigned long long>(keys_processed_.load()),
+                   static_cast<unsigned long long>(saved_early));
       // The rename itself reaches the disk with the directory's fsync.
       const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
       if (dir_fd >= 0) {

@@ -121,7 +121,8 @@ class RdbPersistence : public SnapshotGuard {
 
   absl::Mutex mu_;
   // Structures of the view not serialised yet, and those serialised early.
-  absl::flat_hash_set<const void*> pending_ ABSL_GUARDED_BY(mu_);
+  // (The handles live in dbs_, whose vectors do not move during a save.)
+  absl::flat_hash_map<const void*, const Entry*> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<const void*, std::string> early_ ABSL_GUARDED_BY(mu_);
 
   std::thread worker_;
@@ -137,8 +138,8 @@ class RdbPersistence : public SnapshotGuard {
   std::atomic<uint64_t> saves_{0};
   std::atomic<uint64_t> keys_total_{0};
   std::atomic<uint64_t> keys_processed_{0};
-  uint64_t loaded_keys_ = 0;
-  uint64_t loaded_expired_ = 0;
+  std::atomic<uint64_t> loaded_keys_{0};
+  std::atomic<uint64_t> loaded_expired_{0};
 };
 
 }  // namespace valkdb
