@@ -21,11 +21,11 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 FUZZ_PARALLEL="${FUZZ_PARALLEL:-2}"
 JOBS="${JOBS:-2}"
 BUILD=build-fuzz
-targets=(fuzz_request_parser fuzz_reply_parser fuzz_dispatch fuzz_types)
+targets=(fuzz_request_parser fuzz_reply_parser fuzz_dispatch fuzz_types fuzz_rdb)
 if (($# > 0)); then targets=("$@"); fi
 
 declare -A dict=([fuzz_request_parser]=request [fuzz_reply_parser]=reply [fuzz_dispatch]=dispatch
-  [fuzz_types]=types)
+  [fuzz_types]=types [fuzz_rdb]=rdb)
 
 echo "== fuzz: building ${targets[*]} into $BUILD/"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug \
