@@ -167,8 +167,7 @@ void DebugReload(CommandContext& ctx) {
     return;
   }
   RdbPersistence& rdb = *ctx.server.persistence;
-  // Inside EXEC the transaction's shards are held: a save could not take them.
-  if (ctx.client.in_exec || (save && !rdb.WaitAndSave().ok())) {
+  if (save && !rdb.CancelAndSave().ok()) {
     ctx.out.Error("-ERR");
     return;
   }

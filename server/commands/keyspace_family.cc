@@ -20,6 +20,7 @@
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
 #include "server/commands/typed.h"
+#include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
 namespace {
@@ -627,6 +628,12 @@ void CmdFlushAll(CommandContext& ctx) {
   if (!FlushOptionOk(ctx)) return;
   ctx.DbModified(-1);
   ctx.store.FlushAll();
+  // As Redis's flushAllDataAndResetRDB: a running BGSAVE is dropped and, with
+  // save points set, the empty dataset is saved at once, so a restart does
+  // not bring the flushed keys back.
+  if (ctx.server.persistence != nullptr && !ctx.server.config->GetString("save").empty()) {
+    (void)ctx.server.persistence->CancelAndSave(/*keep_changes=*/true);
+  }
   ctx.out.Ok();
 }
 

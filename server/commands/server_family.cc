@@ -279,7 +279,7 @@ void CmdShutdown(CommandContext& ctx) {
   if (ctx.server.persistence != nullptr &&
       (save || (!nosave && !ctx.server.config->GetString("save").empty()))) {
     std::fprintf(stderr, "valkdb: Saving the final RDB snapshot before exiting.\n");
-    if (!ctx.server.persistence->WaitAndSave().ok() && !force) {
+    if (!ctx.server.persistence->CancelAndSave().ok() && !force) {
       std::fprintf(stderr, "valkdb: Error trying to save the DB, can't exit.\n");
       ctx.out.Error("-ERR Errors trying to SHUTDOWN. Check logs.");
       return;

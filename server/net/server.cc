@@ -288,7 +288,7 @@ absl::Status Server::LoadData() {
 bool Server::SaveOnShutdown() {
   if (config_->GetString("save").empty()) return true;
   std::fprintf(stderr, "valkdb: Saving the final RDB snapshot before exiting.\n");
-  absl::Status status = persistence_->WaitAndSave();
+  absl::Status status = persistence_->CancelAndSave();
   if (!status.ok()) {
     std::fprintf(stderr, "valkdb: Error trying to save the DB, can't exit.\n");
     return false;

@@ -142,11 +142,15 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
     std::string value;
     uint64_t saved_early = 0;  // structures serialised before a change
     const int64_t key_delay_us = config_.GetInt("rdb-key-save-delay");
-    for (size_t db = 0; db < dbs_.size(); ++db) {
+    for (size_t db = 0; db < dbs_.size() && status.ok(); ++db) {
       Database& database = dbs_[db];
       if (database.items.empty()) continue;
       writer.SelectDb(static_cast<int>(db), database.items.size(), database.expires);
       for (Item& item : database.items) {
+        if (cancel_.load(std::memory_order_relaxed)) {
+          status = absl::CancelledError("Background saving terminated by signal");
+          break;
+        }
         value.clear();
         if (item.entry.is_table()) {
           absl::MutexLock lock(&mu_);
@@ -154,7 +158,11 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
             EncodeEntry(item.entry, options_, &value);
           } else {
             auto it = early_.find(item.entry.identity());
-            if (it != early_.end()) value = std::move(it->second);
+            if (it == early_.end()) {
+              status = absl::InternalError("a structure of the snapshot was not saved");
+              break;
+            }
+            value = std::move(it->second);
             early_.erase(it);
             ++saved_early;
           }
@@ -166,10 +174,14 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
                    options_.rdb_compression);
         item.entry = Entry();  // the saved value's memory may go now
         keys_processed_.fetch_add(1, std::memory_order_relaxed);
-        if (key_delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(key_delay_us));
+        // rdb-key-save-delay, in steps so a cancel is not kept waiting.
+        for (int64_t left = key_delay_us; left > 0 && !cancel_.load(std::memory_order_relaxed);
+             left -= 10000) {
+          std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(left, 10000)));
+        }
       }
     }
-    status = writer.Finish();
+    if (status.ok()) status = writer.Finish();
     if (status.ok() && ::fsync(fd) != 0) status = absl::InternalError(std::strerror(errno));
     if (::close(fd) != 0 && status.ok()) status = absl::InternalError(std::strerror(errno));
     if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
@@ -203,7 +215,8 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
   const int64_t now_ms = UnixTimeMs();
   // As Redis: the bgsave status and timings are a background save's; a
   // foreground SAVE only sets the status back to ok when it succeeds.
-  if (background) {
+  // A cancelled save (Redis kills its child with SIGUSR1) is not a failure.
+  if (background && !absl::IsCancelled(status)) {
     last_try_s_ = now_ms / 1000;
     last_duration_s_ = (now_ms - start_ms) / 1000;
     last_ok_ = status.ok();
@@ -218,6 +231,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
     std::fprintf(stderr, "valkdb: saving %s failed: %s\n", path.c_str(),
                  std::string(status.message()).c_str());
   }
+  background_.store(false, std::memory_order_relaxed);
   in_progress_.store(false, std::memory_order_release);
   return status;
 }
@@ -228,15 +242,22 @@ absl::Status RdbPersistence::Save() {
   return WriteAndFinish(false);
 }
 
-absl::Status RdbPersistence::WaitAndSave() {
+absl::Status RdbPersistence::CancelAndSave(bool keep_changes) {
   while (true) {
-    while (in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (Begin(UnixTimeMs())) return WriteAndFinish(false);
+    if (background_.load(std::memory_order_relaxed)) cancel_.store(true);
+    while (in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    cancel_.store(false);
+    if (!Begin(UnixTimeMs())) continue;
+    const uint64_t saved_changes = saved_changes_.load();
+    absl::Status status = WriteAndFinish(false);
+    if (keep_changes) saved_changes_ = saved_changes;
+    return status;
   }
 }
 
 bool RdbPersistence::StartBackgroundSave() {
   if (!Begin(UnixTimeMs())) return false;
+  background_.store(true, std::memory_order_relaxed);
   worker_ = std::thread([this] { (void)WriteAndFinish(true); });
   return true;
 }

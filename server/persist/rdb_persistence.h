@@ -47,8 +47,10 @@ class RdbPersistence : public SnapshotGuard {
   // BGSAVE: the snapshot taken now, written on a thread of its own. false
   // when a save is already running.
   bool StartBackgroundSave();
-  // SHUTDOWN and SIGTERM: waits for a running save, then saves.
-  absl::Status WaitAndSave();
+  // SHUTDOWN, SIGTERM, FLUSHALL and DEBUG RELOAD: a running background save
+  // is cancelled (Redis kills its child) and a save is made now. keep_changes
+  // leaves rdb_changes_since_last_save as it was (FLUSHALL, as Redis).
+  absl::Status CancelAndSave(bool keep_changes = false);
   bool in_progress() const { return in_progress_.load(std::memory_order_acquire); }
 
   // BGSAVE SCHEDULE (or BGSAVE inside MULTI): started by the next Cron.
@@ -127,6 +129,8 @@ class RdbPersistence : public SnapshotGuard {
 
   std::thread worker_;
   std::atomic<bool> in_progress_{false};
+  std::atomic<bool> background_{false};  // the running save is a BGSAVE
+  std::atomic<bool> cancel_{false};      // stop the running BGSAVE
   std::atomic<bool> scheduled_{false};
   std::atomic<uint64_t> changes_{0};
   std::atomic<uint64_t> saved_changes_{0};

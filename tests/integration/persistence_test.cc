@@ -243,6 +243,37 @@ TEST(integration_Persistence, SigtermSavesWhenSavePointsAreSet) {
   EXPECT_EQ(c3->Run({"GET", "kept"}), Bulk("yes"));
 }
 
+TEST(integration_Persistence, FlushallAndShutdownNeverWaitForASlowBgsave) {
+  auto valkdb = ServerProcess::StartValkdb();  // save points set (Redis's defaults)
+  ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
+  auto c = MustConnect((*valkdb)->port());
+  ASSERT_NE(c, nullptr);
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(c->Run({"SET", StrCat("k", i), "v"}), Ok());
+  ASSERT_EQ(c->Run({"SAVE"}), Ok());
+  // A save that would take years (as Redis's suite sets it up, then kills the child).
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "rdb-key-save-delay", "2147483647"}), Ok());
+  ASSERT_EQ(c->Run({"BGSAVE"}), Simple("Background saving started"));
+  // FLUSHALL drops it and saves the empty dataset at once, as Redis does.
+  ASSERT_EQ(c->Run({"FLUSHALL"}), Ok());
+  EXPECT_EQ(InfoField(*c, "rdb_bgsave_in_progress"), "0");
+  EXPECT_EQ(InfoField(*c, "rdb_last_bgsave_status"), "ok");
+  ASSERT_EQ(c->Run({"SET", "after", "flush"}), Ok());
+  ASSERT_EQ(c->Run({"BGSAVE"}), Simple("Background saving started"));
+  // SHUTDOWN cancels it too, and saves (with the delay back to 0).
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "rdb-key-save-delay", "0"}), Ok());
+  c->Send("*1\r\n$8\r\nSHUTDOWN\r\n").IgnoreError();
+  auto ended = (*valkdb)->Wait(std::chrono::milliseconds(60000));
+  ASSERT_OK(ended);
+  EXPECT_TRUE(ended->ok()) << ended->ToString();
+  auto again = ServerProcess::StartValkdb({"--dir", dir});
+  ASSERT_OK(again);
+  auto c2 = MustConnect((*again)->port());
+  ASSERT_NE(c2, nullptr);
+  EXPECT_EQ(c2->Run({"DBSIZE"}), Int(1));
+  EXPECT_EQ(c2->Run({"GET", "after"}), Bulk("flush"));
+}
+
 TEST(integration_Persistence, CorruptFileIsRefusedAtStartUp) {
   char dir_template[] = "/tmp/valkdb-corrupt-XXXXXX";
   ASSERT_NE(mkdtemp(dir_template), nullptr);
