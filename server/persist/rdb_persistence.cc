@@ -49,6 +49,9 @@ RdbPersistence::RdbPersistence(Store& store, Config& config) : store_(store), co
 }
 
 RdbPersistence::~RdbPersistence() {
+  // The server is exiting: a background save still running is dropped
+  // (its temp file removed), as Redis kills its child.
+  cancel_.store(true);
   if (worker_.joinable()) worker_.join();
 }
 

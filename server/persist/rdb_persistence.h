@@ -36,7 +36,7 @@ namespace valkdb {
 class RdbPersistence : public SnapshotGuard {
  public:
   RdbPersistence(Store& store, Config& config);
-  ~RdbPersistence() override;  // waits for a background save
+  ~RdbPersistence() override;  // cancels a background save and waits for it
 
   // The file saves and loads use: dir/dbfilename.
   std::string Path() const;
