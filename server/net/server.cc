@@ -275,7 +275,8 @@ void Server::StopServer() { kill(getpid(), SIGTERM); }
 
 absl::Status Server::LoadData() {
   const int64_t start_ms = UnixTimeMs();
-  absl::Status status = persistence_->Load(persistence_->Path(), start_ms);
+  absl::Status status =
+      persistence_->Load(persistence_->Path(), start_ms, /*merge=*/false, /*serving=*/false);
   if (absl::IsNotFound(status)) return absl::OkStatus();
   if (!status.ok()) return status;
   std::fprintf(stderr, "valkdb: DB loaded from disk: %.3f seconds (%llu keys, %llu expired)\n",

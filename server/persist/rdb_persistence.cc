@@ -1,13 +1,13 @@
 #include "server/persist/rdb_persistence.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <utility>
 
@@ -284,31 +284,74 @@ void RdbPersistence::Cron(int64_t now_ms) {
   }
 }
 
-absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms, bool merge) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat(path, ": ", std::strerror(errno)));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return absl::InternalError(StrCat("reading ", path, " failed"));
+namespace {
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const std::string error = StrCat(path, ": ", std::strerror(errno));
+    return errno == ENOENT ? absl::NotFoundError(error) : absl::InternalError(error);
+  }
+  std::string bytes;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) bytes.reserve(static_cast<size_t>(st.st_size));
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string error = StrCat("reading ", path, ": ", std::strerror(errno));
+      ::close(fd);
+      return absl::InternalError(error);
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return bytes;
+}
+
+}  // namespace
+
+absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms, bool merge,
+                                  bool serving) {
+  absl::StatusOr<std::string> bytes = ReadWholeFile(path);
+  if (!bytes.ok()) return bytes.status();
   rdb::LoadOptions options;
   options.verify_checksum = config_.GetString("rdbchecksum") != "no";
   options.databases = store_.databases();
+  // Redis sizes its dicts from RESIZEDB; the shards are sized the same way,
+  // so loading never rehashes.
+  options.on_resize = [&](int db, uint64_t keys, uint64_t) {
+    const size_t per_shard = static_cast<size_t>(keys / store_.shard_count() + keys / 64 + 16);
+    for (size_t i = 0; i < store_.shard_count(); ++i) {
+      Shard* shard = store_.ShardAt(db, i);
+      LockedShard lock(shard);
+      shard->Reserve(shard->size() + per_shard);
+    }
+  };
   loaded_keys_ = 0;
   loaded_expired_ = 0;
-  return rdb::LoadFile(bytes, options, [&](rdb::LoadedKey& key) -> absl::Status {
+  return rdb::LoadFile(*bytes, options, [&](rdb::LoadedKey& key) -> absl::Status {
     if (key.expire_ms && *key.expire_ms < now_ms) {
-      ++loaded_expired_;
+      loaded_expired_.fetch_add(1, std::memory_order_relaxed);
       return absl::OkStatus();
     }
     std::optional<Entry> entry = EntryFromRdbValue(config_, key.key, key.value);
     if (!entry) return absl::UnimplementedError("unsupported value type in RDB");
     Shard* shard = store_.ShardFor(key.db, key.key);
-    LockedShard lock(shard);
-    if (!merge && shard->FindAny(key.key) != nullptr) {
-      return absl::InvalidArgumentError(
-          StrCat("RDB has duplicated key '", key.key, "' in DB ", key.db));
+    // Before the server serves nothing else runs: no lock per key.
+    std::optional<LockedShard> lock;
+    if (serving) lock.emplace(shard);
+    AssumeLocked(*shard);
+    if (!shard->Add(std::move(*entry), key.expire_ms)) {
+      if (!merge) {
+        return absl::InvalidArgumentError(
+            StrCat("RDB has duplicated key '", key.key, "' in DB ", key.db));
+      }
+      shard->Put(key.key, std::move(*entry), key.expire_ms, false);  // MERGE: the file wins
     }
-    shard->Put(key.key, std::move(*entry), key.expire_ms, false);
-    ++loaded_keys_;
+    loaded_keys_.fetch_add(1, std::memory_order_relaxed);
     return absl::OkStatus();
   });
 }

@@ -64,7 +64,9 @@ class RdbPersistence : public SnapshotGuard {
   // is no file. Keys already expired are skipped, as a Redis master does.
   // merge: a key already there is replaced (DEBUG RELOAD MERGE) instead of
   // failing the load as a duplicate.
-  absl::Status Load(const std::string& path, int64_t now_ms, bool merge = false);
+  // serving false: nothing else runs yet (start-up), so shards are not locked.
+  absl::Status Load(const std::string& path, int64_t now_ms, bool merge = false,
+                    bool serving = true);
 
   // Writes that changed the keyspace (rdb_changes_since_last_save).
   void AddChanges(uint64_t n) { changes_.fetch_add(n, std::memory_order_relaxed); }

@@ -176,6 +176,20 @@ void Shard::Put(std::string_view key, Entry entry, std::optional<int64_t> expire
   if (expire_ms.has_value()) expires_.Set(it->key(), *expire_ms);
 }
 
+bool Shard::Add(Entry&& entry, std::optional<int64_t> expire_ms) {
+  if (SlotAccess::GrowthLeft(table_) == 0) ++layout_epoch_;
+  auto [it, inserted] = table_.insert(std::move(entry));
+  if (!inserted) return false;
+  if (expire_ms.has_value()) expires_.Set(it->key(), *expire_ms);
+  return true;
+}
+
+void Shard::Reserve(size_t n) {
+  if (n <= table_.size()) return;
+  table_.reserve(n);
+  ++layout_epoch_;
+}
+
 bool Shard::Erase(std::string_view key) {
   auto it = table_.find(key);
   if (it == table_.end()) return false;

@@ -110,6 +110,11 @@ class Shard {
   // none; keep_ttl keeps an existing expiry instead.
   void Put(std::string_view key, Entry entry, std::optional<int64_t> expire_ms, bool keep_ttl)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Inserts `entry` when its key is not there (one probe): false, and the
+  // entry left unused, when it is. For loaders.
+  bool Add(Entry&& entry, std::optional<int64_t> expire_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Room for n keys without rehashing (RDB's RESIZEDB).
+  void Reserve(size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool Erase(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Expiry of a key known to exist, or nullopt when it has none.
   std::optional<int64_t> GetExpire(std::string_view key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);

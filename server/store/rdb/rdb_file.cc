@@ -130,7 +130,10 @@ absl::Status LoadFile(std::string_view bytes, const LoadOptions& options,
         continue;
       }
       case kOpResizeDb: {
-        if (!reader.ReadLen().ok() || !reader.ReadLen().ok()) return Corrupt("truncated RESIZEDB");
+        auto keys = reader.ReadLen();
+        auto expires = keys.ok() ? reader.ReadLen() : keys;
+        if (!keys.ok() || !expires.ok()) return Corrupt("truncated RESIZEDB");
+        if (options.on_resize) options.on_resize(db, *keys, *expires);
         continue;
       }
       case kOpAux: {

@@ -75,6 +75,8 @@ struct LoadedKey {
 struct LoadOptions {
   bool verify_checksum = true;  // rdbchecksum
   int databases = 16;           // a SELECTDB past it is an error, as in Redis
+  // RESIZEDB: how many keys (and keys with a TTL) the database about to be read holds.
+  std::function<void(int db, uint64_t keys, uint64_t expires)> on_resize;
 };
 
 // Parses a whole file, calling `on_key` for each key in file order (a
