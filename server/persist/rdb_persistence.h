@@ -122,6 +122,7 @@ class RdbPersistence : public SnapshotGuard {
   rdb::EncodeOptions options_;  // fixed at Begin
   std::vector<Database> dbs_;   // the view; owned by the running save
   uint64_t changes_at_start_ = 0;
+  int64_t capture_us_ = 0;  // how long the instant held every shard
 
   absl::Mutex mu_;
   // Structures of the view not serialised yet, and those serialised early.

@@ -127,11 +127,33 @@ absl::Status PairsToValue(const std::vector<ListpackEntry>& entries, Kind kind, 
   if (entries.size() % 2 != 0) return Corrupt("odd number of entries in pairs");
   if (entries.empty()) return EmptyKey();
   out->kind = kind;
+  const size_t pairs = entries.size() / 2;
+  if (kind == Kind::kHash) {
+    out->items.reserve(entries.size());
+  } else {
+    out->zset.reserve(pairs);
+  }
+  // Small ones (most loaded values) are checked for duplicates pairwise,
+  // without a set's allocations.
+  constexpr size_t kPairwiseLimit = 16;
   absl::flat_hash_set<std::string> seen;
-  seen.reserve(entries.size() / 2);
+  if (pairs > kPairwiseLimit) seen.reserve(pairs);
+  const auto duplicate = [&](const std::string& field) {
+    if (pairs > kPairwiseLimit) return !seen.insert(field).second;
+    if (kind == Kind::kHash) {
+      for (size_t j = 0; j < out->items.size(); j += 2) {
+        if (out->items[j] == field) return true;
+      }
+      return false;
+    }
+    for (const auto& member : out->zset) {
+      if (member.first == field) return true;
+    }
+    return false;
+  };
   for (size_t i = 0; i < entries.size(); i += 2) {
     std::string field = entries[i].ToString();
-    if (!seen.insert(field).second) return Corrupt("duplicate field or member");
+    if (duplicate(field)) return Corrupt("duplicate field or member");
     if (kind == Kind::kHash) {
       out->items.push_back(std::move(field));
       out->items.push_back(entries[i + 1].ToString());
