@@ -631,8 +631,12 @@ void CmdFlushAll(CommandContext& ctx) {
   // As Redis's flushAllDataAndResetRDB: a running BGSAVE is dropped and, with
   // save points set, the empty dataset is saved at once, so a restart does
   // not bring the flushed keys back.
-  if (ctx.server.persistence != nullptr && !ctx.server.config->GetString("save").empty()) {
-    (void)ctx.server.persistence->CancelAndSave(/*keep_changes=*/true);
+  if (ctx.server.persistence != nullptr) {
+    if (ctx.server.config->GetString("save").empty()) {
+      ctx.server.persistence->CancelBackgroundSave();
+    } else {
+      (void)ctx.server.persistence->CancelAndSave(/*keep_changes=*/true);
+    }
   }
   ctx.out.Ok();
 }

@@ -285,6 +285,9 @@ void CmdShutdown(CommandContext& ctx) {
       return;
     }
   }
+  // Redis kills a running save's child first: it must not rename over
+  // dump.rdb after this.
+  if (ctx.server.persistence != nullptr) ctx.server.persistence->CancelBackgroundSave();
   ctx.server.shutdown_saved = true;
   ctx.client.close_after_reply = true;  // nothing after it in the pipeline runs
   if (ctx.server.clients != nullptr) ctx.server.clients->StopServer();
@@ -421,7 +424,7 @@ std::string InfoMemory(CommandContext& ctx) {
 std::string InfoPersistence(CommandContext& ctx) {
   if (ctx.server.persistence == nullptr) return "# Persistence\r\nloading:0\r\n";
   const RdbPersistence& rdb = *ctx.server.persistence;
-  const bool saving = rdb.in_progress();
+  const bool saving = rdb.background_in_progress();
   std::string s = "# Persistence\r\n";
   Line(&s, "loading", 0);
   Line(&s, "async_loading", 0);

@@ -301,7 +301,12 @@ void EventLoop::OnCron(uv_timer_t* handle) {
   // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
   if (self->index_ == 0) {
     self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
-    if (self->server_->persistence != nullptr) self->server_->persistence->Cron(now_ms);
+    if (self->server_->persistence != nullptr) {
+      // Shared, as a batch holds it: a save's instant never falls inside
+      // another loop's EXEC.
+      absl::ReaderMutexLock exec_lock(&self->server_->exec_mu);
+      self->server_->persistence->Cron(now_ms);
+    }
   }
   self->MaybeRefreshLimits();
   self->ClientsCron(now_ms);

@@ -237,7 +237,10 @@ absl::Status Server::Start() {
     auto* server = static_cast<Server*>(handle->data);
     uv_close(reinterpret_cast<uv_handle_t*>(&server->sigint_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&server->sigterm_), nullptr);
-    if (!server->state_.shutdown_saved.exchange(true)) server->SaveOnShutdown();
+    if (!server->state_.shutdown_saved.exchange(true)) {
+      absl::ReaderMutexLock exec_lock(&server->state_.exec_mu);  // not inside an EXEC
+      server->SaveOnShutdown();
+    }
     server->Shutdown();
   };
   for (uv_signal_t* sig : {&sigint_, &sigterm_}) {

@@ -52,6 +52,7 @@ RdbPersistence::~RdbPersistence() {
   // The server is exiting: a background save still running is dropped
   // (its temp file removed), as Redis kills its child.
   cancel_.store(true);
+  absl::MutexLock lock(&worker_mu_);
   if (worker_.joinable()) worker_.join();
 }
 
@@ -64,7 +65,12 @@ std::string RdbPersistence::Path() const {
 bool RdbPersistence::Begin(int64_t now_ms) {
   bool idle = false;
   if (!in_progress_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) return false;
-  if (worker_.joinable()) worker_.join();  // the previous background save has ended
+  {
+    // The previous background save has ended; its thread is published
+    // (StartBackgroundSave assigns it under the same lock) before this join.
+    absl::MutexLock lock(&worker_mu_);
+    if (worker_.joinable()) worker_.join();
+  }
   options_ = RdbEncodeOptions(config_);
   dbs_.clear();
   dbs_.resize(static_cast<size_t>(store_.databases()));
@@ -102,7 +108,8 @@ bool RdbPersistence::Begin(int64_t now_ms) {
       const Entry* entry = live[i];
       const std::optional<int64_t> expire =
           any_ttl ? shard.GetExpire(entry->key()) : std::optional<int64_t>();
-      if (expire && *expire <= now_ms) continue;  // expired: a loader would drop it
+      // Expired (alive through its expiry millisecond, as Shard::IsExpired): dropped.
+      if (expire && *expire < now_ms) continue;
       if (entry->is_table()) tables.push_back({static_cast<size_t>(db), out.items.size()});
       out.items.push_back({entry->Retain(), expire.value_or(-1)});
       if (expire) ++out.expires;
@@ -117,11 +124,11 @@ bool RdbPersistence::Begin(int64_t now_ms) {
         pending_.emplace(entry.identity(), &entry);
       }
       store_.set_snapshot_guard(this);
+      changes_at_start_ = changes_.load(std::memory_order_relaxed);
     }
   });
   keys_total_ = total;
   capture_us_ = UnixTimeUs() - capture_start_us;
-  changes_at_start_ = changes_.load(std::memory_order_relaxed);
   return true;
 }
 
@@ -272,10 +279,20 @@ absl::Status RdbPersistence::Save() {
   return WriteAndFinish(false);
 }
 
+void RdbPersistence::CancelBackgroundSave() {
+  while (in_progress() && background_.load(std::memory_order_relaxed)) {
+    cancel_.store(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  cancel_.store(false);
+}
+
 absl::Status RdbPersistence::CancelAndSave(bool keep_changes) {
   while (true) {
-    if (background_.load(std::memory_order_relaxed)) cancel_.store(true);
-    while (in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (in_progress()) {
+      if (background_.load(std::memory_order_relaxed)) cancel_.store(true);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     cancel_.store(false);
     if (!Begin(UnixTimeMs())) continue;
     const uint64_t saved_changes = saved_changes_.load();
@@ -288,6 +305,9 @@ absl::Status RdbPersistence::CancelAndSave(bool keep_changes) {
 bool RdbPersistence::StartBackgroundSave() {
   if (!Begin(UnixTimeMs())) return false;
   background_.store(true, std::memory_order_relaxed);
+  // The thread may end (and another save begin) before the assignment below
+  // completes: that save's Begin joins it under the same lock, so it waits.
+  absl::MutexLock lock(&worker_mu_);
   worker_ = std::thread([this] { (void)WriteAndFinish(true); });
   return true;
 }
@@ -349,7 +369,9 @@ absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms, bool 
   options.databases = store_.databases();
   // Redis sizes its dicts from RESIZEDB; the shards are sized the same way,
   // so loading never rehashes.
-  options.on_resize = [&](int db, uint64_t keys, uint64_t) {
+  const uint64_t max_keys = bytes->size() / 3;  // a key takes 3 bytes at least
+  options.on_resize = [&](int db, uint64_t claimed_keys, uint64_t) {
+    const uint64_t keys = std::min(claimed_keys, max_keys);  // the count is untrusted
     const size_t per_shard = static_cast<size_t>(keys / store_.shard_count() + keys / 64 + 16);
     for (size_t i = 0; i < store_.shard_count(); ++i) {
       Shard* shard = store_.ShardAt(db, i);

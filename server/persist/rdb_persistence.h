@@ -51,6 +51,12 @@ class RdbPersistence : public SnapshotGuard {
   // is cancelled (Redis kills its child) and a save is made now. keep_changes
   // leaves rdb_changes_since_last_save as it was (FLUSHALL, as Redis).
   absl::Status CancelAndSave(bool keep_changes = false);
+  // Stops a running background save, if any (FLUSHALL, SHUTDOWN NOSAVE).
+  void CancelBackgroundSave();
+  // A BGSAVE (not a foreground SAVE) is running: INFO rdb_bgsave_in_progress.
+  bool background_in_progress() const {
+    return in_progress() && background_.load(std::memory_order_relaxed);
+  }
   bool in_progress() const { return in_progress_.load(std::memory_order_acquire); }
 
   // BGSAVE SCHEDULE (or BGSAVE inside MULTI): started by the next Cron.
@@ -130,7 +136,8 @@ class RdbPersistence : public SnapshotGuard {
   absl::flat_hash_map<const void*, const Entry*> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<const void*, std::string> early_ ABSL_GUARDED_BY(mu_);
 
-  std::thread worker_;
+  absl::Mutex worker_mu_;  // worker_ is assigned and joined under it
+  std::thread worker_ ABSL_GUARDED_BY(worker_mu_);
   std::atomic<bool> in_progress_{false};
   std::atomic<bool> background_{false};  // the running save is a BGSAVE
   std::atomic<bool> cancel_{false};      // stop the running BGSAVE

@@ -292,7 +292,9 @@ TEST(integration_Persistence, CorruptFileIsRefusedAtStartUp) {
   }
   auto again = ServerProcess::StartValkdb({"--dir", dir});
   EXPECT_FALSE(again.ok());
-  if (!again.ok()) EXPECT_THAT(std::string(again.status().message()), HasSubstr("checksum"));
+  if (!again.ok()) {
+    EXPECT_THAT(std::string(again.status().message()), HasSubstr("checksum"));
+  }
   std::filesystem::remove_all(dir);
 }
 
