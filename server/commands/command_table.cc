@@ -205,8 +205,9 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
                          "allowed in this context"));
     return;
   }
-  if (ctx.server.persistence != nullptr && ((spec->flags & kCmdWrite) || spec->name == "ping") &&
-      ctx.server.persistence->WritesRefused()) [[unlikely]] {
+  // WritesRefused first: one atomic load while the last save succeeded.
+  if (ctx.server.persistence != nullptr && ctx.server.persistence->WritesRefused() &&
+      ((spec->flags & kCmdWrite) || spec->name == "ping")) [[unlikely]] {
     if (ctx.client.in_multi) ctx.client.multi_error = true;
     ctx.out.Error(errors::kMisconf);
     return;
