@@ -14,6 +14,7 @@
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
 #include "server/commands/typed.h"
+#include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/store/digest.h"
 #include "server/store/types/intset.h"
@@ -131,6 +132,8 @@ void DebugHelp(CommandContext& ctx) {
       "    Output a hex signature representing the current DB content.",
       "DIGEST-VALUE <key> [<key> ...]",
       "    Output a hex signature of the values of all the specified keys.",
+      "LOADAOF",
+      "    Flush the AOF buffers on disk and reload the AOF in memory.",
       "RELOAD [option ...]",
       "    Save the RDB on disk and reload it back to memory. Available <option> values:",
       "    * MERGE: conflicting keys will be loaded from RDB.",
@@ -171,13 +174,33 @@ void DebugReload(CommandContext& ctx) {
     ctx.out.Error("-ERR");
     return;
   }
+  // The keyspace is the same afterwards: nothing of this reaches the AOF.
+  if (ctx.server.aof != nullptr) ctx.server.aof->StopAppending();
   if (flush) ctx.store.FlushAll();
   absl::Status status = rdb.Load(rdb.Path(), UnixTimeMs(), merge);
+  if (ctx.server.aof != nullptr) ctx.server.aof->ResumeAppending();
   if (!status.ok()) {
     std::fprintf(stderr, "valkdb: DEBUG RELOAD: %s\n", std::string(status.message()).c_str());
     ctx.out.Error("Error trying to load the RDB dump, check server logs.");
     return;
   }
+  ctx.out.Ok();
+}
+
+// DEBUG LOADAOF: the AOF written out, the keyspace emptied and loaded from it.
+void DebugLoadAof(CommandContext& ctx) {
+  if (ctx.server.aof == nullptr) {
+    ctx.out.Error("-ERR");
+    return;
+  }
+  absl::Status status = ctx.server.aof->Reload(UnixTimeMs());
+  if (!status.ok()) {
+    // Redis exits: a keyspace half loaded is not served.
+    std::fprintf(stderr, "valkdb: DEBUG LOADAOF: %s. Exiting.\n",
+                 std::string(status.message()).c_str());
+    std::_Exit(1);
+  }
+  std::fprintf(stderr, "valkdb: Append Only File loaded by DEBUG LOADAOF\n");
   ctx.out.Ok();
 }
 
@@ -195,6 +218,7 @@ void CmdDebug(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) return DebugSleep(ctx);
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) return DebugHelp(ctx);
   if (EqualsIgnoreCase(sub, "reload")) return DebugReload(ctx);
+  if (EqualsIgnoreCase(sub, "loadaof") && ctx.argc() == 2) return DebugLoadAof(ctx);
   ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '",
                        AsCString(sub).substr(0, 128), "'. Try DEBUG HELP."));
 }

@@ -1,8 +1,10 @@
-// SAVE, BGSAVE and LASTSAVE as Redis 7.0's saveCommand, bgsaveCommand and
-// lastsaveCommand (rdb.c); the snapshot itself is server/persist/.
+// SAVE, BGSAVE, LASTSAVE and BGREWRITEAOF as Redis 7.0's saveCommand,
+// bgsaveCommand, lastsaveCommand (rdb.c) and bgrewriteaofCommand (aof.c);
+// the snapshot and the AOF themselves are server/persist/.
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
@@ -18,7 +20,7 @@ bool HavePersistence(CommandContext& ctx) {
 void CmdSave(CommandContext& ctx) {
   if (!HavePersistence(ctx)) return;
   RdbPersistence& rdb = *ctx.server.persistence;
-  if (rdb.in_progress()) {
+  if (rdb.background_in_progress()) {
     ctx.out.Error("Background save already in progress");
     return;
   }
@@ -41,12 +43,16 @@ void CmdBgsave(CommandContext& ctx) {
   }
   if (!HavePersistence(ctx)) return;
   RdbPersistence& rdb = *ctx.server.persistence;
-  if (rdb.in_progress()) {
+  if (rdb.background_in_progress()) {
     ctx.out.Error("Background save already in progress");
-  } else if (ctx.client.in_exec) {
-    // Redis starts it after the transaction (its cron picks it up).
+  } else if (ctx.client.in_exec || (rdb.rewrite_in_progress() && schedule)) {
+    // Redis starts it after the transaction or the rewrite (its cron picks it up).
     rdb.Schedule();
     ctx.out.SimpleString("Background saving scheduled");
+  } else if (rdb.rewrite_in_progress()) {
+    ctx.out.Error(
+        "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in "
+        "order to schedule a BGSAVE whenever possible.");
   } else if (rdb.StartBackgroundSave()) {
     ctx.out.SimpleString("Background saving started");
   } else if (schedule) {
@@ -62,6 +68,26 @@ void CmdLastsave(CommandContext& ctx) {
   ctx.out.Integer(ctx.server.persistence->last_save_time());
 }
 
+void CmdBgrewriteaof(CommandContext& ctx) {
+  if (!HavePersistence(ctx) || ctx.server.aof == nullptr) return;
+  switch (ctx.server.aof->StartRewrite(ctx.client.in_exec)) {
+    case AofPersistence::RewriteStart::kAlreadyRunning:
+      ctx.out.Error("Background append only file rewriting already in progress");
+      break;
+    case AofPersistence::RewriteStart::kScheduled:
+      ctx.out.SimpleString("Background append only file rewriting scheduled");
+      break;
+    case AofPersistence::RewriteStart::kStarted:
+      ctx.out.SimpleString("Background append only file rewriting started");
+      break;
+    case AofPersistence::RewriteStart::kFailed:
+      ctx.out.Error(
+          "Can't execute an AOF background rewriting. Please check the server logs for more "
+          "information.");
+      break;
+  }
+}
+
 }  // namespace
 
 void RegisterPersistFamily(CommandTable* table) {
@@ -71,6 +97,9 @@ void RegisterPersistFamily(CommandTable* table) {
   table->Register({"bgsave", -1, kCmdAdmin | kCmdNoScript, 0, 0, 0, CmdBgsave, "server",
                    "Asynchronously save the dataset to disk", "1.0.0", "@admin @slow @dangerous",
                    "", "O(N) where N is the total number of keys in all databases"});
+  table->Register({"bgrewriteaof", 1, kCmdAdmin | kCmdNoScript, 0, 0, 0, CmdBgrewriteaof, "server",
+                   "Asynchronously rewrite the append-only file", "1.0.0",
+                   "@admin @slow @dangerous", "", "O(1)"});
   table->Register({"lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, CmdLastsave,
                    "server", "Get the UNIX time stamp of the last successful save to disk", "1.0.0",
                    "@admin @fast @dangerous"});

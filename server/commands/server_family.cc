@@ -11,6 +11,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
@@ -216,6 +217,20 @@ void CmdConfigSet(CommandContext& ctx) {
   if (!error.empty()) {
     ctx.out.Error(error);
     return;
+  }
+  if (AofPersistence* aof = ctx.server.aof) {
+    for (const auto& [name, value] : pairs) {
+      if (EqualsIgnoreCase(name, "appendfsync")) aof->ConfigChanged();
+      if (!EqualsIgnoreCase(name, "appendonly")) continue;
+      if (ctx.server.config->GetString("appendonly") == "no") {
+        aof->Disable();
+      } else if (!aof->Enable().ok()) {
+        ctx.out.Error(
+            "CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on "
+            "AOF. Check server logs.");
+        return;
+      }
+    }
   }
   ctx.out.Ok();
 }
@@ -446,18 +461,30 @@ std::string InfoPersistence(CommandContext& ctx) {
   Line(&s, "rdb_last_cow_size", 0);
   Line(&s, "rdb_last_load_keys_expired", rdb.last_load_keys_expired());
   Line(&s, "rdb_last_load_keys_loaded", rdb.last_load_keys_loaded());
-  Line(&s, "aof_enabled", 0);
-  Line(&s, "aof_rewrite_in_progress", 0);
-  Line(&s, "aof_rewrite_scheduled", 0);
-  Line(&s, "aof_last_rewrite_time_sec", -1);
-  Line(&s, "aof_current_rewrite_time_sec", -1);
-  Line(&s, "aof_last_bgrewrite_status", "ok");
-  Line(&s, "aof_rewrites", 0);
-  Line(&s, "aof_rewrites_consecutive_failures", 0);
-  Line(&s, "aof_last_write_status", "ok");
+  AofPersistence* aof = ctx.server.aof;
+  const bool aof_on = aof != nullptr && aof->enabled();
+  const bool rewriting = aof != nullptr && aof->rewrite_in_progress();
+  Line(&s, "aof_enabled", aof_on ? 1 : 0);
+  Line(&s, "aof_rewrite_in_progress", rewriting ? 1 : 0);
+  Line(&s, "aof_rewrite_scheduled", aof != nullptr && aof->rewrite_scheduled() ? 1 : 0);
+  Line(&s, "aof_last_rewrite_time_sec", aof != nullptr ? aof->last_rewrite_time_s() : -1);
+  Line(&s, "aof_current_rewrite_time_sec",
+       rewriting ? (UnixTimeMs() - aof->current_rewrite_start_ms()) / 1000 : -1);
+  Line(&s, "aof_last_bgrewrite_status", aof == nullptr || aof->last_rewrite_ok() ? "ok" : "err");
+  Line(&s, "aof_rewrites", aof != nullptr ? aof->rewrites() : 0);
+  Line(&s, "aof_rewrites_consecutive_failures", aof != nullptr ? aof->consecutive_failures() : 0);
+  Line(&s, "aof_last_write_status", aof == nullptr || aof->last_write_ok() ? "ok" : "err");
   Line(&s, "aof_last_cow_size", 0);
   Line(&s, "module_fork_in_progress", 0);
   Line(&s, "module_fork_last_cow_size", 0);
+  if (aof_on) {
+    Line(&s, "aof_current_size", aof->current_size());
+    Line(&s, "aof_base_size", aof->base_size());
+    Line(&s, "aof_pending_rewrite", aof->rewrite_scheduled() ? 1 : 0);
+    Line(&s, "aof_buffer_length", aof->buffer_length());
+    Line(&s, "aof_pending_bio_fsync", 0);
+    Line(&s, "aof_delayed_fsync", 0);
+  }
   return s;
 }
 

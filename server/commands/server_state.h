@@ -104,6 +104,7 @@ class ClientDirectory {
 };
 
 class RdbPersistence;
+class AofPersistence;
 
 // Counters and settings shared by all event loops.
 struct ServerState {
@@ -132,6 +133,7 @@ struct ServerState {
   PubSubHub pubsub;
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
+  AofPersistence* aof = nullptr;          // the append-only file (set by the server)
   // The shutdown save was made (or skipped, SHUTDOWN NOSAVE): SIGTERM's handler does not save
   // again.
   std::atomic<bool> shutdown_saved{false};

@@ -11,6 +11,7 @@
 
 #include "protocol/str_util.h"
 #include "server/net/event_loop.h"
+#include "server/persist/aof_persistence.h"
 
 namespace valkdb {
 namespace {
@@ -522,6 +523,10 @@ bool Connection::DoneClosing(int64_t now_ms) {
 
 void Connection::Flush() {
   if (closing_) return;
+  // No reply may show a write the AOF does not hold yet.
+  if (AofPersistence* aof = loop_->server().aof; aof != nullptr && aof->enabled()) {
+    aof->FlushBeforeReply();
+  }
   if (!writing_) {
     // Write synchronously while the socket takes it; queue the rest.
     uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(&tcp_);

@@ -5,6 +5,7 @@
 
 #include "protocol/str_util.h"
 #include "server/net/connection.h"
+#include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
@@ -306,6 +307,7 @@ void EventLoop::OnCron(uv_timer_t* handle) {
       // another loop's EXEC.
       absl::ReaderMutexLock exec_lock(&self->server_->exec_mu);
       self->server_->persistence->Cron(now_ms);
+      if (self->server_->aof != nullptr) self->server_->aof->Cron(now_ms);
     }
   }
   self->MaybeRefreshLimits();

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "protocol/str_util.h"
+#include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
@@ -186,6 +187,8 @@ Server::Server(Config* config) : config_(config), state_(config) {
   state_.clients = this;
   persistence_ = std::make_unique<RdbPersistence>(*store_, *config_);
   state_.persistence = persistence_.get();
+  aof_ = std::make_unique<AofPersistence>(*store_, *config_, *persistence_, state_);
+  state_.aof = aof_.get();
   for (int i = 0; i < state_.threads; ++i) {
     loops_.push_back(std::make_unique<EventLoop>(i, store_.get(), &state_));
   }
@@ -278,18 +281,22 @@ void Server::StopServer() { kill(getpid(), SIGTERM); }
 
 absl::Status Server::LoadData() {
   const int64_t start_ms = UnixTimeMs();
+  if (config_->GetString("appendonly") == "yes") return aof_->Start(start_ms);
   absl::Status status =
       persistence_->Load(persistence_->Path(), start_ms, /*merge=*/false, /*serving=*/false);
-  if (absl::IsNotFound(status)) return absl::OkStatus();
-  if (!status.ok()) return status;
-  std::fprintf(stderr, "valkdb: DB loaded from disk: %.3f seconds (%llu keys, %llu expired)\n",
-               static_cast<double>(UnixTimeMs() - start_ms) / 1000,
-               static_cast<unsigned long long>(persistence_->last_load_keys_loaded()),
-               static_cast<unsigned long long>(persistence_->last_load_keys_expired()));
-  return absl::OkStatus();
+  if (!status.ok() && !absl::IsNotFound(status)) return status;
+  if (status.ok()) {
+    std::fprintf(stderr, "valkdb: DB loaded from disk: %.3f seconds (%llu keys, %llu expired)\n",
+                 static_cast<double>(UnixTimeMs() - start_ms) / 1000,
+                 static_cast<unsigned long long>(persistence_->last_load_keys_loaded()),
+                 static_cast<unsigned long long>(persistence_->last_load_keys_expired()));
+  }
+  return aof_->Start(start_ms);  // appendonly no: reads the manifest only
 }
 
 bool Server::SaveOnShutdown() {
+  // As Redis's prepareForShutdown: the AOF is written and fsynced first.
+  if (aof_->enabled()) aof_->FlushAndSync();
   if (config_->GetString("save").empty()) return true;
   std::fprintf(stderr, "valkdb: Saving the final RDB snapshot before exiting.\n");
   absl::Status status = persistence_->CancelAndSave();

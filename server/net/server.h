@@ -12,6 +12,8 @@
 
 namespace valkdb {
 
+class AofPersistence;
+
 // The whole server: the store, N event loops (loop 0 on the caller's
 // thread), their listening sockets, and signal handling for shutdown.
 class Server : public ClientDirectory {
@@ -34,8 +36,9 @@ class Server : public ClientDirectory {
   std::vector<ClientSnapshot> Snapshot() override;
   bool Kill(uint64_t id) override;
 
-  // Loads dir/dbfilename when it exists (before Start). An error means the
-  // file is there but could not be loaded: Redis refuses to start then.
+  // Loads the AOF with appendonly yes (the RDB is not read then, as in
+  // Redis), else dir/dbfilename when it exists (before Start). An error
+  // means a file is there but could not be loaded: Redis refuses to start then.
   absl::Status LoadData();
   // The save Redis makes on SIGTERM/SHUTDOWN when save points are set;
   // false when it failed.
@@ -51,6 +54,7 @@ class Server : public ClientDirectory {
   ServerState state_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<RdbPersistence> persistence_;  // after store_: destroyed (joined) first
+  std::unique_ptr<AofPersistence> aof_;          // uses persistence_: destroyed before it
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<std::thread> threads_;
   int port_ = 0;

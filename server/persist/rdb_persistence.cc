@@ -14,24 +14,13 @@
 #include "protocol/str_util.h"
 #include "server/commands/rdb_convert.h"
 #include "server/commands/server_state.h"
+#include "server/persist/file_util.h"
 #include "server/store/rdb/rdb_file.h"
 
 namespace valkdb {
 namespace {
 
 constexpr int64_t kRetryDelayS = 5;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
-
-absl::Status WriteAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::InternalError(std::strerror(errno));
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
 
 // "save" as Config keeps it: "<seconds> <changes>" pairs separated by spaces.
 std::vector<std::pair<int64_t, int64_t>> SavePoints(const std::string& text) {
@@ -62,7 +51,7 @@ std::string RdbPersistence::Path() const {
   return dir.empty() ? file : StrCat(dir, "/", file);
 }
 
-bool RdbPersistence::Begin(int64_t now_ms) {
+bool RdbPersistence::Begin(int64_t now_ms, const std::function<void()>& at_instant) {
   bool idle = false;
   if (!in_progress_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) return false;
   {
@@ -125,6 +114,7 @@ bool RdbPersistence::Begin(int64_t now_ms) {
       }
       store_.set_snapshot_guard(this);
       changes_at_start_ = changes_.load(std::memory_order_relaxed);
+      if (at_instant) at_instant();
     }
   });
   keys_total_ = total;
@@ -155,9 +145,14 @@ void RdbPersistence::BeforeChangeAny() {
 
 absl::Status RdbPersistence::WriteAndFinish(bool background) {
   const int64_t start_ms = started_ms_.load();
-  const std::string path = Path();
-  const std::string dir = config_.GetString("dir");
-  const std::string temp_name = StrCat("temp-", getpid(), ".rdb");
+  const bool aof_base = rewrite_.has_value();
+  const std::string path = aof_base ? rewrite_->path : Path();
+  // The temp file goes beside the final one, so the rename stays in one directory.
+  const std::string dir =
+      aof_base ? path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'))
+               : config_.GetString("dir");
+  const std::string temp_name = aof_base ? StrCat("temp-rewriteaof-bg-", getpid(), ".aof")
+                                         : StrCat("temp-", getpid(), ".rdb");
   const std::string temp = dir.empty() ? temp_name : StrCat(dir, "/", temp_name);
   absl::Status status;
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -173,7 +168,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
     writer.Aux("redis-bits", "64");
     writer.Aux("ctime", StrCat(UnixTimeMs() / 1000));
     writer.Aux("used-mem", StrCat(store_.MemoryUsage()));
-    writer.Aux("aof-base", "0");
+    writer.Aux("aof-base", aof_base ? "1" : "0");
     std::string value;
     uint64_t saved_early = 0;  // structures serialised before a change
     const int64_t key_delay_us = config_.GetInt("rdb-key-save-delay");
@@ -232,11 +227,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
                    static_cast<long long>(capture_us_),
                    static_cast<unsigned long long>(saved_early));
       // The rename itself reaches the disk with the directory's fsync.
-      const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
-      if (dir_fd >= 0) {
-        ::fsync(dir_fd);
-        ::close(dir_fd);
-      }
+      FsyncDirOf(path);
     } else {
       ::unlink(temp.c_str());
     }
@@ -250,6 +241,19 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
   }
   dbs_.clear();
   const int64_t now_ms = UnixTimeMs();
+  if (aof_base) {
+    // The AOF's own status and counters are kept by its owner.
+    if (!status.ok()) {
+      std::fprintf(stderr, "valkdb: writing the AOF base %s failed: %s\n", path.c_str(),
+                   std::string(status.message()).c_str());
+    }
+    Rewrite rewrite = std::move(*rewrite_);
+    rewrite_.reset();
+    rewriting_.store(false, std::memory_order_relaxed);
+    in_progress_.store(false, std::memory_order_release);
+    if (rewrite.done) rewrite.done(status);
+    return status;
+  }
   // As Redis: the bgsave status and timings are a background save's; a
   // foreground SAVE only sets the status back to ok when it succeeds.
   // A cancelled save (Redis kills its child with SIGUSR1) is not a failure.
@@ -274,13 +278,16 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
 }
 
 absl::Status RdbPersistence::Save() {
+  // An AOF rewrite running is waited for, as Redis's SAVE runs beside its child.
+  while (rewrite_in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   if (!Begin(UnixTimeMs()))
     return absl::FailedPreconditionError("Background save already in progress");
   return WriteAndFinish(false);
 }
 
 void RdbPersistence::CancelBackgroundSave() {
-  while (in_progress() && background_.load(std::memory_order_relaxed)) {
+  // A BGSAVE only: an AOF rewrite goes on (Redis kills only the RDB child).
+  while (background_in_progress()) {
     cancel_.store(true);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -300,6 +307,27 @@ absl::Status RdbPersistence::CancelAndSave(bool keep_changes) {
     if (keep_changes) saved_changes_ = saved_changes;
     return status;
   }
+}
+
+bool RdbPersistence::StartBackgroundRewrite(Rewrite rewrite) {
+  std::function<void()> at_instant = std::move(rewrite.at_instant);
+  if (!Begin(UnixTimeMs(), at_instant)) return false;
+  rewrite_ = std::move(rewrite);
+  rewriting_.store(true, std::memory_order_relaxed);
+  background_.store(true, std::memory_order_relaxed);
+  absl::MutexLock lock(&worker_mu_);
+  worker_ = std::thread([this] { (void)WriteAndFinish(true); });
+  return true;
+}
+
+absl::Status RdbPersistence::RewriteNow(Rewrite rewrite) {
+  std::function<void()> at_instant = std::move(rewrite.at_instant);
+  if (!Begin(UnixTimeMs(), at_instant)) {
+    return absl::FailedPreconditionError("Background save already in progress");
+  }
+  rewrite_ = std::move(rewrite);
+  rewriting_.store(true, std::memory_order_relaxed);
+  return WriteAndFinish(false);
 }
 
 bool RdbPersistence::StartBackgroundSave() {
@@ -331,45 +359,22 @@ void RdbPersistence::Cron(int64_t now_ms) {
   }
 }
 
-namespace {
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const std::string error = StrCat(path, ": ", std::strerror(errno));
-    return errno == ENOENT ? absl::NotFoundError(error) : absl::InternalError(error);
-  }
-  std::string bytes;
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) bytes.reserve(static_cast<size_t>(st.st_size));
-  char buffer[1 << 16];
-  while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string error = StrCat("reading ", path, ": ", std::strerror(errno));
-      ::close(fd);
-      return absl::InternalError(error);
-    }
-    if (n == 0) break;
-    bytes.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return bytes;
-}
-
-}  // namespace
-
 absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms, bool merge,
                                   bool serving) {
   absl::StatusOr<std::string> bytes = ReadWholeFile(path);
   if (!bytes.ok()) return bytes.status();
+  return LoadBytes(*bytes, now_ms, merge, serving);
+}
+
+absl::Status RdbPersistence::LoadBytes(std::string_view bytes, int64_t now_ms, bool merge,
+                                       bool serving, size_t* consumed) {
   rdb::LoadOptions options;
+  options.consumed = consumed;
   options.verify_checksum = config_.GetString("rdbchecksum") != "no";
   options.databases = store_.databases();
   // Redis sizes its dicts from RESIZEDB; the shards are sized the same way,
   // so loading never rehashes.
-  const uint64_t max_keys = bytes->size() / 3;  // a key takes 3 bytes at least
+  const uint64_t max_keys = bytes.size() / 3;  // a key takes 3 bytes at least
   options.on_resize = [&](int db, uint64_t claimed_keys, uint64_t) {
     const uint64_t keys = std::min(claimed_keys, max_keys);  // the count is untrusted
     const size_t per_shard = static_cast<size_t>(keys / store_.shard_count() + keys / 64 + 16);
@@ -381,7 +386,7 @@ absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms, bool 
   };
   loaded_keys_ = 0;
   loaded_expired_ = 0;
-  return rdb::LoadFile(*bytes, options, [&](rdb::LoadedKey& key) -> absl::Status {
+  return rdb::LoadFile(bytes, options, [&](rdb::LoadedKey& key) -> absl::Status {
     if (key.expire_ms && *key.expire_ms < now_ms) {
       loaded_expired_.fetch_add(1, std::memory_order_relaxed);
       return absl::OkStatus();

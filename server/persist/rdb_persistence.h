@@ -18,7 +18,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,9 +57,30 @@ class RdbPersistence : public SnapshotGuard {
   void CancelBackgroundSave();
   // A BGSAVE (not a foreground SAVE) is running: INFO rdb_bgsave_in_progress.
   bool background_in_progress() const {
-    return in_progress() && background_.load(std::memory_order_relaxed);
+    return in_progress() && background_.load(std::memory_order_relaxed) &&
+           !rewriting_.load(std::memory_order_relaxed);
   }
   bool in_progress() const { return in_progress_.load(std::memory_order_acquire); }
+
+  // An AOF rewrite's base (aof_persistence.h): the same snapshot, written to
+  // `path` with the aux field aof-base 1. It counts as the running save (a
+  // BGSAVE waits for it) but leaves the RDB's status and counters alone.
+  struct Rewrite {
+    std::string path;
+    std::function<void()> at_instant;        // runs with every shard locked
+    std::function<void(absl::Status)> done;  // on the writing thread, at the end
+  };
+  // BGREWRITEAOF: false when a save or rewrite runs.
+  bool StartBackgroundRewrite(Rewrite rewrite);
+  // The base at start-up, before serving: written on the calling thread.
+  absl::Status RewriteNow(Rewrite rewrite);
+  // Stops a running AOF rewrite (the server is exiting); returns at once.
+  void CancelRewrite() {
+    if (rewrite_in_progress()) cancel_.store(true);
+  }
+  bool rewrite_in_progress() const {
+    return in_progress() && rewriting_.load(std::memory_order_relaxed);
+  }
 
   // BGSAVE SCHEDULE (or BGSAVE inside MULTI): started by the next Cron.
   void Schedule() { scheduled_.store(true, std::memory_order_relaxed); }
@@ -73,6 +96,10 @@ class RdbPersistence : public SnapshotGuard {
   // serving false: nothing else runs yet (start-up), so shards are not locked.
   absl::Status Load(const std::string& path, int64_t now_ms, bool merge = false,
                     bool serving = true);
+  // The same from bytes already read; `consumed` (if given) is set to the
+  // bytes the RDB took (an AOF's RDB preamble is followed by commands).
+  absl::Status LoadBytes(std::string_view bytes, int64_t now_ms, bool merge, bool serving,
+                         size_t* consumed = nullptr);
 
   // Writes that changed the keyspace (rdb_changes_since_last_save).
   void AddChanges(uint64_t n) { changes_.fetch_add(n, std::memory_order_relaxed); }
@@ -116,8 +143,9 @@ class RdbPersistence : public SnapshotGuard {
     uint64_t expires = 0;
   };
 
-  // Takes the point-in-time view and installs the guard; false when a save runs.
-  bool Begin(int64_t now_ms);
+  // Takes the point-in-time view and installs the guard; false when a save
+  // runs. at_instant (if set) runs at the instant, every shard locked.
+  bool Begin(int64_t now_ms, const std::function<void()>& at_instant = nullptr);
   // Writes the view to a temp file, fsyncs and renames it over Path(); ends the save.
   absl::Status WriteAndFinish(bool background);
   // Serialises a pending structure (mu_ held).
@@ -136,10 +164,13 @@ class RdbPersistence : public SnapshotGuard {
   absl::flat_hash_map<const void*, const Entry*> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<const void*, std::string> early_ ABSL_GUARDED_BY(mu_);
 
+  std::optional<Rewrite> rewrite_;  // the running save is an AOF rewrite's base
+
   absl::Mutex worker_mu_;  // worker_ is assigned and joined under it
   std::thread worker_ ABSL_GUARDED_BY(worker_mu_);
   std::atomic<bool> in_progress_{false};
   std::atomic<bool> background_{false};  // the running save is a BGSAVE
+  std::atomic<bool> rewriting_{false};   // the running save is an AOF rewrite
   std::atomic<bool> cancel_{false};      // stop the running BGSAVE
   std::atomic<bool> scheduled_{false};
   std::atomic<uint64_t> changes_{0};

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 #include "absl/types/span.h"
 
@@ -37,15 +36,39 @@ class ChangeObserver {
 // costs one load.
 class ChangeFeed {
  public:
-  // Observers are added before the server serves (not thread-safe with Publish).
-  void Subscribe(ChangeObserver* observer) { observers_.push_back(observer); }
-  void Unsubscribe(ChangeObserver* observer) { std::erase(observers_, observer); }
-  bool active() const { return !observers_.empty(); }
+  static constexpr int kMaxObservers = 4;
+
+  // Subscribe and Unsubscribe are safe while writes run only where no
+  // change can be in flight: before serving, or with every shard locked
+  // (an AOF turned on at a snapshot's instant). An observer must outlive
+  // the feed's last Publish.
+  void Subscribe(ChangeObserver* observer) {
+    for (auto& slot : observers_) {
+      if (slot.load(std::memory_order_relaxed) == nullptr) {
+        slot.store(observer, std::memory_order_release);
+        count_.fetch_add(1, std::memory_order_release);
+        return;
+      }
+    }
+  }
+  void Unsubscribe(ChangeObserver* observer) {
+    for (auto& slot : observers_) {
+      if (slot.load(std::memory_order_relaxed) == observer) {
+        slot.store(nullptr, std::memory_order_release);
+        count_.fetch_sub(1, std::memory_order_release);
+      }
+    }
+  }
+  bool active() const { return count_.load(std::memory_order_acquire) != 0; }
 
   void Publish(int db, absl::Span<const std::string_view> argv) {
-    if (observers_.empty()) return;
+    if (!active()) return;
     const Change change{seq_.fetch_add(1, std::memory_order_relaxed) + 1, db, argv};
-    for (ChangeObserver* observer : observers_) observer->OnChange(change);
+    for (auto& slot : observers_) {
+      if (ChangeObserver* observer = slot.load(std::memory_order_acquire)) {
+        observer->OnChange(change);
+      }
+    }
   }
   void Publish(int db, std::initializer_list<std::string_view> argv) {
     Publish(db, absl::Span<const std::string_view>(argv.begin(), argv.size()));
@@ -53,7 +76,8 @@ class ChangeFeed {
 
  private:
   std::atomic<uint64_t> seq_{0};
-  std::vector<ChangeObserver*> observers_;
+  std::atomic<int> count_{0};
+  std::atomic<ChangeObserver*> observers_[kMaxObservers] = {};
 };
 
 }  // namespace valkdb

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "server/store/rdb/crc64.h"
 #include "server/store/rdb/rdb_value.h"
+#include "tests/support/persistence_helpers.h"
 #include "tests/support/resp_client.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_util.h"
@@ -454,14 +455,7 @@ absl::StatusOr<std::map<std::string, Value>> ReadRdbFile(const std::string& data
 }
 
 TEST_F(RdbDumpCompatTest, RedisAssetFilesDecodeAsRedisLoadsThem) {
-  // Where scripts/redis_suite.sh looks for Redis's tests: shared/ beside the
-  // checkout, else the workplace's /work/shared.
-  std::string dir;
-  for (const std::string& root :
-       {std::string(VALKDB_SOURCE_DIR) + "/../shared", std::string("/work/shared")}) {
-    dir = root + "/redis-tests-7.0.15/tests/assets/";
-    if (std::ifstream(dir + "encodings.rdb")) break;
-  }
+  const std::string dir = RedisTestAssetsDir() + "/";
   for (const char* name : {"encodings.rdb", "hash-ziplist.rdb", "hash-zipmap.rdb",
                            "list-quicklist.rdb", "zset-ziplist.rdb"}) {
     SCOPED_TRACE(name);

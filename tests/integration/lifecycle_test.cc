@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "protocol/str_util.h"
+#include "tests/support/persistence_helpers.h"
 #include "tests/support/server_fixture.h"
 
 namespace valkdb::test {
@@ -51,12 +52,6 @@ void DumpLogOnFailure(ServerProcess& server) {
 
 // Suite names carry "integration_" so that `ctest -R integration` selects them:
 // tests/CMakeLists.txt registers the gtest names without a prefix.
-
-std::unique_ptr<RespClient> MustConnect(int port) {
-  auto client = RespClient::Connect(port);
-  EXPECT_TRUE(client.ok()) << client.status();
-  return client.ok() ? *std::move(client) : nullptr;
-}
 
 TEST(integration_Lifecycle, PortZeroPrintsTheChosenPort) {
   auto server = ServerProcess::StartValkdb();

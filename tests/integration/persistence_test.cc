@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "protocol/str_util.h"
+#include "tests/support/persistence_helpers.h"
 #include "tests/support/server_fixture.h"
 
 namespace valkdb::test {
@@ -25,29 +26,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::unique_ptr<RespClient> MustConnect(int port) {
-  auto client = RespClient::Connect(port);
-  EXPECT_TRUE(client.ok()) << client.status();
-  return client.ok() ? *std::move(client) : nullptr;
-}
-
-std::string Digest(RespClient& c) { return c.Run({"DEBUG", "DIGEST"}).str; }
-
-// The value of one INFO field, "" when absent.
-std::string InfoField(RespClient& c, const std::string& field) {
-  const std::string info = c.Run({"INFO", "persistence"}).str;
-  const size_t at = info.find("\r\n" + field + ":");
-  if (at == std::string::npos) return "";
-  const size_t start = at + field.size() + 3;
-  return info.substr(start, info.find("\r\n", start) - start);
-}
-
 // Waits (generously: liveness, not speed) until no save runs.
 void WaitForSaveToEnd(RespClient& c) {
-  for (int i = 0; i < 6000 && InfoField(c, "rdb_bgsave_in_progress") != "0"; ++i) {
+  for (int i = 0; i < 6000 && PersistenceInfo(c, "rdb_bgsave_in_progress") != "0"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ASSERT_EQ(InfoField(c, "rdb_bgsave_in_progress"), "0");
+  ASSERT_EQ(PersistenceInfo(c, "rdb_bgsave_in_progress"), "0");
 }
 
 // Every type in each of its encodings, in two databases, some with TTLs.
@@ -85,10 +69,10 @@ TEST(integration_Persistence, SaveIsLoadedBackAtRestartAndByRedis) {
   FillEveryType(*c);
   const std::string digest = Digest(*c);
   ASSERT_EQ(digest.size(), 40u);
-  EXPECT_NE(InfoField(*c, "rdb_changes_since_last_save"), "0");
+  EXPECT_NE(PersistenceInfo(*c, "rdb_changes_since_last_save"), "0");
   ASSERT_EQ(c->Run({"SAVE"}), Ok());
-  EXPECT_EQ(InfoField(*c, "rdb_changes_since_last_save"), "0");
-  EXPECT_EQ(InfoField(*c, "rdb_last_bgsave_status"), "ok");
+  EXPECT_EQ(PersistenceInfo(*c, "rdb_changes_since_last_save"), "0");
+  EXPECT_EQ(PersistenceInfo(*c, "rdb_last_bgsave_status"), "ok");
   EXPECT_GT(c->Run({"LASTSAVE"}).integer, 0);
   const std::string dump = dir + "/dump.rdb";
   ASSERT_TRUE(std::filesystem::exists(dump));
@@ -144,12 +128,7 @@ TEST(integration_Persistence, SaveIsLoadedBackAtRestartAndByRedis) {
 }
 
 TEST(integration_Persistence, RedisAssetDumpsLoadAsRedisLoadsThem) {
-  std::string dir;
-  for (const std::string& root :
-       {std::string(VALKDB_SOURCE_DIR) + "/../shared", std::string("/work/shared")}) {
-    dir = root + "/redis-tests-7.0.15/tests/assets";
-    if (std::ifstream(dir + "/encodings.rdb")) break;
-  }
+  const std::string dir = RedisTestAssetsDir();
   for (const char* name : {"encodings.rdb", "hash-ziplist.rdb", "hash-zipmap.rdb",
                            "list-quicklist.rdb", "zset-ziplist.rdb"}) {
     SCOPED_TRACE(name);
@@ -186,7 +165,7 @@ TEST(integration_Persistence, BgsaveSavesTheKeyspaceAsItWasWhenItStarted) {
   const std::string before = Digest(*c);
   ASSERT_EQ(c->Run({"CONFIG", "SET", "rdb-key-save-delay", "2000"}), Ok());
   ASSERT_EQ(c->Run({"BGSAVE"}), Simple("Background saving started"));
-  EXPECT_EQ(InfoField(*c, "rdb_bgsave_in_progress"), "1");
+  EXPECT_EQ(PersistenceInfo(*c, "rdb_bgsave_in_progress"), "1");
   EXPECT_EQ(c->Run({"BGSAVE"}), Err("ERR Background save already in progress"));
   EXPECT_EQ(c->Run({"SAVE"}), Err("ERR Background save already in progress"));
   // Changes of every kind while it runs, from two connections (two loops).
@@ -211,7 +190,7 @@ TEST(integration_Persistence, BgsaveSavesTheKeyspaceAsItWasWhenItStarted) {
   }
   EXPECT_EQ(c->Run({"DBSIZE"}), Int(0));
   WaitForSaveToEnd(*c);
-  EXPECT_EQ(InfoField(*c, "rdb_last_bgsave_status"), "ok");
+  EXPECT_EQ(PersistenceInfo(*c, "rdb_last_bgsave_status"), "ok");
   ASSERT_EQ(c->Run({"CONFIG", "SET", "rdb-key-save-delay", "0"}), Ok());
   ASSERT_EQ(c->Run({"DEBUG", "RELOAD", "NOSAVE"}), Ok());
   EXPECT_EQ(Digest(*c), before);
@@ -256,8 +235,8 @@ TEST(integration_Persistence, FlushallAndShutdownNeverWaitForASlowBgsave) {
   ASSERT_EQ(c->Run({"BGSAVE"}), Simple("Background saving started"));
   // FLUSHALL drops it and saves the empty dataset at once, as Redis does.
   ASSERT_EQ(c->Run({"FLUSHALL"}), Ok());
-  EXPECT_EQ(InfoField(*c, "rdb_bgsave_in_progress"), "0");
-  EXPECT_EQ(InfoField(*c, "rdb_last_bgsave_status"), "ok");
+  EXPECT_EQ(PersistenceInfo(*c, "rdb_bgsave_in_progress"), "0");
+  EXPECT_EQ(PersistenceInfo(*c, "rdb_last_bgsave_status"), "ok");
   ASSERT_EQ(c->Run({"SET", "after", "flush"}), Ok());
   ASSERT_EQ(c->Run({"BGSAVE"}), Simple("Background saving started"));
   // SHUTDOWN cancels it too, and saves (with the delay back to 0).
@@ -308,11 +287,11 @@ TEST(integration_Persistence, FailedSavesAreReportedAndRefuseWritesAsRedis) {
   std::filesystem::remove_all(dir);  // nowhere to write now
   // A failed SAVE answers -ERR and leaves the bgsave status alone (as Redis 7.0).
   EXPECT_EQ(c->Run({"SAVE"}), Err("ERR"));
-  EXPECT_EQ(InfoField(*c, "rdb_last_bgsave_status"), "ok");
+  EXPECT_EQ(PersistenceInfo(*c, "rdb_last_bgsave_status"), "ok");
   // A failed BGSAVE makes writes, and PING, fail with -MISCONF; reads still work.
   EXPECT_EQ(c->Run({"BGSAVE"}), Simple("Background saving started"));
   WaitForSaveToEnd(*c);
-  EXPECT_EQ(InfoField(*c, "rdb_last_bgsave_status"), "err");
+  EXPECT_EQ(PersistenceInfo(*c, "rdb_last_bgsave_status"), "err");
   const RespValue refused = c->Run({"SET", "k", "w"});
   EXPECT_TRUE(refused.is_error());
   EXPECT_THAT(refused.str, HasSubstr("MISCONF Redis is configured to save RDB snapshots"));

@@ -176,6 +176,7 @@ absl::Status LoadFile(std::string_view bytes, const LoadOptions& options,
       return absl::DataLossError("Wrong RDB checksum. Aborting now.");
     }
   }
+  if (options.consumed != nullptr) *options.consumed = bytes.size() - reader.remaining();
   return absl::OkStatus();
 }
 

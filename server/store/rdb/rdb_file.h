@@ -77,6 +77,9 @@ struct LoadOptions {
   int databases = 16;           // a SELECTDB past it is an error, as in Redis
   // RESIZEDB: how many keys (and keys with a TTL) the database about to be read holds.
   std::function<void(int db, uint64_t keys, uint64_t expires)> on_resize;
+  // Set to how many bytes the RDB took, checksum included: in an AOF with an
+  // RDB preamble, commands follow.
+  size_t* consumed = nullptr;
 };
 
 // Parses a whole file, calling `on_key` for each key in file order (a

@@ -1,0 +1,327 @@
+// The append-only file against the real binaries: what clients were told
+// is written survives kill -9 under every appendfsync policy; BGREWRITEAOF
+// keeps the writes made while it runs; a real redis-server loads valkdb's
+// AOF directory and valkdb loads Redis's (and the old single-file AOF with
+// an RDB preamble from Redis's test assets); redis-check-aof accepts the
+// files; a cut-off tail is handled as aof-load-truncated says; CONFIG SET
+// appendonly turns it on and off while serving.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "protocol/str_util.h"
+#include "tests/support/persistence_helpers.h"
+#include "tests/support/server_fixture.h"
+
+namespace valkdb::test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Waits (generously: liveness, not speed) until no AOF rewrite runs.
+void WaitForRewriteToEnd(RespClient& c) {
+  for (int i = 0; i < 6000 && PersistenceInfo(c, "aof_rewrite_in_progress") != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(PersistenceInfo(c, "aof_rewrite_in_progress"), "0");
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Writes of every kind, including the ones propagated in another form
+// (SET EX, SPOP, INCRBYFLOAT, a transaction, an expiry, blocking pops).
+void WriteEverything(RespClient& c, const std::string& tag) {
+  for (const std::string db : {"0", "5"}) {
+    ASSERT_EQ(c.Run({"SELECT", db}), Ok());
+    c.Run({"SET", "s" + tag, "v"});
+    c.Run({"SET", "ex" + tag, "v", "EX", "5000"});
+    c.Run({"SET", "gone" + tag, "v", "PX", "1"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    EXPECT_EQ(c.Run({"GET", "gone" + tag}), Nil());  // expired: a DEL goes to the AOF
+    c.Run({"INCRBYFLOAT", "f" + tag, "1.5"});
+    c.Run({"RPUSH", "l" + tag, "a", "b", "c", "d"});
+    c.Run({"LPOP", "l" + tag});
+    c.Run({"HSET", "h" + tag, "f1", "v1", "f2", "v2"});
+    c.Run({"SADD", "set" + tag, "a", "b", "c", "d", "e"});
+    c.Run({"SPOP", "set" + tag});
+    c.Run({"ZADD", "z" + tag, "1", "a", "2", "b"});
+    c.Run({"ZINCRBY", "z" + tag, "3", "a"});
+    c.Run({"MULTI"});
+    c.Run({"INCR", "counter" + tag});
+    c.Run({"RPOPLPUSH", "l" + tag, "l2" + tag});
+    c.Run({"EXEC"});
+    c.Run({"BLPOP", "l" + tag, "1"});
+    c.Run({"EXPIRE", "h" + tag, "9000"});
+    c.Run({"DEL", "nothing"});
+  }
+  ASSERT_EQ(c.Run({"SELECT", "0"}), Ok());
+}
+
+std::string RunTool(const std::string& command, int* rc) {
+  const std::string out = ::testing::TempDir() + "/aof_tool_" + std::to_string(getpid()) + ".txt";
+  *rc = std::system(StrCat(command, " > ", out, " 2>&1").c_str());
+  std::string text = ReadFile(out);
+  std::remove(out.c_str());
+  return text;
+}
+
+// valkdb with the AOF on over `dir` (the files of an earlier server there).
+absl::StatusOr<std::unique_ptr<ServerProcess>> StartOver(const std::string& dir) {
+  return ServerProcess::StartValkdb(
+      {"--dir", dir, "--appendonly", "yes", "--save", "", "--enable-debug-command", "yes"});
+}
+
+// kill -9 (nothing is flushed at exit), then a new server over the same
+// files, which must come back with keyspace `digest`.
+void KillAndExpectDigestAfterRestart(ServerProcess& server, const std::string& digest) {
+  server.Signal(SIGKILL);
+  ASSERT_OK(server.Wait(std::chrono::milliseconds(30000)));
+  auto again = StartOver(server.work_dir());
+  ASSERT_OK(again);
+  auto c = MustConnect((*again)->port());
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(Digest(*c), digest);
+  EXPECT_THAT((*again)->log(), HasSubstr("DB loaded from append only file"));
+}
+
+TEST(integration_Aof, AcknowledgedWritesSurviveKill9UnderEveryPolicy) {
+  for (const std::string policy : {"always", "everysec", "no"}) {
+    SCOPED_TRACE(policy);
+    auto valkdb =
+        ServerProcess::StartValkdb({"--appendonly", "yes", "--appendfsync", policy, "--save", "",
+                                    "--threads", "2", "--enable-debug-command", "yes"});
+    ASSERT_OK(valkdb);
+    const std::string dir = (*valkdb)->work_dir();
+    auto a = MustConnect((*valkdb)->port());
+    auto b = MustConnect((*valkdb)->port());
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    WriteEverything(*a, "a");
+    WriteEverything(*b, "b");
+    EXPECT_EQ(PersistenceInfo(*a, "aof_enabled"), "1");
+    // The last reply has arrived: everything it acknowledged is in the file.
+    KillAndExpectDigestAfterRestart(**valkdb, Digest(*a));
+    // The RDB is not what was loaded: there is none.
+    EXPECT_FALSE(std::filesystem::exists(dir + "/dump.rdb"));
+  }
+}
+
+TEST(integration_Aof, RewriteKeepsTheWritesMadeWhileItRuns) {
+  auto valkdb = ServerProcess::StartValkdb(
+      {"--appendonly", "yes", "--save", "", "--threads", "2", "--enable-debug-command", "yes"});
+  ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
+  const std::string aof_dir = dir + "/appendonlydir";
+  auto c = MustConnect((*valkdb)->port());
+  ASSERT_NE(c, nullptr);
+  for (int i = 0; i < 200; ++i) c->Run({"RPUSH", "list", StrCat(i)});
+  WriteEverything(*c, "before");
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "rdb-key-save-delay", "20000"}), Ok());
+  ASSERT_EQ(c->Run({"BGREWRITEAOF"}), Simple("Background append only file rewriting started"));
+  EXPECT_EQ(PersistenceInfo(*c, "aof_rewrite_in_progress"), "1");
+  EXPECT_EQ(c->Run({"BGREWRITEAOF"}),
+            Err("ERR Background append only file rewriting already in progress"));
+  EXPECT_EQ(c->Run({"BGSAVE"}),
+            Err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+                "SCHEDULE in order to schedule a BGSAVE whenever possible."));
+  // Writes while it runs, from a second connection too (another loop).
+  auto c2 = MustConnect((*valkdb)->port());
+  ASSERT_NE(c2, nullptr);
+  WriteEverything(*c, "during");
+  WriteEverything(*c2, "during2");
+  c2->Run({"LTRIM", "list", "5", "-5"});
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "rdb-key-save-delay", "0"}), Ok());
+  WaitForRewriteToEnd(*c);
+  EXPECT_EQ(PersistenceInfo(*c, "aof_last_bgrewrite_status"), "ok");
+  EXPECT_EQ(PersistenceInfo(*c, "aof_rewrites"), "1");
+  WriteEverything(*c, "after");
+  const std::string digest = Digest(*c);
+  EXPECT_EQ(ReadFile(aof_dir + "/appendonly.aof.manifest"),
+            "file appendonly.aof.2.base.rdb seq 2 type b\n"
+            "file appendonly.aof.2.incr.aof seq 2 type i\n");
+  EXPECT_FALSE(std::filesystem::exists(aof_dir + "/appendonly.aof.1.base.rdb"));
+  EXPECT_FALSE(std::filesystem::exists(aof_dir + "/appendonly.aof.1.incr.aof"));
+
+  // redis-check-aof accepts the manifest and its files.
+  const std::string check = FindRedisTool("redis-check-aof");
+  ASSERT_FALSE(check.empty()) << "redis-check-aof not found (Debian package redis-tools)";
+  int rc = 0;
+  const std::string text = RunTool(StrCat(check, " ", aof_dir, "/appendonly.aof.manifest"), &rc);
+  EXPECT_EQ(rc, 0) << text;
+  EXPECT_THAT(text, HasSubstr("All AOF files and manifest are valid"));
+
+  // DEBUG LOADAOF and a restart both come back to the same keyspace.
+  ASSERT_EQ(c->Run({"DEBUG", "LOADAOF"}), Ok());
+  EXPECT_EQ(Digest(*c), digest);
+  KillAndExpectDigestAfterRestart(**valkdb, digest);
+}
+
+TEST(integration_Aof, RedisAndValkdbLoadEachOthersAof) {
+  auto valkdb = ServerProcess::StartValkdb(
+      {"--appendonly", "yes", "--save", "", "--enable-debug-command", "yes"});
+  ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
+  auto c = MustConnect((*valkdb)->port());
+  ASSERT_NE(c, nullptr);
+  WriteEverything(*c, "one");
+  ASSERT_EQ(c->Run({"BGREWRITEAOF"}), Simple("Background append only file rewriting started"));
+  WaitForRewriteToEnd(*c);
+  WriteEverything(*c, "two");
+  const std::string digest = Digest(*c);
+  ASSERT_TRUE((*valkdb)->Stop().ok());
+
+  // A real redis-server, in the same directory, loads valkdb's AOF...
+  std::string redis_digest;
+  {
+    auto redis = ServerProcess::StartRedis(
+        {"--dir", dir, "--appendonly", "yes", "--enable-debug-command", "yes"});
+    ASSERT_OK(redis);
+    auto r = MustConnect((*redis)->port());
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(Digest(*r), digest);
+    // ... and appends to it (and rewrites it) as its own.
+    WriteEverything(*r, "three");
+    ASSERT_EQ(r->Run({"BGREWRITEAOF"}), Simple("Background append only file rewriting started"));
+    for (int i = 0; i < 3000 && PersistenceInfo(*r, "aof_rewrite_in_progress") != "0"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    WriteEverything(*r, "four");
+    redis_digest = Digest(*r);
+    ASSERT_EQ(r->Run({"CONFIG", "SET", "save", ""}), Ok());
+    (*redis)->Stop();
+  }
+  // valkdb loads what Redis left.
+  auto again = StartOver(dir);
+  ASSERT_OK(again);
+  auto c2 = MustConnect((*again)->port());
+  ASSERT_NE(c2, nullptr);
+  EXPECT_EQ(Digest(*c2), redis_digest);
+}
+
+TEST(integration_Aof, OldStyleAofWithRdbPreambleIsMovedIntoTheDirectoryAndLoaded) {
+  const std::string asset = RedisTestAssetsDir() + "/rdb-preamble.aof";
+  ASSERT_TRUE(std::filesystem::exists(asset)) << asset;
+  std::string expected;
+  int64_t keys = 0;
+  for (const bool redis : {true, false}) {
+    SCOPED_TRACE(redis ? "redis" : "valkdb");
+    const std::string dir = ::testing::TempDir() + "/aof_preamble_" + std::to_string(getpid()) +
+                            (redis ? "_redis" : "_valkdb");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy_file(asset, dir + "/appendonly.aof");
+    const std::vector<std::string> args = {
+        "--dir", dir, "--appendonly", "yes", "--enable-debug-command", "yes"};
+    if (redis) {
+      auto server = ServerProcess::StartRedis(args);
+      ASSERT_OK(server);
+      auto r = MustConnect((*server)->port());
+      ASSERT_NE(r, nullptr);
+      expected = Digest(*r);
+      keys = r->Run({"DBSIZE"}).integer;
+    } else {
+      std::vector<std::string> valkdb_args = args;
+      valkdb_args.insert(valkdb_args.end(), {"--save", ""});
+      auto server = ServerProcess::StartValkdb(valkdb_args);
+      ASSERT_OK(server);
+      auto c = MustConnect((*server)->port());
+      ASSERT_NE(c, nullptr);
+      EXPECT_EQ(Digest(*c), expected);
+      EXPECT_EQ(c->Run({"DBSIZE"}).integer, keys);
+      EXPECT_GT(keys, 0);
+      EXPECT_THAT((*server)->log(), HasSubstr("Successfully migrated an old-style AOF file"));
+      EXPECT_TRUE(std::filesystem::exists(dir + "/appendonlydir/appendonly.aof"));
+      EXPECT_FALSE(std::filesystem::exists(dir + "/appendonly.aof"));
+    }
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST(integration_Aof, TruncatedTailIsCutOnlyWithAofLoadTruncated) {
+  auto valkdb = ServerProcess::StartValkdb(
+      {"--appendonly", "yes", "--save", "", "--enable-debug-command", "yes"});
+  ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
+  auto c = MustConnect((*valkdb)->port());
+  ASSERT_NE(c, nullptr);
+  WriteEverything(*c, "x");
+  const std::string digest = Digest(*c);
+  ASSERT_TRUE((*valkdb)->Stop().ok());
+  const std::string incr = dir + "/appendonlydir/appendonly.aof.1.incr.aof";
+  ASSERT_TRUE(std::filesystem::exists(incr));
+  const uintmax_t size = std::filesystem::file_size(incr);
+  {
+    // A write cut off by a crash: half a command, then a MULTI never closed.
+    std::ofstream out(incr, std::ios::binary | std::ios::app);
+    out << "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n"
+           "$1\r\nv\r\n*3\r\n$3\r\nSET\r\n$4\r\nhal";
+  }
+  // aof-load-truncated no: the server refuses to start.
+  auto refused = ServerProcess::StartValkdb(
+      {"--dir", dir, "--appendonly", "yes", "--save", "", "--aof-load-truncated", "no"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("Unexpected end of file reading the append only file"));
+  // yes (the default): cut after the last whole command outside a transaction.
+  auto again = StartOver(dir);
+  ASSERT_OK(again);
+  auto c2 = MustConnect((*again)->port());
+  ASSERT_NE(c2, nullptr);
+  EXPECT_EQ(Digest(*c2), digest);
+  EXPECT_THAT((*again)->log(), HasSubstr("AOF appendonly.aof.1.incr.aof loaded anyway"));
+  EXPECT_LT(std::filesystem::file_size(incr), size + 80);
+  // And it goes on appending after the cut.
+  ASSERT_EQ(c2->Run({"SET", "after", "cut"}), Ok());
+  ASSERT_EQ(c2->Run({"DEBUG", "LOADAOF"}), Ok());
+  EXPECT_EQ(c2->Run({"GET", "after"}), Bulk("cut"));
+  EXPECT_EQ(c2->Run({"EXISTS", "k"}), Int(0));
+}
+
+TEST(integration_Aof, ConfigSetAppendonlyTurnsItOnAndOffWhileServing) {
+  auto valkdb = ServerProcess::StartValkdb({"--save", "", "--enable-debug-command", "yes"});
+  ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
+  auto c = MustConnect((*valkdb)->port());
+  ASSERT_NE(c, nullptr);
+  WriteEverything(*c, "off");
+  EXPECT_EQ(PersistenceInfo(*c, "aof_enabled"), "0");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/appendonlydir"));
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "appendonly", "yes"}), Ok());
+  WaitForRewriteToEnd(*c);
+  EXPECT_EQ(PersistenceInfo(*c, "aof_enabled"), "1");
+  EXPECT_EQ(PersistenceInfo(*c, "aof_last_bgrewrite_status"), "ok");
+  WriteEverything(*c, "on");
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "appendfsync", "always"}), Ok());
+  ASSERT_EQ(c->Run({"SET", "always", "1"}), Ok());
+  KillAndExpectDigestAfterRestart(**valkdb, Digest(*c));
+  auto again = StartOver(dir);
+  ASSERT_OK(again);
+  auto c2 = MustConnect((*again)->port());
+  ASSERT_NE(c2, nullptr);
+  // Off: nothing more is appended.
+  ASSERT_EQ(c2->Run({"CONFIG", "SET", "appendonly", "no"}), Ok());
+  EXPECT_EQ(PersistenceInfo(*c2, "aof_enabled"), "0");
+  const std::string incr = dir + "/appendonlydir/appendonly.aof.1.incr.aof";
+  const std::string before = ReadFile(incr);
+  ASSERT_EQ(c2->Run({"SET", "not-appended", "1"}), Ok());
+  EXPECT_EQ(ReadFile(incr), before);
+  EXPECT_THAT(before, Not(HasSubstr("not-appended")));
+}
+
+}  // namespace
+}  // namespace valkdb::test
