@@ -7,6 +7,7 @@
 
 #include "protocol/str_util.h"
 #include "server/commands/errors.h"
+#include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
@@ -205,11 +206,17 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
                          "allowed in this context"));
     return;
   }
-  // WritesRefused first: one atomic load while the last save succeeded.
-  if (ctx.server.persistence != nullptr && ctx.server.persistence->WritesRefused() &&
+  // WritesRefused first: one atomic load each while the last save and AOF write succeeded.
+  if (((ctx.server.persistence != nullptr && ctx.server.persistence->WritesRefused()) ||
+       (ctx.server.aof != nullptr && ctx.server.aof->WritesRefused())) &&
       ((spec->flags & kCmdWrite) || spec->name == "ping")) [[unlikely]] {
     if (ctx.client.in_multi) ctx.client.multi_error = true;
-    ctx.out.Error(errors::kMisconf);
+    // As Redis: the RDB's error first, then the AOF's.
+    if (ctx.server.persistence != nullptr && ctx.server.persistence->WritesRefused()) {
+      ctx.out.Error(errors::kMisconf);
+    } else {
+      ctx.out.Error(ctx.server.aof->WriteError());
+    }
     return;
   }
   ctx.client.last_command = spec->name;

@@ -204,14 +204,15 @@ absl::Status AofPersistence::ReadManifest(Manifest* out) const {
   while (pos < text->size()) {
     size_t end = text->find('\n', pos);
     ++line_number;
-    if (end == std::string::npos) {
-      // Redis reads lines with fgets: a last line without '\n' is too long only past 1024.
-      end = text->size();
-    }
+    // Redis reads lines of up to 1024 bytes with fgets: a longer one, or a
+    // last one without its '\n', is "too long".
+    if (end == std::string::npos) end = text->size();
     std::string_view line(text->data() + pos, end - pos);
     pos = end + 1;
     if (!line.empty() && line[0] == '#') continue;
-    if (line.size() > 1024) return fail("The AOF manifest file contains too long line", "");
+    if (line.size() > 1024 || end == text->size()) {
+      return fail("The AOF manifest file contains too long line", "");
+    }
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
       line.remove_suffix(1);
     }
@@ -579,6 +580,7 @@ void AofPersistence::Flush(bool sync) {
       if (::ftruncate(fd_, static_cast<off_t>(incr_file_size_)) != 0) {
         std::fprintf(stderr, "valkdb: Could not remove short write from the append-only file\n");
       }
+      last_write_error_ = std::string(status.message());
       last_write_ok_ = false;
       absl::MutexLock lock(&mu_);
       out.append(buffer_);
@@ -759,12 +761,20 @@ void AofPersistence::RewriteDone(absl::Status status, const std::string& base_na
     }
   }
   if (!status.ok()) {
-    std::fprintf(stderr, "valkdb: Background AOF rewrite terminated with error: %s\n",
-                 std::string(status.message()).c_str());
-    last_rewrite_ok_ = false;
-    consecutive_failures_.fetch_add(1);
+    if (absl::IsCancelled(status)) {
+      // Stopped for a SAVE (FLUSHALL, SHUTDOWN, DEBUG RELOAD) that needs the
+      // snapshot: not a failure; it starts again from the cron.
+      std::fprintf(stderr, "valkdb: Background AOF rewrite stopped; it will start again\n");
+      scheduled_ = true;
+    } else {
+      std::fprintf(stderr, "valkdb: Background AOF rewrite terminated with error: %s\n",
+                   std::string(status.message()).c_str());
+      last_rewrite_ok_ = false;
+      consecutive_failures_.fetch_add(1);
+    }
     if (enabling) {
-      // Not durable without its base: appending stops, as if never enabled.
+      // Not durable without its base: appending stops until a rewrite
+      // (retried by the cron when it was stopped) writes one.
       Disable();
       ::unlink(FilePath(new_incr.name).c_str());
     }
@@ -855,6 +865,11 @@ void AofPersistence::Cron(int64_t now_ms) {
     last_auto_try_s_ = now_ms / 1000;
     BeginRewrite(/*enabling=*/false);
   }
+}
+
+std::string AofPersistence::WriteError() {
+  absl::MutexLock io(&io_mu_);
+  return StrCat("-MISCONF Errors writing to the AOF file: ", last_write_error_);
 }
 
 uint64_t AofPersistence::current_size() const {

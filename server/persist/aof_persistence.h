@@ -105,6 +105,10 @@ class AofPersistence : public ChangeObserver {
   uint64_t rewrites() const { return rewrites_.load(); }
   uint64_t consecutive_failures() const { return consecutive_failures_.load(); }
   bool last_write_ok() const { return last_write_ok_.load(); }
+  // Redis's writeCommandsDeniedByDiskError for the AOF: the last write to it
+  // failed, so writes are refused (with WriteError()) until one succeeds.
+  bool WritesRefused() const { return !last_write_ok_.load(std::memory_order_relaxed); }
+  std::string WriteError();
   uint64_t current_size() const;
   uint64_t base_size() const { return base_size_.load(); }
   size_t buffer_length();
@@ -172,6 +176,7 @@ class AofPersistence : public ChangeObserver {
   int fd_ ABSL_GUARDED_BY(io_mu_) = -1;
   // Files switched away from, fsynced and closed by the fsync thread.
   std::vector<int> retired_ ABSL_GUARDED_BY(io_mu_);
+  std::string last_write_error_ ABSL_GUARDED_BY(io_mu_);
   std::atomic<uint64_t> incr_file_size_{0};  // bytes in the file appended to
   std::atomic<uint64_t> incr_total_{0};      // bytes in every incr file of the manifest
 
