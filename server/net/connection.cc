@@ -299,6 +299,9 @@ void Connection::Process(std::string_view input) {
     CloseAfterReply();
   } else if (state_.close_after_reply) {
     CloseAfterReply();  // QUIT, CLIENT KILL of itself: stop reading now
+  } else if (AofPersistence* aof = loop_->server().aof;
+             aof != nullptr && aof->enabled() && aof->FlushNeeded()) {
+    loop_->WaitForAof(this);  // replies go after the iteration's one AOF write
   } else {
     Flush();
   }

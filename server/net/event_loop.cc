@@ -39,6 +39,8 @@ EventLoop::EventLoop(int index, Store* store, ServerState* server)
   grace_.data = this;
   uv_timer_init(&loop_, &block_timer_);
   block_timer_.data = this;
+  uv_check_init(&loop_, &check_);
+  check_.data = this;
   RefreshLimits();
   applier_.Start();
 }
@@ -65,6 +67,8 @@ absl::Status EventLoop::Listen(int fd, int backlog) {
 void EventLoop::Run() {
   current_loop = this;
   uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
+  uv_check_start(&check_, OnCheck);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&check_));  // never what keeps the loop running
   uv_run(&loop_, UV_RUN_DEFAULT);
   current_loop = nullptr;
 }
@@ -156,6 +160,21 @@ void EventLoop::OnAsync(uv_async_t* handle) {
 }
 
 void EventLoop::MarkPending(Connection* connection) { pending_.push_back(connection->id()); }
+
+void EventLoop::WaitForAof(Connection* connection) { aof_waiting_.push_back(connection->id()); }
+
+void EventLoop::OnCheck(uv_check_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  if (self->aof_waiting_.empty()) return;
+  if (AofPersistence* aof = self->server_->aof; aof != nullptr) aof->FlushBeforeReply();
+  std::vector<uint64_t> ids;
+  ids.swap(self->aof_waiting_);
+  for (uint64_t id : ids) {
+    auto it = self->connections_.find(id);
+    if (it != self->connections_.end()) it->second->FlushOrKill();
+  }
+  self->FlushPending();
+}
 
 void EventLoop::FlushPending() {
   while (!pending_.empty()) {
@@ -351,6 +370,8 @@ void EventLoop::MaybeFinishStop() {
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&grace_), nullptr);
+  uv_check_stop(&check_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
 }
 
 }  // namespace valkdb

@@ -94,6 +94,11 @@ class EventLoop {
   // Connections with output queued by pub/sub, flushed by FlushPending.
   void MarkPending(Connection* connection);
   void FlushPending();
+  // The AOF holds writes not yet on disk as its policy wants them: this
+  // connection's replies go at the end of the loop iteration, after one AOF
+  // write (and fdatasync, appendfsync always) for everything the iteration
+  // did — Redis's beforeSleep flush, the group commit.
+  void WaitForAof(Connection* connection);
   // Connections held back by CLIENT PAUSE; the cron resumes them.
   // Clients CLIENT PAUSE holds; Redis counts them in INFO blocked_clients.
   void AddPaused(Connection* connection);
@@ -125,6 +130,7 @@ class EventLoop {
   static void OnCron(uv_timer_t* handle);
   static void OnGraceTimeout(uv_timer_t* handle);
   static void OnBlockTimer(uv_timer_t* handle);
+  static void OnCheck(uv_check_t* handle);
   void ArmBlockTimer();
   void Post(InboxItem item) ABSL_LOCKS_EXCLUDED(inbox_mu_);
   // Takes a connection out of the client list (and the paused set).
@@ -145,13 +151,15 @@ class EventLoop {
   // Blocked clients' deadlines, earliest first, and the timer for the earliest.
   std::multimap<int64_t, uint64_t> block_deadlines_;
   uv_timer_t block_timer_;
+  uv_check_t check_;  // after each poll: the AOF flush and the replies waiting for it
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   // Written only by this loop's thread, under clients_mu_ so others may read.
   absl::Mutex clients_mu_;
   absl::flat_hash_map<uint64_t, Connection*> connections_;
   // Killed clients still in connections_ until their loop closes them.
   absl::flat_hash_set<uint64_t> killed_ ABSL_GUARDED_BY(clients_mu_);
-  std::vector<uint64_t> pending_;  // ids of connections to flush
+  std::vector<uint64_t> pending_;      // ids of connections to flush
+  std::vector<uint64_t> aof_waiting_;  // ids of connections whose replies wait for the AOF
   absl::flat_hash_set<Connection*> paused_;
   absl::flat_hash_set<Connection*> lingering_;
   std::unique_ptr<char[]> read_buffer_;

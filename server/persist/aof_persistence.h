@@ -75,13 +75,14 @@ class AofPersistence : public ChangeObserver {
   // Before replies leave: everything appended so far is written (and with
   // appendfsync always, fdatasynced). One atomic load when it already is.
   void FlushBeforeReply() {
+    if (FlushNeeded()) Flush(always_.load(std::memory_order_relaxed));
+  }
+  // Something appended is not yet written (or, appendfsync always, fdatasynced).
+  bool FlushNeeded() const {
     const uint64_t appended = appended_.load(std::memory_order_acquire);
-    if (appended == written_.load(std::memory_order_acquire) &&
-        (!always_.load(std::memory_order_relaxed) ||
-         appended == synced_.load(std::memory_order_acquire))) {
-      return;
-    }
-    Flush(always_.load(std::memory_order_relaxed));
+    return appended != written_.load(std::memory_order_acquire) ||
+           (always_.load(std::memory_order_relaxed) &&
+            appended != synced_.load(std::memory_order_acquire));
   }
   // SHUTDOWN, SIGTERM, DEBUG LOADAOF: written and fsynced now.
   void FlushAndSync() { Flush(true); }
