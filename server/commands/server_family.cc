@@ -13,6 +13,7 @@
 #include "server/commands/errors.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/persist/shutdown.h"
 
 namespace valkdb {
 
@@ -291,18 +292,12 @@ void CmdShutdown(CommandContext& ctx) {
     return;
   }
   std::fprintf(stderr, "valkdb: User requested shutdown...\n");
-  if (ctx.server.persistence != nullptr &&
-      (save || (!nosave && !ctx.server.config->GetString("save").empty()))) {
-    std::fprintf(stderr, "valkdb: Saving the final RDB snapshot before exiting.\n");
-    if (!ctx.server.persistence->CancelAndSave().ok() && !force) {
-      std::fprintf(stderr, "valkdb: Error trying to save the DB, can't exit.\n");
-      ctx.out.Error("-ERR Errors trying to SHUTDOWN. Check logs.");
-      return;
-    }
+  const ShutdownSave mode =
+      save ? ShutdownSave::kSave : (nosave ? ShutdownSave::kNoSave : ShutdownSave::kDefault);
+  if (!PrepareForShutdown(ctx.server, mode, force)) {
+    ctx.out.Error("-ERR Errors trying to SHUTDOWN. Check logs.");
+    return;
   }
-  // Redis kills a running save's child first: it must not rename over
-  // dump.rdb after this.
-  if (ctx.server.persistence != nullptr) ctx.server.persistence->CancelBackgroundSave();
   ctx.server.shutdown_saved = true;
   ctx.client.close_after_reply = true;  // nothing after it in the pipeline runs
   if (ctx.server.clients != nullptr) ctx.server.clients->StopServer();

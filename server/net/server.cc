@@ -17,6 +17,7 @@
 #include "protocol/str_util.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/persist/shutdown.h"
 
 namespace valkdb {
 namespace {
@@ -236,14 +237,22 @@ absl::Status Server::Start() {
   absl::Status status = BindAll(addresses, static_cast<int>(config_->GetInt("port")));
   if (!status.ok()) return status;
   state_.tcp_port = port_;
-  auto on_signal = [](uv_signal_t* handle, int) {
+  auto on_signal = [](uv_signal_t* handle, int signum) {
     auto* server = static_cast<Server*>(handle->data);
-    uv_close(reinterpret_cast<uv_handle_t*>(&server->sigint_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&server->sigterm_), nullptr);
     if (!server->state_.shutdown_saved.exchange(true)) {
       absl::ReaderMutexLock exec_lock(&server->state_.exec_mu);  // not inside an EXEC
-      server->SaveOnShutdown();
+      if (!PrepareForShutdown(server->state_, ShutdownSave::kDefault, /*force=*/false)) {
+        // As Redis: the server stays up; another signal tries again.
+        std::fprintf(stderr,
+                     "valkdb: %s received but errors trying to shut down the server, check the "
+                     "logs for more information\n",
+                     signum == SIGINT ? "SIGINT" : "SIGTERM");
+        server->state_.shutdown_saved = false;
+        return;
+      }
     }
+    uv_close(reinterpret_cast<uv_handle_t*>(&server->sigint_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&server->sigterm_), nullptr);
     server->Shutdown();
   };
   for (uv_signal_t* sig : {&sigint_, &sigterm_}) {
@@ -292,20 +301,6 @@ absl::Status Server::LoadData() {
                  static_cast<unsigned long long>(persistence_->last_load_keys_expired()));
   }
   return aof_->Start(start_ms);  // appendonly no: reads the manifest only
-}
-
-bool Server::SaveOnShutdown() {
-  // As Redis's prepareForShutdown: the AOF is written and fsynced first.
-  if (aof_->enabled()) aof_->FlushAndSync();
-  if (config_->GetString("save").empty()) return true;
-  std::fprintf(stderr, "valkdb: Saving the final RDB snapshot before exiting.\n");
-  absl::Status status = persistence_->CancelAndSave();
-  if (!status.ok()) {
-    std::fprintf(stderr, "valkdb: Error trying to save the DB, can't exit.\n");
-    return false;
-  }
-  std::fprintf(stderr, "valkdb: DB saved on disk\n");
-  return true;
 }
 
 void Server::Shutdown() {

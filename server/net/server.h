@@ -40,9 +40,6 @@ class Server : public ClientDirectory {
   // Redis), else dir/dbfilename when it exists (before Start). An error
   // means a file is there but could not be loaded: Redis refuses to start then.
   absl::Status LoadData();
-  // The save Redis makes on SIGTERM/SHUTDOWN when save points are set;
-  // false when it failed.
-  bool SaveOnShutdown();
 
   ServerState& state() { return state_; }
   Store& store() { return *store_; }

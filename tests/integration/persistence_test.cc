@@ -4,6 +4,7 @@
 // save, BGSAVE's point-in-time view while clients write, and a corrupt file
 // refused at start-up.
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -307,6 +308,23 @@ TEST(integration_Persistence, FailedSavesAreReportedAndRefuseWritesAsRedis) {
   WaitForSaveToEnd(*c);
   ASSERT_EQ(c->Run({"CONFIG", "SET", "save", ""}), Ok());
   EXPECT_EQ(c->Run({"SET", "k", "x"}), Ok());
+  // With save points, a shutdown whose save fails leaves the server up: SHUTDOWN answers an
+  // error, and SIGTERM is logged and ignored, as in Redis; once the save can succeed it stops.
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "save", "3600 1"}), Ok());
+  EXPECT_EQ(c->Run({"SHUTDOWN"}), Err("ERR Errors trying to SHUTDOWN. Check logs."));
+  (*valkdb)->Signal(SIGTERM);
+  for (int i = 0;
+       i < 3000 && (*valkdb)->log().find("SIGTERM received but errors") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_THAT((*valkdb)->log(), HasSubstr("SIGTERM received but errors trying to shut down"));
+  EXPECT_EQ(c->Run({"GET", "k"}), Bulk("x"));  // still serving
+  ASSERT_TRUE(std::filesystem::create_directory(dir));
+  (*valkdb)->Signal(SIGTERM);
+  auto ended = (*valkdb)->Wait(std::chrono::milliseconds(30000));
+  ASSERT_OK(ended);
+  EXPECT_TRUE(ended->ok()) << ended->ToString();
+  EXPECT_TRUE(std::filesystem::exists(dir + "/dump.rdb"));
 }
 
 }  // namespace
