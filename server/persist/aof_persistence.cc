@@ -412,16 +412,17 @@ absl::Status AofPersistence::LoadAll(int64_t now_ms, bool serving) {
 absl::Status AofPersistence::LoadFile(const std::string& name, int64_t now_ms, bool last_file,
                                       bool serving, uint64_t* size) {
   const std::string path = FilePath(name);
-  absl::StatusOr<std::string> bytes = ReadWholeFile(path);
-  if (!bytes.ok()) {
+  absl::StatusOr<MappedFile> file = MappedFile::Open(path);
+  if (!file.ok()) {
     return absl::InternalError(StrCat("Fatal error: can't open the append log file ", name,
-                                      " for reading: ", bytes.status().message()));
+                                      " for reading: ", file.status().message()));
   }
-  *size = bytes->size();
-  if (bytes->empty()) return absl::OkStatus();
+  const std::string_view bytes = file->bytes();
+  *size = bytes.size();
+  if (bytes.empty()) return absl::OkStatus();
   size_t offset = 0;
-  if (bytes->starts_with("REDIS")) {
-    absl::Status status = rdb_.LoadBytes(*bytes, now_ms, /*merge=*/false, serving, &offset);
+  if (bytes.starts_with("REDIS")) {
+    absl::Status status = rdb_.LoadBytes(bytes, now_ms, /*merge=*/false, serving, &offset);
     if (!status.ok()) {
       return absl::InvalidArgumentError(StrCat("Error reading the RDB preamble of the AOF file ",
                                                name, ", AOF loading aborted: ", status.message()));
@@ -429,7 +430,7 @@ absl::Status AofPersistence::LoadFile(const std::string& name, int64_t now_ms, b
   }
   size_t valid = 0;
   bool truncated = false;
-  absl::Status status = Replay(std::string_view(*bytes).substr(offset), now_ms, &valid, &truncated);
+  absl::Status status = Replay(bytes.substr(offset), now_ms, &valid, &truncated);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         StrCat(status.message(), " reading the append only file ", name));

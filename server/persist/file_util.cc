@@ -1,6 +1,7 @@
 #include "server/persist/file_util.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +47,37 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   }
   ::close(fd);
   return bytes;
+}
+
+absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const std::string error = StrCat(path, ": ", std::strerror(errno));
+    return errno == ENOENT ? absl::NotFoundError(error) : absl::InternalError(error);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const std::string error = StrCat(path, ": ", std::strerror(errno));
+    ::close(fd);
+    return absl::InternalError(error);
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return MappedFile(nullptr, 0);
+  }
+  void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  const int mmap_errno = errno;
+  ::close(fd);
+  if (data == MAP_FAILED) {
+    return absl::InternalError(StrCat("mapping ", path, ": ", std::strerror(mmap_errno)));
+  }
+  ::madvise(data, size, MADV_SEQUENTIAL);
+  return MappedFile(data, size);
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(data_, size_);
 }
 
 void FsyncDirOf(const std::string& path) {

@@ -361,9 +361,9 @@ void RdbPersistence::Cron(int64_t now_ms) {
 
 absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms, bool merge,
                                   bool serving) {
-  absl::StatusOr<std::string> bytes = ReadWholeFile(path);
-  if (!bytes.ok()) return bytes.status();
-  return LoadBytes(*bytes, now_ms, merge, serving);
+  absl::StatusOr<MappedFile> file = MappedFile::Open(path);
+  if (!file.ok()) return file.status();
+  return LoadBytes(file->bytes(), now_ms, merge, serving);
 }
 
 absl::Status RdbPersistence::LoadBytes(std::string_view bytes, int64_t now_ms, bool merge,
