@@ -61,65 +61,90 @@ bool RdbPersistence::Begin(int64_t now_ms, const std::function<void()>& at_insta
     if (worker_.joinable()) worker_.join();
   }
   options_ = RdbEncodeOptions(config_);
-  dbs_.clear();
-  dbs_.resize(static_cast<size_t>(store_.databases()));
+  // Built in place: a Database cannot be copied (its deque holds move-only handles).
+  std::vector<Database>(static_cast<size_t>(store_.databases())).swap(dbs_);
   started_ms_ = now_ms;
   keys_processed_ = 0;
-  uint64_t total = 0;
+  keys_total_ = 0;
   const int64_t capture_start_us = UnixTimeUs();
-  std::vector<const Entry*> live;
-  std::vector<std::pair<size_t, size_t>> tables;  // (db, item index) of structures
+  // The instant: every shard locked while each is marked not captured.
   store_.WithEveryShardLocked([&](int db, Shard& shard) {
-    AssumeLocked(shard);
-    Database& out = dbs_[static_cast<size_t>(db)];
-    // Every shard is held while this runs, and each key's buffer is a cache
-    // miss (its refcount is raised): the slots are listed first, then the
-    // buffers are fetched ahead of use so the misses overlap.
-    live.clear();
-    for (size_t slot = 0; slot < shard.slot_count(); ++slot) {
-      if (const Entry* entry = shard.EntryAt(slot)) live.push_back(entry);
+    if (db != store_.databases() - 1 || &shard != store_.ShardAt(db, store_.shard_count() - 1)) {
+      return;
     }
-    if (&shard == store_.ShardAt(db, 0)) {
-      // The database's first shard: room for all of its keys at once, so the
-      // handles are never moved while the instant lasts.
-      size_t keys = 0;
-      for (size_t i = 0; i < store_.shard_count(); ++i) {
-        Shard& other = *store_.ShardAt(db, i);
-        AssumeLocked(other);
-        keys += other.size();
-      }
-      out.items.reserve(keys);
+    absl::MutexLock lock(&mu_);
+    instant_ms_ = now_ms;
+    uncaptured_.clear();
+    uncaptured_.reserve(static_cast<size_t>(store_.databases()) * store_.shard_count());
+    for (int d = 0; d < store_.databases(); ++d) {
+      for (size_t i = 0; i < store_.shard_count(); ++i)
+        uncaptured_.emplace(store_.ShardAt(d, i), d);
     }
-    const bool any_ttl = shard.expires_size() > 0;
-    constexpr size_t kAhead = 16;
-    for (size_t i = 0; i < live.size(); ++i) {
-      if (i + kAhead < live.size()) __builtin_prefetch(live[i + kAhead]->identity(), 1);
-      const Entry* entry = live[i];
-      const std::optional<int64_t> expire =
-          any_ttl ? shard.GetExpire(entry->key()) : std::optional<int64_t>();
-      // Expired (alive through its expiry millisecond, as Shard::IsExpired): dropped.
-      if (expire && *expire < now_ms) continue;
-      if (entry->is_table()) tables.push_back({static_cast<size_t>(db), out.items.size()});
-      out.items.push_back({entry->Retain(), expire.value_or(-1)});
-      if (expire) ++out.expires;
-      ++total;
-    }
-    // The instant ends with the last shard's callback (every shard is still
-    // locked): the views are complete, so their handles no longer move.
-    if (db == store_.databases() - 1 && &shard == store_.ShardAt(db, store_.shard_count() - 1)) {
-      absl::MutexLock lock(&mu_);
-      for (const auto& [table_db, index] : tables) {
-        const Entry& entry = dbs_[table_db].items[index].entry;
-        pending_.emplace(entry.identity(), &entry);
-      }
-      store_.set_snapshot_guard(this);
-      changes_at_start_ = changes_.load(std::memory_order_relaxed);
-      if (at_instant) at_instant();
-    }
+    uncaptured_count_.store(uncaptured_.size(), std::memory_order_release);
+    store_.set_snapshot_guard(this);
+    changes_at_start_ = changes_.load(std::memory_order_relaxed);
+    if (at_instant) at_instant();
   });
-  keys_total_ = total;
   capture_us_ = UnixTimeUs() - capture_start_us;
   return true;
+}
+
+void RdbPersistence::CaptureLocked(int db, Shard& shard) {
+  AssumeLocked(shard);
+  Database& out = dbs_[static_cast<size_t>(db)];
+  const bool any_ttl = shard.expires_size() > 0;
+  uint64_t captured = 0;
+  for (size_t slot = 0; slot < shard.slot_count(); ++slot) {
+    const Entry* entry = shard.EntryAt(slot);
+    if (entry == nullptr) continue;
+    const std::optional<int64_t> expire =
+        any_ttl ? shard.GetExpire(entry->key()) : std::optional<int64_t>();
+    // Expired (alive through its expiry millisecond, as Shard::IsExpired): dropped.
+    if (expire && *expire < instant_ms_) continue;
+    out.items.push_back({entry->Retain(), expire.value_or(-1)});
+    const Entry& kept = out.items.back().entry;
+    if (kept.is_table()) pending_.emplace(kept.identity(), &kept);
+    if (expire) ++out.expires;
+    ++captured;
+  }
+  keys_total_.fetch_add(captured, std::memory_order_relaxed);
+  uncaptured_.erase(&shard);
+  uncaptured_count_.fetch_sub(1, std::memory_order_release);
+}
+
+void RdbPersistence::MaybeCapture(Shard& shard) {
+  if (uncaptured_count_.load(std::memory_order_acquire) == 0) return;
+  absl::MutexLock lock(&mu_);
+  auto it = uncaptured_.find(&shard);
+  if (it != uncaptured_.end()) CaptureLocked(it->second, shard);
+}
+
+void RdbPersistence::SleepUnlessCancelled(int64_t us) const {
+  // In steps, so a cancel is not kept waiting.
+  for (int64_t left = us; left > 0 && !cancel_.load(std::memory_order_relaxed); left -= 10000) {
+    std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(left, 10000)));
+  }
+}
+
+void RdbPersistence::CaptureRemaining() {
+  // rdb-key-save-delay (tests) also slows a BGSAVE's pass, one delay per
+  // shard with keys, so that commands capture shards themselves meanwhile.
+  const int64_t delay_us = config_.GetInt("rdb-key-save-delay");
+  for (int db = 0; db < store_.databases(); ++db) {
+    for (size_t i = 0; i < store_.shard_count(); ++i) {
+      if (uncaptured_count_.load(std::memory_order_acquire) == 0) return;
+      Shard* shard = store_.ShardAt(db, i);
+      bool captured_keys = false;
+      {
+        LockedShard lock(shard);
+        captured_keys = shard->size() > 0;
+        MaybeCapture(*shard);
+      }
+      if (captured_keys && background_.load(std::memory_order_relaxed)) {
+        SleepUnlessCancelled(delay_us);
+      }
+    }
+  }
 }
 
 void RdbPersistence::SerialiseLocked(const Entry& entry) {
@@ -127,7 +152,10 @@ void RdbPersistence::SerialiseLocked(const Entry& entry) {
   EncodeEntry(entry, options_, &early_[entry.identity()]);
 }
 
+void RdbPersistence::BeforeShardChange(Shard& shard) { MaybeCapture(shard); }
+
 void RdbPersistence::BeforeChange(Shard& shard, std::string_view key) {
+  MaybeCapture(shard);
   AssumeLocked(shard);
   const Entry* entry = shard.FindAny(key);
   if (entry == nullptr || !entry->is_table()) return;
@@ -155,6 +183,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
                                          : StrCat("temp-", getpid(), ".rdb");
   const std::string temp = dir.empty() ? temp_name : StrCat(dir, "/", temp_name);
   absl::Status status;
+  CaptureRemaining();  // every shard as it was at the instant, before anything is written
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     status = absl::InternalError(StrCat("Failed opening the temp RDB file ", temp_name,
@@ -204,11 +233,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
                    options_.rdb_compression);
         item.entry = Entry();  // the saved value's memory may go now
         keys_processed_.fetch_add(1, std::memory_order_relaxed);
-        // rdb-key-save-delay, in steps so a cancel is not kept waiting.
-        for (int64_t left = key_delay_us; left > 0 && !cancel_.load(std::memory_order_relaxed);
-             left -= 10000) {
-          std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(left, 10000)));
-        }
+        SleepUnlessCancelled(key_delay_us);
       }
     }
     if (status.ok()) status = writer.Finish();
@@ -221,8 +246,8 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
     }
     if (status.ok()) {
       std::fprintf(stderr,
-                   "valkdb: DB saved on disk (%llu keys captured in %lld us, %llu values saved "
-                   "before a change)\n",
+                   "valkdb: DB saved on disk (%llu keys; the instant held every shard %lld us; "
+                   "%llu values saved before a change)\n",
                    static_cast<unsigned long long>(keys_processed_.load()),
                    static_cast<long long>(capture_us_),
                    static_cast<unsigned long long>(saved_early));
@@ -232,14 +257,16 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
       ::unlink(temp.c_str());
     }
   }
-  // The save is over: no more early serialisation, the view is released.
-  store_.set_snapshot_guard(nullptr);
+  // The save is over: no more capture or early serialisation, the view is released.
   {
     absl::MutexLock lock(&mu_);
+    uncaptured_.clear();
+    uncaptured_count_.store(0, std::memory_order_release);
+    store_.set_snapshot_guard(nullptr);
     pending_.clear();
     early_.clear();
+    dbs_.clear();
   }
-  dbs_.clear();
   const int64_t now_ms = UnixTimeMs();
   if (aof_base) {
     // The AOF's own status and counters are kept by its owner.

@@ -3,9 +3,14 @@
 // RDB persistence: SAVE, BGSAVE, save points, load at start-up.
 //
 // A save is a point-in-time snapshot taken without fork. At its instant
-// every shard is locked once, briefly, to take another handle (Entry::Retain)
-// to every live key; then the file is written from those handles while
-// clients keep writing:
+// every shard is locked once, for as long as it takes to mark each shard
+// "not captured" and install this class as the store's SnapshotGuard. A
+// shard is captured — another handle (Entry::Retain) taken to each of its
+// keys — by the save's own pass, or, if a command is about to change it
+// first, by that command under the shard's lock: so every shard is captured
+// as it was at the instant, and no client waits for more than one shard's
+// capture. Then the file is written from those handles while clients keep
+// writing:
 //   - strings and inline values (small hashes, sets, sorted sets) never
 //     change while a handle is shared: a write copies them, so the handle
 //     still reads the value as it was;
@@ -18,6 +23,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -131,6 +137,7 @@ class RdbPersistence : public SnapshotGuard {
 
   // SnapshotGuard.
   void BeforeChange(Shard& shard, std::string_view key) override;
+  void BeforeShardChange(Shard& shard) override;
   void BeforeChangeAny() override;
 
  private:
@@ -139,7 +146,7 @@ class RdbPersistence : public SnapshotGuard {
     int64_t expire_ms;  // -1: none
   };
   struct Database {
-    std::vector<Item> items;
+    std::deque<Item> items;  // a deque: handles never move while shards are captured
     uint64_t expires = 0;
   };
 
@@ -150,6 +157,13 @@ class RdbPersistence : public SnapshotGuard {
   absl::Status WriteAndFinish(bool background);
   // Serialises a pending structure (mu_ held).
   void SerialiseLocked(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Captures `shard` (locked by the caller) if the running save has not yet.
+  void MaybeCapture(Shard& shard);
+  void CaptureLocked(int db, Shard& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The save's own pass over the shards not captured yet.
+  void CaptureRemaining();
+  // rdb-key-save-delay's sleeps (tests), cut short by a cancel.
+  void SleepUnlessCancelled(int64_t us) const;
 
   Store& store_;
   Config& config_;
@@ -163,6 +177,10 @@ class RdbPersistence : public SnapshotGuard {
   // (The handles live in dbs_, whose vectors do not move during a save.)
   absl::flat_hash_map<const void*, const Entry*> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<const void*, std::string> early_ ABSL_GUARDED_BY(mu_);
+  // Shards not captured yet, with their database; their count, read without mu_.
+  absl::flat_hash_map<const Shard*, int> uncaptured_ ABSL_GUARDED_BY(mu_);
+  std::atomic<size_t> uncaptured_count_{0};
+  int64_t instant_ms_ = 0;  // keys expired by then are not saved
 
   std::optional<Rewrite> rewrite_;  // the running save is an AOF rewrite's base
 

@@ -323,12 +323,14 @@ void Store::Set(int db, std::string_view key, const Bytes& value,
                 std::optional<int64_t> expire_ms) {
   Shard* shard = ShardFor(db, key);
   LockedShard shard_lock(shard);
+  if (SnapshotGuard* guard = snapshot_guard()) guard->BeforeShardChange(*shard);
   shard->Put(key, Entry::Make(key, value), expire_ms, false);
 }
 
 bool Store::Delete(int db, std::string_view key, int64_t now_ms) {
   Shard* shard = ShardFor(db, key);
   LockedShard shard_lock(shard);
+  if (SnapshotGuard* guard = snapshot_guard()) guard->BeforeShardChange(*shard);
   if (shard->Find(key, now_ms) == nullptr) return false;
   return shard->Erase(key);
 }
@@ -360,6 +362,11 @@ void Store::FlushDatabases(int first, int last) {
   std::vector<Shard> emptied(static_cast<size_t>(last - first + 1) * shard_count());
   for (int db = first; db <= last; ++db) {
     for (size_t i = 0; i <= shard_mask_; ++i) ShardAt(db, i)->mu.Lock();
+  }
+  if (SnapshotGuard* guard = snapshot_guard()) {
+    for (int db = first; db <= last; ++db) {
+      for (size_t i = 0; i <= shard_mask_; ++i) guard->BeforeShardChange(*ShardAt(db, i));
+    }
   }
   size_t n = 0;
   for (int db = first; db <= last; ++db) {
@@ -444,8 +451,10 @@ void MultiShardLock::LockDatabase(int db) {
     shard->mu.Lock();
     locked_.push_back(shard);
   }
-  if (SnapshotGuard* guard = store_.snapshot_guard()) [[unlikely]]
+  if (SnapshotGuard* guard = store_.snapshot_guard()) [[unlikely]] {
+    for (Shard* shard : locked_) guard->BeforeShardChange(*shard);
     guard->BeforeChangeAny();
+  }
 }
 
 void Store::WithEveryShardLocked(const std::function<void(int db, Shard& shard)>& fn) {
@@ -470,6 +479,11 @@ bool Store::SwapDatabases(int db1, int db2) {
   const int low = std::min(db1, db2), high = std::max(db1, db2);
   for (int db : {low, high}) {
     for (size_t i = 0; i <= shard_mask_; ++i) ShardAt(db, i)->mu.Lock();
+  }
+  if (SnapshotGuard* guard = snapshot_guard()) {
+    for (int db : {low, high}) {
+      for (size_t i = 0; i <= shard_mask_; ++i) guard->BeforeShardChange(*ShardAt(db, i));
+    }
   }
   for (size_t i = 0; i <= shard_mask_; ++i) ShardAt(low, i)->SwapContents(*ShardAt(high, i));
   if (feed_.active()) {
@@ -574,6 +588,8 @@ size_t Store::ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us) {
     Shard* s = ShardAt(static_cast<int>(index / shard_count()), index % shard_count());
     while (true) {
       Shard* shard = s;
+      // No snapshot guard: a key removed here had expired, and a save that
+      // has not captured this shard yet would have skipped it at load anyway.
       LockedShard shard_lock(shard);
       auto [sampled, expired] = shard->ExpireSample(now_ms, kSamplesPerRound, &rng_state_);
       expired_total += expired;

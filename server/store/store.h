@@ -61,6 +61,9 @@ class SnapshotGuard {
  public:
   virtual ~SnapshotGuard() = default;
   virtual void BeforeChange(Shard& shard, std::string_view key) = 0;
+  // Any key of the shard may change (FLUSHALL, SWAPDB, active expiry, a
+  // command that locked a whole database).
+  virtual void BeforeShardChange(Shard& shard) = 0;
   // A command locked whole databases (its keys are only known as it runs).
   virtual void BeforeChangeAny() = 0;
 };
