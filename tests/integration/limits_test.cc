@@ -805,11 +805,13 @@ TEST_F(integration_Limits, StalledPipelinerKeepsServerMemoryBounded) {
   }
   // Other clients are served meanwhile.
   EXPECT_EQ(admin->Command({"GET", "v"}), Bulk(value));
-  // What the server holds for it is bounded: it stopped reading once 16 MB of
-  // replies were waiting (judged by the server's own count, not by RSS).
+  // What the server holds for it is bounded: it stops reading once 16 MB of
+  // replies are waiting, checked between reads, so at most one more read (64 KB
+  // of 22-byte GETs: about 12 MB of replies) lands on top; on a busy machine
+  // reads come full. Judged by the server's own count, not by RSS.
   const int64_t omem = OutputMemory(*admin, "stalled");
   EXPECT_GT(omem, 0);
-  EXPECT_LT(omem, 24 * 1024 * 1024);
+  EXPECT_LT(omem, 32 * 1024 * 1024);
   // Reading resumes the client: every reply comes, in full (the rest of the
   // requests are sent meanwhile).
   std::thread sender([&] {
