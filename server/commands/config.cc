@@ -69,8 +69,8 @@ const std::vector<Config::Param>& ParamTable() {
       {"aof-load-truncated", "", K::kBool, "yes", kMut},
       {"no-appendfsync-on-rewrite", "", K::kBool, "no", kMut},
       {"aof-rewrite-incremental-fsync", "", K::kBool, "yes", kMut},
-      // The base is always an RDB (Redis's default); timestamps are not written.
-      {"aof-use-rdb-preamble", "", K::kEnum, "yes", kMut, 0, 0, "yes"},
+      // Timestamp annotations are not written.
+      {"aof-use-rdb-preamble", "", K::kBool, "yes", kMut},
       {"aof-timestamp-enabled", "", K::kEnum, "no", kMut, 0, 0, "no"},
       {"dbfilename", "", K::kString, "dump.rdb", kProt},
       {"dir", "", K::kString, "", kProt},

@@ -174,6 +174,12 @@ AofPersistence::~AofPersistence() {
   fd_ = -1;
 }
 
+bool AofPersistence::RdbPreamble() const {
+  return config_.GetString("aof-use-rdb-preamble") != "no";
+}
+
+std::string_view AofPersistence::BaseSuffix() const { return RdbPreamble() ? ".rdb" : ".aof"; }
+
 std::string AofPersistence::DirPath() const {
   return JoinPath(config_.GetString("dir"), config_.GetString("appenddirname"));
 }
@@ -341,8 +347,8 @@ absl::Status AofPersistence::Start(int64_t now_ms) {
   if (manifest.base.name.empty() && manifest.incrs.empty()) {
     // Nothing on disk yet: a base of the (empty) dataset, as Redis makes on start.
     manifest.base_seq = 1;
-    manifest.base = {StrCat(filename, ".1.base.rdb"), 1, 'b'};
-    status = rdb_.RewriteNow({FilePath(manifest.base.name), nullptr, nullptr});
+    manifest.base = {StrCat(filename, ".1.base", BaseSuffix()), 1, 'b'};
+    status = rdb_.RewriteNow({FilePath(manifest.base.name), nullptr, nullptr, RdbPreamble()});
     if (!status.ok()) return status;
     std::fprintf(stderr, "valkdb: Creating AOF base file %s on server start\n",
                  manifest.base.name.c_str());
@@ -702,13 +708,14 @@ AofPersistence::RewriteStart AofPersistence::BeginRewrite(bool enabling) {
       return RewriteStart::kFailed;
     }
     base_seq = manifest_.base_seq + 1;
-    base_name = StrCat(filename, ".", base_seq, ".base.rdb");
+    base_name = StrCat(filename, ".", base_seq, ".base", BaseSuffix());
   }
   std::fprintf(stderr, "valkdb: Creating AOF incr file %s on background rewrite\n",
                incr.name.c_str());
   rewrite_start_ms_ = UnixTimeMs();
   RdbPersistence::Rewrite rewrite;
   rewrite.path = FilePath(base_name);
+  rewrite.rdb_preamble = RdbPreamble();
   rewrite.at_instant = [this, fd, enabling] {
     SwitchFile(fd);
     if (enabling) {

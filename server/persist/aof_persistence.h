@@ -127,6 +127,9 @@ class AofPersistence : public ChangeObserver {
     int64_t incr_seq = 0;
   };
 
+  // aof-use-rdb-preamble: the base is an RDB (".rdb"), else commands (".aof").
+  bool RdbPreamble() const;
+  std::string_view BaseSuffix() const;
   std::string DirPath() const;
   std::string FilePath(const std::string& name) const;
   absl::Status ReadManifest(Manifest* out) const;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <utility>
 
+#include "protocol/resp_writer.h"
 #include "protocol/str_util.h"
 #include "server/commands/rdb_convert.h"
 #include "server/commands/server_state.h"
@@ -21,6 +22,60 @@ namespace valkdb {
 namespace {
 
 constexpr int64_t kRetryDelayS = 5;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
+
+void AppendCommand(std::string* out, std::initializer_list<std::string_view> argv) {
+  StrAppend(out, "*", argv.size(), "\r\n");
+  for (std::string_view arg : argv) StrAppend(out, "$", arg.size(), "\r\n", arg, "\r\n");
+}
+
+// `name key` and up to 64 arguments per command, as Redis's AOF rewrite
+// (AOF_REWRITE_ITEMS_PER_CMD).
+void AppendVariadic(std::string* out, std::string_view name, std::string_view key,
+                    const std::vector<std::string_view>& args, size_t per_item) {
+  constexpr size_t kItemsPerCommand = 64;
+  for (size_t i = 0; i < args.size();) {
+    const size_t n = std::min(args.size() - i, kItemsPerCommand * per_item);
+    StrAppend(out, "*", n + 2, "\r\n$", name.size(), "\r\n", name, "\r\n$", key.size(), "\r\n", key,
+              "\r\n");
+    for (size_t j = i; j < i + n; ++j) StrAppend(out, "$", args[j].size(), "\r\n", args[j], "\r\n");
+    i += n;
+  }
+}
+
+// The commands that rebuild one key (and its TTL).
+void AppendRebuildCommands(std::string_view key, const rdb::Value& value, int64_t expire_ms,
+                           std::string* out) {
+  std::vector<std::string_view> args;
+  std::vector<std::string> scores;
+  switch (value.kind) {
+    case rdb::Kind::kString:
+      AppendCommand(out, {std::string_view("SET"), key, std::string_view(value.string)});
+      break;
+    case rdb::Kind::kList:
+    case rdb::Kind::kSet:
+    case rdb::Kind::kHash:
+      for (const std::string& item : value.items) args.push_back(item);
+      AppendVariadic(out,
+                     value.kind == rdb::Kind::kList  ? "RPUSH"
+                     : value.kind == rdb::Kind::kSet ? "SADD"
+                                                     : "HMSET",
+                     key, args, value.kind == rdb::Kind::kHash ? 2 : 1);
+      break;
+    case rdb::Kind::kZSet:
+      scores.reserve(value.zset.size());
+      for (const auto& [member, score] : value.zset) scores.push_back(FormatDouble(score));
+      for (size_t i = 0; i < value.zset.size(); ++i) {
+        args.push_back(scores[i]);
+        args.push_back(value.zset[i].first);
+      }
+      AppendVariadic(out, "ZADD", key, args, 2);
+      break;
+  }
+  if (expire_ms >= 0) {
+    const std::string when = StrCat(expire_ms);
+    AppendCommand(out, {std::string_view("PEXPIREAT"), key, std::string_view(when)});
+  }
+}
 
 // "save" as Config keeps it: "<seconds> <changes>" pairs separated by spaces.
 std::vector<std::pair<int64_t, int64_t>> SavePoints(const std::string& text) {
@@ -192,19 +247,30 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
   } else {
     rdb::FileWriter writer([fd](std::string_view bytes) { return WriteAll(fd, bytes); },
                            config_.GetString("rdbchecksum") != "no");
-    writer.Header();
-    writer.Aux("redis-ver", kRedisVersion);
-    writer.Aux("redis-bits", "64");
-    writer.Aux("ctime", StrCat(UnixTimeMs() / 1000));
-    writer.Aux("used-mem", StrCat(store_.MemoryUsage()));
-    writer.Aux("aof-base", aof_base ? "1" : "0");
+    if (!aof_base || rewrite_->rdb_preamble) {
+      writer.Header();
+      writer.Aux("redis-ver", kRedisVersion);
+      writer.Aux("redis-bits", "64");
+      writer.Aux("ctime", StrCat(UnixTimeMs() / 1000));
+      writer.Aux("used-mem", StrCat(store_.MemoryUsage()));
+      writer.Aux("aof-base", aof_base ? "1" : "0");
+    }
     std::string value;
     uint64_t saved_early = 0;  // structures serialised before a change
     const int64_t key_delay_us = config_.GetInt("rdb-key-save-delay");
+    // aof-use-rdb-preamble no: the AOF base is commands that rebuild each
+    // key (Redis's rewriteAppendOnlyFileRio), written in 1 MB pieces.
+    const bool as_commands = aof_base && !rewrite_->rdb_preamble;
+    std::string commands;
     for (size_t db = 0; db < dbs_.size() && status.ok(); ++db) {
       Database& database = dbs_[db];
       if (database.items.empty()) continue;
-      writer.SelectDb(static_cast<int>(db), database.items.size(), database.expires);
+      if (as_commands) {
+        const std::string index = StrCat(db);
+        AppendCommand(&commands, {std::string_view("SELECT"), std::string_view(index)});
+      } else {
+        writer.SelectDb(static_cast<int>(db), database.items.size(), database.expires);
+      }
       for (Item& item : database.items) {
         if (cancel_.load(std::memory_order_relaxed)) {
           status = absl::CancelledError("Background saving terminated by signal");
@@ -228,15 +294,28 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
         } else {
           EncodeEntry(item.entry, options_, &value);
         }
-        writer.Key(item.entry.key(),
-                   item.expire_ms >= 0 ? std::optional(item.expire_ms) : std::nullopt, value,
-                   options_.rdb_compression);
+        if (as_commands) {
+          absl::StatusOr<rdb::Value> decoded = rdb::Decode(value);
+          if (!decoded.ok()) {
+            status = decoded.status();
+            break;
+          }
+          AppendRebuildCommands(item.entry.key(), *decoded, item.expire_ms, &commands);
+          if (commands.size() >= (1 << 20)) {
+            status = WriteAll(fd, commands);
+            commands.clear();
+          }
+        } else {
+          writer.Key(item.entry.key(),
+                     item.expire_ms >= 0 ? std::optional(item.expire_ms) : std::nullopt, value,
+                     options_.rdb_compression);
+        }
         item.entry = Entry();  // the saved value's memory may go now
         keys_processed_.fetch_add(1, std::memory_order_relaxed);
         SleepUnlessCancelled(key_delay_us);
       }
     }
-    if (status.ok()) status = writer.Finish();
+    if (status.ok()) status = as_commands ? WriteAll(fd, commands) : writer.Finish();
     if (status.ok() && ::fsync(fd) != 0) status = absl::InternalError(std::strerror(errno));
     if (::close(fd) != 0 && status.ok()) status = absl::InternalError(std::strerror(errno));
     if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {

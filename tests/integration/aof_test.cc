@@ -214,6 +214,43 @@ TEST(integration_Aof, RedisAndValkdbLoadEachOthersAof) {
   EXPECT_EQ(Digest(*c2), redis_digest);
 }
 
+// aof-use-rdb-preamble no: the base is commands (appendonly.aof.N.base.aof),
+// which redis-check-aof accepts and Redis and valkdb load to the same keyspace.
+TEST(integration_Aof, BaseOfCommandsWithoutTheRdbPreamble) {
+  auto valkdb = ServerProcess::StartValkdb(
+      {"--appendonly", "yes", "--save", "", "--enable-debug-command", "yes"});
+  ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
+  const std::string aof_dir = dir + "/appendonlydir";
+  auto c = MustConnect((*valkdb)->port());
+  ASSERT_NE(c, nullptr);
+  WriteEverything(*c, "one");
+  for (int i = 0; i < 200; ++i) c->Run({"ZADD", "bigz", StrCat(i, ".5"), StrCat("m", i)});
+  for (int i = 0; i < 150; ++i) c->Run({"HSET", "bigh", StrCat("f", i), StrCat("v", i)});
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "aof-use-rdb-preamble", "no"}), Ok());
+  ASSERT_EQ(c->Run({"BGREWRITEAOF"}), Simple("Background append only file rewriting started"));
+  WaitForRewriteToEnd(*c);
+  WriteEverything(*c, "two");
+  const std::string digest = Digest(*c);
+  EXPECT_EQ(ReadFile(aof_dir + "/appendonly.aof.manifest"),
+            "file appendonly.aof.2.base.aof seq 2 type b\n"
+            "file appendonly.aof.2.incr.aof seq 2 type i\n");
+  EXPECT_TRUE(ReadFile(aof_dir + "/appendonly.aof.2.base.aof").starts_with("*2\r\n$6\r\nSELECT"));
+  int rc = 0;
+  const std::string text = RunTool(
+      StrCat(FindRedisTool("redis-check-aof"), " ", aof_dir, "/appendonly.aof.manifest"), &rc);
+  EXPECT_EQ(rc, 0) << text;
+  ASSERT_EQ(c->Run({"DEBUG", "LOADAOF"}), Ok());
+  EXPECT_EQ(Digest(*c), digest);
+  ASSERT_TRUE((*valkdb)->Stop().ok());
+  auto redis = ServerProcess::StartRedis(
+      {"--dir", dir, "--appendonly", "yes", "--enable-debug-command", "yes"});
+  ASSERT_OK(redis);
+  auto r = MustConnect((*redis)->port());
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(Digest(*r), digest);
+}
+
 TEST(integration_Aof, OldStyleAofWithRdbPreambleIsMovedIntoTheDirectoryAndLoaded) {
   const std::string asset = RedisTestAssetsDir() + "/rdb-preamble.aof";
   ASSERT_TRUE(std::filesystem::exists(asset)) << asset;
