@@ -221,7 +221,10 @@ void CmdConfigSet(CommandContext& ctx) {
   }
   if (AofPersistence* aof = ctx.server.aof) {
     for (const auto& [name, value] : pairs) {
-      if (EqualsIgnoreCase(name, "appendfsync")) aof->ConfigChanged();
+      if (EqualsIgnoreCase(name, "appendfsync") ||
+          EqualsIgnoreCase(name, "no-appendfsync-on-rewrite")) {
+        aof->ConfigChanged();
+      }
       if (!EqualsIgnoreCase(name, "appendonly")) continue;
       if (ctx.server.config->GetString("appendonly") == "no") {
         aof->Disable();

@@ -13,6 +13,7 @@
 
 #include "protocol/reply_buffer.h"
 #include "protocol/request_parser.h"
+#include "protocol/resp_value.h"
 #include "protocol/resp_writer.h"
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
@@ -24,21 +25,6 @@ namespace {
 
 constexpr std::string_view kManifestSuffix = ".manifest";
 constexpr int64_t kAutoRewriteRetryS = 60;  // after a failed automatic rewrite
-
-void AppendBulkCount(std::string* out, char type, size_t n) {
-  out->push_back(type);
-  out->append(StrCat(n));
-  out->append("\r\n");
-}
-
-void AppendCommand(std::string* out, absl::Span<const std::string_view> argv) {
-  AppendBulkCount(out, '*', argv.size());
-  for (std::string_view arg : argv) {
-    AppendBulkCount(out, '$', arg.size());
-    out->append(arg);
-    out->append("\r\n");
-  }
-}
 
 void RaiseTo(std::atomic<uint64_t>& value, uint64_t to) {
   uint64_t now = value.load(std::memory_order_relaxed);
@@ -146,7 +132,7 @@ std::string FormatManifestName(const std::string& name) {
 AofPersistence::AofPersistence(Store& store, Config& config, RdbPersistence& rdb,
                                ServerState& server)
     : store_(store), config_(config), rdb_(rdb), server_(server) {
-  always_ = config_.GetString("appendfsync") == "always";
+  ConfigChanged();
   fsync_thread_ = std::thread([this] { FsyncLoop(); });
 }
 
@@ -547,10 +533,10 @@ void AofPersistence::OnChange(const Change& change) {
   const size_t before = buffer_.size();
   if (change.db != selected_db_) {
     const std::string db = StrCat(change.db);
-    AppendCommand(&buffer_, {std::string_view("SELECT"), std::string_view(db)});
+    AppendCommand({std::string_view("SELECT"), std::string_view(db)}, &buffer_);
     selected_db_ = change.db;
   }
-  AppendCommand(&buffer_, change.argv);
+  AppendCommand(change.argv, &buffer_);
   appended_.fetch_add(buffer_.size() - before, std::memory_order_release);
 }
 
@@ -602,7 +588,7 @@ void AofPersistence::Flush(bool sync) {
     written_.store(end, std::memory_order_release);
   }
   if (sync && synced_.load(std::memory_order_acquire) < end) {
-    if (config_.GetString("no-appendfsync-on-rewrite") == "yes" && rdb_.in_progress()) return;
+    if (no_fsync_on_rewrite_.load(std::memory_order_relaxed) && rdb_.in_progress()) return;
     if (::fdatasync(fd_) != 0 && always_.load(std::memory_order_relaxed)) {
       std::fprintf(stderr,
                    "valkdb: Can't persist AOF for fsync error when the AOF fsync policy is "
@@ -647,7 +633,7 @@ void AofPersistence::FsyncLoop() {
       ::fdatasync(old);
       ::close(old);
     }
-    const bool skip = config_.GetString("no-appendfsync-on-rewrite") == "yes" && rdb_.in_progress();
+    const bool skip = no_fsync_on_rewrite_.load(std::memory_order_relaxed) && rdb_.in_progress();
     if (fd >= 0 && !skip && config_.GetString("appendfsync") == "everysec" &&
         synced_.load(std::memory_order_acquire) < target) {
       if (::fdatasync(fd) == 0) RaiseTo(synced_, target);
@@ -801,7 +787,6 @@ void AofPersistence::RewriteDone(absl::Status status, const std::string& base_na
 }
 
 absl::Status AofPersistence::Enable() {
-  always_ = config_.GetString("appendfsync") == "always";
   if (enabled() || rewriting_.load()) return absl::OkStatus();
   RewriteStart started = BeginRewrite(/*enabling=*/true);
   if (started == RewriteStart::kFailed || started == RewriteStart::kAlreadyRunning) {
@@ -820,7 +805,10 @@ void AofPersistence::Disable() {
   fd_ = -1;
 }
 
-void AofPersistence::ConfigChanged() { always_ = config_.GetString("appendfsync") == "always"; }
+void AofPersistence::ConfigChanged() {
+  always_ = config_.GetString("appendfsync") == "always";
+  no_fsync_on_rewrite_ = config_.GetString("no-appendfsync-on-rewrite") == "yes";
+}
 
 void AofPersistence::StopAppending() {
   if (!enabled()) return;
@@ -850,7 +838,6 @@ absl::Status AofPersistence::Reload(int64_t now_ms) {
 }
 
 void AofPersistence::Cron(int64_t now_ms) {
-  always_ = config_.GetString("appendfsync") == "always";
   if (enabled()) Flush(always_.load(std::memory_order_relaxed));
   if (rewriting_.load() || rdb_.in_progress()) return;
   if (scheduled_.exchange(false)) {

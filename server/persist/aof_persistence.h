@@ -93,7 +93,8 @@ class AofPersistence : public ChangeObserver {
   // must not reach the AOF (a FLUSHALL in it would empty the next start).
   void StopAppending();
   void ResumeAppending();
-  // CONFIG SET appendfsync.
+  // CONFIG SET of appendfsync or no-appendfsync-on-rewrite: read once here,
+  // not on every flush.
   void ConfigChanged();
 
   // ChangeObserver.
@@ -160,7 +161,8 @@ class AofPersistence : public ChangeObserver {
   ServerState& server_;
 
   std::atomic<bool> enabled_{false};
-  std::atomic<bool> always_{false};  // appendfsync always
+  std::atomic<bool> always_{false};               // appendfsync always
+  std::atomic<bool> no_fsync_on_rewrite_{false};  // no-appendfsync-on-rewrite yes
   std::atomic<bool> rewriting_{false};
   std::atomic<bool> scheduled_{false};
 

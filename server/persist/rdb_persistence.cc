@@ -11,6 +11,7 @@
 #include <sstream>
 #include <utility>
 
+#include "protocol/resp_value.h"
 #include "protocol/resp_writer.h"
 #include "protocol/str_util.h"
 #include "server/commands/rdb_convert.h"
@@ -23,21 +24,18 @@ namespace {
 
 constexpr int64_t kRetryDelayS = 5;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
 
-void AppendCommand(std::string* out, std::initializer_list<std::string_view> argv) {
-  StrAppend(out, "*", argv.size(), "\r\n");
-  for (std::string_view arg : argv) StrAppend(out, "$", arg.size(), "\r\n", arg, "\r\n");
-}
-
-// `name key` and up to 64 arguments per command, as Redis's AOF rewrite
+// `name key` and up to 64 items per command, as Redis's AOF rewrite
 // (AOF_REWRITE_ITEMS_PER_CMD).
 void AppendVariadic(std::string* out, std::string_view name, std::string_view key,
                     const std::vector<std::string_view>& args, size_t per_item) {
   constexpr size_t kItemsPerCommand = 64;
+  std::vector<std::string_view> argv;
   for (size_t i = 0; i < args.size();) {
     const size_t n = std::min(args.size() - i, kItemsPerCommand * per_item);
-    StrAppend(out, "*", n + 2, "\r\n$", name.size(), "\r\n", name, "\r\n$", key.size(), "\r\n", key,
-              "\r\n");
-    for (size_t j = i; j < i + n; ++j) StrAppend(out, "$", args[j].size(), "\r\n", args[j], "\r\n");
+    argv.assign({name, key});
+    argv.insert(argv.end(), args.begin() + static_cast<ptrdiff_t>(i),
+                args.begin() + static_cast<ptrdiff_t>(i + n));
+    AppendCommand(argv, out);
     i += n;
   }
 }
@@ -49,7 +47,7 @@ void AppendRebuildCommands(std::string_view key, const rdb::Value& value, int64_
   std::vector<std::string> scores;
   switch (value.kind) {
     case rdb::Kind::kString:
-      AppendCommand(out, {std::string_view("SET"), key, std::string_view(value.string)});
+      AppendCommand({std::string_view("SET"), key, std::string_view(value.string)}, out);
       break;
     case rdb::Kind::kList:
     case rdb::Kind::kSet:
@@ -73,7 +71,7 @@ void AppendRebuildCommands(std::string_view key, const rdb::Value& value, int64_
   }
   if (expire_ms >= 0) {
     const std::string when = StrCat(expire_ms);
-    AppendCommand(out, {std::string_view("PEXPIREAT"), key, std::string_view(when)});
+    AppendCommand({std::string_view("PEXPIREAT"), key, std::string_view(when)}, out);
   }
 }
 
@@ -267,7 +265,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
       if (database.items.empty()) continue;
       if (as_commands) {
         const std::string index = StrCat(db);
-        AppendCommand(&commands, {std::string_view("SELECT"), std::string_view(index)});
+        AppendCommand({std::string_view("SELECT"), std::string_view(index)}, &commands);
       } else {
         writer.SelectDb(static_cast<int>(db), database.items.size(), database.expires);
       }
