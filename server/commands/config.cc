@@ -69,9 +69,8 @@ const std::vector<Config::Param>& ParamTable() {
       {"aof-load-truncated", "", K::kBool, "yes", kMut},
       {"no-appendfsync-on-rewrite", "", K::kBool, "no", kMut},
       {"aof-rewrite-incremental-fsync", "", K::kBool, "yes", kMut},
-      // Timestamp annotations are not written.
       {"aof-use-rdb-preamble", "", K::kBool, "yes", kMut},
-      {"aof-timestamp-enabled", "", K::kEnum, "no", kMut, 0, 0, "no"},
+      {"aof-timestamp-enabled", "", K::kBool, "no", kMut},
       {"dbfilename", "", K::kString, "dump.rdb", kProt},
       {"dir", "", K::kString, "", kProt},
       {"loglevel", "", K::kEnum, "notice", kMut, 0, 0, "debug verbose notice warning"},

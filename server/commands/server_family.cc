@@ -222,7 +222,8 @@ void CmdConfigSet(CommandContext& ctx) {
   if (AofPersistence* aof = ctx.server.aof) {
     for (const auto& [name, value] : pairs) {
       if (EqualsIgnoreCase(name, "appendfsync") ||
-          EqualsIgnoreCase(name, "no-appendfsync-on-rewrite")) {
+          EqualsIgnoreCase(name, "no-appendfsync-on-rewrite") ||
+          EqualsIgnoreCase(name, "aof-timestamp-enabled")) {
         aof->ConfigChanged();
       }
       if (!EqualsIgnoreCase(name, "appendonly")) continue;
@@ -460,7 +461,7 @@ std::string InfoPersistence(CommandContext& ctx) {
   Line(&s, "rdb_last_load_keys_expired", rdb.last_load_keys_expired());
   Line(&s, "rdb_last_load_keys_loaded", rdb.last_load_keys_loaded());
   AofPersistence* aof = ctx.server.aof;
-  const bool aof_on = aof != nullptr && aof->enabled();
+  const bool aof_on = aof != nullptr && aof->switched_on();
   const bool rewriting = aof != nullptr && aof->rewrite_in_progress();
   Line(&s, "aof_enabled", aof_on ? 1 : 0);
   Line(&s, "aof_rewrite_in_progress", rewriting ? 1 : 0);

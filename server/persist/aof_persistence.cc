@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <utility>
 
 #include "protocol/reply_buffer.h"
@@ -24,7 +25,10 @@ namespace valkdb {
 namespace {
 
 constexpr std::string_view kManifestSuffix = ".manifest";
-constexpr int64_t kAutoRewriteRetryS = 60;  // after a failed automatic rewrite
+constexpr int64_t kAutoRewriteRetryS = 60;      // after a failed automatic rewrite
+constexpr uint64_t kFailuresBeforeBackoff = 3;  // scheduled rewrites, as Redis
+
+std::string TimestampAnnotation(int64_t unix_s) { return StrCat("#TS:", unix_s, "\r\n"); }
 
 void RaiseTo(std::atomic<uint64_t>& value, uint64_t to) {
   uint64_t now = value.load(std::memory_order_relaxed);
@@ -334,7 +338,10 @@ absl::Status AofPersistence::Start(int64_t now_ms) {
     // Nothing on disk yet: a base of the (empty) dataset, as Redis makes on start.
     manifest.base_seq = 1;
     manifest.base = {StrCat(filename, ".1.base", BaseSuffix()), 1, 'b'};
-    status = rdb_.RewriteNow({FilePath(manifest.base.name), nullptr, nullptr, RdbPreamble()});
+    const std::string preface =
+        timestamps_.load() ? TimestampAnnotation(std::time(nullptr)) : std::string();
+    status =
+        rdb_.RewriteNow({FilePath(manifest.base.name), nullptr, nullptr, RdbPreamble(), preface});
     if (!status.ok()) return status;
     std::fprintf(stderr, "valkdb: Creating AOF base file %s on server start\n",
                  manifest.base.name.c_str());
@@ -368,6 +375,7 @@ absl::Status AofPersistence::Start(int64_t now_ms) {
     fd_ = fd;
   }
   enabled_ = true;
+  switched_on_ = true;
   store_.feed().Subscribe(this);
   return absl::OkStatus();
 }
@@ -531,6 +539,15 @@ absl::Status AofPersistence::Replay(std::string_view bytes, int64_t now_ms, size
 void AofPersistence::OnChange(const Change& change) {
   absl::MutexLock lock(&mu_);
   const size_t before = buffer_.size();
+  if (timestamps_.load(std::memory_order_relaxed)) {
+    // aof-timestamp-enabled: "#TS:<unix seconds>" before the first change
+    // of each second (Redis's genAofTimestampAnnotationIfNeeded).
+    const int64_t now_s = std::time(nullptr);
+    if (now_s > annotated_s_) {
+      annotated_s_ = now_s;
+      buffer_ += TimestampAnnotation(now_s);
+    }
+  }
   if (change.db != selected_db_) {
     const std::string db = StrCat(change.db);
     AppendCommand({std::string_view("SELECT"), std::string_view(db)}, &buffer_);
@@ -648,10 +665,16 @@ AofPersistence::RewriteStart AofPersistence::StartRewrite(bool in_exec) {
     scheduled_ = true;
     return RewriteStart::kScheduled;
   }
-  return BeginRewrite(/*enabling=*/!enabled());
+  return BeginRewrite(NextRewriteMode());
 }
 
-AofPersistence::RewriteStart AofPersistence::BeginRewrite(bool enabling) {
+AofPersistence::RewriteMode AofPersistence::NextRewriteMode() const {
+  if (enabled()) return RewriteMode::kAppending;
+  return switched_on() ? RewriteMode::kEnabling : RewriteMode::kOff;
+}
+
+AofPersistence::RewriteStart AofPersistence::BeginRewrite(RewriteMode mode) {
+  const bool enabling = mode == RewriteMode::kEnabling;
   bool idle = false;
   if (!rewriting_.compare_exchange_strong(idle, true)) return RewriteStart::kAlreadyRunning;
   const std::string filename = config_.GetString("appendfilename");
@@ -665,12 +688,14 @@ AofPersistence::RewriteStart AofPersistence::BeginRewrite(bool enabling) {
     std::string error;
     if (!IsDirectory(dir) && ::mkdir(dir.c_str(), 0755) != 0) {
       error = StrCat("Can't open or create append-only dir ", dir, ": ", std::strerror(errno));
-    } else {
+    } else if (mode != RewriteMode::kOff) {
       incr = {StrCat(filename, ".", manifest_.incr_seq + 1, ".incr.aof"), manifest_.incr_seq + 1,
               'i'};
       fd = OpenForAppend(incr.name, /*truncate=*/true, &error);
     }
-    if (fd >= 0 && !enabling) {
+    if (mode == RewriteMode::kOff && error.empty()) {
+      // BGREWRITEAOF with the AOF off, as Redis: a new base, no incr file.
+    } else if (fd >= 0 && !enabling) {
       // Named in the manifest before anything is appended to it: loading
       // reads it after the older incr files, so it is right at every moment.
       Manifest next = manifest_;
@@ -688,7 +713,7 @@ AofPersistence::RewriteStart AofPersistence::BeginRewrite(bool enabling) {
     } else if (fd >= 0) {
       manifest_.incr_seq = incr.seq;  // named once the base is on disk
     }
-    if (fd < 0) {
+    if (!error.empty()) {
       std::fprintf(stderr, "valkdb: %s\n", error.c_str());
       rewriting_ = false;
       return RewriteStart::kFailed;
@@ -696,14 +721,19 @@ AofPersistence::RewriteStart AofPersistence::BeginRewrite(bool enabling) {
     base_seq = manifest_.base_seq + 1;
     base_name = StrCat(filename, ".", base_seq, ".base", BaseSuffix());
   }
-  std::fprintf(stderr, "valkdb: Creating AOF incr file %s on background rewrite\n",
-               incr.name.c_str());
+  if (fd >= 0) {
+    std::fprintf(stderr, "valkdb: Creating AOF incr file %s on background rewrite\n",
+                 incr.name.c_str());
+  }
   rewrite_start_ms_ = UnixTimeMs();
   RdbPersistence::Rewrite rewrite;
   rewrite.path = FilePath(base_name);
   rewrite.rdb_preamble = RdbPreamble();
+  if (timestamps_.load(std::memory_order_relaxed)) {
+    rewrite.preface = TimestampAnnotation(std::time(nullptr));
+  }
   rewrite.at_instant = [this, fd, enabling] {
-    SwitchFile(fd);
+    if (fd >= 0) SwitchFile(fd);
     if (enabling) {
       enabled_ = true;
       store_.feed().Subscribe(this);
@@ -714,9 +744,13 @@ AofPersistence::RewriteStart AofPersistence::BeginRewrite(bool enabling) {
   };
   if (!rdb_.StartBackgroundRewrite(std::move(rewrite))) {
     // A save began in between: the file stays (empty, named last), the rewrite waits.
-    if (enabling) {
+    if (fd < 0) {
+      // AOF off: nothing was opened.
+    } else if (enabling) {
       ::close(fd);
       ::unlink(FilePath(incr.name).c_str());
+      absl::MutexLock lock(&manifest_mu_);
+      if (manifest_.incr_seq == incr.seq) manifest_.incr_seq = incr.seq - 1;  // not used
     } else {
       absl::MutexLock io(&io_mu_);
       retired_.push_back(fd);
@@ -740,12 +774,12 @@ void AofPersistence::RewriteDone(absl::Status status, const std::string& base_na
     next.base = {base_name, base_seq, 'b'};
     next.base_seq = base_seq;
     next.incr_seq = manifest_.incr_seq;
-    next.incrs.push_back(new_incr);
+    if (!new_incr.name.empty()) next.incrs.push_back(new_incr);
     status = WriteManifest(next);
     if (status.ok()) {
       if (!manifest_.base.name.empty()) old_files.push_back(manifest_.base.name);
       for (const FileInfo& incr : manifest_.incrs) {
-        if (incr.seq < new_incr.seq) old_files.push_back(incr.name);
+        if (new_incr.name.empty() || incr.seq < new_incr.seq) old_files.push_back(incr.name);
       }
       manifest_ = std::move(next);
       base_size_ = FileSize(FilePath(base_name));
@@ -767,10 +801,11 @@ void AofPersistence::RewriteDone(absl::Status status, const std::string& base_na
       consecutive_failures_.fetch_add(1);
     }
     if (enabling) {
-      // Not durable without its base: appending stops until a rewrite
-      // (retried by the cron when it was stopped) writes one.
-      Disable();
+      // Not durable without its base: appending stops until a rewrite,
+      // retried by the cron as Redis retries one in AOF_WAIT_REWRITE, writes one.
+      StopFile();
       ::unlink(FilePath(new_incr.name).c_str());
+      if (switched_on()) scheduled_ = true;
     }
     rewriting_ = false;
     return;
@@ -788,14 +823,21 @@ void AofPersistence::RewriteDone(absl::Status status, const std::string& base_na
 
 absl::Status AofPersistence::Enable() {
   if (enabled() || rewriting_.load()) return absl::OkStatus();
-  RewriteStart started = BeginRewrite(/*enabling=*/true);
+  RewriteStart started = BeginRewrite(RewriteMode::kEnabling);
   if (started == RewriteStart::kFailed || started == RewriteStart::kAlreadyRunning) {
     return absl::InternalError("Can't enable the AOF: the rewrite could not start");
   }
+  switched_on_ = true;
   return absl::OkStatus();
 }
 
 void AofPersistence::Disable() {
+  switched_on_ = false;
+  if (!enabled()) scheduled_ = false;  // a retried first rewrite is not wanted any more
+  StopFile();
+}
+
+void AofPersistence::StopFile() {
   if (!enabled()) return;
   store_.feed().Unsubscribe(this);
   enabled_ = false;
@@ -807,6 +849,7 @@ void AofPersistence::Disable() {
 
 void AofPersistence::ConfigChanged() {
   always_ = config_.GetString("appendfsync") == "always";
+  timestamps_ = config_.GetString("aof-timestamp-enabled") == "yes";
   no_fsync_on_rewrite_ = config_.GetString("no-appendfsync-on-rewrite") == "yes";
 }
 
@@ -840,8 +883,15 @@ absl::Status AofPersistence::Reload(int64_t now_ms) {
 void AofPersistence::Cron(int64_t now_ms) {
   if (enabled()) Flush(always_.load(std::memory_order_relaxed));
   if (rewriting_.load() || rdb_.in_progress()) return;
-  if (scheduled_.exchange(false)) {
-    BeginRewrite(/*enabling=*/!enabled());
+  if (scheduled_.load()) {
+    // After repeated failures retries wait, as Redis's aofRewriteLimited.
+    if (consecutive_failures_.load() >= kFailuresBeforeBackoff &&
+        now_ms / 1000 - last_auto_try_s_ < kAutoRewriteRetryS) {
+      return;
+    }
+    scheduled_ = false;
+    last_auto_try_s_ = now_ms / 1000;
+    BeginRewrite(NextRewriteMode());
     return;
   }
   if (!enabled()) return;
@@ -858,7 +908,7 @@ void AofPersistence::Cron(int64_t now_ms) {
     std::fprintf(stderr, "valkdb: Starting automatic rewriting of AOF on %llu%% growth\n",
                  static_cast<unsigned long long>(growth));
     last_auto_try_s_ = now_ms / 1000;
-    BeginRewrite(/*enabling=*/false);
+    BeginRewrite(RewriteMode::kAppending);
   }
 }
 

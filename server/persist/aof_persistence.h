@@ -53,10 +53,14 @@ class AofPersistence : public ChangeObserver {
   absl::Status Start(int64_t now_ms);
 
   bool enabled() const { return enabled_.load(std::memory_order_acquire); }
+  // INFO aof_enabled: on, or being turned on (the first rewrite is running,
+  // scheduled, or being retried after it failed), as Redis's aof_state.
+  bool switched_on() const { return switched_on_.load(std::memory_order_relaxed); }
 
   // CONFIG SET appendonly yes: a rewrite starts, and appending with it
-  // (Redis's AOF_WAIT_REWRITE). appendonly no: what is buffered is written
-  // and fsynced, and appending stops.
+  // (Redis's AOF_WAIT_REWRITE; when it fails it is retried until one
+  // succeeds). appendonly no: what is buffered is written and fsynced, and
+  // appending stops.
   absl::Status Enable();
   void Disable();
 
@@ -153,7 +157,14 @@ class AofPersistence : public ChangeObserver {
   void RewriteDone(absl::Status status, const std::string& base_name, int64_t base_seq,
                    const FileInfo& new_incr, bool enabling);
   void FsyncLoop();
-  RewriteStart BeginRewrite(bool enabling);
+  // A rewrite while appending (new base, new incr file), the first one of
+  // CONFIG SET appendonly yes (appending starts at its instant), or one
+  // with the AOF off (BGREWRITEAOF: a new base alone, as Redis).
+  enum class RewriteMode { kAppending, kEnabling, kOff };
+  RewriteMode NextRewriteMode() const;
+  RewriteStart BeginRewrite(RewriteMode mode);
+  // Appending stops: what is buffered is written and fsynced, the file closed.
+  void StopFile();
 
   Store& store_;
   Config& config_;
@@ -161,8 +172,10 @@ class AofPersistence : public ChangeObserver {
   ServerState& server_;
 
   std::atomic<bool> enabled_{false};
+  std::atomic<bool> switched_on_{false};
   std::atomic<bool> always_{false};               // appendfsync always
   std::atomic<bool> no_fsync_on_rewrite_{false};  // no-appendfsync-on-rewrite yes
+  std::atomic<bool> timestamps_{false};           // aof-timestamp-enabled yes
   std::atomic<bool> rewriting_{false};
   std::atomic<bool> scheduled_{false};
 
@@ -170,6 +183,7 @@ class AofPersistence : public ChangeObserver {
   absl::Mutex mu_;
   std::string buffer_ ABSL_GUARDED_BY(mu_);
   int selected_db_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t annotated_s_ ABSL_GUARDED_BY(mu_) = 0;  // the last #TS: annotation's second
   // Bytes appended, written and fdatasynced since start-up (positions in one
   // endless stream; a file switch does not reset them).
   std::atomic<uint64_t> appended_{0};

@@ -259,7 +259,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
     // aof-use-rdb-preamble no: the AOF base is commands that rebuild each
     // key (Redis's rewriteAppendOnlyFileRio), written in 1 MB pieces.
     const bool as_commands = aof_base && !rewrite_->rdb_preamble;
-    std::string commands;
+    std::string commands = as_commands ? rewrite_->preface : std::string();
     for (size_t db = 0; db < dbs_.size() && status.ok(); ++db) {
       Database& database = dbs_[db];
       if (database.items.empty()) continue;

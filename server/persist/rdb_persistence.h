@@ -76,6 +76,7 @@ class RdbPersistence : public SnapshotGuard {
     std::function<void()> at_instant;        // runs with every shard locked
     std::function<void(absl::Status)> done;  // on the writing thread, at the end
     bool rdb_preamble = true;                // aof-use-rdb-preamble: an RDB, else commands (RESP)
+    std::string preface;                     // commands only: written first (a #TS: annotation)
   };
   // BGREWRITEAOF: false when a save or rewrite runs.
   bool StartBackgroundRewrite(Rewrite rewrite);

@@ -330,6 +330,70 @@ TEST(integration_Aof, TruncatedTailIsCutOnlyWithAofLoadTruncated) {
   EXPECT_EQ(c2->Run({"EXISTS", "k"}), Int(0));
 }
 
+// aof-timestamp-enabled yes: "#TS:" annotations in the incr file and at the
+// head of a command-form base, which valkdb, redis-check-aof and Redis read.
+TEST(integration_Aof, TimestampAnnotationsAreWrittenAsRedisWritesThem) {
+  auto valkdb =
+      ServerProcess::StartValkdb({"--appendonly", "yes", "--save", "", "--aof-timestamp-enabled",
+                                  "yes", "--enable-debug-command", "yes"});
+  ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
+  const std::string aof_dir = dir + "/appendonlydir";
+  auto c = MustConnect((*valkdb)->port());
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->Run({"CONFIG", "GET", "aof-timestamp-enabled"}),
+            RespValue::Arr({Bulk("aof-timestamp-enabled"), Bulk("yes")}));
+  WriteEverything(*c, "one");
+  const std::string incr = ReadFile(aof_dir + "/appendonly.aof.1.incr.aof");
+  EXPECT_TRUE(incr.starts_with("#TS:")) << incr.substr(0, 40);
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "aof-use-rdb-preamble", "no"}), Ok());
+  ASSERT_EQ(c->Run({"BGREWRITEAOF"}), Simple("Background append only file rewriting started"));
+  WaitForRewriteToEnd(*c);
+  EXPECT_TRUE(ReadFile(aof_dir + "/appendonly.aof.2.base.aof").starts_with("#TS:"));
+  WriteEverything(*c, "two");
+  const std::string digest = Digest(*c);
+  int rc = 0;
+  const std::string text = RunTool(
+      StrCat(FindRedisTool("redis-check-aof"), " ", aof_dir, "/appendonly.aof.manifest"), &rc);
+  EXPECT_EQ(rc, 0) << text;
+  ASSERT_EQ(c->Run({"DEBUG", "LOADAOF"}), Ok());
+  EXPECT_EQ(Digest(*c), digest);
+  ASSERT_TRUE((*valkdb)->Stop().ok());
+  auto redis = ServerProcess::StartRedis(
+      {"--dir", dir, "--appendonly", "yes", "--enable-debug-command", "yes"});
+  ASSERT_OK(redis);
+  auto r = MustConnect((*redis)->port());
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(Digest(*r), digest);
+}
+
+// BGREWRITEAOF with appendonly no writes a new base and a manifest naming
+// it alone; nothing is appended afterwards (Redis does the same).
+TEST(integration_Aof, RewriteWithTheAofOffWritesABaseAndDoesNotAppend) {
+  auto valkdb = ServerProcess::StartValkdb({"--save", "", "--enable-debug-command", "yes"});
+  ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
+  auto c = MustConnect((*valkdb)->port());
+  ASSERT_NE(c, nullptr);
+  WriteEverything(*c, "one");
+  const std::string digest = Digest(*c);
+  ASSERT_EQ(c->Run({"BGREWRITEAOF"}), Simple("Background append only file rewriting started"));
+  WaitForRewriteToEnd(*c);
+  EXPECT_EQ(PersistenceInfo(*c, "aof_enabled"), "0");
+  EXPECT_EQ(ReadFile(dir + "/appendonlydir/appendonly.aof.manifest"),
+            "file appendonly.aof.1.base.rdb seq 1 type b\n");
+  ASSERT_EQ(c->Run({"SET", "after", "1"}), Ok());
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir + "/appendonlydir"),
+                          std::filesystem::directory_iterator()),
+            2);
+  ASSERT_TRUE((*valkdb)->Stop().ok());
+  auto again = StartOver(dir);
+  ASSERT_OK(again);
+  auto c2 = MustConnect((*again)->port());
+  ASSERT_NE(c2, nullptr);
+  EXPECT_EQ(Digest(*c2), digest);
+}
+
 TEST(integration_Aof, ConfigSetAppendonlyTurnsItOnAndOffWhileServing) {
   auto valkdb = ServerProcess::StartValkdb({"--save", "", "--enable-debug-command", "yes"});
   ASSERT_OK(valkdb);
@@ -339,10 +403,23 @@ TEST(integration_Aof, ConfigSetAppendonlyTurnsItOnAndOffWhileServing) {
   WriteEverything(*c, "off");
   EXPECT_EQ(PersistenceInfo(*c, "aof_enabled"), "0");
   EXPECT_FALSE(std::filesystem::exists(dir + "/appendonlydir"));
+  // Turned on while a BGSAVE (slowed down here) runs: the first rewrite
+  // waits for it, and meanwhile the AOF counts as on (Redis's AOF_WAIT_REWRITE).
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "rdb-key-save-delay", "50000"}), Ok());
+  ASSERT_EQ(c->Run({"BGSAVE"}), Simple("Background saving started"));
   ASSERT_EQ(c->Run({"CONFIG", "SET", "appendonly", "yes"}), Ok());
+  EXPECT_EQ(PersistenceInfo(*c, "aof_enabled"), "1");
+  EXPECT_EQ(PersistenceInfo(*c, "aof_rewrite_scheduled"), "1");
+  ASSERT_EQ(c->Run({"CONFIG", "SET", "rdb-key-save-delay", "0"}), Ok());
+  for (int i = 0; i < 6000 && PersistenceInfo(*c, "aof_rewrite_scheduled") != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   WaitForRewriteToEnd(*c);
   EXPECT_EQ(PersistenceInfo(*c, "aof_enabled"), "1");
   EXPECT_EQ(PersistenceInfo(*c, "aof_last_bgrewrite_status"), "ok");
+  EXPECT_EQ(ReadFile(dir + "/appendonlydir/appendonly.aof.manifest"),
+            "file appendonly.aof.1.base.rdb seq 1 type b\n"
+            "file appendonly.aof.1.incr.aof seq 1 type i\n");
   WriteEverything(*c, "on");
   ASSERT_EQ(c->Run({"CONFIG", "SET", "appendfsync", "always"}), Ok());
   ASSERT_EQ(c->Run({"SET", "always", "1"}), Ok());
