@@ -109,6 +109,7 @@ void CmdSetBit(CommandContext& ctx) {
         static_cast<unsigned char>((value & ~(1u << shift)) | (static_cast<unsigned>(on) << shift));
     bytes[byte] = static_cast<char>(value);
     ctx.KeyModified(key);
+    ctx.Notify(kEventString, "setbit", key);
   }
   ctx.out.Integer(was_set ? 1 : 0);
 }
@@ -342,8 +343,10 @@ void CmdBitOp(CommandContext& ctx) {
     shard.Put(dest, Entry::Make(dest, std::string_view(result), Entry::Encoding::kRaw),
               std::nullopt, false);
     ctx.KeyModified(dest);
+    ctx.Notify(kEventString, "set", dest);
   } else if (shard.Erase(dest)) {
     ctx.KeyModified(dest);
+    ctx.Notify(kEventGeneric, "del", dest);
   }
   ctx.out.Integer(static_cast<int64_t>(max_length));
 }
@@ -598,7 +601,10 @@ void Bitfield(CommandContext& ctx, bool read_only_command) {
     SetBits(bytes, op.offset, op.bits, new_bits);
     if (grew || old_bits != new_bits) ++changes;
   }
-  if (changes > 0 || grew) ctx.KeyModified(key);
+  if (changes > 0 || grew) {
+    ctx.KeyModified(key);
+    ctx.Notify(kEventString, "setbit", key);
+  }
 }
 
 void CmdBitfield(CommandContext& ctx) { Bitfield(ctx, false); }

@@ -56,6 +56,16 @@ struct CommandContext {
     server.watches.Touch(db, key);
   }
 
+  // Redis's notifyKeyspaceEvent: the keyspace event a change raises (`type`
+  // a KeyspaceEvent class), after the change. Nothing when notifications
+  // of that class are off (one relaxed load).
+  void Notify(uint32_t type, std::string_view event, std::string_view key) const {
+    store.feed().Notify(type, client.db, event, key);
+  }
+  void Notify(uint32_t type, int db, std::string_view event, std::string_view key) const {
+    store.feed().Notify(type, db, event, key);
+  }
+
   // The change feed (change_feed.h): a command that called KeyModified is
   // published by dispatch after its handler, its keys still locked, as sent
   // unless the handler gave the form Redis propagates instead (SET ... EX as

@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "protocol/request_parser.h"
 #include "protocol/str_util.h"
+#include "server/store/change_feed.h"
 
 namespace valkdb {
 namespace {
@@ -621,6 +622,8 @@ absl::Status Config::SetLocked(const Param& param, std::string_view value, bool 
       if (!ParseKeyspaceEvents(value, &canonical)) {
         return absl::InvalidArgumentError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
       }
+      keyspace_event_flags_.store(KeyspaceEventFlags(value.substr(0, value.find('\0'))),
+                                  std::memory_order_relaxed);
       break;
   }
   std::string& slot = values_[&param - Params().data()];

@@ -91,6 +91,11 @@ class Config {
   int64_t hash_max_listpack_value() const {
     return hash_max_listpack_value_.load(std::memory_order_relaxed);
   }
+  // notify-keyspace-events as classes (change_feed.h). Kept apart from the
+  // value: as in Redis, the value shows "A" without the "n" and "m" set with it.
+  uint32_t keyspace_event_flags() const {
+    return keyspace_event_flags_.load(std::memory_order_relaxed);
+  }
   int64_t set_max_intset_entries() const {
     return set_max_intset_entries_.load(std::memory_order_relaxed);
   }
@@ -135,6 +140,7 @@ class Config {
   std::atomic<int64_t> hash_max_listpack_entries_{512};
   std::atomic<int64_t> hash_max_listpack_value_{64};
   std::atomic<int64_t> set_max_intset_entries_{512};
+  std::atomic<uint32_t> keyspace_event_flags_{0};
   std::atomic<int64_t> list_max_listpack_size_{-2};
   std::atomic<int64_t> list_compress_depth_{0};
   std::atomic<int64_t> zset_max_listpack_entries_{128};

@@ -104,6 +104,7 @@ void CmdRestore(CommandContext& ctx) {
     if (deleted) {
       ctx.Propagate({"DEL", key});
       ctx.KeyModified(key);
+      ctx.Notify(kEventGeneric, "del", key);
     }
     ctx.out.Ok();
     return;
@@ -115,6 +116,7 @@ void CmdRestore(CommandContext& ctx) {
     ctx.Propagate({"RESTORE", key, "0", ctx.arg(3), "REPLACE"});
   }
   ctx.KeyModified(key);
+  ctx.Notify(kEventGeneric, "restore", key);
   ctx.KeyReady(ctx.client.db, key);
   ctx.out.Ok();
 }

@@ -142,6 +142,7 @@ void CmdHSet(CommandContext& ctx) {
     created += HashSet(ctx, shard, key, &entry, ctx.arg(i), ctx.arg(i + 1));
   }
   ctx.KeyModified(key);
+  ctx.Notify(kEventHash, "hset", key);
   if (ctx.client.last_command == "hmset") {
     ctx.out.Ok();
   } else {
@@ -162,6 +163,7 @@ void CmdHSetNx(CommandContext& ctx) {
   }
   HashSet(ctx, shard, key, &entry, ctx.arg(2), ctx.arg(3));
   ctx.KeyModified(key);
+  ctx.Notify(kEventHash, "hset", key);
   ctx.out.Integer(1);
 }
 
@@ -229,6 +231,7 @@ void CmdHDel(CommandContext& ctx) {
     return;
   }
   int64_t deleted = 0;
+  bool emptied = false;
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (HashDelete(shard, key, entry, ctx.arg(i))) {
       ++deleted;
@@ -236,11 +239,16 @@ void CmdHDel(CommandContext& ctx) {
       if (HashRef(entry).Length() == 0) {
         AssumeLocked(shard);
         shard.Erase(key);
+        emptied = true;
         break;
       }
     }
   }
-  if (deleted > 0) ctx.KeyModified(key);
+  if (deleted > 0) {
+    ctx.KeyModified(key);
+    ctx.Notify(kEventHash, "hdel", key);
+    if (emptied) ctx.Notify(kEventGeneric, "del", key);
+  }
   ctx.out.Integer(deleted);
 }
 
@@ -291,6 +299,7 @@ void CmdHIncrBy(CommandContext& ctx) {
   value += incr;
   HashSet(ctx, shard, key, &entry, ctx.arg(2), StrCat(value));
   ctx.KeyModified(key);
+  ctx.Notify(kEventHash, "hincrby", key);
   ctx.out.Integer(value);
 }
 
@@ -325,6 +334,7 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   HashSet(ctx, shard, key, &entry, ctx.arg(2), text);
   ctx.Propagate({"HSET", key, ctx.arg(2), text});
   ctx.KeyModified(key);
+  ctx.Notify(kEventHash, "hincrbyfloat", key);
   ctx.out.Bulk(text);
 }
 

@@ -52,6 +52,7 @@ void CmdDel(CommandContext& ctx) {
     if (shard.Find(key, ctx.now_ms) != nullptr && shard.Erase(key)) {
       ++deleted;
       ctx.KeyModified(key);
+      ctx.Notify(kEventGeneric, "del", key);
     }
   }
   ctx.out.Integer(deleted);
@@ -170,9 +171,12 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   // the new name; a big value is shared, not copied.
   std::optional<int64_t> expire_ms;
   Entry renamed = source.Take(from, &expire_ms).Rekeyed(to);
+  target.Erase(to);  // replaced as Redis does it, delete then add (a "new" key event)
   target.Put(to, std::move(renamed), expire_ms, false);
   ctx.KeyModified(from);
   ctx.KeyModified(to);
+  ctx.Notify(kEventGeneric, "rename_from", from);
+  ctx.Notify(kEventGeneric, "rename_to", to);
   ctx.KeyReady(ctx.client.db, to);
   if (nx) {
     ctx.out.Integer(1);
@@ -223,8 +227,11 @@ void CmdCopy(CommandContext& ctx) {
     return;
   }
   const std::optional<int64_t> expire_ms = source.GetExpire(from);
-  target.Put(to, entry->Copy(to, CopiedEncoding(entry->encoding())), expire_ms, false);
+  Entry copy = entry->Copy(to, CopiedEncoding(entry->encoding()));
+  target.Erase(to);  // REPLACE deletes, then adds (a "new" key event), as Redis
+  target.Put(to, std::move(copy), expire_ms, false);
   ctx.KeyModified(target_db, to);
+  ctx.Notify(kEventGeneric, target_db, "copy_to", to);
   ctx.KeyReady(target_db, to);
   ctx.out.Integer(1);
 }
@@ -284,6 +291,8 @@ void CmdMove(CommandContext& ctx) {
   target.Put(key, std::move(entry), expire_ms, false);
   ctx.KeyModified(db, key);
   ctx.KeyModified(target_db, key);
+  ctx.Notify(kEventGeneric, db, "move_from", key);
+  ctx.Notify(kEventGeneric, target_db, "move_to", key);
   ctx.KeyReady(target_db, key);
   ctx.out.Integer(1);
 }
@@ -561,11 +570,14 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, int64_t basetime_ms) {
   if (when <= ctx.now_ms) {
     shard->Erase(key);
     ctx.Propagate({"DEL", key});
+    ctx.KeyModified(key);
+    ctx.Notify(kEventGeneric, "del", key);
   } else {
     shard->SetExpire(key, when);
     ctx.Propagate({"PEXPIREAT", key, StrCat(when)});
+    ctx.KeyModified(key);
+    ctx.Notify(kEventGeneric, "expire", key);
   }
-  ctx.KeyModified(key);
   ctx.out.Integer(1);
 }
 
@@ -599,7 +611,10 @@ void CmdPersist(CommandContext& ctx) {
   AssumeLocked(*shard);
   if (shard->Find(key, ctx.now_ms) == nullptr) return ctx.out.Integer(0);
   bool removed = shard->Persist(key);
-  if (removed) ctx.KeyModified(key);
+  if (removed) {
+    ctx.KeyModified(key);
+    ctx.Notify(kEventGeneric, "persist", key);
+  }
   ctx.out.Integer(removed ? 1 : 0);
 }
 

@@ -66,11 +66,18 @@ void PopRange(QuickList* list, ListEnd where, size_t count) {
   }
 }
 
-// After elements were popped: an emptied list is deleted; the key changed.
+std::string_view PopEvent(ListEnd where) { return where == ListEnd::kLeft ? "lpop" : "rpop"; }
+std::string_view PushEvent(ListEnd where) { return where == ListEnd::kLeft ? "lpush" : "rpush"; }
+
+// After elements were popped from `where`: an emptied list is deleted; the
+// key changed, with Redis's events (the pop, then "del").
 void ListElementsRemoved(CommandContext& ctx, Shard& shard, std::string_view key,
-                         const QuickList* list) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-  if (list->empty()) shard.Erase(key);
+                         const QuickList* list, ListEnd where) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  const bool emptied = list->empty();
+  if (emptied) shard.Erase(key);
   ctx.KeyModified(key);
+  ctx.Notify(kEventList, PopEvent(where), key);
+  if (emptied) ctx.Notify(kEventGeneric, "del", key);
 }
 
 // Redis's listPopRangeAndReplyWithKey (LMPOP, BLMPOP): [key, [elements]],
@@ -87,7 +94,7 @@ void PopRangeAndReplyWithKey(CommandContext& ctx, Shard& shard, std::string_view
     ReplyListRange(ctx, *list, -taken, -1, true);
   }
   PopRange(list, where, static_cast<size_t>(taken));
-  ListElementsRemoved(ctx, shard, key, list);
+  ListElementsRemoved(ctx, shard, key, list, where);
   ctx.Propagate({where == ListEnd::kLeft ? "LPOP" : "RPOP", key, StrCat(taken)});
 }
 
@@ -137,8 +144,9 @@ bool MoveElement(CommandContext& ctx, std::string_view from, std::string_view to
     dst_list->PushBack(value);
   }
   ctx.KeyModified(to);
+  ctx.Notify(kEventList, PushEvent(whereto), to);
   ctx.out.Bulk(value);
-  ListElementsRemoved(ctx, source, from, src_list);
+  ListElementsRemoved(ctx, source, from, src_list, wherefrom);
   return true;
 }
 
@@ -174,6 +182,7 @@ void Push(CommandContext& ctx, ListEnd where, bool only_existing) {
     }
   }
   ctx.KeyModified(key);
+  ctx.Notify(kEventList, PushEvent(where), key);
   ctx.out.Integer(static_cast<int64_t>(list->size()));
 }
 
@@ -230,7 +239,7 @@ void Pop(CommandContext& ctx, ListEnd where) {
     }
     PopRange(list, where, static_cast<size_t>(taken));
   }
-  ListElementsRemoved(ctx, shard, key, list);
+  ListElementsRemoved(ctx, shard, key, list, where);
 }
 
 void CmdLPop(CommandContext& ctx) { Pop(ctx, ListEnd::kLeft); }
@@ -284,6 +293,7 @@ void CmdLSet(CommandContext& ctx) {
   }
   list->Replace(list->Locate(static_cast<size_t>(index)), ctx.arg(3));
   ctx.KeyModified(key);
+  ctx.Notify(kEventList, "lset", key);
   ctx.out.Ok();
 }
 
@@ -311,6 +321,7 @@ void CmdLInsert(CommandContext& ctx) {
     if (list->At(position) == ctx.arg(3)) {
       list->Insert(position, after, ctx.arg(4));
       ctx.KeyModified(key);
+      ctx.Notify(kEventList, "linsert", key);
       ctx.out.Integer(static_cast<int64_t>(list->size()));
       return;
     }
@@ -358,8 +369,11 @@ void CmdLTrim(CommandContext& ctx) {
     rtrim = length - end - 1;
   }
   list->Trim(static_cast<size_t>(ltrim), static_cast<size_t>(rtrim));
-  if (list->empty()) shard.Erase(key);
+  const bool emptied = list->empty();
+  if (emptied) shard.Erase(key);
   ctx.KeyModified(key);
+  ctx.Notify(kEventList, "ltrim", key);
+  if (emptied) ctx.Notify(kEventGeneric, "del", key);
   ctx.out.Ok();
 }
 
@@ -394,8 +408,11 @@ void CmdLRem(CommandContext& ctx) {
     }
   }
   if (removed > 0) {
-    if (list->empty()) shard.Erase(key);
+    const bool emptied = list->empty();
+    if (emptied) shard.Erase(key);
     ctx.KeyModified(key);
+    ctx.Notify(kEventList, "lrem", key);
+    if (emptied) ctx.Notify(kEventGeneric, "del", key);
   }
   ctx.out.Integer(removed);
 }
@@ -584,12 +601,16 @@ void ServeListWaiter(ServeContext& ctx, Waiter& waiter,
     } else {
       dst_list->PushBack(value);
     }
-    if (list->empty()) shard.Erase(key);
+    const bool emptied = list->empty();
+    if (emptied) shard.Erase(key);
     AppendBulk(&reply, value);
     if (feed.active()) {
       feed.Publish(db, {"LMOVE", key, to_key, from == ListEnd::kLeft ? "LEFT" : "RIGHT",
                         static_cast<ListEnd>(waiter.to) == ListEnd::kLeft ? "LEFT" : "RIGHT"});
     }
+    feed.Notify(kEventList, db, PushEvent(static_cast<ListEnd>(waiter.to)), to_key);
+    feed.Notify(kEventList, db, PopEvent(from), key);
+    if (emptied) feed.Notify(kEventGeneric, db, "del", key);
     ctx.server.watches.Touch(db, key);
     ctx.server.watches.Touch(db, to_key);
     return;
@@ -619,7 +640,11 @@ void ServeListWaiter(ServeContext& ctx, Waiter& waiter,
     PopRange(list, from, taken);
     if (feed.active()) feed.Publish(db, {pop, key, StrCat(taken)});
   }
-  if (list->empty()) shard.Erase(key);
+  feed.Notify(kEventList, db, PopEvent(from), key);
+  if (list->empty()) {
+    shard.Erase(key);
+    feed.Notify(kEventGeneric, db, "del", key);
+  }
   ctx.server.watches.Touch(db, key);
 }
 
@@ -656,7 +681,7 @@ void BlockingPop(CommandContext& ctx, ListEnd where) {
       ctx.out.Bulk(list->Back());
       list->PopBack();
     }
-    ListElementsRemoved(ctx, shard, key, list);
+    ListElementsRemoved(ctx, shard, key, list, where);
     ctx.Propagate({where == ListEnd::kLeft ? "LPOP" : "RPOP", key});
     return;
   }

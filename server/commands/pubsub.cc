@@ -99,4 +99,10 @@ size_t PubSubHub::channel_count() const {
   return channels_.size();
 }
 
+void KeyspaceNotifier::OnKeyspaceEvent(uint32_t flags, int db, std::string_view event,
+                                       std::string_view key) {
+  if (flags & kEventKeyspace) hub_.Publish(StrCat("__keyspace@", db, "__:", key), event);
+  if (flags & kEventKeyevent) hub_.Publish(StrCat("__keyevent@", db, "__:", event), key);
+}
+
 }  // namespace valkdb

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "protocol/bytes.h"
+#include "server/store/change_feed.h"
 
 namespace valkdb {
 
@@ -49,6 +50,18 @@ class PubSubHub {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, absl::flat_hash_set<Subscriber*>> channels_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, absl::flat_hash_set<Subscriber*>> patterns_ ABSL_GUARDED_BY(mu_);
+};
+
+// notify-keyspace-events: the change feed's keyspace events published as
+// Redis publishes them (__keyspace@<db>__:<key> and __keyevent@<db>__:<event>).
+class KeyspaceNotifier : public KeyspaceEventSink {
+ public:
+  explicit KeyspaceNotifier(PubSubHub& hub) : hub_(hub) {}
+  void OnKeyspaceEvent(uint32_t flags, int db, std::string_view event,
+                       std::string_view key) override;
+
+ private:
+  PubSubHub& hub_;
 };
 
 }  // namespace valkdb

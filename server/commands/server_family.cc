@@ -219,6 +219,11 @@ void CmdConfigSet(CommandContext& ctx) {
     ctx.out.Error(error);
     return;
   }
+  for (const auto& [name, value] : pairs) {
+    if (EqualsIgnoreCase(name, "notify-keyspace-events")) {
+      ctx.store.feed().SetEventFlags(ctx.server.config->keyspace_event_flags());
+    }
+  }
   if (AofPersistence* aof = ctx.server.aof) {
     for (const auto& [name, value] : pairs) {
       if (EqualsIgnoreCase(name, "appendfsync") ||

@@ -131,6 +131,7 @@ struct ServerState {
   std::atomic<uint64_t> next_client_id{1};
   WatchRegistry watches;
   PubSubHub pubsub;
+  KeyspaceNotifier keyspace_notifier{pubsub};  // the store's feed delivers keyspace events to it
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
   AofPersistence* aof = nullptr;          // the append-only file (set by the server)

@@ -143,7 +143,10 @@ void CmdSAdd(CommandContext& ctx) {
   if (LookupTyped(ctx, shard, key, kSet, false, &entry) == Lookup::kWrongType) return;
   int64_t added = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) added += SetAdd(ctx, shard, key, &entry, ctx.arg(i));
-  if (added > 0) ctx.KeyModified(key);
+  if (added > 0) {
+    ctx.KeyModified(key);
+    ctx.Notify(kEventSet, "sadd", key);
+  }
   ctx.out.Integer(added);
 }
 
@@ -155,15 +158,20 @@ void CmdSRem(CommandContext& ctx) {
   const Lookup found = LookupTyped(ctx, shard, key, kSet, false, &entry);
   if (found == Lookup::kWrongType) return;
   int64_t removed = 0;
+  bool emptied = false;
   if (found == Lookup::kFound) {
     for (size_t i = 2; i < ctx.argc(); ++i) {
       if (!SetRemove(shard, key, entry, ctx.arg(i))) continue;
       ++removed;
-      if (DeleteIfEmpty(ctx, shard, key)) break;
+      if ((emptied = DeleteIfEmpty(ctx, shard, key))) break;
       entry = shard.FindMutable(key, ctx.now_ms);
     }
   }
-  if (removed > 0) ctx.KeyModified(key);
+  if (removed > 0) {
+    ctx.KeyModified(key);
+    ctx.Notify(kEventSet, "srem", key);
+    if (emptied) ctx.Notify(kEventGeneric, "del", key);
+  }
   ctx.out.Integer(removed);
 }
 
@@ -245,6 +253,8 @@ void CmdSPop(CommandContext& ctx) {
     shard.Erase(key);
     ctx.Propagate({"DEL", key});
     ctx.KeyModified(key);
+    ctx.Notify(kEventSet, "spop", key);
+    ctx.Notify(kEventGeneric, "del", key);
     return;
   }
   std::vector<std::string> popped;
@@ -253,11 +263,13 @@ void CmdSPop(CommandContext& ctx) {
     SetRemove(shard, key, entry, popped.back());
     entry = shard.FindMutable(key, ctx.now_ms);
   }
-  DeleteIfEmpty(ctx, shard, key);
+  const bool emptied = DeleteIfEmpty(ctx, shard, key);
   // Replayed, a random pop would pick other members: Redis propagates SREM.
   ctx.propagate.assign({"SREM", std::string(key)});
   for (const std::string& m : popped) ctx.propagate.push_back(m);
   ctx.KeyModified(key);
+  ctx.Notify(kEventSet, "spop", key);
+  if (emptied) ctx.Notify(kEventGeneric, "del", key);
   if (!with_count) {
     ctx.out.Bulk(popped[0]);
     return;
@@ -340,11 +352,15 @@ void CmdSMove(CommandContext& ctx) {
     ctx.out.Integer(0);
     return;
   }
-  DeleteIfEmpty(ctx, source, from);
+  ctx.Notify(kEventSet, "srem", from);
+  if (DeleteIfEmpty(ctx, source, from)) ctx.Notify(kEventGeneric, "del", from);
   dst = target.FindMutable(to, ctx.now_ms);
-  SetAdd(ctx, target, to, &dst, member);
   ctx.KeyModified(from);
-  ctx.KeyModified(to);
+  // Only a member really added changes the destination (Redis's SMOVE).
+  if (SetAdd(ctx, target, to, &dst, member) > 0) {
+    ctx.KeyModified(to);
+    ctx.Notify(kEventSet, "sadd", to);
+  }
   ctx.out.Integer(1);
 }
 
@@ -365,18 +381,19 @@ bool LookupSets(CommandContext& ctx, size_t first, size_t count, bool read,
 
 // Stores a result set at `dest` (deleting it when the result is empty) and
 // replies its size, as the *STORE commands do.
-void StoreResult(CommandContext& ctx, std::string_view dest,
-                 SetBuilder* result) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+void StoreResult(CommandContext& ctx, std::string_view dest, SetBuilder* result,
+                 std::string_view event) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   Shard& shard = ctx.shard(dest);
   AssumeLocked(shard);
   const size_t size = result->Size();
-  bool changed = true;
   if (size > 0) {
     shard.Put(dest, result->ToEntry(dest), std::nullopt, false);
-  } else {
-    changed = shard.Find(dest, ctx.now_ms) != nullptr && shard.Erase(dest);
+    ctx.KeyModified(dest);
+    ctx.Notify(kEventSet, event, dest);
+  } else if (shard.Find(dest, ctx.now_ms) != nullptr && shard.Erase(dest)) {
+    ctx.KeyModified(dest);
+    ctx.Notify(kEventGeneric, "del", dest);
   }
-  if (changed) ctx.KeyModified(dest);
   ctx.out.Integer(static_cast<int64_t>(size));
 }
 
@@ -393,7 +410,7 @@ void SetOperation(CommandContext& ctx, SetOp op, size_t first, size_t count, std
     const bool any_missing = std::find(sets.begin(), sets.end(), nullptr) != sets.end();
     if (any_missing) {
       if (!dest.empty()) {
-        StoreResult(ctx, dest, &result);
+        StoreResult(ctx, dest, &result, "sinterstore");
       } else if (cardinality_only) {
         ctx.out.Integer(0);
       } else {
@@ -425,7 +442,7 @@ void SetOperation(CommandContext& ctx, SetOp op, size_t first, size_t count, std
     if (cardinality_only) {
       ctx.out.Integer(cardinality);
     } else if (!dest.empty()) {
-      StoreResult(ctx, dest, &result);
+      StoreResult(ctx, dest, &result, "sinterstore");
     } else {
       ctx.out.Set(members.size());
       for (const std::string& m : members) ctx.out.Bulk(m);
@@ -445,7 +462,7 @@ void SetOperation(CommandContext& ctx, SetOp op, size_t first, size_t count, std
     });
   }
   if (!dest.empty()) {
-    StoreResult(ctx, dest, &result);
+    StoreResult(ctx, dest, &result, op == SetOp::kUnion ? "sunionstore" : "sdiffstore");
   } else {
     ReplyMembers(ctx, result.ref(), true);
   }

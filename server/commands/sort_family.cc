@@ -234,9 +234,11 @@ void SortGeneric(CommandContext& ctx, bool readonly) ABSL_NO_THREAD_SAFETY_ANALY
       }
       target.Put(*store_key, Entry::MakeList(*store_key, list), std::nullopt, false);
       ctx.KeyModified(*store_key);
+      ctx.Notify(kEventList, "sortstore", *store_key);
       ctx.KeyReady(ctx.client.db, *store_key);
     } else if (target.Erase(*store_key)) {
       ctx.KeyModified(*store_key);
+      ctx.Notify(kEventGeneric, "del", *store_key);
     }
     ctx.out.Integer(static_cast<int64_t>(output_length));
   }

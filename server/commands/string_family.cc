@@ -173,6 +173,8 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, size_t value_index,
   // Replayed later, a relative expiry would end later: Redis propagates PXAT.
   if (expire_ms) ctx.Propagate({"SET", key, ctx.arg(value_index), "PXAT", StrCat(*expire_ms)});
   ctx.KeyModified(key);
+  ctx.Notify(kEventString, "set", key);
+  if (expire_ms) ctx.Notify(kEventGeneric, "expire", key);
   if (!(flags & kSetGet)) {
     if (ok_reply != nullptr) {
       ctx.out.Raw(ok_reply);
@@ -207,6 +209,7 @@ void CmdGetSet(CommandContext& ctx) {
   }
   shard->Put(key, MakeEntry(ctx, key, 2), std::nullopt, false);
   ctx.KeyModified(key);
+  ctx.Notify(kEventString, "set", key);
 }
 
 void CmdGetDel(CommandContext& ctx) {
@@ -223,6 +226,7 @@ void CmdGetDel(CommandContext& ctx) {
   ctx.out.Bulk(entry->value());
   shard->Erase(key);
   ctx.KeyModified(key);
+  ctx.Notify(kEventGeneric, "del", key);
 }
 
 void CmdGetEx(CommandContext& ctx) {
@@ -246,13 +250,18 @@ void CmdGetEx(CommandContext& ctx) {
     shard->Erase(key);  // an absolute time already past: the key goes now
     ctx.Propagate({"DEL", key});
     ctx.KeyModified(key);
+    ctx.Notify(kEventGeneric, "del", key);
   } else if (flags & kSetAnyExpire) {
     shard->SetExpire(key, when);
     ctx.Propagate({"PEXPIREAT", key, StrCat(when)});
     ctx.KeyModified(key);
+    ctx.Notify(kEventGeneric, "expire", key);
   } else if (flags & kSetPersist) {
     ctx.Propagate({"PERSIST", key});
-    if (shard->Persist(key)) ctx.KeyModified(key);
+    if (shard->Persist(key)) {
+      ctx.KeyModified(key);
+      ctx.Notify(kEventGeneric, "persist", key);
+    }
   }
 }
 
@@ -295,6 +304,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
     AssumeLocked(shard);
     shard.Put(key, MakeEntry(ctx, key, i + 1), std::nullopt, false);
     ctx.KeyModified(key);
+    ctx.Notify(kEventString, "set", key);
   }
   if (nx) {
     ctx.out.Integer(1);
@@ -325,6 +335,7 @@ void CmdAppend(CommandContext& ctx) {
     if (!append.empty()) std::memcpy(value + old_size, append.data(), append.size());
   }
   ctx.KeyModified(key);
+  ctx.Notify(kEventString, "append", key);
   ctx.out.Integer(static_cast<int64_t>(total));
 }
 
@@ -366,6 +377,7 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
                 text.size());
   }
   ctx.KeyModified(key);
+  ctx.Notify(kEventString, "incrby", key);  // INCR and DECR too, as Redis
   ctx.out.Integer(value);
 }
 
@@ -451,6 +463,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   shard->Put(key, Entry::Make(key, text, Entry::Encoding::kNoInt), std::nullopt, true);
   ctx.Propagate({"SET", key, text, "KEEPTTL"});
   ctx.KeyModified(key);
+  ctx.Notify(kEventString, "incrbyfloat", key);
   ctx.out.Bulk(text);
 }
 
@@ -510,6 +523,7 @@ void CmdSetRange(CommandContext& ctx) {
   char* bytes = GrowString(*shard, key, entry != nullptr, old_size, new_size);
   std::memcpy(bytes + offset, value.data(), value.size());
   ctx.KeyModified(key);
+  ctx.Notify(kEventString, "setrange", key);
   ctx.out.Integer(static_cast<int64_t>(new_size));
 }
 

@@ -349,20 +349,35 @@ class ZSet {
   bool converted_ = false;
 };
 
+// After a change that may have emptied `key` (deleted with its last
+// member): the command's event, then "del" when it is gone, as Redis.
+void NotifyZSetChange(ChangeFeed& feed, int db, Shard& shard, std::string_view event,
+                      std::string_view key) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  feed.Notify(kEventZset, db, event, key);
+  if (feed.Wants(kEventGeneric) && shard.FindAny(key) == nullptr) {
+    feed.Notify(kEventGeneric, db, "del", key);
+  }
+}
+
 // A sorted set computed outside the keyspace (ZUNIONSTORE, ZRANGESTORE...),
-// stored at `dest`, or `dest` deleted when empty; replies the size.
+// stored at `dest`, or `dest` deleted when empty; replies the size. The
+// event is the command's name, as Redis's.
 void StoreResult(CommandContext& ctx, std::string_view dest,
                  std::vector<Record>* records) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   Shard& shard = ctx.shard(dest);
   const size_t size = records->size();
   if (size == 0) {
-    if (shard.Find(dest, ctx.now_ms) != nullptr && shard.Erase(dest)) ctx.KeyModified(dest);
+    if (shard.Find(dest, ctx.now_ms) != nullptr && shard.Erase(dest)) {
+      ctx.KeyModified(dest);
+      ctx.Notify(kEventGeneric, "del", dest);
+    }
     ctx.out.Integer(0);
     return;
   }
   shard.Put(dest, MakeZSetEntry(dest, records, *ctx.server.config), std::nullopt, false);
   ctx.KeyReady(ctx.client.db, dest);
   ctx.KeyModified(dest);
+  ctx.Notify(kEventZset, ctx.client.last_command, dest);
   ctx.out.Integer(static_cast<int64_t>(size));
 }
 
@@ -460,7 +475,10 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
       score = new_score;
     }
     zset.Commit();
-    if (added + updated > 0) ctx.KeyModified(key);
+    if (added + updated > 0) {
+      ctx.KeyModified(key);
+      ctx.Notify(kEventZset, incr ? "zincr" : "zadd", key);
+    }
     if (nan_error) return;
   }
   if (incr) {
@@ -494,7 +512,10 @@ void CmdZRem(CommandContext& ctx) {
     if (zset.size() == 0) break;
   }
   zset.Commit();
-  if (deleted > 0) ctx.KeyModified(key);
+  if (deleted > 0) {
+    ctx.KeyModified(key);
+    NotifyZSetChange(ctx.store.feed(), ctx.client.db, shard, "zrem", key);
+  }
   ctx.out.Integer(deleted);
 }
 
@@ -790,7 +811,10 @@ void RemoveRangeGeneric(CommandContext& ctx, RangeType type) {
   }
   const size_t deleted = zset.EraseRanks(first, last);
   zset.Commit();
-  if (deleted > 0) ctx.KeyModified(key);
+  if (deleted > 0) {
+    ctx.KeyModified(key);
+    NotifyZSetChange(ctx.store.feed(), ctx.client.db, shard, ctx.client.last_command, key);
+  }
   ctx.out.Integer(static_cast<int64_t>(deleted));
 }
 
@@ -899,6 +923,8 @@ void PopMinMax(CommandContext& ctx, PopEnd end) {
   PopReply reply(&ctx.out);
   PopAndReply(ctx.server, shard, key, entry, end, count, false, nested, reply);
   ctx.KeyModified(key);
+  NotifyZSetChange(ctx.store.feed(), ctx.client.db, shard,
+                   end == PopEnd::kMax ? "zpopmax" : "zpopmin", key);
 }
 
 void CmdZPopMin(CommandContext& ctx) { PopMinMax(ctx, PopEnd::kMin); }
@@ -966,6 +992,8 @@ ServeResult PopFirstNonEmpty(CommandContext& ctx, size_t first, size_t numkeys, 
     const size_t taken =
         PopAndReply(ctx.server, shard, key, entry, end, count, true, nested, reply);
     ctx.KeyModified(key);
+    NotifyZSetChange(ctx.store.feed(), ctx.client.db, shard,
+                     end == PopEnd::kMax ? "zpopmax" : "zpopmin", key);
     const std::string_view name = end == PopEnd::kMax ? "ZPOPMAX" : "ZPOPMIN";
     if (count == -1) {
       ctx.Propagate({name, key});
@@ -1007,6 +1035,7 @@ void ServeZSetWaiter(ServeContext& ctx, Waiter& waiter,
       feed.Publish(db, {name, key, StrCat(taken)});
     }
   }
+  NotifyZSetChange(feed, db, shard, end == PopEnd::kMax ? "zpopmax" : "zpopmin", key);
   ctx.server.watches.Touch(db, key);
 }
 

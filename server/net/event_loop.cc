@@ -321,6 +321,7 @@ void EventLoop::OnCron(uv_timer_t* handle) {
   // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
   if (self->index_ == 0) {
     self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
+    self->FlushPending();  // "expired" notifications to this loop's subscribers
     if (self->server_->persistence != nullptr) {
       // Shared, as a batch holds it: a save's instant never falls inside
       // another loop's EXEC.

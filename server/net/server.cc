@@ -182,6 +182,8 @@ Server::Server(Config* config) : config_(config), state_(config) {
   StoreOptions options;
   options.databases = static_cast<int>(config->GetInt("databases"));
   store_ = std::make_unique<Store>(options);
+  store_->feed().SetEventSink(&state_.keyspace_notifier);
+  store_->feed().SetEventFlags(config->keyspace_event_flags());
   state_.start_time_ms = UnixTimeMs();
   state_.run_id = RandomRunId();
   state_.threads = static_cast<int>(config->GetInt("threads"));

@@ -19,6 +19,91 @@ struct Change {
   absl::Span<const std::string_view> argv;  // valid during the call only
 };
 
+// Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*.
+enum KeyspaceEvent : uint32_t {
+  kEventKeyspace = 1 << 0,  // K: __keyspace@<db>__:<key> <event>
+  kEventKeyevent = 1 << 1,  // E: __keyevent@<db>__:<event> <key>
+  kEventGeneric = 1 << 2,   // g
+  kEventString = 1 << 3,    // $
+  kEventList = 1 << 4,      // l
+  kEventSet = 1 << 5,       // s
+  kEventHash = 1 << 6,      // h
+  kEventZset = 1 << 7,      // z
+  kEventExpired = 1 << 8,   // x
+  kEventEvicted = 1 << 9,   // e
+  kEventStream = 1 << 10,   // t
+  kEventKeyMiss = 1 << 11,  // m
+  kEventModule = 1 << 12,   // d
+  kEventNew = 1 << 13,      // n
+  kEventAll = kEventGeneric | kEventString | kEventList | kEventSet | kEventHash | kEventZset |
+              kEventExpired | kEventEvicted | kEventStream | kEventModule,
+};
+// The class bits of a (validated) notify-keyspace-events value.
+inline uint32_t KeyspaceEventFlags(std::string_view letters) {
+  uint32_t flags = 0;
+  for (char c : letters) {
+    switch (c) {
+      case 'A':
+        flags |= kEventAll;
+        break;
+      case 'g':
+        flags |= kEventGeneric;
+        break;
+      case '$':
+        flags |= kEventString;
+        break;
+      case 'l':
+        flags |= kEventList;
+        break;
+      case 's':
+        flags |= kEventSet;
+        break;
+      case 'h':
+        flags |= kEventHash;
+        break;
+      case 'z':
+        flags |= kEventZset;
+        break;
+      case 'x':
+        flags |= kEventExpired;
+        break;
+      case 'e':
+        flags |= kEventEvicted;
+        break;
+      case 't':
+        flags |= kEventStream;
+        break;
+      case 'm':
+        flags |= kEventKeyMiss;
+        break;
+      case 'd':
+        flags |= kEventModule;
+        break;
+      case 'n':
+        flags |= kEventNew;
+        break;
+      case 'K':
+        flags |= kEventKeyspace;
+        break;
+      case 'E':
+        flags |= kEventKeyevent;
+        break;
+      default:
+        break;
+    }
+  }
+  return flags;
+}
+
+// Receives keyspace events (the pub/sub side of notify-keyspace-events).
+class KeyspaceEventSink {
+ public:
+  virtual ~KeyspaceEventSink() = default;
+  // Called with the key's lock held, on the thread that made the change.
+  virtual void OnKeyspaceEvent(uint32_t flags, int db, std::string_view event,
+                               std::string_view key) = 0;
+};
+
 // Persistence, replication and keyspace notifications read the feed.
 class ChangeObserver {
  public:
@@ -74,7 +159,26 @@ class ChangeFeed {
     Publish(db, absl::Span<const std::string_view>(argv.begin(), argv.size()));
   }
 
+  // Keyspace events: each change also raises Redis's event for it (`type`
+  // a class above), delivered to the sink when notify-keyspace-events
+  // enables the class. One relaxed load when notifications are off.
+  void SetEventSink(KeyspaceEventSink* sink) { sink_ = sink; }  // before serving
+  void SetEventFlags(uint32_t flags) {
+    // Neither K nor E: nothing would be published.
+    if ((flags & (kEventKeyspace | kEventKeyevent)) == 0) flags = 0;
+    event_flags_.store(flags, std::memory_order_relaxed);
+  }
+  bool Wants(uint32_t type) const {
+    return (event_flags_.load(std::memory_order_relaxed) & type) != 0;
+  }
+  void Notify(uint32_t type, int db, std::string_view event, std::string_view key) {
+    const uint32_t flags = event_flags_.load(std::memory_order_relaxed);
+    if ((flags & type) != 0 && sink_ != nullptr) sink_->OnKeyspaceEvent(flags, db, event, key);
+  }
+
  private:
+  KeyspaceEventSink* sink_ = nullptr;
+  std::atomic<uint32_t> event_flags_{0};
   std::atomic<uint64_t> seq_{0};
   std::atomic<int> count_{0};
   std::atomic<ChangeObserver*> observers_[kMaxObservers] = {};

@@ -144,7 +144,10 @@ const Entry* Shard::FindAny(std::string_view key) const {
 
 void Shard::DeleteExpired(Table::iterator it) {
   const std::string_view key = it->key();
-  if (feed_ != nullptr) feed_->Publish(db_, {"DEL", key});
+  if (feed_ != nullptr) {
+    feed_->Publish(db_, {"DEL", key});
+    feed_->Notify(kEventExpired, db_, "expired", key);
+  }
   expires_.Erase(key);  // before the entry (and the key's storage) goes
   table_.erase(it);
   ++expired_keys;
@@ -153,7 +156,9 @@ void Shard::DeleteExpired(Table::iterator it) {
 Shard::Table::iterator Shard::InsertNew(Entry entry) {
   // No more room: this insert rehashes (grows, or squeezes out tombstones in place).
   if (SlotAccess::GrowthLeft(table_) == 0) ++layout_epoch_;
-  return table_.insert(std::move(entry)).first;
+  auto it = table_.insert(std::move(entry)).first;
+  if (feed_ != nullptr) feed_->Notify(kEventNew, db_, "new", it->key());
+  return it;
 }
 
 void Shard::Put(std::string_view key, Entry entry, std::optional<int64_t> expire_ms,
