@@ -1,7 +1,9 @@
 #include "protocol/str_util.h"
 
-#include <cctype>
 #include <strings.h>
+
+#include <cctype>
+#include <cstdio>
 
 namespace valkdb {
 
@@ -53,6 +55,52 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
     if (i > 0) out.append(sep);
     out.append(parts[i]);
   }
+  return out;
+}
+
+// Redis's sdscatrepr: a double-quoted string with C escapes.
+void AppendRepr(std::string_view s, std::string* out_string) {
+  std::string& out = *out_string;
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        if (std::isprint(c)) {
+          out += static_cast<char>(c);
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out += buf;
+        }
+    }
+  }
+  out += '"';
+}
+
+std::string Repr(std::string_view s) {
+  std::string out;
+  AppendRepr(s, &out);
   return out;
 }
 

@@ -49,4 +49,8 @@ std::string_view StripWhitespace(std::string_view s);
 std::vector<std::string_view> Split(std::string_view s, char sep, bool skip_empty = true);
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 
+// Redis's sdscatrepr: `s` double-quoted, with C escapes (\n, \xHH, ...).
+void AppendRepr(std::string_view s, std::string* out);
+std::string Repr(std::string_view s);
+
 }  // namespace valkdb

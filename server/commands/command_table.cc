@@ -245,12 +245,34 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     spec->handler(ctx);
     if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
   }
+  // As Redis: after the command ran, administrative commands not shown.
+  if (ctx.server.monitors.active() && !(spec->flags & (kCmdAdmin | kCmdSkipMonitor))) [[unlikely]] {
+    FeedMonitors(ctx);
+  }
   if (ctx.wrote && ctx.server.persistence != nullptr) ctx.server.persistence->AddChanges(1);
   // Clients blocked on keys this command filled are served now, with this
   // command's locks released (after EXEC for the commands of a transaction).
   if (!ctx.client.ready_keys.empty() && !ctx.client.in_exec) {
     ctx.server.blocking.ServeReady(ctx.store, ctx.server, ctx.now_ms, &ctx.client.ready_keys);
   }
+}
+
+void FeedMonitors(CommandContext& ctx) {
+  absl::InlinedVector<std::string_view, 8> argv(ctx.args.views().begin(), ctx.args.views().end());
+  // Passwords are never shown (Redis's redactClientCommandArgument).
+  constexpr std::string_view kRedacted = "(redacted)";
+  if (EqualsIgnoreCase(argv[0], "auth")) {
+    for (size_t j = 1; j < argv.size(); ++j) argv[j] = kRedacted;
+  } else if (EqualsIgnoreCase(argv[0], "hello")) {
+    for (size_t j = 2; j + 2 < argv.size(); ++j) {
+      if (EqualsIgnoreCase(argv[j], "auth")) {
+        argv[j + 1] = kRedacted;
+        argv[j + 2] = kRedacted;
+        j += 2;
+      }
+    }
+  }
+  ctx.server.monitors.Feed(ctx.client.db, ctx.client.addr, argv);
 }
 
 void PublishChange(CommandContext& ctx) {

@@ -217,6 +217,8 @@ void RegisterDebugFamily(CommandTable* table);
 // Helpers shared by the families.
 // Ends every subscription of a client (RESET, disconnect).
 void DropSubscriptions(ServerState& server, ClientState& client);
+// MONITOR: shows the command that just ran to every monitor.
+void FeedMonitors(CommandContext& ctx);
 // Checks a password against requirepass in time independent of where they differ.
 bool PasswordMatches(std::string_view given, std::string_view expected);
 bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,

@@ -833,45 +833,6 @@ std::string Config::SetFromCommand(
 
 namespace {
 
-// Redis's sdscatrepr: a double-quoted string with C escapes.
-std::string Repr(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (std::isprint(c)) {
-          out += static_cast<char>(c);
-        } else {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out += buf;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // Redis's rewriteConfigFormatMemory: the biggest unit that divides exactly.
 std::string FormatMemory(int64_t bytes) {
   constexpr int64_t kGb = 1024 * 1024 * 1024, kMb = 1024 * 1024, kKb = 1024;

@@ -255,6 +255,19 @@ void CmdClientReply(CommandContext& ctx) {
   }
 }
 
+// MONITOR, as Redis's monitorCommand: from now on the client sees every
+// command the server runs (delivered as pub/sub messages are).
+void CmdMonitor(CommandContext& ctx) {
+  if (ctx.client.in_exec) {
+    ctx.out.Error("MONITOR isn't allowed for DENY BLOCKING client");
+    return;
+  }
+  if (ctx.client.monitor || ctx.client.subscriber == nullptr) return;
+  ctx.client.monitor = true;
+  ctx.server.monitors.Add(ctx.client.subscriber);
+  ctx.out.Ok();
+}
+
 void CmdClientNoEvict(CommandContext& ctx) {
   std::string_view mode = ctx.arg(2);
   if (EqualsIgnoreCase(mode, "on")) {
@@ -269,9 +282,10 @@ void CmdClientNoEvict(CommandContext& ctx) {
 }
 
 std::string ClientLine(const ClientSnapshot& c, int64_t now_ms) {
-  // Redis's order: P x b ... e.
-  char flag_chars[5];
+  // Redis's order: O P x b ... e.
+  char flag_chars[6];
   size_t n = 0;
+  if (c.monitor) flag_chars[n++] = 'O';
   if (c.pubsub) flag_chars[n++] = 'P';
   if (c.in_multi) flag_chars[n++] = 'x';
   if (c.blocked) flag_chars[n++] = 'b';
@@ -543,6 +557,10 @@ void RegisterConnectionFamily(CommandTable* table) {
                        kCmdNoAuth | kCmdSentinel | kCmdAllowBusy,
                    0, 0, 0, CmdAuth, "connection", "Authenticate to the server", "1.0.0",
                    "@fast @connection"});
+  table->Register({"monitor", 1, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0,
+                   CmdMonitor, "server",
+                   "Listen for all requests received by the server in real time", "1.0.0",
+                   "@admin @slow @dangerous"});
   table->Register({"reset", 1,
                    kCmdNoAuth | kConn | kCmdFast | kCmdAllowBusy | kCmdSubscribedOk |
                        kCmdRunsInMulti | kCmdDecidesInput,

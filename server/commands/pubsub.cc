@@ -1,5 +1,10 @@
 #include "server/commands/pubsub.h"
 
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cstdio>
+
 #include "protocol/reply_buffer.h"
 #include "protocol/resp_writer.h"
 #include "protocol/str_util.h"
@@ -97,6 +102,37 @@ int64_t PubSubHub::NumPat() const {
 size_t PubSubHub::channel_count() const {
   absl::MutexLock lock(&mu_);
   return channels_.size();
+}
+
+void MonitorHub::Add(Subscriber* s) {
+  absl::MutexLock lock(&mu_);
+  if (std::find(monitors_.begin(), monitors_.end(), s) != monitors_.end()) return;
+  monitors_.push_back(s);
+  count_.store(static_cast<int>(monitors_.size()), std::memory_order_relaxed);
+}
+
+void MonitorHub::Remove(Subscriber* s) {
+  absl::MutexLock lock(&mu_);
+  monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), s), monitors_.end());
+  count_.store(static_cast<int>(monitors_.size()), std::memory_order_relaxed);
+}
+
+void MonitorHub::Feed(int db, std::string_view peer, absl::Span<const std::string_view> argv) {
+  timeval now;
+  gettimeofday(&now, nullptr);
+  char stamp[40];
+  std::snprintf(stamp, sizeof(stamp), "+%ld.%06ld [", static_cast<long>(now.tv_sec),
+                static_cast<long>(now.tv_usec));
+  std::string line = StrCat(stamp, db, " ", peer, "] ");
+  for (size_t j = 0; j < argv.size(); ++j) {
+    if (j > 0) line += ' ';
+    AppendRepr(argv[j], &line);
+  }
+  line += "\r\n";
+  const Bytes bytes = Bytes::Copy(line);
+  const PubSubMessage message{bytes, bytes};
+  absl::MutexLock lock(&mu_);
+  for (Subscriber* monitor : monitors_) monitor->Deliver(message);
 }
 
 void KeyspaceNotifier::OnKeyspaceEvent(uint32_t flags, int db, std::string_view event,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "protocol/bytes.h"
 #include "server/store/change_feed.h"
 
@@ -50,6 +52,24 @@ class PubSubHub {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, absl::flat_hash_set<Subscriber*>> channels_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, absl::flat_hash_set<Subscriber*>> patterns_ ABSL_GUARDED_BY(mu_);
+};
+
+// MONITOR: clients that see every command the server runs, as Redis's
+// replicationFeedMonitors prints it. One relaxed load per command when
+// nobody monitors.
+class MonitorHub {
+ public:
+  bool active() const { return count_.load(std::memory_order_relaxed) > 0; }
+  void Add(Subscriber* s) ABSL_LOCKS_EXCLUDED(mu_);
+  void Remove(Subscriber* s) ABSL_LOCKS_EXCLUDED(mu_);
+  // "+<unix s>.<us> [<db> <peer>] "arg" ..." to every monitor.
+  void Feed(int db, std::string_view peer, absl::Span<const std::string_view> argv)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  absl::Mutex mu_;
+  std::vector<Subscriber*> monitors_ ABSL_GUARDED_BY(mu_);
+  std::atomic<int> count_{0};
 };
 
 // notify-keyspace-events: the change feed's keyspace events published as

@@ -134,6 +134,10 @@ void DropSubscriptions(ServerState& server, ClientState& client) {
   }
   client.channels.clear();
   client.patterns.clear();
+  if (client.monitor) {
+    server.monitors.Remove(client.subscriber);
+    client.monitor = false;
+  }
 }
 
 void RegisterPubSubFamily(CommandTable* table) {

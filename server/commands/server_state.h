@@ -47,6 +47,7 @@ struct ClientState {
   absl::flat_hash_set<std::string> channels;
   absl::flat_hash_set<std::string> patterns;
   size_t subscriptions() const { return channels.size() + patterns.size(); }
+  bool monitor = false;  // MONITOR: sees every command (delivered through `subscriber`)
 
   // MULTI ... EXEC
   bool in_multi = false;
@@ -88,7 +89,7 @@ struct ClientSnapshot {
   int64_t qbuf = 0, omem = 0;
   std::string_view cmd = "NULL";
   int resp = 2;
-  bool pubsub = false, in_multi = false, no_evict = false;
+  bool pubsub = false, in_multi = false, no_evict = false, monitor = false;
   bool blocked = false;  // waiting in a blocking command (flags=b)
 };
 
@@ -131,7 +132,8 @@ struct ServerState {
   std::atomic<uint64_t> next_client_id{1};
   WatchRegistry watches;
   PubSubHub pubsub;
-  KeyspaceNotifier keyspace_notifier{pubsub};  // the store's feed delivers keyspace events to it
+  KeyspaceNotifier keyspace_notifier{pubsub};
+  MonitorHub monitors;  // the store's feed delivers keyspace events to it
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
   AofPersistence* aof = nullptr;          // the append-only file (set by the server)

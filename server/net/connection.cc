@@ -660,6 +660,7 @@ void Connection::UpdateSnapshot() {
   if (!state_.last_command.empty()) s.cmd = state_.last_command;
   s.resp = state_.protocol;
   s.pubsub = state_.subscriptions() > 0;
+  s.monitor = state_.monitor;
   s.in_multi = state_.in_multi;
   s.no_evict = state_.no_evict;
   s.blocked = state_.blocked != nullptr;
