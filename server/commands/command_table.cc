@@ -159,7 +159,8 @@ void AccountCall(CommandContext& ctx, const CommandSpec& spec, int64_t start_ns)
   counters.calls.Add(1);
   counters.usec.Add(static_cast<uint64_t>(duration_us));
   const bool blocked = ctx.client.blocked != nullptr;
-  if (stats.latency_tracking && !blocked) stats.histogram(spec.id).Record(duration_ns);
+  // Redis records whole microseconds (in ns).
+  if (stats.latency_tracking && !blocked) stats.histogram(spec.id).Record(duration_us * 1000);
   if (stats.latency_threshold_ms > 0 && duration_us / 1000 >= stats.latency_threshold_ms)
       [[unlikely]] {
     ctx.server.stats.latency.AddSample((spec.flags & kCmdFast) ? "fast-command" : "command",
@@ -183,7 +184,7 @@ void AccountUnblocked(ClientState& client, ServerState& server, const CommandSpe
   const int64_t duration_us = duration_ns / 1000;
   counters.usec.Add(static_cast<uint64_t>(duration_us));
   if (failed) counters.failed.Add(1);
-  if (stats->latency_tracking) stats->histogram(spec.id).Record(duration_ns);
+  if (stats->latency_tracking) stats->histogram(spec.id).Record(duration_us * 1000);
   if (stats->slowlog_slower_than >= 0 && duration_us >= stats->slowlog_slower_than) {
     PushSlowLog(server, client, *stats, args, duration_us);
   }

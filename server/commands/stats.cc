@@ -131,7 +131,7 @@ std::vector<std::pair<int64_t, int64_t>> LatencyHistogram::Counts::Cdf() const {
 }
 
 LoopStats::LoopStats(StatsRegistry* registry, size_t commands)
-    : registry_(registry), commands_(commands) {
+    : clock_ns(MonotonicNs()), registry_(registry), commands_(commands) {
   epoch_.store(registry->epoch(), std::memory_order_relaxed);
 }
 

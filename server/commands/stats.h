@@ -47,17 +47,17 @@ class OwnedCounter {
 };
 
 // Redis's per-command latency histogram: an HdrHistogram laid out as Redis
-// creates it (1 us to 1 s in nanoseconds, 2 significant digits), so the
-// percentiles and LATENCY HISTOGRAM's buckets are the values Redis reports.
+// creates it (1 ns to 1 s, 2 significant digits, fed whole microseconds in
+// ns), so the percentiles and LATENCY HISTOGRAM's buckets are Redis's values.
 class LatencyHistogram {
  public:
-  static constexpr int64_t kMinNs = 1000;
+  static constexpr int64_t kMinNs = 1;
   static constexpr int64_t kMaxNs = 1000000000;
-  static constexpr int kUnitMagnitude = 9;  // floor(log2(kMinNs))
+  static constexpr int kUnitMagnitude = 0;  // floor(log2(kMinNs))
   static constexpr int kSubBucketHalfCountMagnitude = 7;
   static constexpr int kSubBucketCount = 256;
   static constexpr int kSubBucketHalfCount = 128;
-  static constexpr int kBucketCount = 14;
+  static constexpr int kBucketCount = 23;  // buckets_needed_to_cover_value(kMaxNs, 256, 0)
   static constexpr int kCounts = (kBucketCount + 1) * kSubBucketHalfCount;
 
   // Owner thread only.
