@@ -103,7 +103,7 @@ struct CommandCounters {
 class StatsRegistry;
 
 // One event loop's counters. Also the loop's writers' ErrorObserver.
-class LoopStats : public ErrorObserver {
+class LoopStats final : public ErrorObserver {
  public:
   LoopStats(StatsRegistry* registry, size_t commands);
   ~LoopStats();
