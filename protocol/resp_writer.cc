@@ -24,6 +24,7 @@ void RespWriter::SimpleString(std::string_view text) {
 }
 
 void RespWriter::Error(std::string_view text) {
+  if (error_observer_ != nullptr) error_observer_->OnError(text);
   if (text.empty() || text[0] != '-') out_->Append("-ERR ");
   if (text.find_first_of("\r\n") == std::string_view::npos) {
     out_->Append(text);

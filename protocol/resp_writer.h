@@ -8,6 +8,16 @@
 
 namespace valkdb {
 
+// Told of every error reply (the server's error statistics); called on the
+// error path only.
+class ErrorObserver {
+ public:
+  virtual void OnError(std::string_view text) = 0;
+
+ protected:
+  ~ErrorObserver() = default;
+};
+
 // Writes RESP2 or RESP3 replies into a ReplyBuffer. Aggregate headers take
 // their element count up front, as Redis's own replies do. In RESP2 the RESP3
 // types degrade the way Redis degrades them (map -> flat array, double ->
@@ -20,6 +30,7 @@ class RespWriter {
   void set_protocol(int protocol) { protocol_ = protocol; }
   bool resp3() const { return protocol_ >= 3; }
   ReplyBuffer* buffer() const { return out_; }
+  void set_error_observer(ErrorObserver* observer) { error_observer_ = observer; }
 
   void Ok() { out_->Append("+OK\r\n"); }
   void SimpleString(std::string_view text);
@@ -46,6 +57,7 @@ class RespWriter {
 
   ReplyBuffer* out_;
   int protocol_;
+  ErrorObserver* error_observer_ = nullptr;
 };
 
 // Formats a double the way Redis does for replies (%.17g, inf/-inf/nan).

@@ -62,6 +62,7 @@ CommandTable::CommandTable() {
   RegisterPersistFamily(this);
   RegisterSortFamily(this);
   RegisterDebugFamily(this);
+  RegisterIntrospectionFamily(this);
 }
 
 const CommandTable& CommandTable::Get() {
@@ -72,7 +73,11 @@ const CommandTable& CommandTable::Get() {
 void CommandTable::Register(CommandSpec spec) {
   // Subcommands share their command's connection-level behaviour.
   constexpr uint32_t kInherited = kCmdSubscribedOk | kCmdRunsInMulti | kCmdDecidesInput;
-  for (CommandSpec& sub : spec.subcommands) sub.flags |= spec.flags & kInherited;
+  for (CommandSpec& sub : spec.subcommands) {
+    sub.flags |= spec.flags & kInherited;
+    sub.id = spec_count_++;
+  }
+  spec.id = spec_count_++;
   index_[spec.name] = commands_.size();
   commands_.push_back(std::move(spec));
 }
@@ -119,7 +124,81 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
   return false;
 }
 
-namespace {}  // namespace
+namespace {
+
+// Redis's rejectCommand: a refusal before the command ran counts against it.
+void CountRejected(CommandContext& ctx, const CommandSpec& spec) {
+  LoopStats* stats = ctx.client.stats;
+  if (stats == nullptr) return;
+  stats->CatchUpReset();
+  stats->command(spec.id).rejected.Add(1);
+}
+
+void PushSlowLog(ServerState& server, const ClientState& client, const LoopStats& stats,
+                 absl::Span<const std::string_view> args, int64_t duration_us) {
+  server.stats.slowlog.Push(args, duration_us, client.addr, client.name, stats.slowlog_max_len);
+}
+
+// What Redis's call() records once a command ran: commandstats (a failure
+// is an error reply since the command began, not counting those of commands
+// it ran itself, as EXEC's), the latency histogram, the latency monitor's
+// "command" / "fast-command" events and the slow log. A blocked command's
+// histogram and slow log entry wait for the end of its wait.
+void AccountCall(CommandContext& ctx, const CommandSpec& spec, int64_t start_ns) {
+  LoopStats& stats = *ctx.client.stats;
+  const int64_t end_ns = MonotonicNs();
+  stats.clock_ns = end_ns;
+  const int64_t duration_ns = end_ns > start_ns ? end_ns - start_ns : 0;
+  stats.last_duration_ns = duration_ns;
+  stats.CatchUpReset();
+  stats.CatchUpConfig(*ctx.server.config);
+  CommandCounters& counters = stats.command(spec.id);
+  if (stats.errors() > stats.prev_errors) counters.failed.Add(1);
+  stats.prev_errors = stats.errors();
+  const int64_t duration_us = duration_ns / 1000;
+  counters.calls.Add(1);
+  counters.usec.Add(static_cast<uint64_t>(duration_us));
+  const bool blocked = ctx.client.blocked != nullptr;
+  // Redis records whole microseconds (in ns).
+  if (stats.latency_tracking && !blocked) stats.histogram(spec.id).Record(duration_us * 1000);
+  if (stats.latency_threshold_ms > 0 && duration_us / 1000 >= stats.latency_threshold_ms)
+      [[unlikely]] {
+    ctx.server.stats.latency.AddSample((spec.flags & kCmdFast) ? "fast-command" : "command",
+                                       duration_us / 1000);
+  }
+  if (!blocked && !(spec.flags & kCmdSkipSlowlog) && stats.slowlog_slower_than >= 0 &&
+      duration_us >= stats.slowlog_slower_than) [[unlikely]] {
+    PushSlowLog(ctx.server, ctx.client, stats, ctx.args.views(), duration_us);
+  }
+}
+
+}  // namespace
+
+void AccountUnblocked(ClientState& client, ServerState& server, const CommandSpec& spec,
+                      absl::Span<const std::string_view> args, int64_t duration_ns, bool failed) {
+  LoopStats* stats = client.stats;
+  if (stats == nullptr) return;
+  stats->CatchUpReset();
+  stats->CatchUpConfig(*server.config);
+  CommandCounters& counters = stats->command(spec.id);
+  const int64_t duration_us = duration_ns / 1000;
+  counters.usec.Add(static_cast<uint64_t>(duration_us));
+  if (failed) counters.failed.Add(1);
+  if (stats->latency_tracking) stats->histogram(spec.id).Record(duration_us * 1000);
+  if (stats->slowlog_slower_than >= 0 && duration_us >= stats->slowlog_slower_than) {
+    PushSlowLog(server, client, *stats, args, duration_us);
+  }
+}
+
+const CommandSpec* CommandTable::FindFullName(std::string_view name) const {
+  const size_t bar = name.find('|');
+  const CommandSpec* spec = Find(name.substr(0, bar));
+  if (spec == nullptr || bar == std::string_view::npos) return spec;
+  for (const CommandSpec& sub : spec->subcommands) {
+    if (EqualsIgnoreCase(sub.name, name)) return &sub;
+  }
+  return nullptr;
+}
 
 namespace {
 
@@ -180,27 +259,32 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
       ctx.client.multi_error = false;
       ctx.client.queued.clear();
       ctx.server.watches.UnwatchAll(&ctx.client.watch);
+      CountRejected(ctx, *spec);
       ctx.out.Error(
           "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' "
           "command");
       return;
     }
     if (ctx.client.in_multi) ctx.client.multi_error = true;
+    CountRejected(ctx, *spec);
     ReplyWrongArity(ctx, spec->name);
     return;
   }
   if (!ctx.client.authenticated && !(spec->flags & kCmdNoAuth)) {
     if (ctx.client.in_multi) ctx.client.multi_error = true;
+    CountRejected(ctx, *spec);
     ctx.out.Error("-NOAUTH Authentication required.");
     return;
   }
   if (ctx.client.in_multi && (spec->flags & kCmdNoMulti)) {
     ctx.client.multi_error = true;
+    CountRejected(ctx, *spec);
     ctx.out.Error("-ERR Command not allowed inside a transaction");
     return;
   }
   if (ctx.client.protocol == 2 && ctx.client.subscriptions() > 0 &&
       !(spec->flags & kCmdSubscribedOk)) {
+    CountRejected(ctx, *spec);
     ctx.out.Error(StrCat("Can't execute '", spec->name,
                          "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
                          "allowed in this context"));
@@ -211,6 +295,7 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
        (ctx.server.aof != nullptr && ctx.server.aof->WritesRefused())) &&
       ((spec->flags & kCmdWrite) || spec->name == "ping")) [[unlikely]] {
     if (ctx.client.in_multi) ctx.client.multi_error = true;
+    CountRejected(ctx, *spec);
     // As Redis: the RDB's error first, then the AOF's.
     if (ctx.server.persistence != nullptr && ctx.server.persistence->WritesRefused()) {
       ctx.out.Error(errors::kMisconf);
@@ -225,6 +310,13 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     ctx.client.queued.back().Assign(args);
     ctx.out.Raw("+QUEUED\r\n");
     return;
+  }
+  LoopStats* stats = ctx.client.stats;
+  int64_t start_ns = 0;
+  if (stats != nullptr) {
+    // Redis's incrCommandStatsOnError(NULL): only errors from here on fail this command.
+    stats->prev_errors = stats->errors();
+    start_ns = stats->clock_ns;  // the end of the previous command (or the batch's start)
   }
   if (spec->flags & kCmdLocksKeys) {
     MultiShardLock locks(ctx.store);
@@ -245,6 +337,7 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     spec->handler(ctx);
     if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
   }
+  if (stats != nullptr) AccountCall(ctx, *spec, start_ns);
   // As Redis: after the command ran, administrative commands not shown.
   if (ctx.server.monitors.active() && !(spec->flags & (kCmdAdmin | kCmdSkipMonitor))) [[unlikely]] {
     FeedMonitors(ctx);

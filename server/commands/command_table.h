@@ -157,6 +157,7 @@ struct CommandSpec {
   std::string_view complexity = "O(1)";
   std::vector<CommandSpec> subcommands = {};
   KeyFinder find_keys = nullptr;  // movable keys; otherwise first/last/step
+  size_t id = 0;                  // set by Register: the index of its counters in LoopStats
 };
 
 // Publishes a command's change to the store's feed (dispatch calls it).
@@ -177,6 +178,10 @@ class CommandTable {
   // and a second argument is given.
   const CommandSpec* Lookup(absl::Span<const std::string_view> args) const;
   const std::vector<CommandSpec>& commands() const { return commands_; }
+  // Commands and subcommands (the ids Register gives).
+  size_t spec_count() const { return spec_count_; }
+  // The command a name such as "get" or "client|list" names (LATENCY HISTOGRAM).
+  const CommandSpec* FindFullName(std::string_view name) const;
 
   // Runs one command: lookup, arity check, handler. Unknown commands and
   // wrong arity get Redis's errors.
@@ -191,6 +196,7 @@ class CommandTable {
 
  private:
   std::vector<CommandSpec> commands_;
+  size_t spec_count_ = 0;
   struct NameHash {
     size_t operator()(std::string_view s) const { return absl::HashOf(ToAbsl(s)); }
   };
@@ -213,6 +219,7 @@ void RegisterDumpFamily(CommandTable* table);
 void RegisterPersistFamily(CommandTable* table);
 void RegisterSortFamily(CommandTable* table);
 void RegisterDebugFamily(CommandTable* table);
+void RegisterIntrospectionFamily(CommandTable* table);
 
 // Helpers shared by the families.
 // Ends every subscription of a client (RESET, disconnect).
@@ -226,6 +233,10 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
 // An entry for key holding argument `value_index`, sharing a big argument's buffer.
 Entry MakeEntry(const CommandContext& ctx, std::string_view key, size_t value_index);
 void ReplyWrongArity(CommandContext& ctx, std::string_view full_name);
+// A blocked command's wait ended: Redis's updateStatsOnUnblock (its time in
+// commandstats again, latencystats, SLOWLOG).
+void AccountUnblocked(ClientState& client, ServerState& server, const CommandSpec& spec,
+                      absl::Span<const std::string_view> args, int64_t duration_ns, bool failed);
 void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::string_view sub);
 // Redis's string2ld (INCRBYFLOAT, HINCRBYFLOAT) and the %.17Lg form it replies with.
 bool ParseLongDouble(std::string_view text, long double* out);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -92,6 +93,7 @@ const std::vector<Config::Param>& ParamTable() {
       {"slowlog-max-len", "", K::kInt, "128", kMut, 0, kLongMax},
       {"latency-monitor-threshold", "", K::kInt, "0", kMut, 0, kLongMax},
       {"latency-tracking", "", K::kBool, "yes", kMut},
+      {"latency-tracking-info-percentiles", "", K::kPercentiles, "50 99 99.9", kMut},
       {"busy-reply-threshold", "lua-time-limit", K::kInt, "5000", kMut, 0, kLongMax},
       {"shutdown-timeout", "", K::kInt, "10", kMut, 0, kIntMax},
       {"replica-read-only", "slave-read-only", K::kBool, "yes", kMut},
@@ -460,6 +462,34 @@ bool ParseKeyspaceEvents(std::string_view text, std::string* canonical) {
   return true;
 }
 
+// Redis's setConfigLatencyTrackingInfoPercentilesOutputOption: each a number
+// in 0..100, kept as "%f" without trailing zeros ("50 99 99.9").
+absl::Status ParsePercentileList(std::string_view text, std::string* canonical) {
+  canonical->clear();
+  for (std::string_view word : Split(text, ' ')) {
+    if (word.empty()) continue;
+    std::string copy(word);
+    char* end = nullptr;
+    errno = 0;
+    const double p = std::strtod(copy.c_str(), &end);
+    if (end != copy.c_str() + copy.size() || std::isspace(static_cast<unsigned char>(copy[0])) ||
+        errno == ERANGE || std::isnan(p)) {
+      return absl::InvalidArgumentError("Invalid latency-tracking-info-percentiles parameters");
+    }
+    if (p > 100.0 || p < 0.0) {
+      return absl::InvalidArgumentError(
+          "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+    }
+    char buf[128];
+    std::string formatted(buf, static_cast<size_t>(std::snprintf(buf, sizeof(buf), "%f", p)));
+    while (formatted.back() == '0') formatted.pop_back();
+    if (formatted.back() == '.') formatted.pop_back();
+    if (!canonical->empty()) *canonical += ' ';
+    *canonical += formatted;
+  }
+  return absl::OkStatus();
+}
+
 // Redis's setConfigSaveOption: "seconds changes" pairs, seconds >= 1, changes >= 0.
 bool ParseSave(std::string_view text, std::string* canonical) {
   std::vector<std::string_view> words = Split(text, ' ', false);
@@ -615,6 +645,11 @@ absl::Status Config::SetLocked(const Param& param, std::string_view value, bool 
       break;
     case Kind::kClientOutputBufferLimit: {
       absl::Status status = ParseBufferLimits(value, values_[&param - Params().data()], &canonical);
+      if (!status.ok()) return status;
+      break;
+    }
+    case Kind::kPercentiles: {
+      absl::Status status = ParsePercentileList(value, &canonical);
       if (!status.ok()) return status;
       break;
     }
@@ -932,6 +967,10 @@ absl::Status Config::Rewrite(const std::string& path) const {
           break;
         case Kind::kKeyspaceEvents:
           rewrite_line(param.name, StrCat(param.name, " ", Repr(value)), !value.empty());
+          break;
+        case Kind::kPercentiles:
+          rewrite_line(param.name, StrCat(param.name, " ", value.empty() ? "\"\"" : value),
+                       !is_default);
           break;
         case Kind::kSave: {
           std::vector<std::string_view> words = Split(value, ' ');

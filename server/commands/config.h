@@ -29,6 +29,7 @@ class Config {
     kSave,                     // "seconds changes" pairs
     kClientOutputBufferLimit,  // "class hard soft seconds" quadruples
     kKeyspaceEvents,           // notify-keyspace-events flag letters
+    kPercentiles,              // latency-tracking-info-percentiles: numbers in 0..100
   };
   enum class Access {
     kMutable,

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
@@ -253,6 +254,10 @@ void CmdConfigResetStat(CommandContext& ctx) {
     counter->store(0, std::memory_order_relaxed);
   }
   ctx.store.ResetStats();
+  // commandstats, errorstats, latencystats, total_error_replies (not SLOWLOG
+  // or LATENCY's events, which Redis keeps too).
+  ctx.server.stats.ResetAll();
+  if (ctx.client.stats != nullptr) ctx.client.stats->CatchUpReset();
   ctx.out.Ok();
 }
 
@@ -506,6 +511,10 @@ std::string InfoStats(CommandContext& ctx) {
   Line(&s, "keyspace_misses", ctx.server.keyspace_misses.load());
   Line(&s, "pubsub_channels", 0);
   Line(&s, "pubsub_patterns", 0);
+  uint64_t errors = 0;
+  ctx.server.stats.ForEachLoop([&](const LoopStats& loop) { errors += loop.errors(); });
+  Line(&s, "unexpected_error_replies", 0);
+  Line(&s, "total_error_replies", errors);
   return s;
 }
 
@@ -546,16 +555,113 @@ std::string InfoKeyspace(CommandContext& ctx) {
   return s;
 }
 
+struct CommandTotals {
+  uint64_t calls = 0, usec = 0, rejected = 0, failed = 0;
+};
+
+// Every command's counters, summed over the event loops, by CommandSpec::id.
+std::vector<CommandTotals> SumCommandStats(CommandContext& ctx) {
+  std::vector<CommandTotals> totals(CommandTable::Get().spec_count());
+  ctx.server.stats.ForEachLoop([&](const LoopStats& loop) {
+    for (size_t id = 0; id < totals.size(); ++id) {
+      const CommandCounters& c = loop.command(id);
+      totals[id].calls += c.calls.Get();
+      totals[id].usec += c.usec.Get();
+      totals[id].rejected += c.rejected.Get();
+      totals[id].failed += c.failed.Get();
+    }
+  });
+  return totals;
+}
+
+// Calls fn for every command and subcommand, each command before its subcommands.
+template <typename Fn>
+void ForEachSpec(Fn fn) {
+  for (const CommandSpec& spec : CommandTable::Get().commands()) {
+    fn(spec);
+    for (const CommandSpec& sub : spec.subcommands) fn(sub);
+  }
+}
+
+std::string InfoCommandStats(CommandContext& ctx) {
+  std::string s = "# Commandstats\r\n";
+  const std::vector<CommandTotals> totals = SumCommandStats(ctx);
+  ForEachSpec([&](const CommandSpec& spec) {
+    const CommandTotals& t = totals[spec.id];
+    if (t.calls == 0 && t.failed == 0 && t.rejected == 0) return;
+    // As Redis: the average in float precision.
+    const float per_call =
+        t.calls == 0 ? 0 : static_cast<float>(t.usec) / static_cast<float>(t.calls);
+    StrAppend(&s, "cmdstat_", spec.name, ":calls=", t.calls, ",usec=", t.usec,
+              ",usec_per_call=", Format("%.2f", static_cast<double>(per_call)),
+              ",rejected_calls=", t.rejected, ",failed_calls=", t.failed, "\r\n");
+  });
+  return s;
+}
+
+std::string InfoErrorStats(CommandContext& ctx) {
+  std::string s = "# Errorstats\r\n";
+  std::map<std::string, uint64_t> errors;
+  ctx.server.stats.ForEachLoop([&](const LoopStats& loop) { loop.AddErrorsTo(&errors); });
+  for (const auto& [code, count] : errors) {
+    std::string safe = code;
+    for (char& c : safe) {
+      if (c == '#' || c == ':' || c == '\n' || c == '\r') c = '_';
+    }
+    StrAppend(&s, "errorstat_", safe, ":count=", count, "\r\n");
+  }
+  return s;
+}
+
+std::string InfoLatencyStats(CommandContext& ctx) {
+  std::string s = "# Latencystats\r\n";
+  if (!ctx.server.config->GetBool("latency-tracking")) return s;
+  std::vector<double> percentiles;
+  ParsePercentiles(ctx.server.config->GetString("latency-tracking-info-percentiles"), &percentiles);
+  std::vector<std::string> labels;
+  for (double p : percentiles) {
+    // Redis's "%f" trimmed of trailing zeros: 99.9, 50.
+    std::string label = Format("%f", p);
+    while (label.back() == '0') label.pop_back();
+    if (label.back() == '.') label.pop_back();
+    labels.push_back(std::move(label));
+  }
+  ForEachSpec([&](const CommandSpec& spec) {
+    LatencyHistogram::Counts h;
+    ctx.server.stats.ForEachLoop([&](const LoopStats& loop) {
+      const LatencyHistogram* loop_h =
+          loop.command(spec.id).histogram.load(std::memory_order_acquire);
+      if (loop_h != nullptr) loop_h->AddTo(&h);
+    });
+    if (h.total == 0) return;
+    StrAppend(&s, "latency_percentiles_usec_", spec.name, ":");
+    for (size_t i = 0; i < percentiles.size(); ++i) {
+      if (i > 0) s += ",";
+      StrAppend(&s, "p", labels[i], "=",
+                Format("%.3f", static_cast<double>(h.ValueAtPercentile(percentiles[i])) / 1000.0));
+    }
+    s += "\r\n";
+  });
+  return s;
+}
+
 struct InfoSection {
   std::string_view name;
   std::string (*render)(CommandContext&);
   bool in_default;
 };
 constexpr InfoSection kSections[] = {
-    {"server", InfoServer, true},     {"clients", InfoClients, true},
-    {"memory", InfoMemory, true},     {"persistence", InfoPersistence, true},
-    {"stats", InfoStats, true},       {"replication", InfoReplication, true},
-    {"cpu", InfoCpu, true},           {"cluster", InfoCluster, true},
+    {"server", InfoServer, true},
+    {"clients", InfoClients, true},
+    {"memory", InfoMemory, true},
+    {"persistence", InfoPersistence, true},
+    {"stats", InfoStats, true},
+    {"replication", InfoReplication, true},
+    {"cpu", InfoCpu, true},
+    {"commandstats", InfoCommandStats, false},
+    {"errorstats", InfoErrorStats, true},
+    {"latencystats", InfoLatencyStats, false},
+    {"cluster", InfoCluster, true},
     {"keyspace", InfoKeyspace, true},
 };
 
@@ -568,7 +674,8 @@ void CmdInfo(CommandContext& ctx) {
     bool include = all && section.in_default;
     for (std::string_view w : wanted) {
       include |= EqualsIgnoreCase(w, section.name) || EqualsIgnoreCase(w, "all") ||
-                 EqualsIgnoreCase(w, "default") || EqualsIgnoreCase(w, "everything");
+                 EqualsIgnoreCase(w, "everything") ||
+                 (EqualsIgnoreCase(w, "default") && section.in_default);
     }
     if (!include) continue;
     if (!text.empty()) text += "\r\n";

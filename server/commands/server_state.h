@@ -16,6 +16,7 @@
 #include "server/commands/blocking.h"
 #include "server/commands/config.h"
 #include "server/commands/pubsub.h"
+#include "server/commands/stats.h"
 #include "server/commands/watch.h"
 
 namespace valkdb {
@@ -73,6 +74,10 @@ struct ClientState {
   int loop = 0;
   std::shared_ptr<Waiter> blocked;
   std::vector<ReadyKey> ready_keys;
+
+  // The counters of the client's event loop (nullptr: not counted, as the
+  // AOF's loading client).
+  LoopStats* stats = nullptr;
 };
 
 // What CLIENT LIST shows of one connection, copied by its owning loop so
@@ -132,8 +137,10 @@ struct ServerState {
   std::atomic<uint64_t> next_client_id{1};
   WatchRegistry watches;
   PubSubHub pubsub;
+  // The store's feed delivers keyspace events to it.
   KeyspaceNotifier keyspace_notifier{pubsub};
-  MonitorHub monitors;  // the store's feed delivers keyspace events to it
+  MonitorHub monitors;
+  StatsRegistry stats;  // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
   AofPersistence* aof = nullptr;          // the append-only file (set by the server)

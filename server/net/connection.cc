@@ -105,6 +105,9 @@ Connection::Connection(EventLoop* loop)
   state_.loop = loop->index();
   state_.created_ms = state_.last_interaction_ms = UnixTimeMs();
   state_.subscriber = this;
+  state_.stats = loop->server().stats.ForLoop(loop->index(), CommandTable::Get().spec_count());
+  writer_.set_error_observer(state_.stats);
+  discard_writer_.set_error_observer(state_.stats);
 }
 
 Connection::~Connection() = default;
@@ -218,6 +221,8 @@ void Connection::Process(std::string_view input) {
   }
   const int64_t now_ms = UnixTimeMs();
   state_.last_interaction_ms = now_ms;
+  // The first command's start; each command's end is the next one's start.
+  state_.stats->clock_ns = MonotonicNs();
   Applier& applier = loop_->applier();
   RequestLimits limits = loop_->request_limits();
   limits.unauthenticated = !state_.authenticated;
@@ -358,6 +363,13 @@ void Connection::FinishBlocked() {
       }
       break;
   }
+  if (blocked_spec_ != nullptr) {
+    AccountUnblocked(state_, loop_->server(), *blocked_spec_, blocked_args_.views(),
+                     blocked_duration_ns_,
+                     waiter->state.load(std::memory_order_acquire) == Waiter::State::kError);
+    blocked_spec_ = nullptr;
+    blocked_args_.Clear();
+  }
   discarded_.Clear();
   std::string input = std::move(blocked_input_);
   blocked_input_.clear();
@@ -386,6 +398,12 @@ void Connection::Execute(Task& task, int64_t now_ms) {
     }
   } else {
     table.Dispatch(ctx, task.spec);
+  }
+  if (state_.blocked != nullptr && task.spec != nullptr) [[unlikely]] {
+    // Kept for the accounting at the end of the wait (AccountUnblocked).
+    blocked_spec_ = task.spec;
+    blocked_args_.Assign(task.args.views());
+    blocked_duration_ns_ = state_.stats->last_duration_ns;
   }
   if (mode != ClientState::ReplyMode::kOn) {
     // CLIENT REPLY ON answers +OK although it ran with replies off.

@@ -127,6 +127,10 @@ class Connection : public Completion, public Subscriber {
   // While a blocking command waits (state_.blocked), input is read (so a
   // disconnect is seen) and kept here, to run once the wait ends.
   std::string blocked_input_;
+  // The blocked command, its arguments and the time it ran before it waited.
+  const CommandSpec* blocked_spec_ = nullptr;
+  CommandArgs blocked_args_;
+  int64_t blocked_duration_ns_ = 0;
   void FinishBlocked();
   ReplyBuffer out_;
   RespWriter writer_;

@@ -1,0 +1,178 @@
+// Per-command accounting against the real binary over two event loops: INFO
+// sums every loop's counters and CONFIG RESETSTAT clears them all; blocked
+// commands are charged at the end of their wait; SLOWLOG and the latency
+// monitor see a DEBUG SLEEP. No timing is asserted beyond what a sleep
+// guarantees (at least its length).
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "protocol/str_util.h"
+#include "tests/support/server_fixture.h"
+
+namespace valkdb::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+// The value of `name:` in an INFO section, "" if absent.
+std::string InfoField(RespClient& c, std::string_view section, std::string_view name) {
+  const std::string info = c.Command({"INFO", section}).str;
+  const std::string key = StrCat("\r\n", name, ":");
+  size_t at = info.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  return info.substr(at, info.find("\r\n", at) - at);
+}
+
+bool WaitForBlocked(RespClient& c, int64_t count) {
+  for (int i = 0; i < 2000; ++i) {
+    if (InfoField(c, "clients", "blocked_clients") == std::to_string(count)) return true;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return false;
+}
+
+class StatsTest : public ServerTest {
+ protected:
+  std::vector<std::string> ValkdbArgs() const override {
+    return {"--threads", "2", "--enable-debug-command", "yes"};
+  }
+  void SetUp() override {
+    ServerTest::SetUp();
+    if (HasFatalFailure()) return;
+    c_ = Connect();
+    ASSERT_NE(c_, nullptr);
+    ASSERT_EQ(c_->Command({"CONFIG", "RESETSTAT"}).str, "OK");
+    ASSERT_EQ(c_->Command({"SLOWLOG", "RESET"}).str, "OK");
+    c_->Command({"LATENCY", "RESET"});
+  }
+  void TearDown() override {
+    if (c_ != nullptr) {
+      c_->Command({"CONFIG", "SET", "slowlog-log-slower-than", "10000"});
+      c_->Command({"CONFIG", "SET", "latency-monitor-threshold", "0"});
+    }
+    ServerTest::TearDown();
+  }
+  std::unique_ptr<RespClient> c_;
+};
+using integration_Stats = StatsTest;
+
+TEST_F(integration_Stats, CountersOfEveryLoopAreSummedAndReset) {
+  // Connections are spread over the loops: four clients cover both.
+  std::vector<std::unique_ptr<RespClient>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(Connect());
+    ASSERT_NE(clients.back(), nullptr);
+  }
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 5; ++j) {
+      EXPECT_EQ(clients[i]->Command({"SET", StrCat("k", i), "v"}).str, "OK");
+    }
+    EXPECT_EQ(clients[i]->Command({"SET", "k"}).str,
+              "ERR wrong number of arguments for 'set' command");
+    EXPECT_EQ(clients[i]->Command({"LPUSH", StrCat("k", i), "x"}).str,
+              "WRONGTYPE Operation against a key holding the wrong kind of value");
+  }
+  const std::string set = InfoField(*c_, "commandstats", "cmdstat_set");
+  EXPECT_TRUE(set.starts_with("calls=20,usec=")) << set;
+  EXPECT_TRUE(set.ends_with(",rejected_calls=4,failed_calls=0")) << set;
+  const std::string lpush = InfoField(*c_, "commandstats", "cmdstat_lpush");
+  EXPECT_TRUE(lpush.starts_with("calls=4,")) << lpush;
+  EXPECT_TRUE(lpush.ends_with(",rejected_calls=0,failed_calls=4")) << lpush;
+  EXPECT_EQ(InfoField(*c_, "errorstats", "errorstat_ERR"), "count=4");
+  EXPECT_EQ(InfoField(*c_, "errorstats", "errorstat_WRONGTYPE"), "count=4");
+  EXPECT_EQ(InfoField(*c_, "stats", "total_error_replies"), "8");
+  EXPECT_NE(InfoField(*c_, "latencystats", "latency_percentiles_usec_set"), "");
+
+  // A reset from one loop clears the other loop's counters too, at once.
+  EXPECT_EQ(c_->Command({"CONFIG", "RESETSTAT"}).str, "OK");
+  EXPECT_EQ(InfoField(*c_, "commandstats", "cmdstat_set"), "");
+  EXPECT_EQ(InfoField(*c_, "errorstats", "errorstat_WRONGTYPE"), "");
+  EXPECT_EQ(InfoField(*c_, "stats", "total_error_replies"), "0");
+  EXPECT_EQ(InfoField(*c_, "latencystats", "latency_percentiles_usec_set"), "");
+  // And they count again from zero.
+  for (auto& client : clients) EXPECT_EQ(client->Command({"SET", "x", "y"}).str, "OK");
+  EXPECT_TRUE(InfoField(*c_, "commandstats", "cmdstat_set").starts_with("calls=4,"));
+}
+
+TEST_F(integration_Stats, BlockedCommandUnblockedWithAnError) {
+  // Redis's unit/info "errorstats: blocking commands".
+  auto waiter = Connect();
+  ASSERT_NE(waiter, nullptr);
+  const std::string id = std::to_string(waiter->Command({"CLIENT", "ID"}).integer);
+  ASSERT_TRUE(waiter->Send("*3\r\n$5\r\nBLPOP\r\n$5\r\nlist1\r\n$1\r\n0\r\n").ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  EXPECT_EQ(c_->Command({"CLIENT", "UNBLOCK", id, "ERROR"}).integer, 1);
+  auto reply = waiter->ReadReply();
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->str, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  EXPECT_EQ(InfoField(*c_, "errorstats", "errorstat_UNBLOCKED"), "count=1");
+  const std::string blpop = InfoField(*c_, "commandstats", "cmdstat_blpop");
+  EXPECT_TRUE(blpop.starts_with("calls=1,")) << blpop;
+  EXPECT_TRUE(blpop.ends_with(",rejected_calls=0,failed_calls=1")) << blpop;
+  EXPECT_EQ(InfoField(*c_, "stats", "total_error_replies"), "1");
+  EXPECT_NE(InfoField(*c_, "latencystats", "latency_percentiles_usec_blpop"), "");
+}
+
+TEST_F(integration_Stats, ServedBlockedCommandIsLoggedAsSent) {
+  // Redis's unit/slowlog: the served BLPOP is logged when its wait ends.
+  ASSERT_EQ(c_->Command({"CONFIG", "SET", "slowlog-log-slower-than", "0"}).str, "OK");
+  auto waiter = Connect();
+  ASSERT_NE(waiter, nullptr);
+  ASSERT_EQ(waiter->Command({"CLIENT", "SETNAME", "waiter"}).str, "OK");
+  ASSERT_TRUE(waiter->Send("*3\r\n$5\r\nBLPOP\r\n$1\r\nl\r\n$1\r\n0\r\n").ok());
+  ASSERT_TRUE(WaitForBlocked(*c_, 1));
+  EXPECT_EQ(c_->Command({"MULTI"}).str, "OK");
+  EXPECT_EQ(c_->Command({"LPUSH", "l", "foo"}).str, "QUEUED");
+  EXPECT_EQ(c_->Command({"SLOWLOG", "RESET"}).str, "QUEUED");
+  EXPECT_EQ(c_->Command({"EXEC"}).elements.size(), 2u);
+  auto reply = waiter->ReadReply();
+  ASSERT_TRUE(reply.ok());
+  ASSERT_EQ(reply->elements.size(), 2u);
+  const RespValue entries = c_->Command({"SLOWLOG", "GET"});
+  ASSERT_FALSE(entries.elements.empty());
+  const RespValue& newest = entries.elements[0];
+  ASSERT_EQ(newest.elements.size(), 6u);
+  ASSERT_EQ(newest.elements[3].elements.size(), 3u);
+  EXPECT_EQ(newest.elements[3].elements[0].str, "BLPOP");
+  EXPECT_EQ(newest.elements[3].elements[1].str, "l");
+  EXPECT_EQ(newest.elements[5].str, "waiter");
+  // The unblocked client's queued input still runs.
+  EXPECT_EQ(waiter->Command({"PING"}).str, "PONG");
+}
+
+TEST_F(integration_Stats, DebugSleepIsSlowAndALatencyEvent) {
+  ASSERT_EQ(c_->Command({"CONFIG", "SET", "slowlog-log-slower-than", "100000"}).str, "OK");
+  ASSERT_EQ(c_->Command({"CONFIG", "SET", "latency-monitor-threshold", "100"}).str, "OK");
+  ASSERT_EQ(c_->Command({"CLIENT", "SETNAME", "sleeper"}).str, "OK");
+  EXPECT_EQ(c_->Command({"DEBUG", "SLEEP", "0.2"}).str, "OK");
+  // Newest first; on a busy machine another command may pass a threshold too.
+  const RespValue entry = c_->Command({"SLOWLOG", "GET"}).elements.at(0);
+  EXPECT_EQ(entry.elements.at(3).elements.at(0).str, "DEBUG");
+  EXPECT_GE(entry.elements.at(2).integer, 200000);  // a sleep lasts at least its length
+  EXPECT_EQ(entry.elements.at(5).str, "sleeper");
+  const RespValue latest = c_->Command({"LATENCY", "LATEST"});
+  bool seen = false;
+  for (const RespValue& event : latest.elements) {
+    if (event.elements.at(0).str != "command") continue;
+    seen = true;
+    EXPECT_GE(event.elements.at(3).integer, 200);  // the all-time high
+  }
+  EXPECT_TRUE(seen) << latest.DebugString();
+  EXPECT_GE(c_->Command({"LATENCY", "HISTORY", "command"}).elements.size(), 1u);
+  EXPECT_NE(c_->Command({"LATENCY", "DOCTOR"}).str.find(". command: "), std::string::npos);
+  EXPECT_NE(c_->Command({"LATENCY", "GRAPH", "command"}).str.find("command - high "),
+            std::string::npos);
+  const std::string debug = InfoField(*c_, "latencystats", "latency_percentiles_usec_debug");
+  ASSERT_TRUE(debug.starts_with("p50=")) << debug;
+  EXPECT_GE(std::stod(debug.substr(4)), 200000.0);
+  EXPECT_GE(c_->Command({"LATENCY", "RESET", "command"}).integer, 1);
+  EXPECT_TRUE(c_->Command({"LATENCY", "HISTORY", "command"}).elements.empty());
+}
+
+}  // namespace
+}  // namespace valkdb::test
