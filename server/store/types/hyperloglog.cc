@@ -352,12 +352,12 @@ bool SparseToDense(std::string* value) {
   uint8_t* registers = dense.data() + kHeaderSize;
   size_t idx = 0;
   ForEachRun(*value, [&](size_t run, int val) {
-    if (val != 0) {
-      if (run + idx > kRegisters) return false;
-      for (size_t i = 0; i < run; ++i) SetRegister(registers, idx + i, static_cast<uint8_t>(val));
-    }
     idx += run;
-    return idx <= kRegisters;
+    if (idx > kRegisters) return false;
+    for (size_t i = idx - run; val != 0 && i < idx; ++i) {
+      SetRegister(registers, i, static_cast<uint8_t>(val));
+    }
+    return true;
   });
   if (idx != kRegisters) return false;
   value->assign(reinterpret_cast<const char*>(dense.data()), kDenseSize);
@@ -375,14 +375,12 @@ bool Merge(std::string_view value, uint8_t* max) {
   }
   size_t idx = 0;
   ForEachRun(value, [&](size_t run, int val) {
-    if (val != 0) {
-      if (run + idx > kRegisters) return false;
-      for (size_t i = idx; i < idx + run; ++i) {
-        if (val > max[i]) max[i] = static_cast<uint8_t>(val);
-      }
-    }
     idx += run;
-    return idx <= kRegisters;
+    if (idx > kRegisters) return false;
+    for (size_t i = idx - run; val != 0 && i < idx; ++i) {
+      if (val > max[i]) max[i] = static_cast<uint8_t>(val);
+    }
+    return true;
   });
   return idx == kRegisters;
 }

@@ -16,9 +16,12 @@ namespace valkdb::hll {
 //   XZERO 01xxxxxx yyyyyyyy  the 14-bit x:y+1 registers at 0 (1..16384)
 //   VAL   1vvvvvxx           xx+1 registers (1..4) at vvvvv+1 (1..32)
 // Values come from clients (SET, RESTORE), so nothing here trusts them beyond
-// what IsValid() checks; a sparse body that does not cover exactly 16384
-// registers is reported as corrupt, never read out of bounds. An XZERO cut in
-// half at the end reads its missing byte as 0, as Redis reads its sds's NUL.
+// what IsValid() checks; a sparse body whose runs do not add up to exactly
+// 16384 registers is reported as corrupt, never read out of bounds. That
+// includes a VAL past the end, which 7.0.15's source accepted in a merge but
+// Redis's fix for CVE-2025-32023 (in the Debian 7.0.15 we compare with) does
+// not. An XZERO cut in half at the end reads its missing byte as 0, as Redis
+// reads its sds's NUL.
 
 inline constexpr size_t kHeaderSize = 16;
 inline constexpr int kP = 14;
@@ -91,7 +94,7 @@ SetResult Add(std::string* value, std::string_view element, size_t sparse_max_by
 bool SparseToDense(std::string* value);
 
 // max[i] = max(max[i], register i) over a valid-header HLL; false when its
-// sparse body is corrupt (max may be partly updated then, as in Redis).
+// sparse body is corrupt (max may be partly updated then).
 bool Merge(std::string_view value, uint8_t* max);
 
 // Redis 7's estimator (hllCount: Ertl's tau/sigma) over a valid-header HLL;
