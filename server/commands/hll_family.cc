@@ -133,7 +133,10 @@ void CmdPfAdd(CommandContext& ctx) {
       return;
     }
   }
-  if (updated > 0) ctx.KeyModified(key);
+  if (updated > 0) {
+    ctx.KeyModified(key);
+    ctx.Notify(kEventString, "pfadd", key);
+  }
   ctx.out.Integer(updated > 0 ? 1 : 0);
 }
 
@@ -220,6 +223,8 @@ void CmdPfMerge(CommandContext& ctx) {
   hll::InvalidateCache(value.data());
   StoreHll(ctx, key, entry != nullptr, value);
   ctx.KeyModified(key);
+  // A merge is a mass add: Redis raises "pfadd" for it.
+  ctx.Notify(kEventString, "pfadd", key);
   ctx.out.Ok();
 }
 
