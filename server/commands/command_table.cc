@@ -50,6 +50,7 @@ CommandTable::CommandTable() {
   RegisterConnectionFamily(this);
   RegisterStringFamily(this);
   RegisterBitmapFamily(this);
+  RegisterHllFamily(this);
   RegisterKeyspaceFamily(this);
   RegisterServerFamily(this);
   RegisterPubSubFamily(this);

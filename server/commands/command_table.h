@@ -206,6 +206,7 @@ class CommandTable {
 // Families: each registers its commands.
 void RegisterStringFamily(CommandTable* table);
 void RegisterBitmapFamily(CommandTable* table);
+void RegisterHllFamily(CommandTable* table);
 void RegisterKeyspaceFamily(CommandTable* table);
 void RegisterConnectionFamily(CommandTable* table);
 void RegisterServerFamily(CommandTable* table);

@@ -112,6 +112,10 @@ class Config {
   int64_t zset_max_listpack_value() const {
     return zset_max_listpack_value_.load(std::memory_order_relaxed);
   }
+  // PFADD and PFMERGE promote a sparse HyperLogLog past this many bytes.
+  int64_t hll_sparse_max_bytes() const {
+    return hll_sparse_max_bytes_.load(std::memory_order_relaxed);
+  }
   // Redis's updateMaxclients: CONFIG SET maxclients runs this with the new
   // value once every pair is set; a non-empty error text undoes the whole SET
   // (the network layer raises the open-files limit here).
@@ -146,6 +150,7 @@ class Config {
   std::atomic<int64_t> list_compress_depth_{0};
   std::atomic<int64_t> zset_max_listpack_entries_{128};
   std::atomic<int64_t> zset_max_listpack_value_{64};
+  std::atomic<int64_t> hll_sparse_max_bytes_{3000};
   std::atomic<uint64_t> generation_{0};
   std::function<std::string(int64_t)> maxclients_hook_ ABSL_GUARDED_BY(mu_);
 };

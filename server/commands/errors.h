@@ -58,6 +58,11 @@ inline constexpr std::string_view kLfuSelected =
     "An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
     "switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
+// HyperLogLog.
+inline constexpr std::string_view kNotHll =
+    "-WRONGTYPE Key is not a valid HyperLogLog string value.";
+inline constexpr std::string_view kCorruptHll = "-INVALIDOBJ Corrupted HLL object detected";
+
 // CONFIG.
 inline constexpr std::string_view kNoConfigFile = "The server is running without a config file";
 

@@ -99,7 +99,7 @@ class FeedTest : public ::testing::Test {
     auto key = [&](char kind) { return StrCat(std::string(1, kind), pick(6)); };
     auto any_key = [&]() { return key("khs"[pick(3)]); };
     auto num = [&]() { return StrCat(pick(40) - 5); };
-    switch (pick(34)) {
+    switch (pick(37)) {
       case 0:
         return {"SET", key('k'), StrCat("v", pick(100))};
       case 1:
@@ -166,6 +166,12 @@ class FeedTest : public ::testing::Test {
         return {"HSETNX", key('h'), StrCat("f", pick(8)), "nx"};
       case 32:
         return {"GET", any_key()};  // may expire a key lazily
+      case 33:
+        return {"PFADD", key('p'), StrCat("e", pick(60)), StrCat("e", pick(60))};
+      case 34:
+        return {"PFCOUNT", key('p')};  // refreshing the cached cardinality is a write
+      case 35:
+        return {"PFMERGE", key('p'), key('p'), pick(4) == 0 ? key('k') : key('p')};
       default:
         return {"SWAPDB", "0", "1"};
     }

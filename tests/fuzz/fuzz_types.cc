@@ -16,7 +16,12 @@
 //   - as a program for a QuickList, checked against a std::deque;
 //   - as a small sorted set's bytes (Decode, Count and Find never read outside
 //     them and agree), and as a program of member/score updates whose
-//     encoding must decode back to a std::map model, in order, scores exact.
+//     encoding must decode back to a std::map model, in order, scores exact;
+//   - as the body of a sparse HyperLogLog (the first byte picks the limit on
+//     its size): counting, merging, decoding and converting it never read
+//     outside it and agree on whether it is corrupt; registers set in it
+//     (indexes and values from the input) read back, and keep a valid value
+//     valid, sparse or promoted to dense.
 
 #include <algorithm>
 #include <charconv>
@@ -32,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/store/types/hyperloglog.h"
 #include "server/store/types/intset.h"
 #include "server/store/types/packed.h"
 #include "server/store/types/packed_table.h"
@@ -467,6 +473,52 @@ void CheckSmallZSet(std::string_view input) {
 }  // namespace
 }  // namespace valkdb::fuzz
 
+namespace valkdb::fuzz {
+namespace {
+
+void CheckHll(std::string_view input) {
+  if (input.empty()) return;
+  const size_t max_bytes = static_cast<uint8_t>(input[0]) * 16;
+  std::string value =
+      std::string("HYLL\x01", 5) + std::string(11, '\0') + std::string(input.substr(1));
+  FUZZ_CHECK(hll::IsValid(value));
+  bool invalid = false;
+  const uint64_t card = hll::Count(value, &invalid);
+  std::vector<uint8_t> max(hll::kRegisters, 0);
+  const bool merged = hll::Merge(value, max.data());
+  FUZZ_CHECK(merged == !invalid);
+  if (!invalid) FUZZ_CHECK(hll::CountRaw(max.data()) == card);
+  hll::DecodeSparse(value);
+  std::string dense = value;
+  FUZZ_CHECK(hll::SparseToDense(&dense) == !invalid);
+  FUZZ_CHECK(dense.size() == (invalid ? value.size() : hll::kDenseSize));
+  // A body ending in half an XZERO is read as if a 0 followed (Redis reads its
+  // sds's NUL); an edit of that XZERO then drops a byte, as in Redis, and the
+  // value may turn corrupt. Only whole bodies must stay valid.
+  size_t at = hll::kHeaderSize;
+  while (at < value.size()) at += (static_cast<uint8_t>(value[at]) & 0xc0) == 0x40 ? 2 : 1;
+  const bool whole = at == value.size();
+  // Registers set through the input: (index, count) pairs.
+  for (size_t i = 1; i + 2 < input.size() && i < 64; i += 3) {
+    const size_t index =
+        (static_cast<uint8_t>(input[i]) << 8 | static_cast<uint8_t>(input[i + 1])) %
+        hll::kRegisters;
+    const auto count = static_cast<uint8_t>(1 + static_cast<uint8_t>(input[i + 2]) % 51);
+    const hll::SetResult result = hll::Set(&value, index, count, max_bytes);
+    FUZZ_CHECK(hll::IsValid(value));
+    if (invalid || !whole) continue;
+    FUZZ_CHECK(result != hll::SetResult::kCorrupt);
+    std::vector<uint8_t> after(hll::kRegisters, 0);
+    FUZZ_CHECK(hll::Merge(value, after.data()));
+    FUZZ_CHECK(after[index] == std::max(max[index], count));
+    max[index] = after[index];
+    FUZZ_CHECK(std::equal(max.begin(), max.end(), after.begin()));
+  }
+}
+
+}  // namespace
+}  // namespace valkdb::fuzz
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   valkdb::fuzz::CheckPacked(input);
@@ -475,5 +527,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   valkdb::fuzz::CheckTable(input);
   valkdb::fuzz::CheckQuickList(input);
   valkdb::fuzz::CheckSmallZSet(input);
+  valkdb::fuzz::CheckHll(input);
   return 0;
 }
