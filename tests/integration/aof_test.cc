@@ -81,6 +81,26 @@ std::string RunTool(const std::string& command, int* rc) {
   return text;
 }
 
+// The AOF directory of `valkdb` (keyspace `digest`) is accepted by
+// redis-check-aof, reloaded by DEBUG LOADAOF, and loaded by redis-server.
+void ExpectEveryReaderLoadsIt(ServerProcess& valkdb, RespClient& c, const std::string& digest) {
+  const std::string dir = valkdb.work_dir();
+  int rc = 0;
+  const std::string text = RunTool(
+      StrCat(FindRedisTool("redis-check-aof"), " ", dir, "/appendonlydir/appendonly.aof.manifest"),
+      &rc);
+  EXPECT_EQ(rc, 0) << text;
+  ASSERT_EQ(c.Run({"DEBUG", "LOADAOF"}), Ok());
+  EXPECT_EQ(Digest(c), digest);
+  ASSERT_TRUE(valkdb.Stop().ok());
+  auto redis = ServerProcess::StartRedis(
+      {"--dir", dir, "--appendonly", "yes", "--enable-debug-command", "yes"});
+  ASSERT_OK(redis);
+  auto r = MustConnect((*redis)->port());
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(Digest(*r), digest);
+}
+
 // valkdb with the AOF on over `dir` (the files of an earlier server there).
 absl::StatusOr<std::unique_ptr<ServerProcess>> StartOver(const std::string& dir) {
   return ServerProcess::StartValkdb(
@@ -236,19 +256,7 @@ TEST(integration_Aof, BaseOfCommandsWithoutTheRdbPreamble) {
             "file appendonly.aof.2.base.aof seq 2 type b\n"
             "file appendonly.aof.2.incr.aof seq 2 type i\n");
   EXPECT_TRUE(ReadFile(aof_dir + "/appendonly.aof.2.base.aof").starts_with("*2\r\n$6\r\nSELECT"));
-  int rc = 0;
-  const std::string text = RunTool(
-      StrCat(FindRedisTool("redis-check-aof"), " ", aof_dir, "/appendonly.aof.manifest"), &rc);
-  EXPECT_EQ(rc, 0) << text;
-  ASSERT_EQ(c->Run({"DEBUG", "LOADAOF"}), Ok());
-  EXPECT_EQ(Digest(*c), digest);
-  ASSERT_TRUE((*valkdb)->Stop().ok());
-  auto redis = ServerProcess::StartRedis(
-      {"--dir", dir, "--appendonly", "yes", "--enable-debug-command", "yes"});
-  ASSERT_OK(redis);
-  auto r = MustConnect((*redis)->port());
-  ASSERT_NE(r, nullptr);
-  EXPECT_EQ(Digest(*r), digest);
+  ExpectEveryReaderLoadsIt(**valkdb, *c, digest);
 }
 
 TEST(integration_Aof, OldStyleAofWithRdbPreambleIsMovedIntoTheDirectoryAndLoaded) {
@@ -352,19 +360,7 @@ TEST(integration_Aof, TimestampAnnotationsAreWrittenAsRedisWritesThem) {
   EXPECT_TRUE(ReadFile(aof_dir + "/appendonly.aof.2.base.aof").starts_with("#TS:"));
   WriteEverything(*c, "two");
   const std::string digest = Digest(*c);
-  int rc = 0;
-  const std::string text = RunTool(
-      StrCat(FindRedisTool("redis-check-aof"), " ", aof_dir, "/appendonly.aof.manifest"), &rc);
-  EXPECT_EQ(rc, 0) << text;
-  ASSERT_EQ(c->Run({"DEBUG", "LOADAOF"}), Ok());
-  EXPECT_EQ(Digest(*c), digest);
-  ASSERT_TRUE((*valkdb)->Stop().ok());
-  auto redis = ServerProcess::StartRedis(
-      {"--dir", dir, "--appendonly", "yes", "--enable-debug-command", "yes"});
-  ASSERT_OK(redis);
-  auto r = MustConnect((*redis)->port());
-  ASSERT_NE(r, nullptr);
-  EXPECT_EQ(Digest(*r), digest);
+  ExpectEveryReaderLoadsIt(**valkdb, *c, digest);
 }
 
 // BGREWRITEAOF with appendonly no writes a new base and a manifest naming
