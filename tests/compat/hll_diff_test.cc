@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "protocol/str_util.h"
 #include "tests/support/diff_case.h"
 #include "tests/support/server_fixture.h"
 #include "tests/support/transcript.h"
@@ -264,9 +265,9 @@ TEST_F(HllCrossTest, ValuesWrittenByOneServerAreReadByTheOther) {
     RespClient& r = *servers[1 - writer];
     SCOPED_TRACE(writer == 0 ? "written by redis" : "written by valkdb");
     std::vector<std::string> sparse = {"PFADD", "sparse"};
-    for (int i = 0; i < 300; ++i) sparse.push_back("s" + std::to_string(i));
+    for (int i = 0; i < 300; ++i) sparse.push_back(StrCat("s", i));
     std::vector<std::string> dense = {"PFADD", "dense"};
-    for (int i = 0; i < 4000; ++i) dense.push_back("d" + std::to_string(i));
+    for (int i = 0; i < 4000; ++i) dense.push_back(StrCat("d", i));
     ASSERT_EQ(w.Run(sparse).integer, 1);
     ASSERT_EQ(w.Run(dense).integer, 1);
     ASSERT_EQ(w.Run({"PFADD", "forced", "a", "b"}).integer, 1);
@@ -282,7 +283,7 @@ TEST_F(HllCrossTest, ValuesWrittenByOneServerAreReadByTheOther) {
       EXPECT_EQ(r.Run({"GET", key}), w.Run({"GET", key}));
       EXPECT_EQ(r.Run({"PFCOUNT", key, "sparse"}), w.Run({"PFCOUNT", key, "sparse"}));
       std::vector<std::string> more = {"PFADD", key};
-      for (int i = 0; i < 3000; ++i) more.push_back("more" + std::to_string(i));
+      for (int i = 0; i < 3000; ++i) more.push_back(StrCat("more", i));
       EXPECT_EQ(r.Run(more), w.Run(more));
       EXPECT_EQ(r.Run({"GET", key}), w.Run({"GET", key}));
       EXPECT_EQ(r.Run({"PFCOUNT", key}), w.Run({"PFCOUNT", key}));
