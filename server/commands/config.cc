@@ -843,10 +843,13 @@ std::string Config::SetFromCommand(
   }
   absl::MutexLock lock(&mu_);
   const std::vector<std::string> backup = values_;
+  // Not derivable from the restored value ("A" hides "n"): restored apart.
+  const uint32_t event_flags_backup = keyspace_event_flags_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < targets.size(); ++i) {
     absl::Status status = SetLocked(*targets[i].param, pairs[i].second);
     if (!status.ok()) {
       values_ = backup;
+      keyspace_event_flags_.store(event_flags_backup, std::memory_order_relaxed);
       CacheLocked();
       const Param& p = *targets[i].param;
       return StrCat("CONFIG SET failed (possibly related to argument '",
@@ -860,6 +863,7 @@ std::string Config::SetFromCommand(
     std::string error = maxclients_hook_(maxclients);
     if (!error.empty()) {
       values_ = backup;
+      keyspace_event_flags_.store(event_flags_backup, std::memory_order_relaxed);
       CacheLocked();
       return StrCat("CONFIG SET failed (possibly related to argument 'maxclients') - ", error);
     }

@@ -155,6 +155,20 @@ TEST(ConfigTest, MatchReturnsNamesAndAliases) {
   EXPECT_GE(config.Match({"*"}).size(), Config::Params().size());
 }
 
+// notify-keyspace-events' classes are kept apart from the shown value ("A"
+// hides "n"), and a CONFIG SET that fails on a later parameter restores them.
+TEST(ConfigTest, KeyspaceEventFlagsFollowSetAndRollback) {
+  Config config;
+  EXPECT_EQ(config.keyspace_event_flags(), 0u);
+  ASSERT_EQ(config.SetFromCommand({{"notify-keyspace-events", "KEAn"}}), "");
+  EXPECT_EQ(config.GetString("notify-keyspace-events"), "AKE");
+  const uint32_t flags = config.keyspace_event_flags();
+  EXPECT_NE(flags & (1u << 13), 0u) << "n is kept";
+  EXPECT_NE(config.SetFromCommand({{"notify-keyspace-events", "Kl"}, {"maxclients", "x"}}), "");
+  EXPECT_EQ(config.GetString("notify-keyspace-events"), "AKE");
+  EXPECT_EQ(config.keyspace_event_flags(), flags);
+}
+
 TEST(ConfigTest, ConcurrentReadsAndWrites) {
   Config config;
   std::atomic<bool> stop{false};

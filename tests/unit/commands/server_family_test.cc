@@ -643,11 +643,10 @@ std::string InfoText(const std::string& raw) {
 
 TEST_F(ServerFamilyTest, InfoDefaultSectionsInRedisOrder) {
   const std::string text = InfoText(Run({"info"}));
-  EXPECT_EQ(
-      SectionHeaders(text),
-      (std::vector<std::string>{"# Server", "# Clients", "# Memory", "# Persistence", "# Stats",
-                                "# Replication", "# CPU", "# Errorstats", "# Cluster",
-                                "# Keyspace"}));
+  EXPECT_EQ(SectionHeaders(text),
+            (std::vector<std::string>{"# Server", "# Clients", "# Memory", "# Persistence",
+                                      "# Stats", "# Replication", "# CPU", "# Errorstats",
+                                      "# Cluster", "# Keyspace"}));
   // Sections are separated by one blank line; the text ends with a single CRLF.
   EXPECT_NE(text.find("\r\n\r\n# Clients\r\n"), std::string::npos);
   EXPECT_EQ(text.substr(0, 10), "# Server\r\n");
