@@ -223,6 +223,40 @@ bool CommandTable::IsCrossProtocol(std::string_view name) {
   return EqualsIgnoreCase(name, "post") || EqualsIgnoreCase(name, "host:");
 }
 
+bool CommandTable::MemoryAllows(CommandContext& ctx, const CommandSpec& spec) const {
+  if (PerformEvictions(ctx.store, ctx.server.config->eviction_settings()) !=
+      EvictionResult::kFail) {
+    return true;
+  }
+  // Redis's processCommand: deny-oom commands, an EXEC holding one, and
+  // anything queued into MULTI (queueing takes memory too) are refused.
+  const bool is_exec = spec.name == "exec";
+  bool reject = (spec.flags & kCmdDenyOom) != 0;
+  if (is_exec) {
+    for (const auto& queued : ctx.client.queued) {
+      const CommandSpec* q = Lookup(queued.views());
+      if (q != nullptr && (q->flags & kCmdDenyOom)) reject = true;
+    }
+  }
+  if (ctx.client.in_multi && !is_exec && spec.name != "discard" && spec.name != "quit" &&
+      spec.name != "reset") {
+    reject = true;
+  }
+  if (!reject) return true;
+  CountRejected(ctx, spec);
+  if (is_exec && ctx.client.in_multi) {
+    ctx.client.in_multi = false;
+    ctx.client.multi_error = false;
+    ctx.client.queued.clear();
+    ctx.server.watches.UnwatchAll(&ctx.client.watch);
+    ctx.out.Error(StrCat("-EXECABORT Transaction discarded because of: ", errors::kOom.substr(1)));
+    return false;
+  }
+  if (ctx.client.in_multi) ctx.client.multi_error = true;
+  ctx.out.Error(errors::kOom);
+  return false;
+}
+
 void CommandTable::Dispatch(CommandContext& ctx) const { Dispatch(ctx, Lookup(ctx.args.views())); }
 
 void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const {
@@ -282,6 +316,11 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     CountRejected(ctx, *spec);
     ctx.out.Error("-ERR Command not allowed inside a transaction");
     return;
+  }
+  // maxmemory: evict before every command, as Redis; refuse what would grow
+  // memory when nothing more can go. Commands inside EXEC were checked at EXEC.
+  if (ctx.server.config->maxmemory() != 0 && !ctx.client.in_exec) [[unlikely]] {
+    if (!MemoryAllows(ctx, *spec)) return;
   }
   if (ctx.client.protocol == 2 && ctx.client.subscriptions() > 0 &&
       !(spec->flags & kCmdSubscribedOk)) {

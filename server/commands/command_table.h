@@ -188,6 +188,8 @@ class CommandTable {
   void Dispatch(CommandContext& ctx) const;
   // The same with the request's Lookup() done already (nullptr: unknown).
   void Dispatch(CommandContext& ctx, const CommandSpec* spec) const;
+  // maxmemory: evicts, and says whether the command may run (false: refused, replied).
+  bool MemoryAllows(CommandContext& ctx, const CommandSpec& spec) const;
   // POST and Host: (a browser's HTTP request sent to the port), which Redis
   // answers by closing the connection.
   static bool IsCrossProtocol(std::string_view name);

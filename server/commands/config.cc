@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "protocol/request_parser.h"
 #include "protocol/str_util.h"
+#include "server/store/access_clock.h"
 #include "server/store/change_feed.h"
 
 namespace valkdb {
@@ -689,6 +690,24 @@ void Config::CacheLocked() {
       cache->store(value, std::memory_order_relaxed);
     }
   }
+  const std::string& policy = values_[Find("maxmemory-policy") - Params().data()];
+  eviction_policy_.store(
+      static_cast<uint8_t>(ParseEvictionPolicy(policy).value_or(EvictionPolicy::kNoEviction)),
+      std::memory_order_relaxed);
+  int64_t maxmemory = 0, samples = 5, tenacity = 10;
+  ParseInt64(values_[Find("maxmemory") - Params().data()], &maxmemory);
+  ParseInt64(values_[Find("maxmemory-samples") - Params().data()], &samples);
+  ParseInt64(values_[Find("maxmemory-eviction-tenacity") - Params().data()], &tenacity);
+  maxmemory_.store(maxmemory, std::memory_order_relaxed);
+  maxmemory_samples_.store(static_cast<int>(samples), std::memory_order_relaxed);
+  eviction_tenacity_.store(static_cast<int>(tenacity), std::memory_order_relaxed);
+  // What the keys' access clocks mean follows the policy (access_clock.h).
+  AccessClock::SetLfu(values_[Find("maxmemory-policy") - Params().data()].find("lfu") !=
+                      std::string::npos);
+  int64_t log_factor = 10, decay_time = 1;
+  ParseInt64(values_[Find("lfu-log-factor") - Params().data()], &log_factor);
+  ParseInt64(values_[Find("lfu-decay-time") - Params().data()], &decay_time);
+  AccessClock::SetLfuParameters(static_cast<int>(log_factor), static_cast<int>(decay_time));
   generation_.fetch_add(1, std::memory_order_release);
 }
 

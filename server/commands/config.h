@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "server/store/eviction.h"
 
 namespace valkdb {
 
@@ -92,6 +93,17 @@ class Config {
   int64_t hash_max_listpack_value() const {
     return hash_max_listpack_value_.load(std::memory_order_relaxed);
   }
+  // maxmemory, read before every command: 0 (no limit) costs one load.
+  int64_t maxmemory() const { return maxmemory_.load(std::memory_order_relaxed); }
+  // The eviction settings, read when maxmemory is set.
+  EvictionSettings eviction_settings() const {
+    EvictionSettings s;
+    s.maxmemory = static_cast<size_t>(maxmemory_.load(std::memory_order_relaxed));
+    s.policy = static_cast<EvictionPolicy>(eviction_policy_.load(std::memory_order_relaxed));
+    s.samples = maxmemory_samples_.load(std::memory_order_relaxed);
+    s.tenacity = eviction_tenacity_.load(std::memory_order_relaxed);
+    return s;
+  }
   // notify-keyspace-events as classes (change_feed.h). Kept apart from the
   // value: as in Redis, the value shows "A" without the "n" and "m" set with it.
   uint32_t keyspace_event_flags() const {
@@ -152,6 +164,10 @@ class Config {
   std::atomic<int64_t> zset_max_listpack_value_{64};
   std::atomic<int64_t> hll_sparse_max_bytes_{3000};
   std::atomic<uint64_t> generation_{0};
+  std::atomic<int64_t> maxmemory_{0};
+  std::atomic<uint8_t> eviction_policy_{0};
+  std::atomic<int> maxmemory_samples_{5};
+  std::atomic<int> eviction_tenacity_{10};
   std::function<std::string(int64_t)> maxclients_hook_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -16,6 +16,7 @@
 #include "server/commands/errors.h"
 #include "server/commands/rdb_convert.h"
 #include "server/commands/typed.h"
+#include "server/store/access_clock.h"
 #include "server/store/rdb/crc64.h"
 #include "server/store/rdb/rdb_value.h"
 #include "server/store/types/intset.h"
@@ -96,6 +97,12 @@ void CmdRestore(CommandContext& ctx) {
   if (!entry) {
     ctx.out.Error("Bad data format");
     return;
+  }
+  // Redis's objectSetLRUOrLFU: the option that matches the policy is kept.
+  if (AccessClock::lfu() && freq >= 0) {
+    entry->set_access_clock(AccessClock::FromFrequency(static_cast<int>(freq)));
+  } else if (!AccessClock::lfu() && idle >= 0) {
+    entry->set_access_clock(AccessClock::FromIdleSeconds(idle));
   }
   const bool deleted = replace && shard.Erase(key);
   if (ttl != 0 && !absttl) ttl += ctx.now_ms;

@@ -16,6 +16,8 @@ inline constexpr std::string_view kMisconf =
     "configured to report errors during writes if RDB snapshotting fails "
     "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
     "error.";
+// Redis's shared.oomerr: a deny-oom command over maxmemory with nothing left to evict.
+inline constexpr std::string_view kOom = "-OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value";
 inline constexpr std::string_view kInvalidDbIndex = "invalid DB index";

@@ -21,6 +21,7 @@
 #include "server/commands/errors.h"
 #include "server/commands/typed.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/store/access_clock.h"
 
 namespace valkdb {
 namespace {
@@ -61,17 +62,20 @@ void CmdDel(CommandContext& ctx) {
 // EXISTS and TOUCH: how many of the keys exist (a key named twice counts twice).
 void CmdExists(CommandContext& ctx) {
   int64_t found = 0;
+  // TOUCH is EXISTS that counts as a use of the keys.
+  const bool touch = EqualsIgnoreCase(ctx.arg(0), "touch");
   if (ctx.argc() == 2) {
     std::string_view key = ctx.arg(1);
     Shard* shard = &ctx.shard(key);
     AssumeLocked(*shard);
-    found = shard->Find(key, ctx.now_ms) != nullptr;
+    found = (touch ? shard->Find(key, ctx.now_ms) : shard->FindNoTouch(key, ctx.now_ms)) != nullptr;
     CountLookup(ctx, found);
   } else {
     for (size_t i = 1; i < ctx.argc(); ++i) {
       Shard& shard = ctx.shard(ctx.arg(i));
       AssumeLocked(shard);
-      const bool hit = shard.Find(ctx.arg(i), ctx.now_ms) != nullptr;
+      const bool hit = (touch ? shard.Find(ctx.arg(i), ctx.now_ms)
+                              : shard.FindNoTouch(ctx.arg(i), ctx.now_ms)) != nullptr;
       CountLookup(ctx, hit);
       found += hit;
     }
@@ -83,7 +87,7 @@ void CmdType(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
-  const Entry* entry = shard->Find(key, ctx.now_ms);
+  const Entry* entry = shard->FindNoTouch(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   ctx.out.SimpleString(entry != nullptr ? TypeName(entry->type()) : "none");
 }
@@ -328,7 +332,7 @@ void CmdSwapDb(CommandContext& ctx) {
 // OBJECT subcommands: the key's entry, or a null reply when it is missing.
 const Entry* ObjectLookup(CommandContext& ctx, Shard& shard, std::string_view key)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-  const Entry* entry = shard.Find(key, ctx.now_ms);
+  const Entry* entry = shard.FindNoTouch(key, ctx.now_ms);
   CountLookup(ctx, entry != nullptr);
   if (entry == nullptr) ctx.out.Null();
   return entry;
@@ -391,32 +395,32 @@ void CmdObjectRefCount(CommandContext& ctx) {
   ctx.out.Integer(shared ? INT_MAX : 1);
 }
 
-// valkdb keeps no per-key access clock (it would cost memory on every key):
-// IDLETIME answers 0 and FREQ the LFU counter of a new key, with Redis's
-// errors when the policy does not track them.
+// IDLETIME and FREQ read the key's access clock, with Redis's errors when
+// the policy does not track the one asked for.
 void CmdObjectIdleTime(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
-  if (ObjectLookup(ctx, *shard, key) == nullptr) return;
+  const Entry* entry = ObjectLookup(ctx, *shard, key);
+  if (entry == nullptr) return;
   if (LfuPolicy(ctx)) {
     ctx.out.Error(errors::kLfuSelected);
     return;
   }
-  ctx.out.Integer(0);
+  ctx.out.Integer(AccessClock::IdleSeconds(*entry));
 }
 
 void CmdObjectFreq(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
-  if (ObjectLookup(ctx, *shard, key) == nullptr) return;
+  const Entry* entry = ObjectLookup(ctx, *shard, key);
+  if (entry == nullptr) return;
   if (!LfuPolicy(ctx)) {
     ctx.out.Error(errors::kLfuNotSelected);
     return;
   }
-  constexpr int64_t kLfuInitialValue = 5;
-  ctx.out.Integer(kLfuInitialValue);
+  ctx.out.Integer(AccessClock::Frequency(*entry));
 }
 
 // MEMORY USAGE key [SAMPLES count]: the bytes the key really holds (its
@@ -591,7 +595,7 @@ void TtlGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
   std::string_view key = ctx.arg(1);
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
-  const bool found = shard->Find(key, ctx.now_ms) != nullptr;
+  const bool found = shard->FindNoTouch(key, ctx.now_ms) != nullptr;
   CountLookup(ctx, found);
   if (!found) return ctx.out.Integer(-2);
   std::optional<int64_t> when = shard->GetExpire(key);

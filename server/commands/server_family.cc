@@ -9,12 +9,15 @@
 #include <fstream>
 #include <map>
 
+#include "absl/strings/str_format.h"
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/persist/shutdown.h"
+#include "server/store/eviction.h"
+#include "server/store/used_memory.h"
 
 namespace valkdb {
 
@@ -427,10 +430,10 @@ std::string InfoClients(CommandContext& ctx) {
 
 std::string InfoMemory(CommandContext& ctx) {
   std::string s = "# Memory\r\n";
-  const uint64_t allocated = AllocatedBytes();
-  // The store's own count of its entries is the floor (all there is under a
-  // sanitizer, whose allocator mallinfo2 does not see).
-  const uint64_t used = std::max<uint64_t>(allocated, ctx.store.MemoryUsage());
+  // The allocation counter (used_memory.h), as maxmemory sees it; under a
+  // sanitizer, whose allocator is not counted, the store's own estimate.
+  const uint64_t used = EvictionUsedMemory(ctx.store);
+  const uint64_t allocated = UsedMemoryCounted() ? used : AllocatedBytes();
   const uint64_t rss = ResidentBytes();
   const int64_t maxmemory = ctx.server.config->GetInt("maxmemory");
   Line(&s, "used_memory", used);
@@ -441,6 +444,9 @@ std::string InfoMemory(CommandContext& ctx) {
   Line(&s, "maxmemory", maxmemory);
   Line(&s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(maxmemory)));
   Line(&s, "maxmemory_policy", ctx.server.config->GetString("maxmemory-policy"));
+  Line(&s, "mem_fragmentation_ratio",
+       absl::StrFormat("%.2f", used == 0 ? 0.0 : static_cast<double>(rss) / used));
+  Line(&s, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
   Line(&s, "mem_allocator", "libc");
   return s;
 }
@@ -506,7 +512,7 @@ std::string InfoStats(CommandContext& ctx) {
   Line(&s, "total_net_output_bytes", ctx.server.net_output_bytes.load());
   Line(&s, "rejected_connections", ctx.server.rejected_connections.load());
   Line(&s, "expired_keys", ctx.store.ExpiredKeys());
-  Line(&s, "evicted_keys", 0);
+  Line(&s, "evicted_keys", ctx.store.EvictedKeys());
   Line(&s, "keyspace_hits", ctx.server.keyspace_hits.load());
   Line(&s, "keyspace_misses", ctx.server.keyspace_misses.load());
   Line(&s, "pubsub_channels", 0);

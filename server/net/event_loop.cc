@@ -7,6 +7,8 @@
 #include "server/net/connection.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/store/access_clock.h"
+#include "server/store/eviction.h"
 
 namespace valkdb {
 namespace {
@@ -313,6 +315,7 @@ void EventLoop::ClientsCron(int64_t now_ms) {
 void EventLoop::OnCron(uv_timer_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
   const int64_t now_ms = UnixTimeMs();
+  if (self->index_ == 0) AccessClock::Tick(now_ms);
   if (self->stopping_) {
     // Only connections closing after their replies are left (DoneClosing).
     self->ClientsCron(now_ms);
@@ -321,6 +324,12 @@ void EventLoop::OnCron(uv_timer_t* handle) {
   // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
   if (self->index_ == 0) {
     self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
+    // Memory over maxmemory (a CONFIG SET that lowered it, or commands that
+    // ran out of eviction time) keeps being freed here, as Redis's eviction
+    // time event does, without waiting for the next command.
+    if (self->server_->config->maxmemory() != 0) {
+      PerformEvictions(*self->store_, self->server_->config->eviction_settings());
+    }
     self->FlushPending();  // "expired" notifications to this loop's subscribers
     if (self->server_->persistence != nullptr) {
       // Shared, as a batch holds it: a save's instant never falls inside

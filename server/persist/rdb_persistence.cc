@@ -17,6 +17,7 @@
 #include "server/commands/rdb_convert.h"
 #include "server/commands/server_state.h"
 #include "server/persist/file_util.h"
+#include "server/store/access_clock.h"
 #include "server/store/rdb/rdb_file.h"
 
 namespace valkdb {
@@ -260,6 +261,10 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
     // key (Redis's rewriteAppendOnlyFileRio), written in 1 MB pieces.
     const bool as_commands = aof_base && !rewrite_->rdb_preamble;
     std::string commands = as_commands ? rewrite_->preface : std::string();
+    // Redis saves the access data its policy tracks (rdbSaveKeyValuePair).
+    const std::string policy = config_.GetString("maxmemory-policy");
+    const bool save_lru = policy.find("lru") != std::string::npos;
+    const bool save_lfu = policy.find("lfu") != std::string::npos;
     for (size_t db = 0; db < dbs_.size() && status.ok(); ++db) {
       Database& database = dbs_[db];
       if (database.items.empty()) continue;
@@ -306,7 +311,9 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
         } else {
           writer.Key(item.entry.key(),
                      item.expire_ms >= 0 ? std::optional(item.expire_ms) : std::nullopt, value,
-                     options_.rdb_compression);
+                     options_.rdb_compression,
+                     save_lru ? AccessClock::IdleSeconds(item.entry) : int64_t{-1},
+                     save_lfu ? AccessClock::Frequency(item.entry) : -1);
         }
         item.entry = Entry();  // the saved value's memory may go now
         keys_processed_.fetch_add(1, std::memory_order_relaxed);
@@ -497,6 +504,11 @@ absl::Status RdbPersistence::LoadBytes(std::string_view bytes, int64_t now_ms, b
     }
     std::optional<Entry> entry = EntryFromRdbValue(config_, key.key, key.value);
     if (!entry) return absl::UnimplementedError("unsupported value type in RDB");
+    if (AccessClock::lfu() && key.lfu_freq >= 0) {
+      entry->set_access_clock(AccessClock::FromFrequency(key.lfu_freq));
+    } else if (!AccessClock::lfu() && key.lru_idle_s >= 0) {
+      entry->set_access_clock(AccessClock::FromIdleSeconds(key.lru_idle_s));
+    }
     Shard* shard = store_.ShardFor(key.db, key.key);
     // Before the server serves nothing else runs: no lock per key.
     std::optional<LockedShard> lock;

@@ -122,15 +122,22 @@ void Entry::DeleteOwned(Type type, void* structure) {
 }
 
 Entry Entry::Rekeyed(std::string_view key) && {
+  Entry renamed;
   if (is_table()) {
     auto** slot = reinterpret_cast<void**>(Decode().value);
     void* structure = std::exchange(*slot, nullptr);
     const Type t = type();
+    const uint16_t clock = access_clock();
     Release();
-    return MakeOwned(key, t, structure);
+    renamed = MakeOwned(key, t, structure);
+    renamed.set_access_clock(clock);
+    return renamed;
   }
-  if (type() == Type::kString) return Make(key, value(), encoding());
-  return MakeCompact(key, type(), value_view());
+  // The value is the same object to Redis, so it keeps its access clock.
+  renamed = type() == Type::kString ? Make(key, value(), encoding())
+                                    : MakeCompact(key, type(), value_view());
+  renamed.set_access_clock(access_clock());
+  return renamed;
 }
 
 Entry Entry::Copy(std::string_view key, Encoding string_encoding) const {
@@ -144,10 +151,11 @@ Entry Entry::Copy(std::string_view key, Encoding string_encoding) const {
 }
 
 Entry::Type Entry::type() const {
-  return static_cast<Type>((static_cast<uint8_t>(buffer_->payload()[0]) & kTypeMask) >> kTypeShift);
+  return static_cast<Type>((static_cast<uint8_t>(buffer()->payload()[0]) & kTypeMask) >>
+                           kTypeShift);
 }
 
-bool Entry::is_table() const { return static_cast<uint8_t>(buffer_->payload()[0]) & kTable; }
+bool Entry::is_table() const { return static_cast<uint8_t>(buffer()->payload()[0]) & kTable; }
 
 PackedTable* Entry::table() const { return static_cast<PackedTable*>(owned()); }
 
@@ -157,12 +165,12 @@ SortedSet* Entry::sorted_set() const { return static_cast<SortedSet*>(owned()); 
 
 Bytes Entry::Share(std::string_view slice) const {
   if (slice.empty()) return Bytes();
-  return Bytes::Share(buffer_, slice.data(), slice.size());
+  return Bytes::Share(buffer(), slice.data(), slice.size());
 }
 
 Entry::Layout Entry::Decode() const {
   Layout layout;
-  const char* p = buffer_->payload();
+  const char* p = buffer()->payload();
   layout.flags = static_cast<uint8_t>(*p++);
   p = varint::Get(p, &layout.key_len);
   p = varint::Get(p, &layout.value_len);
@@ -180,18 +188,18 @@ std::string_view Entry::key() const {
 size_t Entry::value_size() const { return Decode().value_len; }
 
 Entry::Encoding Entry::encoding() const {
-  return static_cast<Encoding>((static_cast<uint8_t>(buffer_->payload()[0]) & kEncodingMask) >>
+  return static_cast<Encoding>((static_cast<uint8_t>(buffer()->payload()[0]) & kEncodingMask) >>
                                kEncodingShift);
 }
 
 void Entry::set_encoding(Encoding encoding) {
-  char& flags = buffer_->payload()[0];
+  char& flags = buffer()->payload()[0];
   flags = static_cast<char>((static_cast<uint8_t>(flags) & ~kEncodingMask) |
                             (static_cast<uint8_t>(encoding) << kEncodingShift));
 }
 
 bool Entry::external() const {
-  return static_cast<uint8_t>(buffer_->payload()[0]) & (kExternal | kTable);
+  return static_cast<uint8_t>(buffer()->payload()[0]) & (kExternal | kTable);
 }
 
 char* Entry::MutableValue() { return Decode().value; }
@@ -201,9 +209,9 @@ char* Entry::ResizeInPlace(size_t new_length) {
   Layout layout = Decode();
   const size_t old_header = HeaderSize(layout.key_len, layout.value_len);
   const size_t new_header = HeaderSize(layout.key_len, new_length);
-  const size_t room = malloc_usable_size(buffer_) - sizeof(SharedBuffer);
+  const size_t room = malloc_usable_size(buffer()) - sizeof(SharedBuffer);
   if (new_header + layout.key_len + new_length > room) return nullptr;
-  char* payload = buffer_->payload();
+  char* payload = buffer()->payload();
   if (new_header != old_header) {
     std::memmove(payload + new_header, payload + old_header,
                  layout.key_len + std::min(layout.value_len, new_length));
@@ -219,15 +227,15 @@ char* Entry::Reallocate(size_t new_length, size_t capacity) {
   const size_t new_header = HeaderSize(layout.key_len, new_length);
   const size_t keep = layout.key_len + std::min(layout.value_len, new_length);
   if (new_header < old_header) {
-    char* payload = buffer_->payload();
+    char* payload = buffer()->payload();
     std::memmove(payload + new_header, payload + old_header, keep);
   }
   // The header is a lone atomic counter, so moving its bytes is safe.
-  void* memory = std::realloc(static_cast<void*>(buffer_),
+  void* memory = std::realloc(static_cast<void*>(buffer()),
                               sizeof(SharedBuffer) + new_header + layout.key_len + capacity);
   if (memory == nullptr) throw std::bad_alloc();
-  buffer_ = static_cast<SharedBuffer*>(memory);
-  char* payload = buffer_->payload();
+  word_ = reinterpret_cast<uintptr_t>(memory) | (word_ & ~kPointerMask);
+  char* payload = buffer()->payload();
   if (new_header > old_header) std::memmove(payload + new_header, payload + old_header, keep);
   varint::Put(payload + 1 + varint::Size(layout.key_len), new_length);
   return payload + new_header + layout.key_len;
@@ -245,12 +253,12 @@ Bytes Entry::value() const {
   Layout layout = Decode();
   if (layout.flags & kExternal) return *reinterpret_cast<const Bytes*>(layout.value);
   if (layout.value_len == 0) return Bytes();
-  return Bytes::Share(buffer_, layout.value, layout.value_len);
+  return Bytes::Share(buffer(), layout.value, layout.value_len);
 }
 
 size_t Entry::AllocatedSize() const {
   Layout layout = Decode();
-  size_t size = malloc_usable_size(buffer_);
+  size_t size = malloc_usable_size(buffer());
   if (layout.flags & kExternal) size += layout.value_len;
   if (layout.flags & kTable) {
     switch (type()) {
@@ -268,9 +276,9 @@ size_t Entry::AllocatedSize() const {
 }
 
 void Entry::Release() {
-  if (buffer_ == nullptr) return;
+  if (word_ == 0) return;
   // The external value's Bytes lives inside the buffer: destroy it with the last reference.
-  if (buffer_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+  if (buffer()->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     Layout layout = Decode();
     if (layout.flags & kExternal) {
       reinterpret_cast<Bytes*>(layout.value)->~Bytes();
@@ -278,9 +286,9 @@ void Entry::Release() {
     // Nothing shares a table entry's buffer (replies copy out of tables), so
     // this is where its table goes.
     if (layout.flags & kTable) DeleteOwned(type(), *reinterpret_cast<void**>(layout.value));
-    SharedBuffer::Free(buffer_);
+    SharedBuffer::Free(buffer());
   }
-  buffer_ = nullptr;
+  word_ = 0;
 }
 
 }  // namespace valkdb

@@ -49,10 +49,10 @@ class Entry {
   enum class Type : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
 
   Entry() = default;
-  explicit Entry(SharedBuffer* buffer) : buffer_(buffer) {}
-  Entry(Entry&& other) noexcept : buffer_(std::exchange(other.buffer_, nullptr)) {}
+  explicit Entry(SharedBuffer* buffer) : word_(reinterpret_cast<uintptr_t>(buffer)) {}
+  Entry(Entry&& other) noexcept : word_(std::exchange(other.word_, 0)) {}
   Entry& operator=(Entry&& other) noexcept {
-    std::swap(buffer_, other.buffer_);
+    std::swap(word_, other.word_);
     return *this;
   }
   Entry(const Entry&) = delete;
@@ -100,13 +100,15 @@ class Entry {
   // while it lives, shared() is true, so strings and inline values are
   // copied on write; an owned structure still changes in place.
   Entry Retain() const {
-    buffer_->Ref();
-    return Entry(buffer_);
+    buffer()->Ref();
+    Entry handle;
+    handle.word_ = word_;  // with the access clock, which a save writes
+    return handle;
   }
   // Names the storage: equal for handles from Retain.
-  const void* identity() const { return buffer_; }
+  const void* identity() const { return buffer(); }
 
-  explicit operator bool() const { return buffer_ != nullptr; }
+  explicit operator bool() const { return word_ != 0; }
   std::string_view key() const;
   std::string_view value_view() const;
   size_t value_size() const;
@@ -116,13 +118,21 @@ class Entry {
   size_t AllocatedSize() const;
 
   Encoding encoding() const;
+
+  // When the key was last used (an LRU clock), or its LFU counter and decay
+  // time, as access_clock.h defines them: OBJECT IDLETIME/FREQ and eviction
+  // read it. Changing it needs the shard's lock, as the value does.
+  uint16_t access_clock() const { return static_cast<uint16_t>(word_ >> kClockShift); }
+  void set_access_clock(uint16_t clock) const {
+    word_ = (word_ & kPointerMask) | (static_cast<uintptr_t>(clock) << kClockShift);
+  }
   // Changes only the flags byte, which no reply reads, so it is safe while shared.
   void set_encoding(Encoding encoding);
 
   // True while something besides this entry (a reply being written) holds the
   // buffer: its bytes must not change then. Only meaningful under the owning
   // shard's lock, where no new reference can appear.
-  bool shared() const { return buffer_->refs.load(std::memory_order_acquire) != 1; }
+  bool shared() const { return buffer()->refs.load(std::memory_order_acquire) != 1; }
   bool external() const;
   // Value bytes that may be written: requires !shared() && !external().
   char* MutableValue();
@@ -156,7 +166,15 @@ class Entry {
   void* owned() const;
   static void DeleteOwned(Type type, void* structure);
 
-  SharedBuffer* buffer_ = nullptr;
+  SharedBuffer* buffer() const { return reinterpret_cast<SharedBuffer*>(word_ & kPointerMask); }
+
+  // The buffer's address, and the access clock in the top 16 bits (user-space
+  // addresses on x86-64 and AArch64 fit in 48 bits), so the clock costs no
+  // memory per key. Mutable: the clock is neither key nor value, and the
+  // hash table hands out its elements const.
+  static constexpr int kClockShift = 48;
+  static constexpr uintptr_t kPointerMask = (uintptr_t{1} << kClockShift) - 1;
+  mutable uintptr_t word_ = 0;
 };
 
 }  // namespace valkdb

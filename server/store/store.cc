@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "server/store/access_clock.h"
+
 namespace valkdb {
 namespace store_internal {
 struct SlotAccess {};
@@ -128,6 +130,12 @@ bool Shard::IsExpired(std::string_view key, int64_t now_ms) const {
 }
 
 const Entry* Shard::Find(std::string_view key, int64_t now_ms) {
+  const Entry* entry = FindNoTouch(key, now_ms);
+  if (entry != nullptr) AccessClock::Touch(*entry);
+  return entry;
+}
+
+const Entry* Shard::FindNoTouch(std::string_view key, int64_t now_ms) {
   auto it = table_.find(key);
   if (it == table_.end()) return nullptr;
   if (IsExpired(key, now_ms)) {
@@ -157,6 +165,7 @@ Shard::Table::iterator Shard::InsertNew(Entry entry) {
   // No more room: this insert rehashes (grows, or squeezes out tombstones in place).
   if (SlotAccess::GrowthLeft(table_) == 0) ++layout_epoch_;
   auto it = table_.insert(std::move(entry)).first;
+  AccessClock::StampIfNew(*it);
   if (feed_ != nullptr) feed_->Notify(kEventNew, db_, "new", it->key());
   return it;
 }
@@ -172,6 +181,10 @@ void Shard::Put(std::string_view key, Entry entry, std::optional<int64_t> expire
     // after the expire index stops pointing into it.
     auto& slot = const_cast<Entry&>(*it);
     std::swap(slot, entry);
+    // An overwrite keeps the key's LFU count, as Redis's dbOverwrite does.
+    if (slot.access_clock() == 0) {
+      slot.set_access_clock(AccessClock::lfu() ? entry.access_clock() : AccessClock::ForNewKey());
+    }
     if (keep_ttl) {
       expires_.Rekey(slot.key());
     } else {
@@ -185,6 +198,7 @@ bool Shard::Add(Entry&& entry, std::optional<int64_t> expire_ms) {
   if (SlotAccess::GrowthLeft(table_) == 0) ++layout_epoch_;
   auto [it, inserted] = table_.insert(std::move(entry));
   if (!inserted) return false;
+  AccessClock::StampIfNew(*it);
   if (expire_ms.has_value()) expires_.Set(it->key(), *expire_ms);
   return true;
 }
@@ -241,6 +255,7 @@ char* Shard::ResizeValue(std::string_view key, size_t new_length, Entry::Encodin
       // own): build the grown value beside them and swap it in.
       Entry grown = Entry::MakeWithRoom(key, entry.value_view(), new_length, capacity, encoding,
                                         entry.type());
+      grown.set_access_clock(entry.access_clock());
       std::swap(entry, grown);
       value = entry.MutableValue();
     }
@@ -278,6 +293,24 @@ const Entry* Shard::RandomEntry(uint64_t* rng) const {
     if (const Entry* entry = EntryAt((start + i) % slots)) return entry;
   }
   return nullptr;
+}
+
+const Entry* Shard::RandomVolatileEntry(uint64_t* rng) const {
+  if (expires_.size() == 0) return nullptr;
+  return FindAny(expires_.KeyAt(NextRandom(rng) % expires_.size()));
+}
+
+bool Shard::Evict(std::string_view key) {
+  auto it = table_.find(key);
+  if (it == table_.end()) return false;
+  if (feed_ != nullptr) {
+    feed_->Publish(db_, {"DEL", it->key()});
+    feed_->Notify(kEventEvicted, db_, "evicted", it->key());
+  }
+  expires_.Erase(it->key());  // before the entry (and the key's storage) goes
+  table_.erase(it);
+  ++evicted_keys;
+  return true;
 }
 
 std::pair<size_t, size_t> Shard::ExpireSample(int64_t now_ms, size_t samples, uint64_t* rng) {
@@ -401,6 +434,7 @@ void Store::ResetStats() {
       Shard* shard = ShardAt(db, i);
       LockedShard shard_lock(shard);
       shard->expired_keys = 0;
+      shard->evicted_keys = 0;
     }
   }
 }
@@ -412,6 +446,18 @@ uint64_t Store::ExpiredKeys() {
       Shard* shard = ShardAt(db, i);
       LockedShard shard_lock(shard);
       total += shard->expired_keys;
+    }
+  }
+  return total;
+}
+
+uint64_t Store::EvictedKeys() {
+  uint64_t total = 0;
+  for (int db = 0; db < databases(); ++db) {
+    for (size_t i = 0; i <= shard_mask_; ++i) {
+      Shard* shard = ShardAt(db, i);
+      LockedShard shard_lock(shard);
+      total += shard->evicted_keys;
     }
   }
   return total;

@@ -89,8 +89,12 @@ class Shard {
 
   absl::Mutex mu;
 
-  // Finds a live entry; an expired one is deleted first (lazy expiry).
+  // Finds a live entry; an expired one is deleted first (lazy expiry). The
+  // key counts as used (its access clock is touched).
   const Entry* Find(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The same without touching the access clock (Redis's LOOKUP_NOTOUCH:
+  // EXISTS, TYPE, TTL, OBJECT).
+  const Entry* FindNoTouch(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // The entry of `key`, expired or not, without deleting it.
   const Entry* FindAny(std::string_view key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // The same, for changes that keep the key's bytes where they are (its encoding flags).
@@ -148,8 +152,15 @@ class Shard {
   // A key picked at random (nullptr when empty); may be expired.
   const Entry* RandomEntry(uint64_t* rng) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
+  // Deletes `key` to free memory (maxmemory), as Redis's eviction does: a
+  // DEL in the feed and the "evicted" event. false when it is not there.
+  bool Evict(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // A key with a TTL picked at random (nullptr when none), for volatile-* eviction.
+  const Entry* RandomVolatileEntry(uint64_t* rng) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
   // Counters the owning store reports in INFO.
   uint64_t expired_keys ABSL_GUARDED_BY(mu) = 0;
+  uint64_t evicted_keys ABSL_GUARDED_BY(mu) = 0;
 
   // Where expiry deletes go (set once by the owning store).
   void AttachFeed(ChangeFeed* feed, int db) {
@@ -272,6 +283,7 @@ class Store {
   void FlushDb(int db);
   void FlushAll();
   uint64_t ExpiredKeys();
+  uint64_t EvictedKeys();
   void ResetStats();
   size_t MemoryUsage();
 

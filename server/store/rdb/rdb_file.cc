@@ -1,5 +1,7 @@
 #include "server/store/rdb/rdb_file.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "protocol/str_util.h"
@@ -36,10 +38,19 @@ void FileWriter::SelectDb(int db, uint64_t keys, uint64_t expires) {
 }
 
 void FileWriter::Key(std::string_view key, std::optional<int64_t> expire_ms,
-                     std::string_view typed_value, bool compress) {
+                     std::string_view typed_value, bool compress, int64_t lru_idle_s,
+                     int lfu_freq) {
   if (expire_ms) {
     buffer_.push_back(static_cast<char>(kOpExpireTimeMs));
     SaveMillis(*expire_ms, &buffer_);
+  }
+  if (lru_idle_s >= 0) {
+    buffer_.push_back(static_cast<char>(kOpIdle));
+    SaveLen(static_cast<uint64_t>(lru_idle_s), &buffer_);
+  }
+  if (lfu_freq >= 0) {
+    buffer_.push_back(static_cast<char>(kOpFreq));
+    buffer_.push_back(static_cast<char>(lfu_freq));
   }
   buffer_.push_back(typed_value[0]);
   SaveString(key, compress, &buffer_);
@@ -88,6 +99,8 @@ absl::Status LoadFile(std::string_view bytes, const LoadOptions& options,
   RdbReader reader(bytes.substr(9));
   LoadedKey loaded;
   std::optional<int64_t> expire_ms;
+  int64_t lru_idle_s = -1;
+  int lfu_freq = -1;
   int db = 0;
   while (true) {
     auto type = reader.ReadByte();
@@ -108,11 +121,15 @@ absl::Status LoadFile(std::string_view bytes, const LoadOptions& options,
         continue;
       }
       case kOpFreq: {
-        if (!reader.ReadByte().ok()) return Corrupt("truncated LFU frequency");
+        auto freq = reader.ReadByte();
+        if (!freq.ok()) return Corrupt("truncated LFU frequency");
+        lfu_freq = static_cast<uint8_t>(*freq);
         continue;
       }
       case kOpIdle: {
-        if (!reader.ReadLen().ok()) return Corrupt("truncated LRU idle time");
+        auto idle = reader.ReadLen();
+        if (!idle.ok()) return Corrupt("truncated LRU idle time");
+        lru_idle_s = static_cast<int64_t>(std::min<uint64_t>(*idle, INT64_MAX));
         continue;
       }
       case kOpEof:
@@ -160,6 +177,8 @@ absl::Status LoadFile(std::string_view bytes, const LoadOptions& options,
         loaded.key = *std::move(key);
         loaded.value = *std::move(value);
         loaded.expire_ms = std::exchange(expire_ms, std::nullopt);
+        loaded.lru_idle_s = std::exchange(lru_idle_s, -1);
+        loaded.lfu_freq = std::exchange(lfu_freq, -1);
         absl::Status status = on_key(loaded);
         if (!status.ok()) return status;
         continue;

@@ -45,8 +45,10 @@ class FileWriter {
   void Aux(std::string_view key, std::string_view value);
   void SelectDb(int db, uint64_t keys, uint64_t expires);
   // One key: `typed_value` is Encode's output (the type byte, then the payload).
+  // lru_idle_s / lfu_freq: Redis's IDLE and FREQ opcodes, written when >= 0
+  // (Redis writes the one its maxmemory-policy tracks).
   void Key(std::string_view key, std::optional<int64_t> expire_ms, std::string_view typed_value,
-           bool compress);
+           bool compress, int64_t lru_idle_s = -1, int lfu_freq = -1);
   // EOF, the checksum, and the last bytes to the sink.
   absl::Status Finish();
 
@@ -70,6 +72,8 @@ struct LoadedKey {
   std::string key;
   Value value;
   std::optional<int64_t> expire_ms;  // absolute unix ms
+  int64_t lru_idle_s = -1;           // the IDLE opcode, when present
+  int lfu_freq = -1;                 // the FREQ opcode, when present
 };
 
 struct LoadOptions {

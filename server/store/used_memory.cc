@@ -1,0 +1,128 @@
+#include "server/store/used_memory.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define VALKDB_COUNT_MALLOC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define VALKDB_COUNT_MALLOC 0
+#endif
+#endif
+#ifndef VALKDB_COUNT_MALLOC
+#define VALKDB_COUNT_MALLOC 1
+#endif
+
+namespace valkdb {
+namespace {
+
+// Threads add to one of these by a hash of their id: no thread-local state
+// (which must not be touched this early in a thread's life), and threads
+// rarely share a line, so the adds stay uncontended.
+constexpr int kSlots = 64;
+struct alignas(64) Slot {
+  std::atomic<int64_t> bytes{0};
+};
+Slot g_slots[kSlots];
+
+inline Slot& MySlot() {
+  const uintptr_t id = static_cast<uintptr_t>(pthread_self());
+  return g_slots[((id >> 12) ^ (id >> 20)) & (kSlots - 1)];
+}
+
+// A chunk costs its usable bytes plus glibc's size header.
+inline int64_t ChunkBytes(void* p) {
+  return static_cast<int64_t>(malloc_usable_size(p) + sizeof(size_t));
+}
+
+[[maybe_unused]] inline void Count(void* p) {
+  if (p != nullptr) MySlot().bytes.fetch_add(ChunkBytes(p), std::memory_order_relaxed);
+}
+[[maybe_unused]] inline void Uncount(void* p) {
+  if (p != nullptr) MySlot().bytes.fetch_sub(ChunkBytes(p), std::memory_order_relaxed);
+}
+
+}  // namespace
+
+size_t UsedMemory() {
+  int64_t total = 0;
+  for (const Slot& slot : g_slots) total += slot.bytes.load(std::memory_order_relaxed);
+  return total > 0 ? static_cast<size_t>(total) : 0;
+}
+
+bool UsedMemoryCounted() { return VALKDB_COUNT_MALLOC != 0; }
+
+}  // namespace valkdb
+
+#if VALKDB_COUNT_MALLOC
+// glibc supports replacing malloc (its manual, "Replacing malloc"); these
+// forward to glibc's own allocator and only count. All of the family is
+// replaced so every block freed here was counted when it was made.
+extern "C" {
+void* __libc_malloc(size_t size) noexcept;
+void __libc_free(void* p) noexcept;
+void* __libc_calloc(size_t n, size_t size) noexcept;
+void* __libc_realloc(void* p, size_t size) noexcept;
+void* __libc_memalign(size_t alignment, size_t size) noexcept;
+
+void* malloc(size_t size) noexcept {
+  void* p = __libc_malloc(size);
+  valkdb::Count(p);
+  return p;
+}
+
+void free(void* p) noexcept {
+  valkdb::Uncount(p);
+  __libc_free(p);
+}
+
+void* calloc(size_t n, size_t size) noexcept {
+  void* p = __libc_calloc(n, size);
+  valkdb::Count(p);
+  return p;
+}
+
+void* realloc(void* p, size_t size) noexcept {
+  const int64_t before = p != nullptr ? valkdb::ChunkBytes(p) : 0;
+  void* q = __libc_realloc(p, size);
+  if (q == nullptr) {
+    // Failed (p untouched), or size 0 (p freed).
+    if (size == 0 && p != nullptr)
+      valkdb::MySlot().bytes.fetch_sub(before, std::memory_order_relaxed);
+    return q;
+  }
+  valkdb::MySlot().bytes.fetch_add(valkdb::ChunkBytes(q) - before, std::memory_order_relaxed);
+  return q;
+}
+
+void* memalign(size_t alignment, size_t size) noexcept {
+  void* p = __libc_memalign(alignment, size);
+  valkdb::Count(p);
+  return p;
+}
+
+void* aligned_alloc(size_t alignment, size_t size) noexcept { return memalign(alignment, size); }
+
+int posix_memalign(void** out, size_t alignment, size_t size) noexcept {
+  if (alignment % sizeof(void*) != 0 || (alignment & (alignment - 1)) != 0) return EINVAL;
+  void* p = memalign(alignment, size);
+  if (p == nullptr) return ENOMEM;
+  *out = p;
+  return 0;
+}
+
+void* valloc(size_t size) noexcept { return memalign(static_cast<size_t>(getpagesize()), size); }
+
+void* pvalloc(size_t size) noexcept {
+  const size_t page = static_cast<size_t>(getpagesize());
+  return memalign(page, (size + page - 1) & ~(page - 1));
+}
+}  // extern "C"
+#endif
