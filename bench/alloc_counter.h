@@ -5,8 +5,8 @@
 namespace valkdb::bench {
 
 // Heap allocations made by the calling thread since it started, counted by the
-// malloc family that alloc_counter.cc interposes in the micro benchmark
-// binary (it forwards to glibc's allocator). Benchmarks read it before and
+// malloc family that server/store/used_memory.cc interposes (it forwards to
+// glibc's allocator). Benchmarks read it before and
 // after a loop to report allocations and allocated bytes per operation.
 struct AllocStats {
   uint64_t calls = 0;

@@ -42,7 +42,14 @@ inline int64_t ChunkBytes(void* p) {
   return static_cast<int64_t>(malloc_usable_size(p) + sizeof(size_t));
 }
 
-[[maybe_unused]] inline void Count(void* p) {
+// Per thread, for CurrentThreadAllocations: plain integers in static TLS of
+// the executable, which need no initialisation at run time.
+thread_local uint64_t t_calls = 0;
+thread_local uint64_t t_bytes = 0;
+
+[[maybe_unused]] inline void Count(void* p, size_t asked) {
+  ++t_calls;
+  t_bytes += asked;
   if (p != nullptr) MySlot().bytes.fetch_add(ChunkBytes(p), std::memory_order_relaxed);
 }
 [[maybe_unused]] inline void Uncount(void* p) {
@@ -59,6 +66,8 @@ size_t UsedMemory() {
 
 bool UsedMemoryCounted() { return VALKDB_COUNT_MALLOC != 0; }
 
+ThreadAllocations CurrentThreadAllocations() { return {t_calls, t_bytes}; }
+
 }  // namespace valkdb
 
 #if VALKDB_COUNT_MALLOC
@@ -74,7 +83,7 @@ void* __libc_memalign(size_t alignment, size_t size) noexcept;
 
 void* malloc(size_t size) noexcept {
   void* p = __libc_malloc(size);
-  valkdb::Count(p);
+  valkdb::Count(p, size);
   return p;
 }
 
@@ -85,12 +94,14 @@ void free(void* p) noexcept {
 
 void* calloc(size_t n, size_t size) noexcept {
   void* p = __libc_calloc(n, size);
-  valkdb::Count(p);
+  valkdb::Count(p, n * size);
   return p;
 }
 
 void* realloc(void* p, size_t size) noexcept {
   const int64_t before = p != nullptr ? valkdb::ChunkBytes(p) : 0;
+  ++valkdb::t_calls;
+  valkdb::t_bytes += size;
   void* q = __libc_realloc(p, size);
   if (q == nullptr) {
     // Failed (p untouched), or size 0 (p freed).
@@ -104,7 +115,7 @@ void* realloc(void* p, size_t size) noexcept {
 
 void* memalign(size_t alignment, size_t size) noexcept {
   void* p = __libc_memalign(alignment, size);
-  valkdb::Count(p);
+  valkdb::Count(p, size);
   return p;
 }
 

@@ -18,4 +18,13 @@ namespace valkdb {
 size_t UsedMemory();
 bool UsedMemoryCounted();
 
+// Allocations made by the calling thread since it started (calls to the
+// malloc family, and the bytes asked for): the micro benchmarks report them
+// per operation. Zero where the allocator is not counted.
+struct ThreadAllocations {
+  uint64_t calls = 0;
+  uint64_t bytes = 0;
+};
+ThreadAllocations CurrentThreadAllocations();
+
 }  // namespace valkdb

@@ -936,9 +936,12 @@ TEST_F(KeyspaceTest, TimeIsTheWallClock) {
 }
 
 TEST_F(KeyspaceTest, ObjectFreqUnderAnLfuPolicy) {
-  Run({"set", "k", "v"});
+  // A key written under LFU starts at Redis's LFU_INIT_VAL; OBJECT does not count as a use.
   Run({"config", "set", "maxmemory-policy", "allkeys-lfu"});
+  Run({"set", "k", "v"});
   EXPECT_EQ(Run({"object", "freq", "k"}), Int(5));
+  EXPECT_EQ(Run({"object", "freq", "k"}), Int(5));
+  Run({"config", "set", "maxmemory-policy", "noeviction"});
 }
 
 TEST_F(KeyspaceTest, ExpireAtTheExactMillisecond) {
