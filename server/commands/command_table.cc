@@ -224,7 +224,9 @@ bool CommandTable::IsCrossProtocol(std::string_view name) {
 }
 
 bool CommandTable::MemoryAllows(CommandContext& ctx, const CommandSpec& spec) const {
-  if (PerformEvictions(ctx.store, ctx.server.config->eviction_settings()) !=
+  WatchRegistry& watches = ctx.server.watches;
+  if (PerformEvictions(ctx.store, ctx.server.config->eviction_settings(),
+                       [&watches](int db, std::string_view key) { watches.Touch(db, key); }) !=
       EvictionResult::kFail) {
     return true;
   }

@@ -328,7 +328,9 @@ void EventLoop::OnCron(uv_timer_t* handle) {
     // ran out of eviction time) keeps being freed here, as Redis's eviction
     // time event does, without waiting for the next command.
     if (self->server_->config->maxmemory() != 0) {
-      PerformEvictions(*self->store_, self->server_->config->eviction_settings());
+      WatchRegistry& watches = self->server_->watches;
+      PerformEvictions(*self->store_, self->server_->config->eviction_settings(),
+                       [&watches](int db, std::string_view key) { watches.Touch(db, key); });
     }
     self->FlushPending();  // "expired" notifications to this loop's subscribers
     if (self->server_->persistence != nullptr) {

@@ -122,17 +122,21 @@ size_t Populate(Store& store, const EvictionSettings& settings, Pool& pool) {
   return sampled;
 }
 
-bool EvictOne(Store& store, int db, std::string_view key, bool only_volatile) {
+using EvictedFn = absl::FunctionRef<void(int, std::string_view)>;
+
+bool EvictOne(Store& store, int db, std::string_view key, bool only_volatile, EvictedFn evicted) {
   Shard* shard = store.ShardFor(db, key);
   LockedShard lock(shard);
   if (shard->FindAny(key) == nullptr) return false;
   if (only_volatile && !shard->GetExpire(key)) return false;
   if (SnapshotGuard* guard = store.snapshot_guard()) guard->BeforeChange(*shard, key);
-  return shard->Evict(key);
+  if (!shard->Evict(key)) return false;
+  evicted(db, key);
+  return true;
 }
 
 // One key chosen by the policy, evicted; false when none could be found.
-bool EvictBest(Store& store, const EvictionSettings& settings, Pool& pool) {
+bool EvictBest(Store& store, const EvictionSettings& settings, Pool& pool, EvictedFn evicted) {
   const bool only_volatile = Volatile(settings.policy);
   if (++pool.calls % 64 == 0) pool.empty_dbs = 0;
   if (Random(settings.policy)) {
@@ -149,7 +153,7 @@ bool EvictBest(Store& store, const EvictionSettings& settings, Pool& pool) {
           if (entry == nullptr) continue;
           key = entry->key();
         }
-        if (EvictOne(store, db, key, only_volatile)) return true;
+        if (EvictOne(store, db, key, only_volatile, evicted)) return true;
       }
       pool.empty_dbs = 0;  // a second pass looks at every database
     }
@@ -167,7 +171,7 @@ bool EvictBest(Store& store, const EvictionSettings& settings, Pool& pool) {
     while (!pool.best.empty()) {
       Candidate best = std::move(pool.best.back());
       pool.best.pop_back();
-      if (EvictOne(store, best.db, best.key, only_volatile)) return true;
+      if (EvictOne(store, best.db, best.key, only_volatile, evicted)) return true;
     }
   }
   return false;
@@ -193,7 +197,7 @@ size_t EvictionUsedMemory(Store& store) {
   return UsedMemoryCounted() ? UsedMemory() : store.MemoryUsage();
 }
 
-EvictionResult PerformEvictions(Store& store, const EvictionSettings& settings) {
+EvictionResult PerformEvictions(Store& store, const EvictionSettings& settings, EvictedFn evicted) {
   if (settings.maxmemory == 0 || EvictionUsedMemory(store) <= settings.maxmemory) {
     return EvictionResult::kOk;
   }
@@ -201,11 +205,11 @@ EvictionResult PerformEvictions(Store& store, const EvictionSettings& settings) 
   Pool& pool = t_pool;
   const int64_t start_us = NowUs();
   const int64_t limit_us = TimeLimitUs(settings.tenacity);
-  size_t evicted = 0;
+  size_t count = 0;
   while (EvictionUsedMemory(store) > settings.maxmemory) {
-    if (!EvictBest(store, settings, pool)) return EvictionResult::kFail;
+    if (!EvictBest(store, settings, pool, evicted)) return EvictionResult::kFail;
     // As Redis: look at the clock every 16 keys.
-    if (++evicted % 16 == 0 && NowUs() - start_us > limit_us) return EvictionResult::kRunning;
+    if (++count % 16 == 0 && NowUs() - start_us > limit_us) return EvictionResult::kRunning;
   }
   return EvictionResult::kOk;
 }

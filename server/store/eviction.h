@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "server/store/store.h"
 
 namespace valkdb {
@@ -46,6 +47,10 @@ size_t EvictionUsedMemory(Store& store);
 // shard locked. Each eviction goes to the feed as a DEL with the "evicted"
 // event. LRU, LFU and TTL choose from a pool of the best candidates among
 // sampled keys, kept per thread, as Redis's eviction pool.
-EvictionResult PerformEvictions(Store& store, const EvictionSettings& settings);
+// `evicted` is told each key that went (with its shard still locked), for
+// what the store does not know of: WATCH, as Redis's signalModifiedKey.
+EvictionResult PerformEvictions(
+    Store& store, const EvictionSettings& settings,
+    absl::FunctionRef<void(int db, std::string_view key)> evicted = [](int, std::string_view) {});
 
 }  // namespace valkdb

@@ -215,6 +215,33 @@ TEST_F(integration_Eviction, WritersOnBothLoopsStayUnderTheLimit) {
   EXPECT_EQ(c_->Command({"DBSIZE"}).integer + evicted, 8000);
 }
 
+TEST_F(integration_Eviction, EvictionTellsWatchersAndSubscribers) {
+  auto subscriber = Connect();
+  auto watcher = Connect();
+  ASSERT_NE(subscriber, nullptr);
+  ASSERT_NE(watcher, nullptr);
+  ASSERT_EQ(c_->Command({"CONFIG", "SET", "notify-keyspace-events", "Ee"}).str, "OK");
+  ASSERT_EQ(subscriber->Command({"SUBSCRIBE", "__keyevent@0__:evicted"}).elements.size(), 3u);
+  ASSERT_EQ(c_->Command({"SET", "w", "1"}).str, "OK");
+  ASSERT_EQ(watcher->Command({"WATCH", "w"}).str, "OK");
+  ASSERT_EQ(c_->Command({"CONFIG", "SET", "maxmemory-policy", "allkeys-random"}).str, "OK");
+  ASSERT_EQ(c_->Command({"CONFIG", "SET", "maxmemory", "1"}).str, "OK");
+  c_->Command({"PING"});  // evicts everything
+  ASSERT_EQ(c_->Command({"CONFIG", "SET", "maxmemory", "0"}).str, "OK");
+  EXPECT_EQ(c_->Command({"EXISTS", "w"}).integer, 0);
+  // As Redis's signalModifiedKey: the watcher's transaction fails.
+  ASSERT_EQ(watcher->Command({"MULTI"}).str, "OK");
+  ASSERT_EQ(watcher->Command({"SET", "w", "2"}).str, "QUEUED");
+  EXPECT_TRUE(watcher->Command({"EXEC"}).is_null());
+  auto message = subscriber->ReadReply();
+  ASSERT_TRUE(message.ok());
+  ASSERT_EQ(message->elements.size(), 3u) << message->DebugString();
+  EXPECT_EQ(message->elements[0].str, "message");
+  EXPECT_EQ(message->elements[1].str, "__keyevent@0__:evicted");
+  EXPECT_EQ(message->elements[2].str, "w");
+  ASSERT_EQ(c_->Command({"CONFIG", "SET", "notify-keyspace-events", ""}).str, "OK");
+}
+
 TEST_F(integration_Eviction, AccessClockIsTouchedByUseNotByInspection) {
   Fill("k", 1, "IDLETIME", "1000");
   EXPECT_GE(c_->Command({"OBJECT", "IDLETIME", "k:0"}).integer, 1000);
