@@ -44,7 +44,7 @@ bool ReadString(CommandContext& ctx, std::string_view key, std::string_view* byt
   Shard& shard = ctx.shard(key);
   AssumeLocked(shard);
   const Entry* entry = shard.Find(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key);
   *found = entry != nullptr;
   *bytes = {};
   if (entry == nullptr) return true;
@@ -517,7 +517,7 @@ void Bitfield(CommandContext& ctx, bool read_only_command) {
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
-  if (read_only) CountLookup(ctx, entry != nullptr);
+  if (read_only) CountLookup(ctx, entry != nullptr, key);
   if (entry != nullptr && entry->type() != Entry::Type::kString) {
     ctx.out.Error(errors::kWrongType);
     return;

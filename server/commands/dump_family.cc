@@ -32,7 +32,7 @@ void CmdDump(CommandContext& ctx) {
   Shard& shard = ctx.shard(key);
   AssumeLocked(shard);
   const Entry* entry = shard.Find(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key);
   if (entry == nullptr) {
     ctx.out.Null();
     return;

@@ -38,7 +38,7 @@ bool FindHll(CommandContext& ctx, std::string_view key, bool read, Entry** entry
   Shard& shard = ctx.shard(key);
   AssumeLocked(shard);
   *entry = shard.FindMutable(key, ctx.now_ms);
-  if (read) CountLookup(ctx, *entry != nullptr);
+  if (read) CountLookup(ctx, *entry != nullptr, key);
   if (*entry == nullptr) return true;
   if ((*entry)->type() != Entry::Type::kString) {
     ctx.out.Error(errors::kWrongType);

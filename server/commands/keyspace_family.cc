@@ -69,14 +69,14 @@ void CmdExists(CommandContext& ctx) {
     Shard* shard = &ctx.shard(key);
     AssumeLocked(*shard);
     found = (touch ? shard->Find(key, ctx.now_ms) : shard->FindNoTouch(key, ctx.now_ms)) != nullptr;
-    CountLookup(ctx, found);
+    CountLookup(ctx, found, key);
   } else {
     for (size_t i = 1; i < ctx.argc(); ++i) {
       Shard& shard = ctx.shard(ctx.arg(i));
       AssumeLocked(shard);
       const bool hit = (touch ? shard.Find(ctx.arg(i), ctx.now_ms)
                               : shard.FindNoTouch(ctx.arg(i), ctx.now_ms)) != nullptr;
-      CountLookup(ctx, hit);
+      CountLookup(ctx, hit, ctx.arg(i));
       found += hit;
     }
   }
@@ -88,7 +88,7 @@ void CmdType(CommandContext& ctx) {
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
   const Entry* entry = shard->FindNoTouch(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key);
   ctx.out.SimpleString(entry != nullptr ? TypeName(entry->type()) : "none");
 }
 
@@ -333,7 +333,7 @@ void CmdSwapDb(CommandContext& ctx) {
 const Entry* ObjectLookup(CommandContext& ctx, Shard& shard, std::string_view key)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
   const Entry* entry = shard.FindNoTouch(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key, /*notify=*/false);
   if (entry == nullptr) ctx.out.Null();
   return entry;
 }
@@ -596,7 +596,7 @@ void TtlGeneric(CommandContext& ctx, bool milliseconds, bool absolute) {
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
   const bool found = shard->FindNoTouch(key, ctx.now_ms) != nullptr;
-  CountLookup(ctx, found);
+  CountLookup(ctx, found, key);
   if (!found) return ctx.out.Integer(-2);
   std::optional<int64_t> when = shard->GetExpire(key);
   if (!when) return ctx.out.Integer(-1);

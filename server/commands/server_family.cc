@@ -513,8 +513,13 @@ std::string InfoStats(CommandContext& ctx) {
   Line(&s, "rejected_connections", ctx.server.rejected_connections.load());
   Line(&s, "expired_keys", ctx.store.ExpiredKeys());
   Line(&s, "evicted_keys", ctx.store.EvictedKeys());
-  Line(&s, "keyspace_hits", ctx.server.keyspace_hits.load());
-  Line(&s, "keyspace_misses", ctx.server.keyspace_misses.load());
+  uint64_t hits = ctx.server.keyspace_hits.load(), misses = ctx.server.keyspace_misses.load();
+  ctx.server.stats.ForEachLoop([&](const LoopStats& loop) {
+    hits += loop.keyspace_hits.Get();
+    misses += loop.keyspace_misses.Get();
+  });
+  Line(&s, "keyspace_hits", hits);
+  Line(&s, "keyspace_misses", misses);
   Line(&s, "pubsub_channels", 0);
   Line(&s, "pubsub_patterns", 0);
   uint64_t errors = 0;

@@ -115,7 +115,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) ABSL_NO_THREAD_SAFETY_ANALY
   std::string_view key = ctx.arg(1);
   Shard& shard = ctx.shard(key);
   const Entry* entry = shard.Find(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key);
   if (entry != nullptr && entry->type() != Entry::Type::kList &&
       entry->type() != Entry::Type::kSet && entry->type() != Entry::Type::kZSet) {
     ctx.out.Error(errors::kWrongType);

@@ -150,6 +150,8 @@ void LoopStats::CatchUpReset() {
     if (LatencyHistogram* h = c.histogram.load(std::memory_order_relaxed)) h->Reset();
   }
   total_errors_.Reset();
+  keyspace_hits.Reset();
+  keyspace_misses.Reset();
   prev_errors = 0;
   {
     absl::MutexLock lock(&errors_mu_);

@@ -126,6 +126,9 @@ class LoopStats final : public ErrorObserver {
   // Whether a reader may count this loop (not reset since RESETSTAT).
   bool current() const;
 
+  // INFO keyspace_hits / keyspace_misses: this loop's read lookups.
+  OwnedCounter keyspace_hits, keyspace_misses;
+
   // Owner-only state of the accounting in dispatch.
   int64_t clock_ns = 0;      // when the last command ended, or the batch began
   uint64_t prev_errors = 0;  // Redis's prev_err_count: errors before the running command

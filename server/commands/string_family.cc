@@ -48,7 +48,7 @@ void CmdGet(CommandContext& ctx) {
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key);
   if (entry == nullptr) {
     ctx.out.Null();
     return;
@@ -151,7 +151,7 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, size_t value_index,
   AssumeLocked(*shard);
   const Entry* existing = shard->Find(key, ctx.now_ms);
   if (flags & kSetGet) {
-    CountLookup(ctx, existing != nullptr);
+    CountLookup(ctx, existing != nullptr, key);
     if (WrongType(ctx, existing)) return;
     if (existing == nullptr) {
       ctx.out.Null();
@@ -200,7 +200,7 @@ void CmdGetSet(CommandContext& ctx) {
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
   const Entry* existing = shard->Find(key, ctx.now_ms);
-  CountLookup(ctx, existing != nullptr);
+  CountLookup(ctx, existing != nullptr, key);
   if (WrongType(ctx, existing)) return;
   if (existing == nullptr) {
     ctx.out.Null();
@@ -217,7 +217,7 @@ void CmdGetDel(CommandContext& ctx) {
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key);
   if (entry == nullptr) {
     ctx.out.Null();
     return;
@@ -237,7 +237,7 @@ void CmdGetEx(CommandContext& ctx) {
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key);
   if (entry == nullptr) {
     ctx.out.Null();
     return;
@@ -273,7 +273,7 @@ void CmdMGet(CommandContext& ctx) {
     Shard& shard = ctx.shard(key);
     AssumeLocked(shard);
     const Entry* entry = shard.Find(key, ctx.now_ms);
-    CountLookup(ctx, entry != nullptr);
+    CountLookup(ctx, entry != nullptr, key);
     if (entry == nullptr || entry->type() != Entry::Type::kString) {
       ctx.out.Null();
     } else {
@@ -344,7 +344,7 @@ void CmdStrLen(CommandContext& ctx) {
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key);
   if (WrongType(ctx, entry)) return;
   ctx.out.Integer(entry == nullptr ? 0 : static_cast<int64_t>(entry->value_size()));
 }
@@ -475,7 +475,7 @@ void CmdGetRange(CommandContext& ctx) {
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
   const Entry* entry = shard->Find(key, ctx.now_ms);
-  CountLookup(ctx, entry != nullptr);
+  CountLookup(ctx, entry != nullptr, key);
   if (entry == nullptr) {
     ctx.out.Bulk(std::string_view());
     return;
@@ -536,7 +536,7 @@ void CmdLcs(CommandContext& ctx) {
       Shard& shard = ctx.shard(ctx.arg(i));
       AssumeLocked(shard);
       const Entry* entry = shard.Find(ctx.arg(i), ctx.now_ms);
-      CountLookup(ctx, entry != nullptr);
+      CountLookup(ctx, entry != nullptr, ctx.arg(i));
       if (entry != nullptr && entry->type() != Entry::Type::kString) {
         ctx.out.Error("The specified keys must contain string values");
         return;

@@ -11,6 +11,7 @@
 #include "absl/functional/function_ref.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/commands/stats.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
 #include "server/store/types/small_zset.h"
@@ -37,9 +38,17 @@ inline char* GrowString(Shard& shard, std::string_view key, bool exists, size_t 
   return bytes;
 }
 
-inline void CountLookup(CommandContext& ctx, bool hit) {
-  (hit ? ctx.server.keyspace_hits : ctx.server.keyspace_misses)
-      .fetch_add(1, std::memory_order_relaxed);
+// A read lookup, as Redis's lookupKeyRead counts it: a hit or a miss in this
+// loop's counters, and a miss raises the "keymiss" event (unless `notify`
+// is false: Redis's LOOKUP_NONOTIFY, as OBJECT uses).
+inline void CountLookup(CommandContext& ctx, bool hit, std::string_view key, bool notify = true) {
+  if (LoopStats* stats = ctx.client.stats) {
+    (hit ? stats->keyspace_hits : stats->keyspace_misses).Add(1);
+  } else {
+    (hit ? ctx.server.keyspace_hits : ctx.server.keyspace_misses)
+        .fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!hit && notify) ctx.Notify(kEventKeyMiss, "keymiss", key);
 }
 
 // Outcome of a typed lookup. kWrongType has already been answered.
@@ -51,7 +60,7 @@ enum class Lookup { kFound, kMissing, kWrongType };
 inline Lookup LookupTyped(CommandContext& ctx, Shard& shard, std::string_view key, Entry::Type type,
                           bool read, Entry** entry) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   *entry = shard.FindMutable(key, ctx.now_ms);
-  if (read) CountLookup(ctx, *entry != nullptr);
+  if (read) CountLookup(ctx, *entry != nullptr, key);
   if (*entry == nullptr) return Lookup::kMissing;
   if ((*entry)->type() != type) {
     ctx.out.Error(errors::kWrongType);

@@ -1254,7 +1254,7 @@ void SetOperation(CommandContext& ctx, std::string_view dest, size_t numkeys_ind
     Shard& shard = ctx.shard(key);
     AssumeLocked(shard);
     Entry* entry = shard.FindMutable(key, ctx.now_ms);
-    CountLookup(ctx, entry != nullptr);
+    CountLookup(ctx, entry != nullptr, key);
     if (entry == nullptr) continue;
     if (entry->type() != kZSet && entry->type() != Entry::Type::kSet) {
       ctx.out.Error(errors::kWrongType);

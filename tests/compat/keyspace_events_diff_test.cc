@@ -210,5 +210,75 @@ TEST_F(KeyspaceEventsDiffTest, MaskedClassesAndOffPublishNothingOfThem) {
   EXPECT_EQ(EventsOf(port(), ""), "");
 }
 
+// Reads of missing keys raise "keymiss" (class m, not in A) wherever Redis's
+// lookupKeyRead does, and not where it looks keys up without notifying.
+std::string KeymissEventsOf(int port) {
+  auto writer = RespClient::Connect(port);
+  auto subscriber = RespClient::Connect(port);
+  if (!writer.ok() || !subscriber.ok()) return "<connect failed>";
+  RespClient& w = **writer;
+  RespClient& sub = **subscriber;
+  w.Run({"FLUSHALL"});
+  w.Run({"CONFIG", "SET", "notify-keyspace-events", "KEm"});
+  sub.Run({"PSUBSCRIBE", "*"});
+  const std::vector<Command> reads = {
+      {"GET", "m1"},
+      {"MGET", "m2", "m3"},
+      {"STRLEN", "m4"},
+      {"GETRANGE", "m5", "0", "1"},
+      {"GETBIT", "m6", "1"},
+      {"BITCOUNT", "m7"},
+      {"EXISTS", "m8"},
+      {"TYPE", "m9"},
+      {"TTL", "m10"},
+      {"PTTL", "m11"},
+      {"OBJECT", "ENCODING", "m12"},
+      {"DUMP", "m13"},
+      {"HGET", "m14", "f"},
+      {"HGETALL", "m15"},
+      {"LRANGE", "m16", "0", "-1"},
+      {"LLEN", "m17"},
+      {"SMEMBERS", "m18"},
+      {"SISMEMBER", "m19", "x"},
+      {"ZRANGE", "m20", "0", "-1"},
+      {"ZSCORE", "m21", "x"},
+      {"PFCOUNT", "m22"},
+      {"SORT", "m23"},
+      {"LCS", "m24", "m25"},
+      {"SET", "m26", "v", "GET"},
+      {"GETEX", "m27"},
+      {"GETDEL", "m28"},
+      {"SRANDMEMBER", "m29"},
+      {"HRANDFIELD", "m30"},
+      {"LINDEX", "m31", "0"},
+      {"EXPIRETIME", "m32"},
+      {"TOUCH", "m33"},
+      {"SUNION", "m34", "m35"},
+      {"ZCARD", "m36"},
+      {"HSTRLEN", "m37", "f"},
+      {"BITPOS", "m38", "1"},
+      {"SUBSTR", "m39", "0", "1"},
+  };
+  for (const Command& command : reads) w.Run(command);
+  w.Run({"PUBLISH", "end", "of-workload"});
+  std::string out;
+  for (;;) {
+    absl::StatusOr<RespValue> message = sub.ReadReply(milliseconds(10000));
+    if (!message.ok()) return out + "<no end marker>";
+    const std::string line = message->DebugString();
+    if (line.find("of-workload") != std::string::npos) break;
+    out += line + "\n";
+  }
+  w.Run({"CONFIG", "SET", "notify-keyspace-events", ""});
+  return out;
+}
+
+TEST_F(KeyspaceEventsDiffTest, ReadsOfMissingKeysRaiseKeymissAsRedisDoes) {
+  const std::string valkdb_events = KeymissEventsOf(port());
+  const std::string redis_events = KeymissEventsOf(redis().port());
+  EXPECT_EQ(valkdb_events, redis_events);
+  EXPECT_NE(redis_events.find("__keyevent@0__:keymiss"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace valkdb::test
