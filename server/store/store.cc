@@ -129,12 +129,6 @@ bool Shard::IsExpired(std::string_view key, int64_t now_ms) const {
   return when.has_value() && *when < now_ms;  // Redis: alive through its expire millisecond
 }
 
-const Entry* Shard::Find(std::string_view key, int64_t now_ms) {
-  const Entry* entry = FindNoTouch(key, now_ms);
-  if (entry != nullptr) AccessClock::Touch(*entry);
-  return entry;
-}
-
 const Entry* Shard::FindNoTouch(std::string_view key, int64_t now_ms) {
   auto it = table_.find(key);
   if (it == table_.end()) return nullptr;

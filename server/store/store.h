@@ -19,6 +19,7 @@
 #include "absl/types/span.h"
 #include "protocol/bytes.h"
 #include "protocol/str_util.h"
+#include "server/store/access_clock.h"
 #include "server/store/change_feed.h"
 #include "server/store/entry.h"
 #include "server/store/key_hash.h"
@@ -91,7 +92,11 @@ class Shard {
 
   // Finds a live entry; an expired one is deleted first (lazy expiry). The
   // key counts as used (its access clock is touched).
-  const Entry* Find(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  const Entry* Find(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    const Entry* entry = FindNoTouch(key, now_ms);
+    if (entry != nullptr) AccessClock::Touch(*entry);
+    return entry;
+  }
   // The same without touching the access clock (Redis's LOOKUP_NOTOUCH:
   // EXISTS, TYPE, TTL, OBJECT).
   const Entry* FindNoTouch(std::string_view key, int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);

@@ -2,9 +2,9 @@
 
 #include <errno.h>
 #include <malloc.h>
-#include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 
@@ -23,37 +23,47 @@
 namespace valkdb {
 namespace {
 
-// Threads add to one of these by a hash of their id: no thread-local state
-// (which must not be touched this early in a thread's life), and threads
-// rarely share a line, so the adds stay uncontended.
+// Each thread adds to a slot of its own, claimed at its first allocation:
+// a plain load and store, no locked instruction, no line shared between
+// threads. Threads past kSlots share the last one, with atomic adds. A
+// block freed by another thread than the one that made it is subtracted
+// there: only the sum over slots means anything.
 constexpr int kSlots = 64;
 struct alignas(64) Slot {
   std::atomic<int64_t> bytes{0};
 };
 Slot g_slots[kSlots];
-
-inline Slot& MySlot() {
-  const uintptr_t id = static_cast<uintptr_t>(pthread_self());
-  return g_slots[((id >> 12) ^ (id >> 20)) & (kSlots - 1)];
-}
-
-// A chunk costs its usable bytes plus glibc's size header.
-inline int64_t ChunkBytes(void* p) {
-  return static_cast<int64_t>(malloc_usable_size(p) + sizeof(size_t));
-}
-
-// Per thread, for CurrentThreadAllocations: plain integers in static TLS of
-// the executable, which need no initialisation at run time.
+std::atomic<int> g_next_slot{0};
+// Plain integers in the executable's static TLS need no initialisation at
+// run time, so they are safe this early in a thread's life.
+thread_local int t_slot = 0;  // 1 + the slot, 0 before the first allocation
 thread_local uint64_t t_calls = 0;
 thread_local uint64_t t_bytes = 0;
+
+inline void AddToMySlot(int64_t delta) {
+  if (t_slot == 0) t_slot = 1 + std::min(g_next_slot.fetch_add(1), kSlots - 1);
+  std::atomic<int64_t>& bytes = g_slots[t_slot - 1].bytes;
+  if (t_slot < kSlots) {
+    bytes.store(bytes.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  } else {
+    bytes.fetch_add(delta, std::memory_order_relaxed);
+  }
+}
+
+// What a block costs: glibc's chunk size, which is the usable bytes plus the
+// chunk's size header (what malloc_usable_size computes from, read directly:
+// the size word just before the block, with its three flag bits cleared).
+inline int64_t ChunkBytes(void* p) {
+  return static_cast<int64_t>(reinterpret_cast<const size_t*>(p)[-1] & ~size_t{7});
+}
 
 [[maybe_unused]] inline void Count(void* p, size_t asked) {
   ++t_calls;
   t_bytes += asked;
-  if (p != nullptr) MySlot().bytes.fetch_add(ChunkBytes(p), std::memory_order_relaxed);
+  if (p != nullptr) AddToMySlot(ChunkBytes(p));
 }
 [[maybe_unused]] inline void Uncount(void* p) {
-  if (p != nullptr) MySlot().bytes.fetch_sub(ChunkBytes(p), std::memory_order_relaxed);
+  if (p != nullptr) AddToMySlot(-ChunkBytes(p));
 }
 
 }  // namespace
@@ -105,11 +115,10 @@ void* realloc(void* p, size_t size) noexcept {
   void* q = __libc_realloc(p, size);
   if (q == nullptr) {
     // Failed (p untouched), or size 0 (p freed).
-    if (size == 0 && p != nullptr)
-      valkdb::MySlot().bytes.fetch_sub(before, std::memory_order_relaxed);
+    if (size == 0 && p != nullptr) valkdb::AddToMySlot(-before);
     return q;
   }
-  valkdb::MySlot().bytes.fetch_add(valkdb::ChunkBytes(q) - before, std::memory_order_relaxed);
+  valkdb::AddToMySlot(valkdb::ChunkBytes(q) - before);
   return q;
 }
 
