@@ -56,7 +56,7 @@ struct Pool {
   uint64_t rng = 0x9e3779b97f4a7c15ULL;
   int next_db = 0;         // where the random policies look next
   uint64_t empty_dbs = 0;  // databases without candidates, by bit
-  int calls = 0;           // empty_dbs is forgotten every 64 calls
+  int calls = 0;           // empty_dbs is forgotten every 1024 calls
 };
 thread_local Pool t_pool;
 
@@ -72,23 +72,20 @@ uint64_t Score(EvictionPolicy policy, const Entry& entry, const Shard& shard)
 
 void Offer(Pool& pool, uint64_t score, int db, std::string_view key) {
   auto& best = pool.best;
+  if (best.size() == kPoolSize && score <= best.front().score) return;
+  // A key sampled again has the score it had (unless used since): compare
+  // keys only then.
   for (auto it = best.begin(); it != best.end(); ++it) {
-    if (it->db == db && it->key == key) {
-      best.erase(it);
-      break;
-    }
+    if (it->score == score && it->db == db && it->key == key) return;
   }
-  if (best.size() == kPoolSize) {
-    if (score <= best.front().score) return;
-    best.erase(best.begin());
-  }
+  if (best.size() == kPoolSize) best.erase(best.begin());
   auto at = std::upper_bound(best.begin(), best.end(), score,
                              [](uint64_t s, const Candidate& c) { return s < c.score; });
   best.insert(at, Candidate{score, db, std::string(key)});
 }
 
 // A shard of db that holds candidates, starting at a random one, or nullptr.
-// Databases found empty are skipped for the next 64 calls, so they cost
+// Databases found empty are skipped for the next 1024 calls, so they cost
 // little where only one database is used.
 Shard* PickShard(Store& store, int db, bool only_volatile, Pool& pool) {
   if (db < 64 && (pool.empty_dbs >> db & 1)) return nullptr;
@@ -138,7 +135,7 @@ bool EvictOne(Store& store, int db, std::string_view key, bool only_volatile, Ev
 // One key chosen by the policy, evicted; false when none could be found.
 bool EvictBest(Store& store, const EvictionSettings& settings, Pool& pool, EvictedFn evicted) {
   const bool only_volatile = Volatile(settings.policy);
-  if (++pool.calls % 64 == 0) pool.empty_dbs = 0;
+  if (++pool.calls % 1024 == 0) pool.empty_dbs = 0;
   if (Random(settings.policy)) {
     for (int pass = 0; pass < 2; ++pass) {
       for (int i = 0; i < store.databases(); ++i) {
