@@ -10,12 +10,15 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/commands/rdb_convert.h"
 #include "server/commands/typed.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/store/access_clock.h"
 #include "server/store/digest.h"
 #include "server/store/types/intset.h"
 #include "server/store/types/packed.h"
@@ -140,6 +143,12 @@ void DebugHelp(CommandContext& ctx) {
       "    * NOFLUSH: the existing database will not be removed before load, but",
       "      conflicting keys will generate an exception and kill the server.",
       "    * NOSAVE: the database will be loaded from an existing RDB file.",
+      "OBJECT <key>",
+      "    Show low level info about `key` and associated value.",
+      "SET-ACTIVE-EXPIRE <0|1>",
+      "    Setting it to 0 disables expiring keys in background when they are not",
+      "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+      "    default.",
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
       "HELP",
@@ -147,6 +156,36 @@ void DebugHelp(CommandContext& ctx) {
   };
   ctx.out.Array(std::size(kLines));
   for (std::string_view line : kLines) ctx.out.SimpleString(line);
+}
+
+// DEBUG OBJECT key: Redis's low-level line about the value (found as it is,
+// expired or not, and without counting as a use of the key).
+void DebugObject(CommandContext& ctx) {
+  const std::string_view key = ctx.arg(2);
+  MultiShardLock lock(ctx.store, {{ctx.client.db, key}});
+  Shard& shard = lock(ctx.client.db, key);
+  AssumeLocked(shard);
+  const Entry* entry = shard.FindAny(key);
+  if (entry == nullptr) {
+    ctx.out.Error(errors::kNoSuchKey);
+    return;
+  }
+  std::string serialized;
+  EncodeEntry(*entry, RdbEncodeOptions(*ctx.server.config), &serialized);
+  std::string extra;
+  if (entry->type() == Entry::Type::kList) {
+    const QuickList& list = *entry->list();
+    const size_t nodes = list.node_count();
+    extra = absl::StrFormat(
+        " ql_nodes:%u ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d "
+        "ql_uncompressed_size:%u",
+        nodes, nodes == 0 ? 0.0 : static_cast<double>(list.size()) / static_cast<double>(nodes),
+        list.fill(), list.compress_depth() != 0 ? 1 : 0, list.UncompressedBytes());
+  }
+  ctx.out.SimpleString(absl::StrFormat(
+      "Value at:%p refcount:%d encoding:%s serializedlength:%u lru:%u lru_seconds_idle:%d%s",
+      entry->identity(), ObjectRefCount(ctx, *entry), ObjectEncodingName(*entry),
+      serialized.size() - 1, entry->access_clock(), AccessClock::IdleSeconds(*entry), extra));
 }
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty, load back (Redis's debugCommand).
@@ -216,6 +255,13 @@ void CmdDebug(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "digest") && ctx.argc() == 2) return DebugDigest(ctx);
   if (EqualsIgnoreCase(sub, "digest-value")) return DebugDigestValue(ctx);
   if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) return DebugSleep(ctx);
+  if (EqualsIgnoreCase(sub, "object") && ctx.argc() == 3) return DebugObject(ctx);
+  if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
+    ctx.server.active_expire_enabled.store(std::atoi(std::string(ctx.arg(2)).c_str()) != 0,
+                                           std::memory_order_relaxed);
+    ctx.out.Ok();
+    return;
+  }
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) return DebugHelp(ctx);
   if (EqualsIgnoreCase(sub, "reload")) return DebugReload(ctx);
   if (EqualsIgnoreCase(sub, "loadaof") && ctx.argc() == 2) return DebugLoadAof(ctx);

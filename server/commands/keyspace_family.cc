@@ -345,26 +345,6 @@ bool IsIntEncoded(const Entry& entry, int64_t* value) {
   return ParseInt64(entry.value_view(), value);
 }
 
-// What Redis's OBJECT ENCODING answers for a string written the same way.
-std::string_view EncodingName(const Entry& entry) {
-  switch (entry.type()) {
-    case Entry::Type::kHash:
-      return entry.is_table() ? "hashtable" : "listpack";
-    case Entry::Type::kSet:
-      return entry.is_table() ? "hashtable" : "intset";
-    case Entry::Type::kList:
-      return "quicklist";
-    case Entry::Type::kZSet:
-      return entry.is_table() ? "skiplist" : "listpack";
-    case Entry::Type::kString:
-      break;
-  }
-  int64_t value = 0;
-  if (IsIntEncoded(entry, &value)) return "int";
-  if (entry.encoding() == Entry::Encoding::kRaw || entry.external()) return "raw";
-  return entry.value_size() <= 44 ? "embstr" : "raw";
-}
-
 bool LfuPolicy(CommandContext& ctx) {
   return ctx.server.config->GetString("maxmemory-policy").find("lfu") != std::string::npos;
 }
@@ -373,7 +353,7 @@ void CmdObjectEncoding(CommandContext& ctx) {
   std::string_view key = ctx.arg(2);
   Shard* shard = &ctx.shard(key);
   AssumeLocked(*shard);
-  if (const Entry* entry = ObjectLookup(ctx, *shard, key)) ctx.out.Bulk(EncodingName(*entry));
+  if (const Entry* entry = ObjectLookup(ctx, *shard, key)) ctx.out.Bulk(ObjectEncodingName(*entry));
 }
 
 void CmdObjectRefCount(CommandContext& ctx) {
@@ -382,17 +362,7 @@ void CmdObjectRefCount(CommandContext& ctx) {
   AssumeLocked(*shard);
   const Entry* entry = ObjectLookup(ctx, *shard, key);
   if (entry == nullptr) return;
-  // Redis shares the objects of the integers 0..9999 (refcount INT_MAX)
-  // unless an LRU/LFU maxmemory policy needs per-object access data.
-  int64_t value = 0;
-  const std::string policy = ctx.server.config->GetString("maxmemory-policy");
-  const bool sharing =
-      ctx.server.config->GetInt("maxmemory") == 0 ||
-      (policy.find("lru") == std::string::npos && policy.find("lfu") == std::string::npos);
-  const bool shared = entry->type() == Entry::Type::kString &&
-                      entry->encoding() == Entry::Encoding::kAuto && IsIntEncoded(*entry, &value) &&
-                      value >= 0 && value < 10000 && sharing;
-  ctx.out.Integer(shared ? INT_MAX : 1);
+  ctx.out.Integer(ObjectRefCount(ctx, *entry));
 }
 
 // IDLETIME and FREQ read the key's access clock, with Redis's errors when
@@ -710,6 +680,39 @@ bool ParseScanArgs(CommandContext& ctx, size_t cursor_index, bool allow_type, ui
     }
   }
   return true;
+}
+
+std::string_view ObjectEncodingName(const Entry& entry) {
+  switch (entry.type()) {
+    case Entry::Type::kHash:
+      return entry.is_table() ? "hashtable" : "listpack";
+    case Entry::Type::kSet:
+      return entry.is_table() ? "hashtable" : "intset";
+    case Entry::Type::kList:
+      return "quicklist";
+    case Entry::Type::kZSet:
+      return entry.is_table() ? "skiplist" : "listpack";
+    case Entry::Type::kString:
+      break;
+  }
+  int64_t value = 0;
+  if (IsIntEncoded(entry, &value)) return "int";
+  if (entry.encoding() == Entry::Encoding::kRaw || entry.external()) return "raw";
+  return entry.value_size() <= 44 ? "embstr" : "raw";
+}
+
+int64_t ObjectRefCount(CommandContext& ctx, const Entry& entry) {
+  // Redis shares the objects of the integers 0..9999 (refcount INT_MAX)
+  // unless an LRU/LFU maxmemory policy needs per-object access data.
+  int64_t value = 0;
+  const std::string policy = ctx.server.config->GetString("maxmemory-policy");
+  const bool sharing =
+      ctx.server.config->GetInt("maxmemory") == 0 ||
+      (policy.find("lru") == std::string::npos && policy.find("lfu") == std::string::npos);
+  const bool shared = entry.type() == Entry::Type::kString &&
+                      entry.encoding() == Entry::Encoding::kAuto && IsIntEncoded(entry, &value) &&
+                      value >= 0 && value < 10000 && sharing;
+  return shared ? INT_MAX : 1;
 }
 
 void RegisterKeyspaceFamily(CommandTable* table) {

@@ -118,6 +118,8 @@ struct ServerState {
 
   Config* config;
   int64_t start_time_ms = 0;
+  // DEBUG SET-ACTIVE-EXPIRE: whether the cron deletes expired keys nobody reads.
+  std::atomic<bool> active_expire_enabled{true};
   std::string run_id;
   std::string executable;
   std::string config_file;

@@ -38,6 +38,11 @@ inline char* GrowString(Shard& shard, std::string_view key, bool exists, size_t 
   return bytes;
 }
 
+// What Redis's OBJECT ENCODING and OBJECT REFCOUNT answer for the value
+// (keyspace_family.cc); DEBUG OBJECT shows them too.
+std::string_view ObjectEncodingName(const Entry& entry);
+int64_t ObjectRefCount(CommandContext& ctx, const Entry& entry);
+
 // A read lookup, as Redis's lookupKeyRead counts it: a hit or a miss in this
 // loop's counters, and a miss raises the "keymiss" event (unless `notify`
 // is false: Redis's LOOKUP_NONOTIFY, as OBJECT uses).

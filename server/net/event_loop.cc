@@ -323,7 +323,9 @@ void EventLoop::OnCron(uv_timer_t* handle) {
   }
   // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
   if (self->index_ == 0) {
-    self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
+    if (self->server_->active_expire_enabled.load(std::memory_order_relaxed)) {
+      self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
+    }
     // Memory over maxmemory (a CONFIG SET that lowered it, or commands that
     // ran out of eviction time) keeps being freed here, as Redis's eviction
     // time event does, without waiting for the next command.

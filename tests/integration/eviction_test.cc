@@ -5,7 +5,9 @@
 // frequencies with RESTORE IDLETIME/FREQ, so no test waits for a clock; the
 // memory limit is set from the server's own used_memory.
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -271,6 +273,35 @@ TEST_F(integration_Eviction, AccessClockIsTouchedByUseNotByInspection) {
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
             "switching between policies at runtime LRU and LFU data will take some time to "
             "adjust.");
+}
+
+TEST_F(integration_Eviction, DebugObjectShowsEncodingLengthAndIdleTime) {
+  Fill("k", 1, "IDLETIME", "500");
+  const std::string line = c_->Command({"DEBUG", "OBJECT", "k:0"}).str;
+  EXPECT_EQ(line.rfind("Value at:0x", 0), 0u) << line;
+  EXPECT_NE(line.find(" refcount:1 encoding:raw serializedlength:"), std::string::npos) << line;
+  EXPECT_NE(line.find(" lru_seconds_idle:5"), std::string::npos) << line;  // 500 and a bit
+  // It does not count as a use.
+  EXPECT_GE(c_->Command({"OBJECT", "IDLETIME", "k:0"}).integer, 500);
+  ASSERT_EQ(c_->Command({"RPUSH", "list", "a", "b", "c"}).integer, 3);
+  EXPECT_NE(c_->Command({"DEBUG", "OBJECT", "list"}).str.find(" ql_nodes:1 ql_avg_node:3.00 "),
+            std::string::npos);
+  EXPECT_EQ(c_->Command({"DEBUG", "OBJECT", "nokey"}).str, "ERR no such key");
+}
+
+TEST_F(integration_Eviction, DebugSetActiveExpireStopsTheCronDeleting) {
+  ASSERT_EQ(c_->Command({"DEBUG", "SET-ACTIVE-EXPIRE", "0"}).str, "OK");
+  ASSERT_EQ(c_->Command({"SET", "e", "v", "PX", "1"}).str, "OK");
+  // Several cron periods pass; only the cron could delete it (nothing reads it).
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(c_->Command({"DBSIZE"}).integer, 1);
+  ASSERT_EQ(c_->Command({"DEBUG", "SET-ACTIVE-EXPIRE", "1"}).str, "OK");
+  int64_t size = 1;
+  for (int i = 0; i < 1000 && size != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    size = c_->Command({"DBSIZE"}).integer;
+  }
+  EXPECT_EQ(size, 0);
 }
 
 }  // namespace

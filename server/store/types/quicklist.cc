@@ -669,6 +669,12 @@ void QuickList::ForEachFrom(size_t start, bool reverse, Visitor fn) const {
   }
 }
 
+size_t QuickList::UncompressedBytes() const {
+  size_t bytes = 0;
+  for (size_t i = 0; i < nodes_.size(); ++i) bytes += Read(i).size;
+  return bytes;
+}
+
 size_t QuickList::MemoryUsage() const {
   size_t bytes = nodes_.capacity() * sizeof(Node*);
   for (const Node* node : nodes_) bytes += malloc_usable_size(const_cast<Node*>(node));

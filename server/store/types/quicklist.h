@@ -95,6 +95,11 @@ class QuickList {
 
   // Bytes allocated for nodes and the node table (MEMORY USAGE).
   size_t MemoryUsage() const;
+  // DEBUG OBJECT: the fill and compress settings, and the bytes the nodes'
+  // elements take when not compressed (O(nodes)).
+  int32_t fill() const { return fill_; }
+  uint32_t compress_depth() const { return depth_; }
+  size_t UncompressedBytes() const;
 
  private:
   struct Node;
