@@ -701,6 +701,8 @@ void Config::CacheLocked() {
   maxmemory_.store(maxmemory, std::memory_order_relaxed);
   maxmemory_samples_.store(static_cast<int>(samples), std::memory_order_relaxed);
   eviction_tenacity_.store(static_cast<int>(tenacity), std::memory_order_relaxed);
+  lazy_eviction_.store(values_[Find("lazyfree-lazy-eviction") - Params().data()] == "yes",
+                       std::memory_order_relaxed);
   // What the keys' access clocks mean follows the policy (access_clock.h).
   AccessClock::SetLfu(values_[Find("maxmemory-policy") - Params().data()].find("lfu") !=
                       std::string::npos);

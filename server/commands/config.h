@@ -102,6 +102,7 @@ class Config {
     s.policy = static_cast<EvictionPolicy>(eviction_policy_.load(std::memory_order_relaxed));
     s.samples = maxmemory_samples_.load(std::memory_order_relaxed);
     s.tenacity = eviction_tenacity_.load(std::memory_order_relaxed);
+    s.lazy = lazy_eviction_.load(std::memory_order_relaxed);
     return s;
   }
   // notify-keyspace-events as classes (change_feed.h). Kept apart from the
@@ -168,6 +169,7 @@ class Config {
   std::atomic<uint8_t> eviction_policy_{0};
   std::atomic<int> maxmemory_samples_{5};
   std::atomic<int> eviction_tenacity_{10};
+  std::atomic<bool> lazy_eviction_{false};
   std::function<std::string(int64_t)> maxclients_hook_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -121,13 +121,14 @@ size_t Populate(Store& store, const EvictionSettings& settings, Pool& pool) {
 
 using EvictedFn = absl::FunctionRef<void(int, std::string_view)>;
 
-bool EvictOne(Store& store, int db, std::string_view key, bool only_volatile, EvictedFn evicted) {
+bool EvictOne(Store& store, int db, std::string_view key, bool only_volatile, bool lazy,
+              EvictedFn evicted) {
   Shard* shard = store.ShardFor(db, key);
   LockedShard lock(shard);
   if (shard->FindAny(key) == nullptr) return false;
   if (only_volatile && !shard->GetExpire(key)) return false;
   if (SnapshotGuard* guard = store.snapshot_guard()) guard->BeforeChange(*shard, key);
-  if (!shard->Evict(key)) return false;
+  if (!shard->Evict(key, lazy)) return false;
   evicted(db, key);
   return true;
 }
@@ -150,7 +151,7 @@ bool EvictBest(Store& store, const EvictionSettings& settings, Pool& pool, Evict
           if (entry == nullptr) continue;
           key = entry->key();
         }
-        if (EvictOne(store, db, key, only_volatile, evicted)) return true;
+        if (EvictOne(store, db, key, only_volatile, settings.lazy, evicted)) return true;
       }
       pool.empty_dbs = 0;  // a second pass looks at every database
     }
@@ -168,7 +169,7 @@ bool EvictBest(Store& store, const EvictionSettings& settings, Pool& pool, Evict
     while (!pool.best.empty()) {
       Candidate best = std::move(pool.best.back());
       pool.best.pop_back();
-      if (EvictOne(store, best.db, best.key, only_volatile, evicted)) return true;
+      if (EvictOne(store, best.db, best.key, only_volatile, settings.lazy, evicted)) return true;
     }
   }
   return false;

@@ -28,6 +28,7 @@ struct EvictionSettings {
   EvictionPolicy policy = EvictionPolicy::kNoEviction;
   int samples = 5;    // maxmemory-samples
   int tenacity = 10;  // maxmemory-eviction-tenacity
+  bool lazy = false;  // lazyfree-lazy-eviction: propagated as UNLINK, as Redis does
 };
 
 // Redis's EVICT_OK / EVICT_RUNNING / EVICT_FAIL.

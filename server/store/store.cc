@@ -294,11 +294,11 @@ const Entry* Shard::RandomVolatileEntry(uint64_t* rng) const {
   return FindAny(expires_.KeyAt(NextRandom(rng) % expires_.size()));
 }
 
-bool Shard::Evict(std::string_view key) {
+bool Shard::Evict(std::string_view key, bool unlink) {
   auto it = table_.find(key);
   if (it == table_.end()) return false;
   if (feed_ != nullptr) {
-    feed_->Publish(db_, {"DEL", it->key()});
+    feed_->Publish(db_, {unlink ? "UNLINK" : "DEL", it->key()});
     feed_->Notify(kEventEvicted, db_, "evicted", it->key());
   }
   expires_.Erase(it->key());  // before the entry (and the key's storage) goes

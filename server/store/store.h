@@ -159,7 +159,8 @@ class Shard {
 
   // Deletes `key` to free memory (maxmemory), as Redis's eviction does: a
   // DEL in the feed and the "evicted" event. false when it is not there.
-  bool Evict(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // `unlink`: the feed gets UNLINK instead (lazyfree-lazy-eviction).
+  bool Evict(std::string_view key, bool unlink = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // A key with a TTL picked at random (nullptr when none), for volatile-* eviction.
   const Entry* RandomVolatileEntry(uint64_t* rng) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
