@@ -275,13 +275,11 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::StartRedis(
       last_error = "could not pick a free port";
       continue;
     }
-    std::vector<std::string> args = {"--port",       std::to_string(port),
-                                     "--bind",       "127.0.0.1",
-                                     "--save",       "",
-                                     "--appendonly", "no",
-                                     "--daemonize",  "no",
-                                     "--dir",        TempDir(),
-                                     "--logfile",    ""};
+    std::vector<std::string> args = {
+        "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+        "no",     "--daemonize",        "no",     "--logfile", ""};
+    // No --dir: the process's own fresh working directory is its dir, so a
+    // dump.rdb another server left in a shared directory is never loaded.
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     auto process = Start(binary, args, /*read_port=*/false);
     if (!process.ok()) return process.status();
