@@ -135,8 +135,17 @@ class MigrateDiffTest : public ::testing::Test {
       }
       SCOPED_TRACE(absl::StrCat(source->name, " -> ", target->name));
       ASSERT_EQ(got.size(), expected.size());
+      bool same = true;
       for (size_t i = 0; i < got.size(); ++i) {
         EXPECT_EQ(got[i], expected[i]) << "line " << i;
+        same = same && got[i] == expected[i];
+      }
+      if (!same) {
+        // The whole of both, to tell a timing difference from a behaviour one.
+        for (size_t i = 0; i < got.size(); ++i) {
+          std::cerr << i << " redis->redis: " << expected[i].substr(0, 200) << "\n"
+                    << i << " this pair:    " << got[i].substr(0, 200) << "\n";
+        }
       }
     }
   }
