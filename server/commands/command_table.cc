@@ -137,7 +137,9 @@ void CountRejected(CommandContext& ctx, const CommandSpec& spec) {
 
 void PushSlowLog(ServerState& server, const ClientState& client, const LoopStats& stats,
                  absl::Span<const std::string_view> args, int64_t duration_us) {
-  server.stats.slowlog.Push(args, duration_us, client.addr, client.name, stats.slowlog_max_len);
+  absl::InlinedVector<std::string_view, 8> argv(args.begin(), args.end());
+  RedactPasswords(&argv);
+  server.stats.slowlog.Push(argv, duration_us, client.addr, client.name, stats.slowlog_max_len);
 }
 
 // What Redis's call() records once a command ran: commandstats (a failure
@@ -392,21 +394,39 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
   }
 }
 
-void FeedMonitors(CommandContext& ctx) {
-  absl::InlinedVector<std::string_view, 8> argv(ctx.args.views().begin(), ctx.args.views().end());
-  // Passwords are never shown (Redis's redactClientCommandArgument).
+void RedactPasswords(absl::InlinedVector<std::string_view, 8>* argv) {
   constexpr std::string_view kRedacted = "(redacted)";
-  if (EqualsIgnoreCase(argv[0], "auth")) {
-    for (size_t j = 1; j < argv.size(); ++j) argv[j] = kRedacted;
-  } else if (EqualsIgnoreCase(argv[0], "hello")) {
-    for (size_t j = 2; j + 2 < argv.size(); ++j) {
-      if (EqualsIgnoreCase(argv[j], "auth")) {
-        argv[j + 1] = kRedacted;
-        argv[j + 2] = kRedacted;
+  auto& args = *argv;
+  if (EqualsIgnoreCase(args[0], "auth")) {
+    for (size_t j = 1; j < args.size(); ++j) args[j] = kRedacted;
+  } else if (EqualsIgnoreCase(args[0], "hello")) {
+    for (size_t j = 2; j + 2 < args.size(); ++j) {
+      if (EqualsIgnoreCase(args[j], "auth")) {
+        args[j + 1] = kRedacted;
+        args[j + 2] = kRedacted;
         j += 2;
       }
     }
+  } else if (EqualsIgnoreCase(args[0], "migrate")) {
+    // As far as MIGRATE's option parser got: it redacts as it goes.
+    for (size_t j = 6; j < args.size(); ++j) {
+      const size_t more = args.size() - 1 - j;
+      if (EqualsIgnoreCase(args[j], "copy") || EqualsIgnoreCase(args[j], "replace")) continue;
+      if (EqualsIgnoreCase(args[j], "auth") && more >= 1) {
+        args[++j] = kRedacted;
+      } else if (EqualsIgnoreCase(args[j], "auth2") && more >= 2) {
+        args[++j] = kRedacted;
+        args[++j] = kRedacted;
+      } else {
+        break;  // KEYS, or an error
+      }
+    }
   }
+}
+
+void FeedMonitors(CommandContext& ctx) {
+  absl::InlinedVector<std::string_view, 8> argv(ctx.args.views().begin(), ctx.args.views().end());
+  RedactPasswords(&argv);
   ctx.server.monitors.Feed(ctx.client.db, ctx.client.addr, argv);
 }
 

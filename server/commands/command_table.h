@@ -229,6 +229,9 @@ void RegisterIntrospectionFamily(CommandTable* table);
 void DropSubscriptions(ServerState& server, ClientState& client);
 // MONITOR: shows the command that just ran to every monitor.
 void FeedMonitors(CommandContext& ctx);
+// Passwords as MONITOR and SLOWLOG show them: "(redacted)" (Redis's
+// redactClientCommandArgument, for AUTH, HELLO ... AUTH and MIGRATE ... AUTH/AUTH2).
+void RedactPasswords(absl::InlinedVector<std::string_view, 8>* argv);
 // Checks a password against requirepass in time independent of where they differ.
 bool PasswordMatches(std::string_view given, std::string_view expected);
 bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,

@@ -522,6 +522,7 @@ std::string InfoStats(CommandContext& ctx) {
   Line(&s, "keyspace_misses", misses);
   Line(&s, "pubsub_channels", 0);
   Line(&s, "pubsub_patterns", 0);
+  Line(&s, "migrate_cached_sockets", ctx.server.migrate_sockets.size());
   uint64_t errors = 0;
   ctx.server.stats.ForEachLoop([&](const LoopStats& loop) { errors += loop.errors(); });
   Line(&s, "unexpected_error_replies", 0);

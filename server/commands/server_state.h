@@ -15,6 +15,7 @@
 #include "protocol/request_parser.h"
 #include "server/commands/blocking.h"
 #include "server/commands/config.h"
+#include "server/commands/migrate_sockets.h"
 #include "server/commands/pubsub.h"
 #include "server/commands/stats.h"
 #include "server/commands/watch.h"
@@ -142,7 +143,8 @@ struct ServerState {
   // The store's feed delivers keyspace events to it.
   KeyspaceNotifier keyspace_notifier{pubsub};
   MonitorHub monitors;
-  StatsRegistry stats;  // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
+  MigrateSockets migrate_sockets;  // MIGRATE's cached connections to its targets
+  StatsRegistry stats;             // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
   AofPersistence* aof = nullptr;          // the append-only file (set by the server)

@@ -335,6 +335,8 @@ void EventLoop::OnCron(uv_timer_t* handle) {
                        [&watches](int db, std::string_view key) { watches.Touch(db, key); });
     }
     self->FlushPending();  // "expired" notifications to this loop's subscribers
+    // Redis closes them once a second; a check every tick is as cheap.
+    self->server_->migrate_sockets.CloseIdle();
     if (self->server_->persistence != nullptr) {
       // Shared, as a batch holds it: a save's instant never falls inside
       // another loop's EXEC.
