@@ -50,10 +50,12 @@ struct CommandContext {
   void KeyModified(std::string_view key) const {
     wrote = true;
     server.watches.Touch(client.db, key);
+    store.feed().KeyChanged(key, /*by_client=*/true);
   }
   void KeyModified(int db, std::string_view key) const {
     wrote = true;
     server.watches.Touch(db, key);
+    store.feed().KeyChanged(key, /*by_client=*/true);
   }
 
   // Redis's notifyKeyspaceEvent: the keyspace event a change raises (`type`
@@ -225,6 +227,8 @@ void RegisterIntrospectionFamily(CommandTable* table);
 // Helpers shared by the families.
 // Ends every subscription of a client (RESET, disconnect).
 void DropSubscriptions(ServerState& server, ClientState& client);
+// CLIENT TRACKING: remembers the keys a read-only command read for the client.
+void RememberTrackedKeys(CommandContext& ctx, const CommandSpec& spec);
 // MONITOR: shows the command that just ran to every monitor.
 void FeedMonitors(CommandContext& ctx);
 // Checks a password against requirepass in time independent of where they differ.

@@ -316,6 +316,7 @@ void CmdSwapDb(CommandContext& ctx) {
   if (db1 != db2) {
     ctx.DbModified(db1);
     ctx.DbModified(db2);
+    ctx.server.tracking.InvalidateAll();  // as Redis's dbSwapDatabases
     // Clients blocked on a key that now exists in its db are served (Redis's
     // scanDatabaseForReadyKeys).
     for (int db : {db1, db2}) {
@@ -636,6 +637,7 @@ void CmdFlushDb(CommandContext& ctx) {
   if (!FlushOptionOk(ctx)) return;
   ctx.DbModified(ctx.client.db);  // before: only keys that existed break a WATCH
   ctx.store.FlushDb(ctx.client.db);
+  ctx.server.tracking.InvalidateAll();  // Redis's signalFlushedDb
   ctx.out.Ok();
 }
 
@@ -643,6 +645,7 @@ void CmdFlushAll(CommandContext& ctx) {
   if (!FlushOptionOk(ctx)) return;
   ctx.DbModified(-1);
   ctx.store.FlushAll();
+  ctx.server.tracking.InvalidateAll();
   // As Redis's flushAllDataAndResetRDB: a running BGSAVE is dropped and, with
   // save points set, the empty dataset is saved at once, so a restart does
   // not bring the flushed keys back.

@@ -147,6 +147,7 @@ void Shard::DeleteExpired(Table::iterator it) {
   if (feed_ != nullptr) {
     feed_->Publish(db_, {"DEL", key});
     feed_->Notify(kEventExpired, db_, "expired", key);
+    feed_->KeyChanged(key, /*by_client=*/false);
   }
   expires_.Erase(key);  // before the entry (and the key's storage) goes
   table_.erase(it);
