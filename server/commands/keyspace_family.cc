@@ -316,7 +316,6 @@ void CmdSwapDb(CommandContext& ctx) {
   if (db1 != db2) {
     ctx.DbModified(db1);
     ctx.DbModified(db2);
-    ctx.server.tracking.InvalidateAll();  // as Redis's dbSwapDatabases
     // Clients blocked on a key that now exists in its db are served (Redis's
     // scanDatabaseForReadyKeys).
     for (int db : {db1, db2}) {
