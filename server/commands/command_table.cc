@@ -375,6 +375,14 @@ void RememberTrackedKeys(CommandContext& ctx, const CommandSpec& spec) {
   ctx.server.tracking.RememberKeys(ctx.client.id, names);
 }
 
+void EndTrackedCommand(ClientState& client, const CommandSpec* spec) {
+  // Any CLIENT subcommand keeps it, as does a transaction being queued.
+  if ((client.tracking & kTrackingCaching) && !client.in_multi &&
+      (spec == nullptr || !spec->name.starts_with("client"))) {
+    client.tracking &= ~kTrackingCaching;
+  }
+}
+
 void FeedMonitors(CommandContext& ctx) {
   absl::InlinedVector<std::string_view, 8> argv(ctx.args.views().begin(), ctx.args.views().end());
   // Passwords are never shown (Redis's redactClientCommandArgument).

@@ -229,6 +229,9 @@ void RegisterIntrospectionFamily(CommandTable* table);
 void DropSubscriptions(ServerState& server, ClientState& client);
 // CLIENT TRACKING: remembers the keys a read-only command read for the client.
 void RememberTrackedKeys(CommandContext& ctx, const CommandSpec& spec);
+// After a client's command (not one EXEC runs): CLIENT CACHING applies to
+// that one command (or transaction) only, as Redis's resetClient.
+void EndTrackedCommand(ClientState& client, const CommandSpec* spec);
 // MONITOR: shows the command that just ran to every monitor.
 void FeedMonitors(CommandContext& ctx);
 // Checks a password against requirepass in time independent of where they differ.

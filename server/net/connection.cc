@@ -409,11 +409,7 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   // Invalidations of this client's own keys go after its reply (after EXEC's
   // whole reply in a transaction).
   server.tracking.FlushPending(state_.id, [this](const PubSubMessage& m) { DeliverLocal(m); });
-  // CLIENT CACHING applies to the next command only (or to a transaction).
-  if ((state_.tracking & kTrackingCaching) && !state_.in_multi &&
-      (task.spec == nullptr || !task.spec->name.starts_with("client"))) {
-    state_.tracking &= ~kTrackingCaching;
-  }
+  EndTrackedCommand(state_, task.spec);
   if (state_.blocked != nullptr && task.spec != nullptr) [[unlikely]] {
     // Kept for the accounting at the end of the wait (AccountUnblocked).
     blocked_spec_ = task.spec;
