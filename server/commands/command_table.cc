@@ -373,6 +373,10 @@ void RememberTrackedKeys(CommandContext& ctx, const CommandSpec& spec) {
   absl::InlinedVector<std::string_view, 4> names;
   for (const MultiShardLock::Key& key : keys) names.push_back(key.key);
   ctx.server.tracking.RememberKeys(ctx.client.id, names);
+  // tracking-table-max-keys: the table only grows here (and CONFIG SET
+  // lowering the limit is applied by the cron), so no other command pays for
+  // the check Redis makes before every command.
+  ctx.server.tracking.LimitUsedSlots(*ctx.server.config);
 }
 
 void EndTrackedCommand(ClientState& client, const CommandSpec* spec) {

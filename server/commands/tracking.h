@@ -102,8 +102,8 @@ class Tracking : public KeyTrackingSink {
   void BroadcastPending() ABSL_LOCKS_EXCLUDED(mu_);
 
   // tracking-table-max-keys: forgets keys (telling their clients) while the
-  // table is over the limit, with Redis's growing effort. Before each
-  // command and in the cron, when clients() > 0.
+  // table is over the limit, with Redis's growing effort. After keys are
+  // remembered, and in the cron when clients() > 0.
   void LimitUsedSlots(const Config& config) ABSL_LOCKS_EXCLUDED(mu_);
 
   // INFO.

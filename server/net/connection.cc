@@ -389,9 +389,6 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   const CommandTable& table = *command_table_;
   // Client-side caching: this client is the one whose command runs here.
   Tracking::Scope tracking_scope(state_.id);
-  // Redis's processCommand keeps the tracking table to its size first.
-  if (server.tracking.clients() > 0) [[unlikely]]
-    server.tracking.LimitUsedSlots(*server.config);
   tracking_scope.set_in_command(true);
   if (server.threads > 1) {
     // Other loops run commands at the same time; EXEC runs alone.

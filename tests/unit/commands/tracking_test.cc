@@ -59,7 +59,6 @@ class TrackingTest : public CommandTest {
   // is the current one, and its own invalidations follow its reply.
   std::string RunTracked(ClientState& client, std::initializer_list<std::string_view> args) {
     Tracking::Scope scope(client.id);
-    if (server_.tracking.clients() > 0) server_.tracking.LimitUsedSlots(config_);
     scope.set_in_command(true);
     std::string reply = &client == &client_ ? Run(args) : RunAs(client, args);
     scope.set_in_command(false);
@@ -223,7 +222,7 @@ TEST_F(TrackingTest, TableLimitEvictsAndInvalidates) {
   R({"mget", "a", "b", "c"});
   EXPECT_EQ(server_.tracking.total_keys(), 3u);
   EXPECT_EQ(Run({"config", "set", "tracking-table-max-keys", "1"}), kOk);
-  R({"ping"});  // the limit applies before the next command
+  server_.tracking.LimitUsedSlots(config_);  // the cron applies a lowered limit
   EXPECT_EQ(server_.tracking.total_keys(), 1u);
   const std::string pushes = directory_.Take(client_.id);
   size_t count = 0;
@@ -232,6 +231,11 @@ TEST_F(TrackingTest, TableLimitEvictsAndInvalidates) {
     ++count;
   }
   EXPECT_EQ(count, 2u) << pushes;
+  // A read that grows the table past the limit evicts at once; the push
+  // for the reader's own key follows its reply.
+  const std::string reply = R({"get", "d"});
+  EXPECT_EQ(server_.tracking.total_keys(), 1u);
+  EXPECT_TRUE(reply.starts_with("_\r\n>2\r\n$10\r\ninvalidate\r\n")) << reply;
 }
 
 TEST_F(TrackingTest, InfoCountsAndReset) {
