@@ -92,12 +92,12 @@ class Tracking : public KeyTrackingSink {
 
   // KeyTrackingSink: a key changed (see ChangeFeed::KeyChanged).
   void OnKeyChanged(std::string_view key, bool by_client) override ABSL_LOCKS_EXCLUDED(mu_);
-  // FLUSHALL, FLUSHDB, SWAPDB: every tracking client is told "all keys"
-  // (a null), and the table is emptied.
+  // FLUSHALL, FLUSHDB, DEBUG RELOAD (not SWAPDB, as in Redis 7.0): every
+  // tracking client is told "all keys" (a null), and the table is emptied.
   void InvalidateAll() ABSL_LOCKS_EXCLUDED(mu_);
 
   // BCAST: the keys noted since the last call, sent to their prefixes'
-  // clients. Called once per event loop iteration when pending().
+  // clients. Called once per event loop iteration when broadcast_pending().
   bool broadcast_pending() const { return bcast_pending_.load(std::memory_order_relaxed); }
   void BroadcastPending() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -114,7 +114,7 @@ class Tracking : public KeyTrackingSink {
 
   // Marks the client whose command this thread runs (Redis's
   // server.current_client): NOLOOP compares against it, and while
-  // `in_command` its own invalidations wait for TakePending.
+  // `in_command` its own invalidations wait for FlushPending.
   class Scope {
    public:
     explicit Scope(uint64_t client_id);
