@@ -132,7 +132,20 @@ void BlockingRegistry::ServeReady(Store& store, ServerState& server, int64_t now
         RemoveLocked(*waiter);
       }
       ServeContext ctx{store, server, locks, now_ms, ready};
-      waiter->serve(ctx, *waiter, key);
+      {
+        // As in Redis, the served client is the current one: invalidations
+        // of its own keys follow its reply.
+        Tracking::Scope scope(waiter->client_id);
+        scope.set_in_command(true);
+        waiter->serve(ctx, *waiter, key);
+        scope.set_in_command(false);
+        server.tracking.FlushPending(waiter->client_id, [&](const PubSubMessage& m) {
+          const Bytes& bytes = waiter->resp3 ? m.resp3 : m.resp2;
+          if (!waiter->resp3 && m.resp2_if_subscribed)
+            return;  // a blocked client is not subscribed
+          waiter->reply.append(bytes.data(), bytes.size());
+        });
+      }
       if (deliver_) deliver_(waiter->loop, waiter->client_id);
     }
   }

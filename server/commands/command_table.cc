@@ -376,10 +376,17 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     ctx.locks = &locks;
     spec->handler(ctx);
     if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
+    // Under the keys' locks: a write that follows finds them in the table.
+    if (ctx.client.tracking != 0 && (spec->flags & kCmdReadOnly)) [[unlikely]] {
+      RememberTrackedKeys(ctx, *spec);
+    }
     ctx.locks = nullptr;
   } else {
     spec->handler(ctx);
     if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
+    if (ctx.client.tracking != 0 && (spec->flags & kCmdReadOnly)) [[unlikely]] {
+      RememberTrackedKeys(ctx, *spec);
+    }
   }
   if (stats != nullptr) AccountCall(ctx, *spec, start_ns);
   // As Redis: after the command ran, administrative commands not shown.
@@ -391,6 +398,35 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
   // command's locks released (after EXEC for the commands of a transaction).
   if (!ctx.client.ready_keys.empty() && !ctx.client.in_exec) {
     ctx.server.blocking.ServeReady(ctx.store, ctx.server, ctx.now_ms, &ctx.client.ready_keys);
+  }
+}
+
+// Redis's trackingRememberKeys, after a read-only command of a client that
+// tracks keys (not in BCAST mode): OPTIN takes keys only after CLIENT CACHING
+// YES, OPTOUT all but after CLIENT CACHING NO.
+void RememberTrackedKeys(CommandContext& ctx, const CommandSpec& spec) {
+  const uint32_t flags = ctx.client.tracking;
+  if (!(flags & kTrackingOn) || (flags & kTrackingBcast)) return;
+  const bool caching = flags & kTrackingCaching;
+  if (((flags & kTrackingOptIn) && !caching) || ((flags & kTrackingOptOut) && caching)) return;
+  if (spec.flags & kCmdPubSub) return;
+  KeyList keys;
+  CommandKeys(spec, ctx, &keys);
+  if (keys.empty()) return;
+  absl::InlinedVector<std::string_view, 4> names;
+  for (const MultiShardLock::Key& key : keys) names.push_back(key.key);
+  ctx.server.tracking.RememberKeys(ctx.client.id, names);
+  // tracking-table-max-keys: the table only grows here (and CONFIG SET
+  // lowering the limit is applied by the cron), so no other command pays for
+  // the check Redis makes before every command.
+  ctx.server.tracking.LimitUsedSlots(*ctx.server.config);
+}
+
+void EndTrackedCommand(ClientState& client, const CommandSpec* spec) {
+  // Any CLIENT subcommand keeps it, as does a transaction being queued.
+  if ((client.tracking & kTrackingCaching) && !client.in_multi &&
+      (spec == nullptr || !spec->name.starts_with("client"))) {
+    client.tracking &= ~kTrackingCaching;
   }
 }
 

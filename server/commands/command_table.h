@@ -50,10 +50,12 @@ struct CommandContext {
   void KeyModified(std::string_view key) const {
     wrote = true;
     server.watches.Touch(client.db, key);
+    store.feed().KeyChanged(key, /*by_client=*/true);
   }
   void KeyModified(int db, std::string_view key) const {
     wrote = true;
     server.watches.Touch(db, key);
+    store.feed().KeyChanged(key, /*by_client=*/true);
   }
 
   // Redis's notifyKeyspaceEvent: the keyspace event a change raises (`type`
@@ -227,6 +229,11 @@ void RegisterIntrospectionFamily(CommandTable* table);
 // Helpers shared by the families.
 // Ends every subscription of a client (RESET, disconnect).
 void DropSubscriptions(ServerState& server, ClientState& client);
+// CLIENT TRACKING: remembers the keys a read-only command read for the client.
+void RememberTrackedKeys(CommandContext& ctx, const CommandSpec& spec);
+// After a client's command (not one EXEC runs): CLIENT CACHING applies to
+// that one command (or transaction) only, as Redis's resetClient.
+void EndTrackedCommand(ClientState& client, const CommandSpec* spec);
 // MONITOR: shows the command that just ran to every monitor.
 void FeedMonitors(CommandContext& ctx);
 // Passwords as MONITOR and SLOWLOG show them: "(redacted)" (Redis's

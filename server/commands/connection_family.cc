@@ -141,6 +141,9 @@ void CmdHello(CommandContext& ctx) {
   if (version != 0) {
     ctx.client.protocol = static_cast<int>(version);
     ctx.out.set_protocol(ctx.client.protocol);
+    if (ctx.client.tracking & kTrackingOn) {
+      ctx.server.tracking.SetProtocol(ctx.client.id, ctx.client.protocol);
+    }
   }
   RespWriter& out = ctx.out;
   out.Map(7);
@@ -203,6 +206,10 @@ void CmdClientSetInfo(CommandContext& ctx) {
 void CmdClientHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR",
+      "    Return the client ID we are redirecting to when tracking is enabled.",
       "GETNAME",
       "    Return the name of the current connection.",
       "ID",
@@ -213,6 +220,11 @@ void CmdClientHelp(CommandContext& ctx) {
       "    Set client meta attr. Options are:",
       "    * LIB-NAME: the client lib name.",
       "    * LIB-VER: the client lib version.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "TRACKINGINFO",
+      "    Report tracking status for the current connection.",
       "HELP",
       "    Prints this help.",
   };
@@ -222,6 +234,163 @@ void CmdClientHelp(CommandContext& ctx) {
 
 void CmdClient(CommandContext& ctx) { ReplyWrongArity(ctx, "client"); }
 
+// Turns tracking off for the client (CLIENT TRACKING OFF, RESET).
+void DisableTracking(CommandContext& ctx) {
+  if (!(ctx.client.tracking & kTrackingOn)) return;
+  ctx.server.tracking.Disable(ctx.client.id);
+  ctx.client.tracking = 0;
+  ctx.client.tracking_redirect = 0;
+}
+
+// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN] [OPTOUT]
+// [NOLOOP], with Redis's checks in its order.
+void CmdClientTracking(CommandContext& ctx) {
+  int64_t redirect = 0;
+  uint32_t options = 0;
+  std::vector<std::string_view> prefixes;
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    const bool more = ctx.argc() - 1 - j > 0;
+    std::string_view opt = ctx.arg(j);
+    if (EqualsIgnoreCase(opt, "redirect") && more) {
+      ++j;
+      if (redirect != 0) {
+        ctx.out.Error("A client can only redirect to a single other client");
+        return;
+      }
+      if (!ParseIntArg(ctx, ctx.arg(j), &redirect)) return;
+      // The target must exist now, though it may go later.
+      const bool exists =
+          redirect > 0 && (static_cast<uint64_t>(redirect) == ctx.client.id ||
+                           (ctx.server.clients != nullptr && ctx.server.clients->Exists(redirect)));
+      if (!exists) {
+        ctx.out.Error("The client ID you want redirect to does not exist");
+        return;
+      }
+    } else if (EqualsIgnoreCase(opt, "bcast")) {
+      options |= kTrackingBcast;
+    } else if (EqualsIgnoreCase(opt, "optin")) {
+      options |= kTrackingOptIn;
+    } else if (EqualsIgnoreCase(opt, "optout")) {
+      options |= kTrackingOptOut;
+    } else if (EqualsIgnoreCase(opt, "noloop")) {
+      options |= kTrackingNoLoop;
+    } else if (EqualsIgnoreCase(opt, "prefix") && more) {
+      prefixes.push_back(ctx.arg(++j));
+    } else {
+      ctx.out.Error(errors::kSyntax);
+      return;
+    }
+  }
+  ClientState& c = ctx.client;
+  if (EqualsIgnoreCase(ctx.arg(2), "on")) {
+    if (!(options & kTrackingBcast) && !prefixes.empty()) {
+      ctx.out.Error("PREFIX option requires BCAST mode to be enabled");
+      return;
+    }
+    if ((c.tracking & kTrackingOn) &&
+        ((c.tracking & kTrackingBcast) != 0) != ((options & kTrackingBcast) != 0)) {
+      ctx.out.Error(
+          "You can't switch BCAST mode on/off before disabling tracking for this client, and "
+          "then re-enabling it with a different mode.");
+      return;
+    }
+    if ((options & kTrackingBcast) && (options & (kTrackingOptIn | kTrackingOptOut))) {
+      ctx.out.Error("OPTIN and OPTOUT are not compatible with BCAST");
+      return;
+    }
+    if ((options & kTrackingOptIn) && (options & kTrackingOptOut)) {
+      ctx.out.Error("You can't specify both OPTIN mode and OPTOUT mode");
+      return;
+    }
+    if (((options & kTrackingOptIn) && (c.tracking & kTrackingOptOut)) ||
+        ((options & kTrackingOptOut) && (c.tracking & kTrackingOptIn))) {
+      ctx.out.Error(
+          "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and "
+          "then re-enabling it with a different mode.");
+      return;
+    }
+    if (options & kTrackingBcast) {
+      Tracking::Collision collision = ctx.server.tracking.PrefixCollision(c.id, prefixes);
+      if (!collision.error.empty()) {
+        ctx.out.Error(collision.error);
+        if (!collision.proceed) return;
+      }
+    }
+    ctx.server.tracking.Enable(c.id, c.protocol, static_cast<uint64_t>(redirect), options,
+                               prefixes);
+    c.tracking = kTrackingOn | (c.tracking & kTrackingCaching) |
+                 (options & (kTrackingBcast | kTrackingOptIn | kTrackingOptOut | kTrackingNoLoop));
+    c.tracking_redirect = static_cast<uint64_t>(redirect);
+  } else if (EqualsIgnoreCase(ctx.arg(2), "off")) {
+    DisableTracking(ctx);
+  } else {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
+  ctx.out.Ok();
+}
+
+void CmdClientCaching(CommandContext& ctx) {
+  ClientState& c = ctx.client;
+  if (!(c.tracking & kTrackingOn)) {
+    ctx.out.Error(
+        "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+        "OPTOUT mode enabled");
+    return;
+  }
+  std::string_view opt = ctx.arg(2);
+  if (EqualsIgnoreCase(opt, "yes")) {
+    if (!(c.tracking & kTrackingOptIn)) {
+      ctx.out.Error("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      return;
+    }
+  } else if (EqualsIgnoreCase(opt, "no")) {
+    if (!(c.tracking & kTrackingOptOut)) {
+      ctx.out.Error("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      return;
+    }
+  } else {
+    ctx.out.Error(errors::kSyntax);
+    return;
+  }
+  c.tracking |= kTrackingCaching;
+  ctx.out.Ok();
+}
+
+void CmdClientGetRedir(CommandContext& ctx) {
+  ctx.out.Integer((ctx.client.tracking & kTrackingOn)
+                      ? static_cast<int64_t>(ctx.client.tracking_redirect)
+                      : -1);
+}
+
+void CmdClientTrackingInfo(CommandContext& ctx) {
+  const ClientState& c = ctx.client;
+  const TrackingInfo info = ctx.server.tracking.Info(c.id);
+  const bool on = c.tracking & kTrackingOn;
+  std::vector<std::string_view> flags = {on ? "on" : "off"};
+  if (c.tracking & kTrackingBcast) flags.push_back("bcast");
+  if (c.tracking & kTrackingOptIn) {
+    flags.push_back("optin");
+    if (c.tracking & kTrackingCaching) flags.push_back("caching-yes");
+  }
+  if (c.tracking & kTrackingOptOut) {
+    flags.push_back("optout");
+    if (c.tracking & kTrackingCaching) flags.push_back("caching-no");
+  }
+  if (c.tracking & kTrackingNoLoop) flags.push_back("noloop");
+  if (info.flags & kTrackingBrokenRedir) flags.push_back("broken_redirect");
+  RespWriter& out = ctx.out;
+  out.Map(3);
+  out.Bulk("flags");
+  out.Set(flags.size());
+  for (std::string_view flag : flags) out.Bulk(flag);
+  out.Bulk("redirect");
+  out.Integer(on ? static_cast<int64_t>(c.tracking_redirect) : -1);
+  out.Bulk("prefixes");
+  out.Array(info.prefixes.size());
+  for (const std::string& prefix : info.prefixes) out.Bulk(prefix);
+}
+
 void CmdReset(CommandContext& ctx) {
   ClientState& c = ctx.client;
   c.in_multi = false;
@@ -229,6 +398,7 @@ void CmdReset(CommandContext& ctx) {
   c.queued.clear();
   ctx.server.watches.UnwatchAll(&c.watch);
   DropSubscriptions(ctx.server, c);
+  DisableTracking(ctx);
   c.db = 0;
   c.protocol = 2;
   ctx.out.set_protocol(2);
@@ -281,24 +451,30 @@ void CmdClientNoEvict(CommandContext& ctx) {
   ctx.out.Ok();
 }
 
-std::string ClientLine(const ClientSnapshot& c, int64_t now_ms) {
-  // Redis's order: O P x b ... e.
-  char flag_chars[6];
+std::string ClientLine(const ClientSnapshot& c, int64_t now_ms, Tracking& tracking) {
+  // Redis's order: O P x b t R B ... e.
+  char flag_chars[9];
   size_t n = 0;
+  TrackingInfo info;
+  if (c.tracking) info = tracking.Info(c.id);
   if (c.monitor) flag_chars[n++] = 'O';
   if (c.pubsub) flag_chars[n++] = 'P';
   if (c.in_multi) flag_chars[n++] = 'x';
   if (c.blocked) flag_chars[n++] = 'b';
+  if (info.flags & kTrackingOn) flag_chars[n++] = 't';
+  if (info.flags & kTrackingBrokenRedir) flag_chars[n++] = 'R';
+  if (info.flags & kTrackingBcast) flag_chars[n++] = 'B';
   if (c.no_evict) flag_chars[n++] = 'e';
   if (n == 0) flag_chars[n++] = 'N';
   std::string_view flags(flag_chars, n);
-  return StrCat("id=", c.id, " addr=", c.addr, " laddr=", c.laddr, " fd=", c.fd, " name=", c.name,
-                " age=", (now_ms - c.created_ms) / 1000,
-                " idle=", (now_ms - c.last_interaction_ms) / 1000, " flags=", flags, " db=", c.db,
-                " sub=", c.sub, " psub=", c.psub, " ssub=0 multi=", c.multi, " qbuf=", c.qbuf,
-                " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=", c.omem,
-                " tot-mem=", c.omem + c.qbuf, " events=r cmd=", c.cmd,
-                " user=default redir=-1 resp=", c.resp, "\n");
+  return StrCat(
+      "id=", c.id, " addr=", c.addr, " laddr=", c.laddr, " fd=", c.fd, " name=", c.name,
+      " age=", (now_ms - c.created_ms) / 1000, " idle=", (now_ms - c.last_interaction_ms) / 1000,
+      " flags=", flags, " db=", c.db, " sub=", c.sub, " psub=", c.psub, " ssub=0 multi=", c.multi,
+      " qbuf=", c.qbuf, " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=", c.omem,
+      " tot-mem=", c.omem + c.qbuf, " events=r cmd=", c.cmd,
+      " user=default redir=", (info.flags & kTrackingOn) ? static_cast<int64_t>(info.redirect) : -1,
+      " resp=", c.resp, "\n");
 }
 
 std::vector<ClientSnapshot> AllClients(CommandContext& ctx) {
@@ -328,6 +504,7 @@ ClientSnapshot SelfSnapshot(CommandContext& ctx) {
   s.pubsub = c.subscriptions() > 0;
   s.in_multi = c.in_multi;
   s.no_evict = c.no_evict;
+  s.tracking = (c.tracking & kTrackingOn) != 0;
   return s;
 }
 
@@ -373,13 +550,13 @@ void CmdClientList(CommandContext& ctx) {
       if (EqualsIgnoreCase(type, "pubsub") != pubsub) continue;
       if (!EqualsIgnoreCase(type, "pubsub") && !EqualsIgnoreCase(type, "normal")) continue;
     }
-    text += ClientLine(c, ctx.now_ms);
+    text += ClientLine(c, ctx.now_ms, ctx.server.tracking);
   }
   ctx.out.Verbatim("txt", text);
 }
 
 void CmdClientInfo(CommandContext& ctx) {
-  ctx.out.Verbatim("txt", ClientLine(SelfSnapshot(ctx), ctx.now_ms));
+  ctx.out.Verbatim("txt", ClientLine(SelfSnapshot(ctx), ctx.now_ms, ctx.server.tracking));
 }
 
 void CmdClientKill(CommandContext& ctx) {
@@ -611,6 +788,23 @@ void RegisterConnectionFamily(CommandTable* table) {
            {"client|unblock", -3, kSub | kCmdAdmin, 0, 0, 0, CmdClientUnblock, "connection",
             "Unblock a client blocked in a blocking command from a different connection", "5.0.0",
             "@admin @slow @dangerous @connection"},
+           {"client|tracking", -3, kSub | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0,
+            CmdClientTracking, "connection",
+            "Enable or disable server assisted client side caching support", "6.0.0",
+            "@slow @connection"},
+           {"client|caching", 3, kSub | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0,
+            CmdClientCaching, "connection",
+            "Instruct the server about tracking or not keys in the next request", "6.0.0",
+            "@slow @connection"},
+           {"client|getredir", 2, kSub | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0,
+            CmdClientGetRedir, "connection",
+            "Get tracking notifications redirection client ID if any", "6.0.0",
+            "@slow @connection"},
+           {"client|trackinginfo", 2, kSub | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0,
+            CmdClientTrackingInfo, "connection",
+            "Return information about server assisted client side caching for the current "
+            "connection",
+            "6.2.0", "@slow @connection"},
            {"client|help", 2, kCmdLoading | kCmdStale, 0, 0, 0, CmdClientHelp, "connection",
             "Show helpful text about the different subcommands", "5.0.0", "@slow @connection"},
        }});

@@ -215,7 +215,10 @@ void DebugReload(CommandContext& ctx) {
   }
   // The keyspace is the same afterwards: nothing of this reaches the AOF.
   if (ctx.server.aof != nullptr) ctx.server.aof->StopAppending();
-  if (flush) ctx.store.FlushAll();
+  if (flush) {
+    ctx.store.FlushAll();
+    ctx.server.tracking.InvalidateAll();  // Redis's emptyData signals a flush
+  }
   absl::Status status = rdb.Load(rdb.Path(), UnixTimeMs(), merge);
   if (ctx.server.aof != nullptr) ctx.server.aof->ResumeAppending();
   if (!status.ok()) {

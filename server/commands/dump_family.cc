@@ -201,7 +201,7 @@ void CmdMigrate(CommandContext& ctx) {
     Shard& shard = ctx.shard(key);
     AssumeLocked(shard);
     const Entry* entry = shard.Find(key, ctx.now_ms);
-    CountLookup(ctx, entry != nullptr);
+    CountLookup(ctx, entry != nullptr, key);
     if (entry != nullptr) found.push_back({key, &shard, entry});
   }
   if (found.empty()) {

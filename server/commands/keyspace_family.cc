@@ -610,6 +610,7 @@ void CmdFlushDb(CommandContext& ctx) {
   if (!FlushOptionOk(ctx)) return;
   ctx.DbModified(ctx.client.db);  // before: only keys that existed break a WATCH
   ctx.store.FlushDb(ctx.client.db);
+  ctx.server.tracking.InvalidateAll();  // Redis's signalFlushedDb
   ctx.out.Ok();
 }
 
@@ -617,6 +618,7 @@ void CmdFlushAll(CommandContext& ctx) {
   if (!FlushOptionOk(ctx)) return;
   ctx.DbModified(-1);
   ctx.store.FlushAll();
+  ctx.server.tracking.InvalidateAll();
   // As Redis's flushAllDataAndResetRDB: a running BGSAVE is dropped and, with
   // save points set, the empty dataset is saved at once, so a restart does
   // not bring the flushed keys back.

@@ -612,7 +612,9 @@ void ServeListWaiter(ServeContext& ctx, Waiter& waiter,
     feed.Notify(kEventList, db, PopEvent(from), key);
     if (emptied) feed.Notify(kEventGeneric, db, "del", key);
     ctx.server.watches.Touch(db, key);
+    ctx.store.feed().KeyChanged(key, /*by_client=*/true);
     ctx.server.watches.Touch(db, to_key);
+    ctx.store.feed().KeyChanged(to_key, /*by_client=*/true);
     return;
   }
   const std::string_view pop = from == ListEnd::kLeft ? "LPOP" : "RPOP";
@@ -646,6 +648,7 @@ void ServeListWaiter(ServeContext& ctx, Waiter& waiter,
     feed.Notify(kEventGeneric, db, "del", key);
   }
   ctx.server.watches.Touch(db, key);
+  ctx.store.feed().KeyChanged(key, /*by_client=*/true);
 }
 
 // Registers the client as waiting on `keys` (the command's locks are held).
@@ -653,6 +656,7 @@ void BlockClient(CommandContext& ctx, std::shared_ptr<Waiter> waiter) {
   waiter->client_id = ctx.client.id;
   waiter->loop = ctx.client.loop;
   waiter->db = ctx.client.db;
+  waiter->resp3 = ctx.client.protocol >= 3;  // tracking pushes after the reply
   waiter->type = kList;
   waiter->serve = ServeListWaiter;
   ctx.client.blocked = waiter;

@@ -19,8 +19,11 @@ namespace valkdb {
 // A message ready to send, already encoded for each protocol so every
 // receiver shares the same bytes.
 struct PubSubMessage {
-  Bytes resp2;
+  Bytes resp2;  // empty: nothing for a RESP2 client (a tracking push)
   Bytes resp3;
+  // A redirected tracking invalidation: a RESP2 client takes it (as a
+  // __redis__:invalidate message) only while it is subscribed.
+  bool resp2_if_subscribed = false;
 };
 
 // Receives published messages. Deliver may be called from any thread (the

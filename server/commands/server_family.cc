@@ -423,7 +423,7 @@ std::string InfoClients(CommandContext& ctx) {
   Line(&s, "client_recent_max_output_buffer", 0);
   Line(&s, "blocked_clients",
        ctx.server.blocked_clients.load(std::memory_order_relaxed) + ctx.server.blocking.waiting());
-  Line(&s, "tracking_clients", 0);
+  Line(&s, "tracking_clients", ctx.server.tracking.clients());
   Line(&s, "clients_in_timeout_table", 0);
   return s;
 }
@@ -525,6 +525,9 @@ std::string InfoStats(CommandContext& ctx) {
   Line(&s, "migrate_cached_sockets", ctx.server.migrate_sockets.size());
   uint64_t errors = 0;
   ctx.server.stats.ForEachLoop([&](const LoopStats& loop) { errors += loop.errors(); });
+  Line(&s, "tracking_total_keys", ctx.server.tracking.total_keys());
+  Line(&s, "tracking_total_items", ctx.server.tracking.total_items());
+  Line(&s, "tracking_total_prefixes", ctx.server.tracking.total_prefixes());
   Line(&s, "unexpected_error_replies", 0);
   Line(&s, "total_error_replies", errors);
   return s;

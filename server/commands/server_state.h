@@ -18,6 +18,7 @@
 #include "server/commands/migrate_sockets.h"
 #include "server/commands/pubsub.h"
 #include "server/commands/stats.h"
+#include "server/commands/tracking.h"
 #include "server/commands/watch.h"
 
 namespace valkdb {
@@ -76,6 +77,11 @@ struct ClientState {
   std::shared_ptr<Waiter> blocked;
   std::vector<ReadyKey> ready_keys;
 
+  // CLIENT TRACKING: TrackingFlag bits (the tracking table keeps its own
+  // copy, with kTrackingBrokenRedir) and the client redirected to.
+  uint32_t tracking = 0;
+  uint64_t tracking_redirect = 0;
+
   // The counters of the client's event loop (nullptr: not counted, as the
   // AOF's loading client).
   LoopStats* stats = nullptr;
@@ -96,7 +102,8 @@ struct ClientSnapshot {
   std::string_view cmd = "NULL";
   int resp = 2;
   bool pubsub = false, in_multi = false, no_evict = false, monitor = false;
-  bool blocked = false;  // waiting in a blocking command (flags=b)
+  bool blocked = false;   // waiting in a blocking command (flags=b)
+  bool tracking = false;  // CLIENT TRACKING on (flags=t; the rest from Tracking::Info)
 };
 
 // The server's connections, across event loops (implemented by the network layer).
@@ -108,6 +115,11 @@ class ClientDirectory {
   virtual bool Kill(uint64_t id) = 0;
   // Stops the server gracefully, as SIGTERM does (SHUTDOWN); from any thread.
   virtual void StopServer() = 0;
+  // Whether a client with this id is connected (Redis's lookupClientByID).
+  virtual bool Exists(uint64_t /*id*/) { return false; }
+  // Hands a message to a client on its own event loop (at once when it lives
+  // on the calling thread's loop); false if there is no such client.
+  virtual bool Send(uint64_t /*id*/, const PubSubMessage& /*message*/) { return false; }
 };
 
 class RdbPersistence;
@@ -144,6 +156,7 @@ struct ServerState {
   KeyspaceNotifier keyspace_notifier{pubsub};
   MonitorHub monitors;
   MigrateSockets migrate_sockets;  // MIGRATE's cached connections to its targets
+  Tracking tracking;               // CLIENT TRACKING (client-side caching)
   StatsRegistry stats;             // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)

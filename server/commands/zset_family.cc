@@ -1037,6 +1037,7 @@ void ServeZSetWaiter(ServeContext& ctx, Waiter& waiter,
   }
   NotifyZSetChange(feed, db, shard, end == PopEnd::kMax ? "zpopmax" : "zpopmin", key);
   ctx.server.watches.Touch(db, key);
+  ctx.store.feed().KeyChanged(key, /*by_client=*/true);
 }
 
 void BlockOnZSets(CommandContext& ctx, size_t first, size_t numkeys, PopEnd end, int64_t count,

@@ -387,6 +387,9 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   CommandContext ctx{loop_->store(), loop_->server(), state_, out, task.args, now_ms, &writer_};
   ServerState& server = loop_->server();
   const CommandTable& table = *command_table_;
+  // Client-side caching: this client is the one whose command runs here.
+  Tracking::Scope tracking_scope(state_.id);
+  tracking_scope.set_in_command(true);
   if (server.threads > 1) {
     // Other loops run commands at the same time; EXEC runs alone.
     if (task.spec != nullptr && task.spec->name == "exec") {
@@ -399,6 +402,11 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   } else {
     table.Dispatch(ctx, task.spec);
   }
+  tracking_scope.set_in_command(false);
+  // Invalidations of this client's own keys go after its reply (after EXEC's
+  // whole reply in a transaction).
+  server.tracking.FlushPending(state_.id, [this](const PubSubMessage& m) { DeliverLocal(m); });
+  EndTrackedCommand(state_, task.spec);
   if (state_.blocked != nullptr && task.spec != nullptr) [[unlikely]] {
     // Kept for the accounting at the end of the wait (AccountUnblocked).
     blocked_spec_ = task.spec;
@@ -431,6 +439,10 @@ void Connection::Deliver(const PubSubMessage& message) {
 
 void Connection::DeliverLocal(const PubSubMessage& message) {
   if (closing_ || state_.close_after_reply) return;
+  if (state_.protocol < 3 &&
+      (message.resp2.empty() || (message.resp2_if_subscribed && state_.subscriptions() == 0))) {
+    return;  // a tracking push has no RESP2 form for this client
+  }
   out_.AppendBytes(state_.protocol >= 3 ? message.resp3 : message.resp2);
   // A subscriber that does not read is cut off at its limit (checked in
   // FlushOrKill, after the publisher's batch).
@@ -682,6 +694,7 @@ void Connection::UpdateSnapshot() {
   s.in_multi = state_.in_multi;
   s.no_evict = state_.no_evict;
   s.blocked = state_.blocked != nullptr;
+  s.tracking = (state_.tracking & kTrackingOn) != 0;
 }
 
 ClientSnapshot Connection::Snapshot() const {
@@ -696,6 +709,7 @@ void Connection::Detach() {
   // hub, the WATCH registry and the scheduler first.
   DropSubscriptions(loop_->server(), state_);
   loop_->server().watches.UnwatchAll(&state_.watch);
+  if (state_.tracking & kTrackingOn) loop_->server().tracking.Disable(state_.id);
   if (state_.blocked != nullptr) {
     // A client gone while blocked leaves no waiter behind.
     if (state_.blocked->Finish(Waiter::State::kCancelled)) {

@@ -92,6 +92,23 @@ void EventLoop::PostMessage(uint64_t client_id, const PubSubMessage& message) {
   Post(InboxItem{client_id, InboxItem::Kind::kMessage, message});
 }
 
+bool EventLoop::DeliverIfHere(uint64_t client_id, const PubSubMessage& message) {
+  Connection* connection = nullptr;
+  {
+    absl::MutexLock lock(&clients_mu_);
+    auto it = connections_.find(client_id);
+    if (it == connections_.end() || killed_.contains(client_id)) return false;
+    connection = it->second;
+  }
+  // Only this loop's thread may touch the connection; others post it.
+  if (current_loop == this) {
+    connection->DeliverLocal(message);
+  } else {
+    PostMessage(client_id, message);
+  }
+  return true;
+}
+
 void EventLoop::PostKill(uint64_t client_id) {
   Post(InboxItem{client_id, InboxItem::Kind::kKill, {}});
 }
@@ -167,6 +184,11 @@ void EventLoop::WaitForAof(Connection* connection) { aof_waiting_.push_back(conn
 
 void EventLoop::OnCheck(uv_check_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
+  // Redis's beforeSleep: BCAST invalidations of the keys changed meanwhile.
+  if (self->server_->tracking.broadcast_pending()) [[unlikely]] {
+    self->server_->tracking.BroadcastPending();
+    self->FlushPending();
+  }
   if (self->aof_waiting_.empty()) return;
   if (AofPersistence* aof = self->server_->aof; aof != nullptr) aof->FlushBeforeReply();
   std::vector<uint64_t> ids;
@@ -333,6 +355,10 @@ void EventLoop::OnCron(uv_timer_t* handle) {
       WatchRegistry& watches = self->server_->watches;
       PerformEvictions(*self->store_, self->server_->config->eviction_settings(),
                        [&watches](int db, std::string_view key) { watches.Touch(db, key); });
+    }
+    // As Redis's serverCron: tracking-table-max-keys applies even when idle.
+    if (self->server_->tracking.clients() > 0) {
+      self->server_->tracking.LimitUsedSlots(*self->server_->config);
     }
     self->FlushPending();  // "expired" notifications to this loop's subscribers
     // Redis closes them once a second; a check every tick is as cheap.

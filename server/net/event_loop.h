@@ -55,6 +55,10 @@ class EventLoop {
   void RequestStop();
   // Thread-safe: hand a pub/sub message to a client of this loop.
   void PostMessage(uint64_t client_id, const PubSubMessage& message);
+  // Thread-safe: hands a message to client `id` if it is a client of this
+  // loop (at once on this loop's thread, else through the inbox).
+  bool DeliverIfHere(uint64_t client_id, const PubSubMessage& message)
+      ABSL_LOCKS_EXCLUDED(clients_mu_);
   // Thread-safe: close a client of this loop after its pending replies.
   void PostKill(uint64_t client_id);
   // Thread-safe: a blocked client of this loop had its wait ended (served,

@@ -183,6 +183,8 @@ Server::Server(Config* config) : config_(config), state_(config) {
   options.databases = static_cast<int>(config->GetInt("databases"));
   store_ = std::make_unique<Store>(options);
   store_->feed().SetEventSink(&state_.keyspace_notifier);
+  store_->feed().SetTrackingSink(&state_.tracking);
+  state_.tracking.set_directory(this);
   store_->feed().SetEventFlags(config->keyspace_event_flags());
   state_.start_time_ms = UnixTimeMs();
   state_.run_id = RandomRunId();
@@ -284,6 +286,23 @@ std::vector<ClientSnapshot> Server::Snapshot() {
 bool Server::Kill(uint64_t id) {
   for (auto& loop : loops_) {
     if (loop->Kill(id)) return true;
+  }
+  return false;
+}
+
+bool Server::Exists(uint64_t id) {
+  for (auto& loop : loops_) {
+    if (loop->HasClient(id)) return true;
+  }
+  return false;
+}
+
+bool Server::Send(uint64_t id, const PubSubMessage& message) {
+  // The caller's own loop first: most messages stay on it.
+  EventLoop* here = EventLoop::Current();
+  if (here != nullptr && here->DeliverIfHere(id, message)) return true;
+  for (auto& loop : loops_) {
+    if (loop.get() != here && loop->DeliverIfHere(id, message)) return true;
   }
   return false;
 }

@@ -35,6 +35,8 @@ class Server : public ClientDirectory {
   // ClientDirectory: CLIENT LIST / KILL across every loop.
   std::vector<ClientSnapshot> Snapshot() override;
   bool Kill(uint64_t id) override;
+  bool Exists(uint64_t id) override;
+  bool Send(uint64_t id, const PubSubMessage& message) override;
 
   // Loads the AOF with appendonly yes (the RDB is not read then, as in
   // Redis), else dir/dbfilename when it exists (before Start). An error

@@ -104,6 +104,21 @@ class KeyspaceEventSink {
                                std::string_view key) = 0;
 };
 
+// Receives every key change for client-side caching (CLIENT TRACKING).
+// active() is one relaxed load: false while nothing is tracked, so a change
+// costs no more than that.
+class KeyTrackingSink {
+ public:
+  virtual ~KeyTrackingSink() = default;
+  bool active() const { return active_.load(std::memory_order_relaxed); }
+  // Called with the key's lock held, on the thread that made the change;
+  // by_client is false for an expiry (no client made it).
+  virtual void OnKeyChanged(std::string_view key, bool by_client) = 0;
+
+ protected:
+  std::atomic<bool> active_{false};
+};
+
 // Persistence, replication and keyspace notifications read the feed.
 class ChangeObserver {
  public:
@@ -168,6 +183,15 @@ class ChangeFeed {
     if ((flags & (kEventKeyspace | kEventKeyevent)) == 0) flags = 0;
     event_flags_.store(flags, std::memory_order_relaxed);
   }
+  // Client-side caching: a key changed (Redis's trackingInvalidateKey from
+  // signalModifiedKey). One relaxed load when nothing is tracked.
+  void SetTrackingSink(KeyTrackingSink* sink) { tracking_sink_ = sink; }  // before serving
+  void KeyChanged(std::string_view key, bool by_client) {
+    if (tracking_sink_ != nullptr && tracking_sink_->active()) {
+      tracking_sink_->OnKeyChanged(key, by_client);
+    }
+  }
+
   bool Wants(uint32_t type) const {
     return (event_flags_.load(std::memory_order_relaxed) & type) != 0;
   }
@@ -178,6 +202,7 @@ class ChangeFeed {
 
  private:
   KeyspaceEventSink* sink_ = nullptr;
+  KeyTrackingSink* tracking_sink_ = nullptr;
   std::atomic<uint32_t> event_flags_{0};
   std::atomic<uint64_t> seq_{0};
   std::atomic<int> count_{0};

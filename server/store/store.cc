@@ -149,6 +149,7 @@ void Shard::DeleteExpired(Table::iterator it) {
   if (feed_ != nullptr) {
     feed_->Publish(db_, {"DEL", key});
     feed_->Notify(kEventExpired, db_, "expired", key);
+    feed_->KeyChanged(key, /*by_client=*/false);
   }
   expires_.Erase(key);  // before the entry (and the key's storage) goes
   table_.erase(it);
@@ -300,6 +301,7 @@ bool Shard::Evict(std::string_view key, bool unlink) {
   if (feed_ != nullptr) {
     feed_->Publish(db_, {unlink ? "UNLINK" : "DEL", it->key()});
     feed_->Notify(kEventEvicted, db_, "evicted", it->key());
+    feed_->KeyChanged(it->key(), /*by_client=*/false);  // tracking clients are told
   }
   expires_.Erase(it->key());  // before the entry (and the key's storage) goes
   table_.erase(it);
