@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "protocol/request_parser.h"
 #include "protocol/str_util.h"
 #include "tests/support/server_fixture.h"
 
@@ -27,7 +28,8 @@ std::string InfoField(RespClient& c, std::string_view section, std::string_view 
 }
 
 int64_t InfoInt(RespClient& c, std::string_view section, std::string_view name) {
-  return std::stoll("0" + InfoField(c, section, name));
+  int64_t value = 0;
+  return ParseInt64(InfoField(c, section, name), &value) ? value : 0;
 }
 
 class EvictionTest : public ServerTest {
