@@ -1,5 +1,7 @@
 #include "server/commands/tracking.h"
 
+#include <vector>
+
 #include "protocol/str_util.h"
 #include "server/commands/config.h"
 #include "server/commands/server_state.h"
@@ -88,13 +90,14 @@ void Tracking::Enable(uint64_t id, int protocol, uint64_t redirect, uint32_t opt
   client.protocol = protocol;
   if (options & kTrackingBcast) {
     client.flags |= kTrackingBcast;
-    auto add = [&](std::string_view prefix) {
+    // A loop, not a lambda: clang's thread-safety analysis does not see mu_ held in one.
+    std::vector<std::string_view> names(prefixes.begin(), prefixes.end());
+    if (names.empty()) names.push_back("");
+    for (std::string_view prefix : names) {
       std::string name(prefix);
       prefixes_[name].clients.insert(id);
       client.prefixes.insert(std::move(name));
-    };
-    if (prefixes.empty()) add("");
-    for (std::string_view prefix : prefixes) add(prefix);
+    }
   }
   UpdateActiveLocked();
 }
