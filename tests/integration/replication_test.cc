@@ -10,7 +10,10 @@
 // Nothing here asserts a time: every wait polls for a state, with a
 // generous deadline that only proves liveness.
 
+#include <stdlib.h>
+
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -193,6 +196,38 @@ TEST(ReplicationTest, ValkdbReplicaOfRedisMaster) {
   }
 }
 
+// A replica restarted after a short disconnect continues partially: its
+// dump.rdb carries repl-id and repl-offset (Redis's rdbSaveInfoAuxFields).
+TEST(ReplicationTest, RestartedReplicaContinuesPartially) {
+  char dir_template[] = "/tmp/valkdb-repl-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  auto master = StartValkdb();
+  ASSERT_TRUE(master);
+  auto m = Client(*master);
+  Populate(*m, 0);
+  const std::vector<std::string> replica_args = {"--dir", dir, "--replicaof", "127.0.0.1",
+                                                 std::to_string(master->port())};
+  {
+    auto replica = StartValkdb(replica_args);
+    ASSERT_TRUE(replica);
+    auto r = Client(*replica);
+    ExpectSameKeyspace(*m, *r);
+    Populate(*m, 1);
+    ExpectSameKeyspace(*m, *r);
+    ASSERT_TRUE(r->Send(Encode({"SHUTDOWN", "SAVE"})).ok());  // no reply: the server exits
+    EXPECT_TRUE(replica->Wait(kLiveness).ok());
+  }
+  Populate(*m, 2);  // while the replica is down: from the backlog
+  auto replica = StartValkdb(replica_args);
+  ASSERT_TRUE(replica);
+  auto r = Client(*replica);
+  ExpectSameKeyspace(*m, *r);
+  EXPECT_EQ(InfoInt(*m, "stats", "sync_full"), 1);
+  EXPECT_EQ(InfoInt(*m, "stats", "sync_partial_ok"), 1);
+  std::filesystem::remove_all(dir);
+}
+
 // A replica of a replica follows the chain; when the middle one is promoted
 // the last continues from it partially (PSYNC2: the old id stays valid as
 // the second id), both for a valkdb and a real Redis sub-replica.
@@ -230,6 +265,40 @@ TEST(ReplicationTest, ChainAndPromotionContinuePartially) {
             InfoField(*cb, "replication", "master_replid"));
   EXPECT_EQ(InfoField(*cb, "replication", "master_replid2"),
             InfoField(*ca, "replication", "master_replid"));
+}
+
+// FAILOVER: the master waits for its replica to have everything, becomes
+// its replica, and the replica (PSYNC ... FAILOVER) becomes the master; no
+// full sync on either side.
+TEST(ReplicationTest, FailoverSwapsRoles) {
+  auto a = StartValkdb();
+  auto b = StartValkdb();
+  ASSERT_TRUE(a && b);
+  auto ca = Client(*a);
+  auto cb = Client(*b);
+  EXPECT_EQ(ca->Command({"FAILOVER"}).str, "ERR FAILOVER requires connected replicas.");
+  EXPECT_EQ(ca->Command({"FAILOVER", "ABORT"}).str, "ERR No failover in progress.");
+  EXPECT_EQ(ca->Command({"FAILOVER", "TO", "127.0.0.1", "1", "FORCE"}).str,
+            "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+  Populate(*ca, 0);
+  ASSERT_EQ(cb->Command({"REPLICAOF", "127.0.0.1", std::to_string(a->port())}).str, "OK");
+  ExpectSameKeyspace(*ca, *cb);
+  EXPECT_EQ(cb->Command({"FAILOVER"}).str, "ERR FAILOVER is not valid when server is a replica.");
+  EXPECT_EQ(ca->Command({"FAILOVER", "TO", "127.0.0.1", "1"}).str,
+            "ERR FAILOVER target HOST and PORT is not a replica.");
+  ASSERT_EQ(ca->Command({"FAILOVER", "TO", "127.0.0.1", std::to_string(b->port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] {
+    return InfoField(*cb, "replication", "role") == "master" &&
+           InfoField(*ca, "replication", "role") == "slave" &&
+           InfoField(*ca, "replication", "master_failover_state") == "no-failover" &&
+           InfoField(*ca, "replication", "master_link_status") == "up";
+  })) << ca->Command({"INFO", "replication"}).str;
+  Populate(*cb, 1);
+  ExpectSameKeyspace(*cb, *ca);
+  EXPECT_EQ(InfoInt(*cb, "stats", "sync_full"), 0);
+  EXPECT_EQ(InfoInt(*cb, "stats", "sync_partial_ok"), 1);
+  EXPECT_EQ(ca->Command({"SET", "x", "1"}).str,
+            "READONLY You can't write against a read only replica.");
 }
 
 TEST(ReplicationTest, WaitCountsAcknowledgingReplicas) {
