@@ -574,8 +574,8 @@ void Replication::SenderLoop(Sender* sender) {
   if (why.empty()) why = "disconnected";
   std::fprintf(stderr, "valkdb: Connection with replica %s lost (%s).\n", sender->addr.c_str(),
                why.c_str());
-  ::close(sender->fd);
   absl::MutexLock lock(&mu_);
+  ::close(sender->fd);  // under mu_: DisconnectReplicasLocked never shuts a reused fd
   sender->file.reset();
   sender->fd = -1;
   sender->finished.store(true);

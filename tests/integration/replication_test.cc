@@ -10,9 +10,11 @@
 // Nothing here asserts a time: every wait polls for a state, with a
 // generous deadline that only proves liveness.
 
+#include <signal.h>
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -384,6 +386,67 @@ TEST(ReplicationTest, MinReplicasToWrite) {
   ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
   ASSERT_TRUE(WaitFor([&] { return m->Command({"SET", "k", "v"}).str == "OK"; }));
   ASSERT_TRUE(WaitFor([&] { return r->Command({"GET", "k"}).str == "v"; }));
+}
+
+// redis-sentinel (the Debian package) watches a valkdb master with a valkdb
+// replica; the master is SIGKILLed; Sentinel promotes the replica and
+// clients asking Sentinel get the new master.
+TEST(SentinelTest, PromotesTheReplicaWhenTheMasterDies) {
+  const std::string sentinel_bin = "/usr/bin/redis-sentinel";
+  ASSERT_TRUE(std::filesystem::exists(sentinel_bin)) << "apt-get install redis-sentinel";
+  auto master = StartValkdb();
+  auto replica = StartValkdb({"--threads", "2"});
+  ASSERT_TRUE(master && replica);
+  auto m = Client(*master);
+  auto r = Client(*replica);
+  Populate(*m, 0);
+  ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ExpectSameKeyspace(*m, *r);
+
+  char dir_template[] = "/tmp/valkdb-sentinel-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const int sentinel_port = PickFreePort();
+  {
+    std::FILE* conf = std::fopen((dir + "/sentinel.conf").c_str(), "w");
+    ASSERT_NE(conf, nullptr);
+    std::fprintf(conf,
+                 "port %d\nbind 127.0.0.1\ndir %s\n"
+                 "sentinel monitor vk 127.0.0.1 %d 1\n"
+                 "sentinel down-after-milliseconds vk 1000\n"
+                 "sentinel failover-timeout vk 30000\n",
+                 sentinel_port, dir.c_str(), master->port());
+    std::fclose(conf);
+  }
+  auto sentinel = ServerProcess::Start(sentinel_bin, {dir + "/sentinel.conf"}, /*read_port=*/false);
+  ASSERT_TRUE(sentinel.ok()) << sentinel.status();
+  std::unique_ptr<RespClient> s;
+  ASSERT_TRUE(WaitFor([&] {
+    auto client = RespClient::Connect(sentinel_port, milliseconds(500));
+    if (!client.ok()) return false;
+    s = *std::move(client);
+    return true;
+  }));
+  // Sentinel finds the replica through the master's INFO.
+  ASSERT_TRUE(WaitFor([&] {
+    RespValue replicas = s->Command({"SENTINEL", "REPLICAS", "vk"});
+    return replicas.elements.size() == 1;
+  })) << (*sentinel)->log();
+
+  master->Signal(SIGKILL);
+  ASSERT_TRUE(WaitFor([&] {
+    RespValue addr = s->Command({"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "vk"});
+    return addr.elements.size() == 2 && addr.elements[1].str == std::to_string(replica->port());
+  })) << (*sentinel)->log();
+  // Sentinel closes the promoted replica's clients (CLIENT KILL TYPE normal), as it does to
+  // make them reconnect: a new connection.
+  r = Client(*replica);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(InfoField(*r, "replication", "role"), "master");
+  EXPECT_EQ(r->Command({"SET", "after-failover", "1"}).str, "OK");
+  EXPECT_EQ(r->Command({"GET", "s:0:1"}).str, "value-0:1");
+  (*sentinel)->Stop();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
