@@ -68,8 +68,6 @@ for line in open(sys.argv[1] if len(sys.argv) > 1 else "/etc/redis/redis.conf"):
             note = refused[name]
         elif any(name.startswith(p) for p, _ in prefixes):
             note = "valkdb: refused (" + next(r for p, r in prefixes if name.startswith(p)) + ")."
-        elif name.startswith(replication):
-            note = "valkdb: replication is being built; until then this is refused."
     if note and (not commented or name not in noted):
         out.append("# " + note)
         noted.add(name)
@@ -77,8 +75,6 @@ for line in open(sys.argv[1] if len(sys.argv) > 1 else "/etc/redis/redis.conf"):
         if name in replace and name not in seen_active:
             line = replace[name]
             seen_active.add(name)
-        elif name.startswith(replication):
-            line = "# " + line  # valkdb refuses these until replication is in
         elif name in honoured_values:
             value = line[len(name):].strip()
             if value != honoured_values[name] and value not in honoured_values[name].split():

@@ -11,7 +11,6 @@ constexpr auto kBuilding = SettingSupport::kFeatureInProgress;
 
 constexpr std::string_view kNoDefrag = "valkdb does no active defragmentation";
 constexpr std::string_view kLazyFree = "valkdb frees deleted values at once";
-constexpr std::string_view kReplication = "replication is being built";
 
 }  // namespace
 
@@ -54,7 +53,7 @@ const std::vector<SettingRule>& SettingRules() {
       {"sanitize-dump-payload", "yes", kNoEffect,
        "RESTORE always checks a payload deeply (as 'yes')"},
       // Replication, being built this round.
-      {"rdb-del-sync-files", "no", kBuilding, kReplication},
+      {"rdb-del-sync-files", "no", kBuilding, "RDB files made for replicas are kept"},
       {"shutdown-timeout", "10", kBuilding, "it is how long shutdown waits for replicas"},
       // Never harmless: a memory limit, a mode, a security setting.
       {"maxmemory-clients", "0", kRefuse, "client eviction by memory is not implemented"},
@@ -86,7 +85,7 @@ SettingVerdict JudgeSetting(std::string_view name, std::string_view value) {
     if (!rule.honoured.empty() && rule.honoured == value) return {};
     return {rule.otherwise, rule.reason};
   }
-  if (IsReplicationSetting(name)) return {kBuilding, kReplication};
+  // Replication's own settings are judged by replication (server/repl/).
   return {};
 }
 

@@ -42,7 +42,8 @@ const std::vector<SettingRule>& SettingRules();
 SettingVerdict JudgeSetting(std::string_view name, std::string_view value);
 
 // Redis's replication settings (replicaof, masterauth, repl-*, replica-*, ...):
-// the feature being built this round.
+// replication's own, judged there; one valkdb does not know yet is refused
+// naming replication.
 bool IsReplicationSetting(std::string_view name);
 
 // A Redis 7.0 directive that valkdb refuses whatever its value, and why

@@ -756,7 +756,7 @@ void Connection::HandOffToReplication() {
   handoff_pending_ = false;
   Replication* repl = loop_->server().replication;
   uv_os_fd_t fd = -1;
-  if (repl == nullptr || uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) {
+  if (repl == nullptr || uv_fileno(&handle_.handle, &fd) != 0) {
     Close();
     return;
   }

@@ -441,7 +441,7 @@ void Replication::SenderLoop(Sender* sender) {
       if (out.empty() &&
           (state == Sender::State::kWaitSnapshot || state == Sender::State::kWaitFile) &&
           now_ms - last_newline_ms >= 1000) {
-        out = "\n";  // keeps the replica's link alive while the RDB is made
+        out.assign(1, '\n');  // keeps the replica's link alive while the RDB is made
         last_newline_ms = now_ms;
       }
     }
