@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/commands/config.h"
 #include "server/log/logger.h"
@@ -119,9 +120,8 @@ int main(int argc, char** argv) {
   // Once the listeners are up: whoever waits for the pid file can connect.
   valkdb::WritePidFile(pidfile);
   if (print_port) {
-    std::printf("%d\n", server.port());
     std::fflush(stdout);
-    valkdb::ReleaseStdoutLog();
+    valkdb::ReleaseStdoutLog(absl::StrCat(server.port(), "\n"));
   }
   Log(LogLevel::kNotice, "Ready to accept connections tcp on port %d (%d event loop%s)",
       server.port(), server.state().threads, server.state().threads == 1 ? "" : "s");

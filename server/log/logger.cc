@@ -97,10 +97,11 @@ void HoldStdoutLog() {
   state.hold_stdout = true;
 }
 
-void ReleaseStdoutLog() {
+void ReleaseStdoutLog(std::string_view first) {
   LoggerState& state = State();
   absl::MutexLock lock(&state.mu);
   state.hold_stdout = false;
+  state.held.insert(0, first);
   WriteAll(STDOUT_FILENO, state.held);
   state.held.clear();
   state.held.shrink_to_fit();

@@ -36,7 +36,9 @@ void SetLogRole(char role);
 // While held, lines meant for stdout are kept in memory; releasing writes them.
 // With `--port 0` the port must be the first line of stdout.
 void HoldStdoutLog();
-void ReleaseStdoutLog();
+// Writes `first` (the port line) and the held lines in one write, so a reader
+// that has the port line finds the lines logged before it already there.
+void ReleaseStdoutLog(std::string_view first = "");
 
 // One message, one line (a message with newlines is written as is, as Redis does).
 void LogLine(LogLevel level, std::string_view message);
