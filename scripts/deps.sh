@@ -2,14 +2,19 @@
 # Installs the Debian 12 packages valkdb needs, only when some are missing.
 #   scripts/deps.sh          build + run packages
 #   scripts/deps.sh --test   also what the tests use (redis-server as the oracle, sanitizers...)
+#   scripts/deps.sh --package  also what scripts/package.sh uses (dpkg-shlibdeps; systemd-analyze)
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libuv1-dev libabsl-dev libgtest-dev libgmock-dev
           libbenchmark-dev libedit-dev liblzf-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # iproute2 (ss) and util-linux (prlimit): the connection-limit tests inspect sockets and rlimits.
+  # redis-server also brings /etc/redis/redis.conf, which the settings walk test reads.
   # redis-sentinel: the replication tests fail a valkdb master over with the real Sentinel.
   packages+=(redis-server redis-tools redis-sentinel clang-14 libclang-rt-14-dev python3 iproute2 util-linux)
+fi
+if [[ "${1:-}" == "--package" ]]; then
+  packages+=(dpkg-dev systemd adduser)
 fi
 
 missing=()

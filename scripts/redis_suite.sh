@@ -32,7 +32,8 @@ fi
 
 port_file=$(mktemp)
 logs=$(mktemp -d)
-"$SERVER" --port 0 --bind 127.0.0.1 --dir "$logs" --enable-debug-command yes >"$port_file" 2>"$logs/server.log" &
+"$SERVER" --port 0 --bind 127.0.0.1 --dir "$logs" --enable-debug-command yes \
+  --logfile "$logs/server.log" >"$port_file" 2>>"$logs/server.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$port_file"' EXIT
 for _ in $(seq 100); do

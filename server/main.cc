@@ -1,11 +1,18 @@
 // valkdb-server: flags and wiring, nothing else.
+#include <unistd.h>
+
+#include <climits>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/commands/config.h"
+#include "server/log/logger.h"
 #include "server/net/server.h"
+#include "server/process/process.h"
 
 namespace {
 
@@ -16,7 +23,16 @@ void PrintUsage() {
                "Examples:\n"
                "       valkdb-server --port 6380 --threads 2\n"
                "       valkdb-server --port 0     (picks a free port and prints it)\n"
+               "       valkdb-server /etc/valkdb/valkdb.conf --daemonize yes\n"
                "Settings use Redis's names (port, bind, databases, maxclients, ...).\n");
+}
+
+// The config file's absolute path (INFO config_file, CONFIG REWRITE), as
+// Redis keeps it: the server may change directory later.
+std::string AbsolutePath(const char* path) {
+  char resolved[PATH_MAX];
+  if (realpath(path, resolved) != nullptr) return resolved;
+  return path;
 }
 
 }  // namespace
@@ -42,32 +58,82 @@ int main(int argc, char** argv) {
                  std::string(status.message()).c_str());
     return 1;
   }
+  std::string config_file;
+  if (argc > 1 && std::strncmp(argv[1], "--", 2) != 0) config_file = AbsolutePath(argv[1]);
+
+  using valkdb::Log;
+  using valkdb::LogLevel;
+  valkdb::LoggerOptions log_options;
+  log_options.level =
+      valkdb::ParseLogLevel(config.GetString("loglevel")).value_or(LogLevel::kNotice);
+  log_options.file = config.GetString("logfile");
+  log_options.syslog = config.GetBool("syslog-enabled");
+  log_options.syslog_ident = config.GetString("syslog-ident");
+  log_options.syslog_facility = config.GetString("syslog-facility");
+  valkdb::ConfigureLogger(log_options);
+  const bool print_port = config.GetInt("port") == 0;
+  // Scripts and tests read the chosen port from the first line of stdout.
+  if (print_port && log_options.file.empty()) valkdb::HoldStdoutLog();
+
+  // As Redis: a supervised server stays in the foreground whatever daemonize says.
+  const valkdb::Supervisor supervisor = valkdb::DetectSupervisor(config.GetString("supervised"));
+  const bool background = config.GetBool("daemonize") && supervisor == valkdb::Supervisor::kNone;
+  // Before any thread exists (the event loops start theirs).
+  if (background) valkdb::Daemonize();
+  std::string pidfile = config.GetString("pidfile");
+  if (background && pidfile.empty()) pidfile = "/var/run/valkdb.pid";  // Redis's default, renamed
+
+  Log(LogLevel::kNotice, "oO0OoO0OoO0Oo valkdb is starting oO0OoO0OoO0Oo");
+  Log(LogLevel::kNotice, "valkdb version=%s (Redis %s compatible), bits=64, pid=%d, just started",
+      valkdb::kValkdbVersion, valkdb::kRedisVersion, static_cast<int>(getpid()));
+  if (config_file.empty()) {
+    Log(LogLevel::kNotice, "Configuration loaded (no config file)");
+  } else {
+    Log(LogLevel::kNotice, "Configuration loaded from %s", config_file);
+  }
+  // Settings accepted without effect in valkdb: said, never silent.
+  for (const std::string& warning : config.TakeStartupWarnings()) {
+    Log(LogLevel::kWarning, "WARNING %s", warning);
+  }
+  if (config.GetBool("disable-thp")) valkdb::DisableTransparentHugePages();
+
   valkdb::Server server(&config);
-  if (argc > 1 && std::strncmp(argv[1], "--", 2) != 0) server.state().config_file = argv[1];
+  server.state().config_file = config_file;
+  server.state().supervised = std::string(valkdb::SupervisorName(supervisor));
   char exe[4096];
   ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (len > 0) server.state().executable.assign(exe, static_cast<size_t>(len));
 
   status = server.LoadData();
   if (!status.ok()) {
-    std::fprintf(stderr, "valkdb: Fatal error loading the DB: %s. Exiting.\n",
-                 std::string(status.message()).c_str());
+    Log(LogLevel::kWarning, "Fatal error loading the DB: %s. Exiting.", status.message());
+    valkdb::ReleaseStdoutLog();
     return 1;
   }
   status = server.Start();
   if (!status.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(status.message()).c_str());
+    Log(LogLevel::kWarning, "%s", status.message());
+    valkdb::ReleaseStdoutLog();
+    if (!background) std::fprintf(stderr, "%s\n", std::string(status.message()).c_str());
     return 1;
   }
-  if (config.GetInt("port") == 0) {
-    // Tests and scripts read the chosen port from the first line of stdout.
-    std::printf("%d\n", server.port());
+  // Once the listeners are up: whoever waits for the pid file can connect.
+  valkdb::WritePidFile(pidfile);
+  if (print_port) {
     std::fflush(stdout);
+    valkdb::ReleaseStdoutLog(absl::StrCat(server.port(), "\n"));
   }
-  std::fprintf(stderr, "valkdb %.*s: ready to accept connections on port %d (%d event loop%s)\n",
-               static_cast<int>(valkdb::kValkdbVersion.size()), valkdb::kValkdbVersion.data(),
-               server.port(), server.state().threads, server.state().threads == 1 ? "" : "s");
+  Log(LogLevel::kNotice, "Ready to accept connections tcp on port %d (%d event loop%s)",
+      server.port(), server.state().threads, server.state().threads == 1 ? "" : "s");
+  if (!server.state().unixsocket.empty()) {
+    Log(LogLevel::kNotice, "Ready to accept connections unix on %s", server.state().unixsocket);
+  }
+  valkdb::NotifyReady(supervisor);
+  valkdb::DaemonReady();
   server.Run();
-  std::fprintf(stderr, "valkdb: shut down\n");
+  if (supervisor == valkdb::Supervisor::kSystemd) valkdb::NotifySystemd("STOPPING=1\n");
+  server.RemoveUnixSocket();
+  valkdb::RemovePidFile(pidfile);
+  Log(LogLevel::kWarning, "valkdb is now ready to exit, bye bye...");
   return 0;
 }

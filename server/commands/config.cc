@@ -16,6 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "protocol/request_parser.h"
 #include "protocol/str_util.h"
+#include "server/commands/config_support.h"
+#include "server/log/logger.h"
 #include "server/store/access_clock.h"
 #include "server/store/change_feed.h"
 
@@ -76,8 +78,21 @@ const std::vector<Config::Param>& ParamTable() {
       {"aof-timestamp-enabled", "", K::kBool, "no", kMut},
       {"dbfilename", "", K::kString, "dump.rdb", kProt},
       {"dir", "", K::kString, "", kProt},
-      {"loglevel", "", K::kEnum, "notice", kMut, 0, 0, "debug verbose notice warning"},
+      // "nothing" is Redis 7.2's; 7.0's error text lists the other four.
+      {"loglevel", "", K::kEnum, "notice", kMut, 0, 0, "debug verbose notice warning !nothing"},
       {"logfile", "", K::kString, "", kImm},
+      {"syslog-enabled", "", K::kBool, "no", kImm},
+      {"syslog-ident", "", K::kString, "redis", kImm},
+      {"syslog-facility", "", K::kEnum, "local0", kImm, 0, 0,
+       "user local0 local1 local2 local3 local4 local5 local6 local7"},
+      {"unixsocket", "", K::kString, "", kImm},
+      {"unixsocketperm", "", K::kOctal, "0", kImm, 0, 0777},
+      {"always-show-logo", "", K::kBool, "no", kImm},
+      {"set-proc-title", "", K::kBool, "yes", kImm},
+      {"disable-thp", "", K::kBool, "yes", kImm},
+      {"oom-score-adj-values", "", K::kOomScoreAdjValues, "0 200 800", kMut},
+      {"rdb-del-sync-files", "", K::kBool, "no", kMut},
+      {"rdb-save-incremental-fsync", "", K::kBool, "yes", kMut},
       {"daemonize", "", K::kBool, "no", kImm},
       {"pidfile", "", K::kString, "", kImm},
       {"supervised", "", K::kEnum, "no", kImm, 0, 0, "upstart systemd auto no"},
@@ -97,6 +112,9 @@ const std::vector<Config::Param>& ParamTable() {
       {"latency-tracking-info-percentiles", "", K::kPercentiles, "50 99 99.9", kMut},
       {"busy-reply-threshold", "lua-time-limit", K::kInt, "5000", kMut, 0, kLongMax},
       {"shutdown-timeout", "", K::kInt, "10", kMut, 0, kIntMax},
+      // One flag of Redis's (it also takes combinations, as "nosave force").
+      {"shutdown-on-sigint", "", K::kEnum, "default", kMut, 0, 0, "default save nosave now force"},
+      {"shutdown-on-sigterm", "", K::kEnum, "default", kMut, 0, 0, "default save nosave now force"},
       {"replica-read-only", "slave-read-only", K::kBool, "yes", kMut},
       // Replication (server/repl/replication.h).
       {"replicaof", "slaveof", K::kString, "", kImm},
@@ -647,18 +665,55 @@ absl::Status Config::SetLocked(const Param& param, std::string_view value, bool 
       std::vector<std::string> choices;
       // "name=other": a name Redis accepts for the same value, reported as `other`.
       for (std::string_view choice : Split(param.choices, ' ')) {
+        // "!name": accepted, not listed in the error (not a choice of Redis 7.0's).
+        const bool hidden = choice.starts_with('!');
+        if (hidden) choice.remove_prefix(1);
         const size_t eq = choice.find('=');
         const std::string_view name = choice.substr(0, eq);
         if (!known && EqualsIgnoreCase(name, value)) {
           known = true;
           canonical = std::string(eq == std::string_view::npos ? name : choice.substr(eq + 1));
         }
-        choices.emplace_back(name);
+        if (!hidden) choices.emplace_back(name);
       }
       if (!known) {
         return absl::InvalidArgumentError("argument(s) must be one of the following: " +
                                           Join(choices, ", "));
       }
+      break;
+    }
+    case Kind::kOctal: {
+      // Redis's OCTAL_CONFIG: strtol base 8, shown as "%o".
+      const std::string text(value);
+      char* end = nullptr;
+      errno = 0;
+      const long v = std::strtol(text.c_str(), &end, 8);
+      if (text.empty() || *end != '\0' || errno != 0) {
+        return absl::InvalidArgumentError("argument couldn't be parsed into an integer");
+      }
+      if (v < param.min || v > param.max) {
+        return absl::InvalidArgumentError(StrCat("argument must be between ", param.min, " and ",
+                                                 absl::StrFormat("%o", param.max), " inclusive"));
+      }
+      canonical = absl::StrFormat("%o", v);
+      break;
+    }
+    case Kind::kOomScoreAdjValues: {
+      // Redis's setConfigOOMScoreAdjValuesOption: three integers in -2000..2000.
+      std::vector<std::string_view> words = Split(value, ' ', false);
+      std::vector<std::string> out;
+      for (std::string_view word : words) {
+        if (!word.empty()) out.emplace_back(word);
+      }
+      if (out.size() != 3) return absl::InvalidArgumentError("wrong number of arguments");
+      for (std::string& word : out) {
+        int64_t v = 0;
+        if (!ParseInt64(word, &v) || v < -2000 || v > 2000) {
+          return absl::InvalidArgumentError("Invalid oom-score-adj-values");
+        }
+        word = StrCat(v);
+      }
+      canonical = Join(out, " ");
       break;
     }
     case Kind::kSave:
@@ -732,6 +787,9 @@ void Config::CacheLocked() {
   ParseInt64(values_[Find("lfu-log-factor") - Params().data()], &log_factor);
   ParseInt64(values_[Find("lfu-decay-time") - Params().data()], &decay_time);
   AccessClock::SetLfuParameters(static_cast<int>(log_factor), static_cast<int>(decay_time));
+  if (std::optional<LogLevel> level = ParseLogLevel(values_[Find("loglevel") - Params().data()])) {
+    SetLogLevel(*level);
+  }
   generation_.fetch_add(1, std::memory_order_release);
 }
 
@@ -742,9 +800,21 @@ absl::Status Config::Apply(std::string_view name, const std::vector<std::string>
 absl::Status Config::ApplyImpl(std::string_view name, const std::vector<std::string>& words,
                                bool* save_seen) {
   const Param* param = Find(name);
-  if (param == nullptr) return absl::NotFoundError("Bad directive or wrong number of arguments");
+  if (param == nullptr) {
+    const std::string lower = AsciiLower(name);
+    if (std::optional<std::string_view> why = RefusedDirective(lower)) {
+      return absl::NotFoundError(StrCat("'", lower, "' is not supported by valkdb: ", *why));
+    }
+    if (IsReplicationSetting(lower)) {
+      return absl::NotFoundError(
+          StrCat("'", lower, "' is a replication setting, and replication is not in this build"));
+    }
+    return absl::NotFoundError("Bad directive or wrong number of arguments");
+  }
   const bool multi_word = param->kind == Kind::kString || param->kind == Kind::kSave ||
-                          param->kind == Kind::kClientOutputBufferLimit;
+                          param->kind == Kind::kClientOutputBufferLimit ||
+                          param->kind == Kind::kOomScoreAdjValues ||
+                          param->kind == Kind::kPercentiles;
   if (words.empty() && !multi_word) {
     return absl::InvalidArgumentError("wrong number of arguments");
   }
@@ -760,7 +830,30 @@ absl::Status Config::ApplyImpl(std::string_view name, const std::vector<std::str
     *save_seen = true;
   }
   absl::MutexLock lock(&mu_);
-  return SetLocked(*param, JoinWords(views), append);
+  const size_t index = param - Params().data();
+  const std::string old_value = values_[index];
+  absl::Status status = SetLocked(*param, JoinWords(views), append);
+  if (!status.ok()) return status;
+  // No silent settings: a value valkdb cannot honour stops the start; one
+  // without effect is kept and reported (main logs it once the log is open).
+  const SettingVerdict verdict = JudgeSetting(param->name, values_[index]);
+  if (verdict.support == SettingSupport::kRefused) {
+    const std::string error = DescribeVerdict(AsciiLower(name), values_[index], verdict);
+    values_[index] = old_value;
+    CacheLocked();
+    return absl::InvalidArgumentError(error);
+  }
+  if (verdict.support != SettingSupport::kHonoured) {
+    startup_warnings_.push_back(DescribeVerdict(AsciiLower(name), values_[index], verdict));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Config::TakeStartupWarnings() {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> out;
+  out.swap(startup_warnings_);
+  return out;
 }
 
 absl::Status Config::LoadText(std::string_view text) {
@@ -786,7 +879,26 @@ absl::Status Config::LoadTextImpl(std::string_view text, bool* save_seen) {
     for (size_t i = 1; i < spans.size(); ++i) {
       words.push_back(storage.substr(spans[i].first, spans[i].second));
     }
-    absl::Status status = ApplyImpl(name, words, save_seen);
+    absl::Status status;
+    if (EqualsIgnoreCase(name, "include") && words.size() == 1) {
+      // Redis's include: the file's directives, read here, in order.
+      if (++include_depth_ > 16) {
+        status = absl::InvalidArgumentError("include nested too deeply");
+      } else {
+        std::ifstream file(words[0]);
+        if (!file) {
+          status =
+              absl::NotFoundError(StrCat("Fatal error, can't open config file '", words[0], "'"));
+        } else {
+          std::stringstream included;
+          included << file.rdbuf();
+          status = LoadTextImpl(included.str(), save_seen);
+        }
+      }
+      --include_depth_;
+    } else {
+      status = ApplyImpl(name, words, save_seen);
+    }
     if (!status.ok()) {
       return absl::InvalidArgumentError(
           StrCat("line ", line_number, ": '", line, "': ", status.message()));
@@ -899,6 +1011,24 @@ std::string Config::SetFromCommand(
                     targets[i].via_alias ? p.alias : p.name, "') - ", status.message());
     }
   }
+  // No silent settings: a value valkdb cannot honour undoes the whole SET;
+  // one without effect is kept and logged.
+  std::vector<std::string> warnings;
+  for (const Target& target : targets) {
+    const std::string& value = values_[target.param - Params().data()];
+    const SettingVerdict verdict = JudgeSetting(target.param->name, value);
+    if (verdict.support == SettingSupport::kHonoured) continue;
+    const std::string_view shown = target.via_alias ? target.param->alias : target.param->name;
+    if (verdict.support == SettingSupport::kRefused) {
+      const std::string text = DescribeVerdict(shown, value, verdict);
+      values_ = backup;
+      keyspace_event_flags_.store(event_flags_backup, std::memory_order_relaxed);
+      CacheLocked();
+      return StrCat("CONFIG SET failed (possibly related to argument '", shown, "') - ", text);
+    }
+    warnings.push_back(DescribeVerdict(shown, value, verdict));
+  }
+  for (const std::string& warning : warnings) Log(LogLevel::kWarning, "WARNING %s", warning);
   for (const Target& target : targets) {
     if (target.param->name != "maxclients" || !maxclients_hook_) continue;
     int64_t maxclients = 0;
@@ -994,6 +1124,8 @@ absl::Status Config::Rewrite(const std::string& path) const {
         case Kind::kBool:
         case Kind::kInt:
         case Kind::kEnum:
+        case Kind::kOctal:
+        case Kind::kOomScoreAdjValues:
           rewrite_line(param.name, StrCat(param.name, " ", value), !is_default);
           break;
         case Kind::kMemory:

@@ -454,8 +454,8 @@ void CmdClientNoEvict(CommandContext& ctx) {
 }
 
 std::string ClientLine(const ClientSnapshot& c, int64_t now_ms, Tracking& tracking) {
-  // Redis's order: O P x b t R B ... e.
-  char flag_chars[9];
+  // Redis's order: O P x b t R B ... U e.
+  char flag_chars[10];
   size_t n = 0;
   TrackingInfo info;
   if (c.tracking) info = tracking.Info(c.id);
@@ -466,6 +466,7 @@ std::string ClientLine(const ClientSnapshot& c, int64_t now_ms, Tracking& tracki
   if (info.flags & kTrackingOn) flag_chars[n++] = 't';
   if (info.flags & kTrackingBrokenRedir) flag_chars[n++] = 'R';
   if (info.flags & kTrackingBcast) flag_chars[n++] = 'B';
+  if (c.unix_socket) flag_chars[n++] = 'U';
   if (c.no_evict) flag_chars[n++] = 'e';
   if (n == 0) flag_chars[n++] = 'N';
   std::string_view flags(flag_chars, n);
@@ -493,6 +494,7 @@ ClientSnapshot SelfSnapshot(CommandContext& ctx) {
   s.id = c.id;
   s.addr = c.addr;
   s.laddr = c.laddr;
+  s.unix_socket = c.unix_socket;
   s.name = c.name;
   s.fd = c.fd;
   s.created_ms = c.created_ms;

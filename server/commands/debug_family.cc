@@ -16,6 +16,7 @@
 #include "server/commands/errors.h"
 #include "server/commands/rdb_convert.h"
 #include "server/commands/typed.h"
+#include "server/log/logger.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/store/access_clock.h"
@@ -222,7 +223,7 @@ void DebugReload(CommandContext& ctx) {
   absl::Status status = rdb.Load(rdb.Path(), UnixTimeMs(), merge);
   if (ctx.server.aof != nullptr) ctx.server.aof->ResumeAppending();
   if (!status.ok()) {
-    std::fprintf(stderr, "valkdb: DEBUG RELOAD: %s\n", std::string(status.message()).c_str());
+    Log(LogLevel::kWarning, "DEBUG RELOAD: %s", std::string(status.message()).c_str());
     ctx.out.Error("Error trying to load the RDB dump, check server logs.");
     return;
   }
@@ -238,11 +239,10 @@ void DebugLoadAof(CommandContext& ctx) {
   absl::Status status = ctx.server.aof->Reload(UnixTimeMs());
   if (!status.ok()) {
     // Redis exits: a keyspace half loaded is not served.
-    std::fprintf(stderr, "valkdb: DEBUG LOADAOF: %s. Exiting.\n",
-                 std::string(status.message()).c_str());
+    Log(LogLevel::kWarning, "DEBUG LOADAOF: %s. Exiting.", std::string(status.message()).c_str());
     std::_Exit(1);
   }
-  std::fprintf(stderr, "valkdb: Append Only File loaded by DEBUG LOADAOF\n");
+  Log(LogLevel::kNotice, "Append Only File loaded by DEBUG LOADAOF");
   ctx.out.Ok();
 }
 

@@ -13,6 +13,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
+#include "server/log/logger.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/persist/shutdown.h"
@@ -309,7 +310,7 @@ void CmdShutdown(CommandContext& ctx) {
     ctx.out.Error("-ERR No shutdown in progress.");
     return;
   }
-  std::fprintf(stderr, "valkdb: User requested shutdown...\n");
+  Log(LogLevel::kNotice, "User requested shutdown...");
   const ShutdownSave mode =
       save ? ShutdownSave::kSave : (nosave ? ShutdownSave::kNoSave : ShutdownSave::kDefault);
   if (!PrepareForShutdown(ctx.server, mode, force)) {
@@ -400,7 +401,7 @@ std::string InfoServer(CommandContext& ctx) {
   Line(&s, "atomicvar_api", "c11-builtin");
   Line(&s, "gcc_version", StrCat(__GNUC__, ".", __GNUC_MINOR__, ".", __GNUC_PATCHLEVEL__));
   Line(&s, "process_id", getpid());
-  Line(&s, "process_supervised", "no");
+  Line(&s, "process_supervised", ctx.server.supervised);
   Line(&s, "run_id", ctx.server.run_id);
   Line(&s, "tcp_port", ctx.server.tcp_port);
   Line(&s, "server_time_usec", ctx.now_ms * 1000);

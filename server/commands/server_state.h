@@ -43,8 +43,9 @@ struct ClientState {
   std::string name;
   std::string lib_name;
   std::string lib_ver;
-  std::string addr;   // peer "ip:port"
-  std::string laddr;  // local "ip:port"
+  std::string addr;          // peer "ip:port"
+  std::string laddr;         // local "ip:port"
+  bool unix_socket = false;  // on the unix socket: addr and laddr are "<path>:0"
   int fd = -1;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
@@ -123,8 +124,9 @@ struct ClientSnapshot {
   std::string_view cmd = "NULL";
   int resp = 2;
   bool pubsub = false, in_multi = false, no_evict = false, monitor = false;
-  bool blocked = false;   // waiting in a blocking command (flags=b)
-  bool tracking = false;  // CLIENT TRACKING on (flags=t; the rest from Tracking::Info)
+  bool blocked = false;      // waiting in a blocking command (flags=b)
+  bool unix_socket = false;  // connected over the unix socket (flags=U)
+  bool tracking = false;     // CLIENT TRACKING on (flags=t; the rest from Tracking::Info)
 };
 
 // The server's connections, across event loops (implemented by the network layer).
@@ -158,6 +160,8 @@ struct ServerState {
   std::string run_id;
   std::string executable;
   std::string config_file;
+  std::string supervised = "no";  // INFO process_supervised: systemd, upstart or no
+  std::string unixsocket;         // the unix socket's path, "" if none (CLIENT LIST addr=)
   int tcp_port = 0;
   int threads = 1;
   std::atomic<uint64_t> total_commands{0};

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "protocol/str_util.h"
+#include "server/log/logger.h"
 #include "server/net/event_loop.h"
 #include "server/persist/aof_persistence.h"
 #include "server/repl/replication.h"
@@ -98,10 +99,14 @@ bool DecidesWhatFollows(const CommandSpec* spec, const CommandArgs& args) {
 
 }  // namespace
 
-Connection::Connection(EventLoop* loop)
-    : loop_(loop), writer_(&out_), discard_writer_(&discarded_) {
-  uv_tcp_init(loop->uv(), &tcp_);
-  tcp_.data = this;
+Connection::Connection(EventLoop* loop, bool unix_socket)
+    : loop_(loop), unix_socket_(unix_socket), writer_(&out_), discard_writer_(&discarded_) {
+  if (unix_socket_) {
+    uv_pipe_init(loop->uv(), &handle_.pipe, /*ipc=*/0);
+  } else {
+    uv_tcp_init(loop->uv(), &handle_.tcp);
+  }
+  handle_.handle.data = this;
   write_req_.data = this;
   state_.id = loop->server().next_client_id.fetch_add(1, std::memory_order_relaxed);
   state_.loop = loop->index();
@@ -118,7 +123,12 @@ void Connection::Start() {
   sockaddr_storage addr;
   int len = sizeof(addr);
   bool loopback = true;
-  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+  if (unix_socket_) {
+    // As Redis shows a unix socket client: "<unixsocket>:0" for both ends.
+    state_.addr = StrCat(loop_->server().unixsocket, ":0");
+    state_.laddr = state_.addr;
+    state_.unix_socket = true;
+  } else if (uv_tcp_getpeername(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
     state_.addr = FormatAddress(addr);
     loopback = IsLoopback(addr);
   }
@@ -133,26 +143,29 @@ void Connection::Start() {
     return;
   }
   len = sizeof(addr);
-  if (uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+  if (!unix_socket_ &&
+      uv_tcp_getsockname(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
     state_.laddr = FormatAddress(addr);
   }
   uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0) state_.fd = fd;
-  // Replies must not wait for Nagle: clients send the next request only after one.
-  uv_tcp_nodelay(&tcp_, 1);
-  if (state_.fd >= 0) SetKeepAlive(state_.fd, loop_->tcp_keepalive());
+  if (uv_fileno(&handle_.handle, &fd) == 0) state_.fd = fd;
+  if (!unix_socket_) {
+    // Replies must not wait for Nagle: clients send the next request only after one.
+    uv_tcp_nodelay(&handle_.tcp, 1);
+    if (state_.fd >= 0) SetKeepAlive(state_.fd, loop_->tcp_keepalive());
+  }
   UpdateSnapshot();
   StartReading();
 }
 
 void Connection::StartReading() {
   if (reading_ || closing_ || paused_ || state_.close_after_reply) return;
-  reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead) == 0;
+  reading_ = uv_read_start(&handle_.stream, OnAlloc, OnRead) == 0;
 }
 
 void Connection::StopReading() {
   if (!reading_) return;
-  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  uv_read_stop(&handle_.stream);
   reading_ = false;
 }
 
@@ -184,10 +197,10 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   // plus this read; the client is closed without a reply.
   const size_t held = self->parser_.held_bytes() + static_cast<size_t>(nread);
   if (held > loop.query_buffer_limit()) {
-    std::fprintf(stderr,
-                 "valkdb: Closing client that reached max query buffer length: id=%llu addr=%s "
-                 "qbuf=%zu\n",
-                 static_cast<unsigned long long>(self->state_.id), self->state_.addr.c_str(), held);
+    Log(LogLevel::kWarning,
+        "Closing client that reached max query buffer length: id=%llu addr=%s "
+        "qbuf=%zu",
+        static_cast<unsigned long long>(self->state_.id), self->state_.addr.c_str(), held);
     self->Close();
     return;
   }
@@ -491,10 +504,10 @@ bool Connection::HasOutputLimit() const {
 }
 
 void Connection::LogOverOutputLimit() const {
-  std::fprintf(stderr,
-               "valkdb: Client id=%llu addr=%s omem=%zu closed for overcoming of output buffer "
-               "limits.\n",
-               static_cast<unsigned long long>(state_.id), state_.addr.c_str(), out_.size());
+  Log(LogLevel::kWarning,
+      "Client id=%llu addr=%s omem=%zu closed for overcoming of output buffer "
+      "limits.",
+      static_cast<unsigned long long>(state_.id), state_.addr.c_str(), out_.size());
 }
 
 void Connection::KillOverOutputLimit() {
@@ -538,17 +551,16 @@ void Connection::CloseAfterReply() {
 
 void Connection::DrainInput() {
   if (closing_ || reading_) return;
-  reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead) == 0;
+  reading_ = uv_read_start(&handle_.stream, OnAlloc, OnRead) == 0;
   if (!reading_) Close();
 }
 
 size_t Connection::PendingOutput() const {
   size_t pending = out_.size() - (writing_ ? writing_bytes_ : 0) +
-                   uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&tcp_));
+                   uv_stream_get_write_queue_size(&handle_.stream);
   uv_os_fd_t fd;
   int unacked = 0;
-  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&tcp_), &fd) == 0 &&
-      ioctl(fd, SIOCOUTQ, &unacked) == 0 && unacked > 0) {
+  if (uv_fileno(&handle_.handle, &fd) == 0 && ioctl(fd, SIOCOUTQ, &unacked) == 0 && unacked > 0) {
     pending += static_cast<size_t>(unacked);
   }
   return pending;
@@ -576,7 +588,7 @@ void Connection::Flush() {
   }
   if (!writing_) {
     // Write synchronously while the socket takes it; queue the rest.
-    uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+    uv_stream_t* stream = &handle_.stream;
     uv_buf_t bufs[kMaxIov];
     struct iovec iov[kMaxIov];
     while (!out_.empty()) {
@@ -638,14 +650,14 @@ void Connection::Flush() {
 // (DoneClosing, from the cron).
 void Connection::Linger() {
   if (lingering_ || closing_) return;
-  uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  uv_stream_t* stream = &handle_.stream;
   uv_os_fd_t fd;
   int unread = 0;
   // At shutdown an idle client (quiet for a while, nothing unread, nothing
   // unacknowledged) goes at once, so shutdown need not wait for it.
   if (loop_->stopping() && UnixTimeMs() - state_.last_interaction_ms >= kQuietPeerMs &&
-      uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0 &&
-      ioctl(fd, FIONREAD, &unread) == 0 && unread == 0 && PendingOutput() == 0) {
+      uv_fileno(&handle_.handle, &fd) == 0 && ioctl(fd, FIONREAD, &unread) == 0 && unread == 0 &&
+      PendingOutput() == 0) {
     Close();
     return;
   }
@@ -697,6 +709,7 @@ void Connection::UpdateSnapshot() {
     s.addr = state_.addr;
     s.laddr = state_.laddr;
     s.fd = state_.fd;
+    s.unix_socket = unix_socket_;
     s.created_ms = state_.created_ms;
   }
   if (s.name != state_.name) s.name = state_.name;
@@ -743,7 +756,7 @@ void Connection::HandOffToReplication() {
   handoff_pending_ = false;
   Replication* repl = loop_->server().replication;
   uv_os_fd_t fd = -1;
-  if (repl == nullptr || uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) {
+  if (repl == nullptr || uv_fileno(&handle_.handle, &fd) != 0) {
     Close();
     return;
   }
@@ -778,7 +791,7 @@ void Connection::Close() {
   reading_ = false;
   Detach();
   loop_->Forget(this);
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClose);
+  uv_close(&handle_.handle, OnClose);
 }
 
 void Connection::OnClose(uv_handle_t* handle) {

@@ -25,12 +25,13 @@ class EventLoop;
 // in as few writes as the socket allows.
 class Connection : public Completion, public Subscriber {
  public:
-  explicit Connection(EventLoop* loop);
+  // `unix_socket`: accepted on the unix socket (a uv_pipe_t), else TCP.
+  Connection(EventLoop* loop, bool unix_socket);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  uv_tcp_t* handle() { return &tcp_; }
+  uv_stream_t* handle() { return &handle_.stream; }
   uint64_t id() const { return state_.id; }
   // Called once the socket is accepted: fills in addresses, starts reading.
   void Start();
@@ -102,7 +103,14 @@ class Connection : public Completion, public Subscriber {
   void UpdateSnapshot() ABSL_LOCKS_EXCLUDED(snapshot_mu_);
 
   EventLoop* loop_;
-  uv_tcp_t tcp_;
+  // The socket: TCP or the unix socket, used through its stream.
+  union Handle {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+    uv_stream_t stream;
+    uv_handle_t handle;
+  } handle_;
+  const bool unix_socket_;
   uv_write_t write_req_;
   uv_shutdown_t shutdown_req_;
   bool writing_ = false;

@@ -67,6 +67,21 @@ absl::Status EventLoop::Listen(int fd, int backlog) {
   return absl::OkStatus();
 }
 
+absl::Status EventLoop::ListenUnix(int fd, int backlog) {
+  auto pipe = std::make_unique<uv_pipe_t>();
+  uv_pipe_init(&loop_, pipe.get(), /*ipc=*/0);
+  pipe->data = this;
+  int rc = uv_pipe_open(pipe.get(), fd);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(pipe.get()), backlog, OnConnection);
+  if (rc != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(pipe.release()),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
+    return absl::InternalError(StrCat("listen on the unix socket: ", uv_strerror(rc)));
+  }
+  unix_listeners_.push_back(std::move(pipe));
+  return absl::OkStatus();
+}
+
 void EventLoop::Run() {
   current_loop = this;
   uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
@@ -215,8 +230,9 @@ void EventLoop::FlushPending() {
 void EventLoop::OnConnection(uv_stream_t* listener, int status) {
   auto* self = static_cast<EventLoop*>(listener->data);
   if (status < 0 || self->stopping_) return;
-  auto* connection = new Connection(self);
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(connection->handle())) != 0) {
+  // Clients on the unix socket are served as TCP ones: same limits, same AUTH.
+  auto* connection = new Connection(self, listener->type == UV_NAMED_PIPE);
+  if (uv_accept(listener, connection->handle()) != 0) {
     connection->Close();
     return;
   }
@@ -233,7 +249,7 @@ void EventLoop::OnConnection(uv_stream_t* listener, int status) {
     // Redis answers over the socket, best effort, then closes.
     uv_buf_t buf = uv_buf_init(const_cast<char*>(kMaxClientsError.data()),
                                static_cast<unsigned int>(kMaxClientsError.size()));
-    uv_try_write(reinterpret_cast<uv_stream_t*>(connection->handle()), &buf, 1);
+    uv_try_write(connection->handle(), &buf, 1);
     server.rejected_connections.fetch_add(1, std::memory_order_relaxed);
     connection->Close();
     return;
@@ -392,6 +408,11 @@ void EventLoop::BeginStop() {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
   }
   listeners_.clear();
+  for (auto& listener : unix_listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(listener.release()),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
+  }
+  unix_listeners_.clear();
   // Every queued request is answered (or failed) before connections close.
   applier_.Stop(absl::Seconds(2)).IgnoreError();
   notifier_.FailAll(Applier::kStoppedError);

@@ -46,8 +46,9 @@ class EventLoop {
   // The loop whose thread is calling, or nullptr.
   static EventLoop* Current();
 
-  // Adopts a bound socket and listens on it.
+  // Adopts a bound socket and listens on it: TCP, or the unix socket.
   absl::Status Listen(int fd, int backlog);
+  absl::Status ListenUnix(int fd, int backlog);
   // Runs until stopped; call on the loop's own thread.
   void Run();
   // Thread-safe: close listeners, answer what is in flight, close
@@ -157,6 +158,7 @@ class EventLoop {
   uv_timer_t block_timer_;
   uv_check_t check_;  // after each poll: the AOF flush and the replies waiting for it
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
+  std::vector<std::unique_ptr<uv_pipe_t>> unix_listeners_;
   // Written only by this loop's thread, under clients_mu_ so others may read.
   absl::Mutex clients_mu_;
   absl::flat_hash_map<uint64_t, Connection*> connections_;

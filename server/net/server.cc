@@ -5,16 +5,20 @@
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
 #include "protocol/str_util.h"
+#include "server/log/logger.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/repl/replication.h"
@@ -76,6 +80,34 @@ absl::StatusOr<int> BindSocket(const std::string& address, int* port) {
   return fd;
 }
 
+// Redis's anetUnixServer: whatever is at `path` goes, then a socket is bound
+// there and given `perm` (when not 0).
+absl::StatusOr<int> BindUnixSocket(const std::string& path, mode_t perm) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(
+        StrCat("Failed opening Unix socket: path too long or empty: ", path));
+  }
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  unlink(path.c_str());  // a socket left by an earlier run; errors do not matter
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return absl::InternalError(StrCat("Failed opening Unix socket: ", std::strerror(errno)));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int err = errno;
+    close(fd);
+    return absl::UnavailableError(StrCat("Failed opening Unix socket: bind: ", std::strerror(err)));
+  }
+  if (perm != 0 && chmod(path.c_str(), perm) != 0) {
+    const int err = errno;
+    close(fd);
+    return absl::UnavailableError(
+        StrCat("Failed opening Unix socket: chmod: ", std::strerror(err)));
+  }
+  return fd;
+}
+
 // Descriptors the server keeps for itself beyond its clients (Redis's
 // CONFIG_MIN_RESERVED_FDS).
 constexpr rlim_t kReservedFds = 32;
@@ -112,21 +144,22 @@ rlim_t RaiseOpenFilesLimit(rlim_t wanted, rlim_t* old, int* error) {
 
 // Redis's log lines when maxclients does not fit the open-files limit.
 void LogLowLimit(int64_t maxclients, rlim_t wanted, rlim_t best, int error) {
-  std::fprintf(stderr,
-               "You requested maxclients of %lld requiring at least %llu max file descriptors.\n"
-               "Server can't set maximum open files to %llu because of OS error: %s.\n"
-               "Current maximum open files is %llu. maxclients has been reduced to %lld to "
-               "compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.\n",
-               static_cast<long long>(maxclients), static_cast<unsigned long long>(wanted),
-               static_cast<unsigned long long>(wanted), std::strerror(error),
-               static_cast<unsigned long long>(best),
-               static_cast<long long>(best - std::min(best, kReservedFds)));
+  Log(LogLevel::kWarning,
+      "You requested maxclients of %lld requiring at least %llu max file descriptors.",
+      static_cast<long long>(maxclients), static_cast<unsigned long long>(wanted));
+  Log(LogLevel::kWarning, "Server can't set maximum open files to %llu because of OS error: %s.",
+      static_cast<unsigned long long>(wanted), std::strerror(error));
+  Log(LogLevel::kWarning,
+      "Current maximum open files is %llu. maxclients has been reduced to %lld to compensate "
+      "for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+      static_cast<unsigned long long>(best),
+      static_cast<long long>(best - std::min(best, kReservedFds)));
 }
 
 void LogRaisedLimit(rlim_t wanted, rlim_t old) {
-  std::fprintf(stderr,
-               "Increased maximum number of open files to %llu (it was originally set to %llu).\n",
-               static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(old));
+  Log(LogLevel::kNotice,
+      "Increased maximum number of open files to %llu (it was originally set to %llu).",
+      static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(old));
 }
 
 // At start-up: room for maxclients plus 32 descriptors of the server's own;
@@ -138,10 +171,10 @@ absl::Status AdjustOpenFilesLimit(Config* config) {
   int error = 0;
   const rlim_t best = RaiseOpenFilesLimit(wanted, &old, &error);
   if (best == 0) {
-    std::fprintf(stderr,
-                 "Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the "
-                 "max clients configuration accordingly.\n",
-                 std::strerror(error));
+    Log(LogLevel::kWarning,
+        "Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the "
+        "max clients configuration accordingly.",
+        std::strerror(error));
     return config->Apply("maxclients", {std::to_string(1024 - kReservedFds)});
   }
   if (best >= wanted) {
@@ -244,16 +277,40 @@ absl::Status Server::Start() {
   absl::Status status = BindAll(addresses, static_cast<int>(config_->GetInt("port")));
   if (!status.ok()) return status;
   state_.tcp_port = port_;
+  const std::string unixsocket = config_->GetString("unixsocket");
+  if (!unixsocket.empty()) {
+    // unixsocketperm is kept as CONFIG GET shows it: octal digits.
+    const std::string perm = config_->GetString("unixsocketperm");
+    absl::StatusOr<int> fd =
+        BindUnixSocket(unixsocket, static_cast<mode_t>(std::strtol(perm.c_str(), nullptr, 8)));
+    if (!fd.ok()) return fd.status();
+    const int backlog = static_cast<int>(config_->GetInt("tcp-backlog"));
+    for (size_t i = 0; i < loops_.size(); ++i) {
+      int loop_fd = i == 0 ? *fd : fcntl(*fd, F_DUPFD_CLOEXEC, 0);
+      absl::Status listen = loops_[i]->ListenUnix(loop_fd, backlog);
+      if (!listen.ok()) return listen;
+    }
+    state_.unixsocket = unixsocket;
+  }
   auto on_signal = [](uv_signal_t* handle, int signum) {
     auto* server = static_cast<Server*>(handle->data);
     if (!server->state_.shutdown_saved.exchange(true)) {
       absl::ReaderMutexLock exec_lock(&server->state_.exec_mu);  // not inside an EXEC
-      if (!PrepareForShutdown(server->state_, ShutdownSave::kDefault, /*force=*/false)) {
+      // shutdown-on-sigint / shutdown-on-sigterm, as Redis's SHUTDOWN flags
+      // ("now": there are no replicas to wait for).
+      const std::string how = server->config_->GetString(signum == SIGINT ? "shutdown-on-sigint"
+                                                                          : "shutdown-on-sigterm");
+      const ShutdownSave save = how == "save"     ? ShutdownSave::kSave
+                                : how == "nosave" ? ShutdownSave::kNoSave
+                                                  : ShutdownSave::kDefault;
+      Log(LogLevel::kWarning, "Received %s scheduling shutdown...",
+          signum == SIGINT ? "SIGINT" : "SIGTERM");
+      if (!PrepareForShutdown(server->state_, save, /*force=*/how == "force")) {
         // As Redis: the server stays up; another signal tries again.
-        std::fprintf(stderr,
-                     "valkdb: %s received but errors trying to shut down the server, check the "
-                     "logs for more information\n",
-                     signum == SIGINT ? "SIGINT" : "SIGTERM");
+        Log(LogLevel::kWarning,
+            "%s received but errors trying to shut down the server, check the "
+            "logs for more information",
+            signum == SIGINT ? "SIGINT" : "SIGTERM");
         server->state_.shutdown_saved = false;
         return;
       }
@@ -322,12 +379,16 @@ absl::Status Server::LoadData() {
   if (!status.ok() && !absl::IsNotFound(status)) return status;
   if (status.ok()) {
     replication_->RestoreFromRdb(persistence_->last_load_aux());
-    std::fprintf(stderr, "valkdb: DB loaded from disk: %.3f seconds (%llu keys, %llu expired)\n",
-                 static_cast<double>(UnixTimeMs() - start_ms) / 1000,
-                 static_cast<unsigned long long>(persistence_->last_load_keys_loaded()),
-                 static_cast<unsigned long long>(persistence_->last_load_keys_expired()));
+    Log(LogLevel::kNotice, "DB loaded from disk: %.3f seconds (%llu keys, %llu expired)",
+        static_cast<double>(UnixTimeMs() - start_ms) / 1000,
+        static_cast<unsigned long long>(persistence_->last_load_keys_loaded()),
+        static_cast<unsigned long long>(persistence_->last_load_keys_expired()));
   }
   return aof_->Start(start_ms);  // appendonly no: reads the manifest only
+}
+
+void Server::RemoveUnixSocket() {
+  if (!state_.unixsocket.empty()) unlink(state_.unixsocket.c_str());
 }
 
 void Server::Shutdown() {

@@ -30,6 +30,8 @@ class Server : public ClientDirectory {
   void Run();
   // Thread-safe.
   void Shutdown();
+  // After Run: the unix socket's file goes (as Redis removes it at shutdown).
+  void RemoveUnixSocket();
   // SHUTDOWN: the same path as SIGTERM (handled on loop 0), from any loop's thread.
   void StopServer() override;
 

@@ -19,6 +19,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/server_state.h"
+#include "server/log/logger.h"
 #include "server/persist/file_util.h"
 
 namespace valkdb {
@@ -319,10 +320,10 @@ absl::Status AofPersistence::Start(int64_t now_ms) {
       return absl::InternalError(StrCat("Error trying to move the old AOF file ", filename,
                                         " into dir ", dir, ": ", std::strerror(errno)));
     }
-    std::fprintf(stderr,
-                 "valkdb: Successfully migrated an old-style AOF file (%s) into the AOF directory "
-                 "(%s).\n",
-                 filename.c_str(), dir.c_str());
+    Log(LogLevel::kNotice,
+        "Successfully migrated an old-style AOF file (%s) into the AOF directory "
+        "(%s).",
+        filename.c_str(), dir.c_str());
   }
   {
     absl::MutexLock lock(&manifest_mu_);
@@ -344,8 +345,7 @@ absl::Status AofPersistence::Start(int64_t now_ms) {
         rdb_.RewriteNow(
             {FilePath(manifest.base.name), nullptr, nullptr, RdbPreamble(), preface, true, {}});
     if (!status.ok()) return status;
-    std::fprintf(stderr, "valkdb: Creating AOF base file %s on server start\n",
-                 manifest.base.name.c_str());
+    Log(LogLevel::kNotice, "Creating AOF base file %s on server start", manifest.base.name.c_str());
   }
   const bool new_incr = manifest.incrs.empty();
   if (new_incr) {
@@ -361,8 +361,8 @@ absl::Status AofPersistence::Start(int64_t now_ms) {
     ::close(fd);
     return status;
   }
-  std::fprintf(stderr, "valkdb: %s AOF incr file %s on server start\n",
-               new_incr ? "Creating" : "Opening", manifest.incrs.back().name.c_str());
+  Log(LogLevel::kNotice, "%s AOF incr file %s on server start", new_incr ? "Creating" : "Opening",
+      manifest.incrs.back().name.c_str());
   uint64_t incr_total = 0;
   for (const FileInfo& incr : manifest.incrs) incr_total += FileSize(FilePath(incr.name));
   base_size_ = manifest.base.name.empty() ? 0 : FileSize(FilePath(manifest.base.name));
@@ -404,8 +404,8 @@ absl::Status AofPersistence::LoadAll(int64_t now_ms, bool serving) {
     total += size;
   }
   if (!names.empty() && total > 0) {
-    std::fprintf(stderr, "valkdb: DB loaded from append only file: %.3f seconds\n",
-                 static_cast<double>(UnixTimeUs() - start_us) / 1e6);
+    Log(LogLevel::kNotice, "DB loaded from append only file: %.3f seconds",
+        static_cast<double>(UnixTimeUs() - start_us) / 1e6);
   }
   return absl::OkStatus();
 }
@@ -451,17 +451,16 @@ absl::Status AofPersistence::LoadFile(const std::string& name, int64_t now_ms, b
         "option to yes and restart the server."));
   }
   const uint64_t keep = offset + valid;
-  std::fprintf(stderr, "valkdb: !!! Warning: short read while loading the AOF file %s!!!\n",
-               name.c_str());
-  std::fprintf(stderr, "valkdb: !!! Truncating the AOF %s at offset %llu !!!\n", name.c_str(),
-               static_cast<unsigned long long>(keep));
+  Log(LogLevel::kWarning, "!!! Warning: short read while loading the AOF file %s!!!", name.c_str());
+  Log(LogLevel::kWarning, "!!! Truncating the AOF %s at offset %llu !!!", name.c_str(),
+      static_cast<unsigned long long>(keep));
   if (::truncate(path.c_str(), static_cast<off_t>(keep)) != 0) {
     return absl::InternalError(
         StrCat("Error truncating the AOF file ", name, ": ", std::strerror(errno), fix_hint));
   }
   *size = keep;
-  std::fprintf(stderr, "valkdb: AOF %s loaded anyway because aof-load-truncated is enabled\n",
-               name.c_str());
+  Log(LogLevel::kNotice, "AOF %s loaded anyway because aof-load-truncated is enabled",
+      name.c_str());
   return absl::OkStatus();
 }
 
@@ -531,7 +530,7 @@ absl::Status AofPersistence::Replay(std::string_view bytes, int64_t now_ms, size
     if (!client.in_multi) *valid = pos;
   }
   if (client.in_multi) {
-    std::fprintf(stderr, "valkdb: Revert incomplete MULTI/EXEC transaction in AOF file\n");
+    Log(LogLevel::kWarning, "Revert incomplete MULTI/EXEC transaction in AOF file");
     *truncated = true;
   }
   return absl::OkStatus();
@@ -578,18 +577,18 @@ void AofPersistence::Flush(bool sync) {
       const int64_t now_s = UnixTimeMs() / 1000;
       if (now_s - last_write_error_log_s_.load() > 30) {
         last_write_error_log_s_ = now_s;
-        std::fprintf(stderr, "valkdb: Error writing to the AOF file: %s\n",
-                     std::string(status.message()).c_str());
+        Log(LogLevel::kWarning, "Error writing to the AOF file: %s",
+            std::string(status.message()).c_str());
       }
       if (always_.load(std::memory_order_relaxed)) {
-        std::fprintf(stderr,
-                     "valkdb: Can't recover from AOF write error when the AOF fsync policy is "
-                     "'always'. Exiting...\n");
+        Log(LogLevel::kWarning,
+            "Can't recover from AOF write error when the AOF fsync policy is "
+            "'always'. Exiting...");
         std::_Exit(1);
       }
       // Nothing partial stays in the file; the bytes are tried again next time.
       if (::ftruncate(fd_, static_cast<off_t>(incr_file_size_)) != 0) {
-        std::fprintf(stderr, "valkdb: Could not remove short write from the append-only file\n");
+        Log(LogLevel::kWarning, "Could not remove short write from the append-only file");
       }
       last_write_error_ = std::string(status.message());
       last_write_ok_ = false;
@@ -599,7 +598,7 @@ void AofPersistence::Flush(bool sync) {
       return;
     }
     if (!last_write_ok_.exchange(true)) {
-      std::fprintf(stderr, "valkdb: AOF write error looks solved, Redis can write again.\n");
+      Log(LogLevel::kNotice, "AOF write error looks solved, Redis can write again.");
     }
     incr_file_size_ += out.size();
     incr_total_.fetch_add(out.size(), std::memory_order_relaxed);
@@ -608,10 +607,10 @@ void AofPersistence::Flush(bool sync) {
   if (sync && synced_.load(std::memory_order_acquire) < end) {
     if (no_fsync_on_rewrite_.load(std::memory_order_relaxed) && rdb_.in_progress()) return;
     if (::fdatasync(fd_) != 0 && always_.load(std::memory_order_relaxed)) {
-      std::fprintf(stderr,
-                   "valkdb: Can't persist AOF for fsync error when the AOF fsync policy is "
-                   "'always': %s. Exiting...\n",
-                   std::strerror(errno));
+      Log(LogLevel::kWarning,
+          "Can't persist AOF for fsync error when the AOF fsync policy is "
+          "'always': %s. Exiting...",
+          std::strerror(errno));
       std::_Exit(1);
     }
     RaiseTo(synced_, end);
@@ -715,7 +714,7 @@ AofPersistence::RewriteStart AofPersistence::BeginRewrite(RewriteMode mode) {
       manifest_.incr_seq = incr.seq;  // named once the base is on disk
     }
     if (!error.empty()) {
-      std::fprintf(stderr, "valkdb: %s\n", error.c_str());
+      Log(LogLevel::kWarning, "%s", error.c_str());
       rewriting_ = false;
       return RewriteStart::kFailed;
     }
@@ -723,8 +722,7 @@ AofPersistence::RewriteStart AofPersistence::BeginRewrite(RewriteMode mode) {
     base_name = StrCat(filename, ".", base_seq, ".base", BaseSuffix());
   }
   if (fd >= 0) {
-    std::fprintf(stderr, "valkdb: Creating AOF incr file %s on background rewrite\n",
-                 incr.name.c_str());
+    Log(LogLevel::kNotice, "Creating AOF incr file %s on background rewrite", incr.name.c_str());
   }
   rewrite_start_ms_ = UnixTimeMs();
   RdbPersistence::Rewrite rewrite;
@@ -760,7 +758,7 @@ AofPersistence::RewriteStart AofPersistence::BeginRewrite(RewriteMode mode) {
     scheduled_ = true;
     return RewriteStart::kScheduled;
   }
-  std::fprintf(stderr, "valkdb: Background append only file rewriting started\n");
+  Log(LogLevel::kNotice, "Background append only file rewriting started");
   return RewriteStart::kStarted;
 }
 
@@ -793,11 +791,11 @@ void AofPersistence::RewriteDone(absl::Status status, const std::string& base_na
     if (absl::IsCancelled(status)) {
       // Stopped for a SAVE (FLUSHALL, SHUTDOWN, DEBUG RELOAD) that needs the
       // snapshot: not a failure; it starts again from the cron.
-      std::fprintf(stderr, "valkdb: Background AOF rewrite stopped; it will start again\n");
+      Log(LogLevel::kWarning, "Background AOF rewrite stopped; it will start again");
       scheduled_ = true;
     } else {
-      std::fprintf(stderr, "valkdb: Background AOF rewrite terminated with error: %s\n",
-                   std::string(status.message()).c_str());
+      Log(LogLevel::kWarning, "Background AOF rewrite terminated with error: %s",
+          std::string(status.message()).c_str());
       last_rewrite_ok_ = false;
       consecutive_failures_.fetch_add(1);
     }
@@ -812,13 +810,13 @@ void AofPersistence::RewriteDone(absl::Status status, const std::string& base_na
     return;
   }
   for (const std::string& name : old_files) {
-    std::fprintf(stderr, "valkdb: Removing the history file %s\n", name.c_str());
+    Log(LogLevel::kNotice, "Removing the history file %s", name.c_str());
     ::unlink(FilePath(name).c_str());
   }
   last_rewrite_ok_ = true;
   consecutive_failures_ = 0;
   rewrites_.fetch_add(1);
-  std::fprintf(stderr, "valkdb: Background AOF rewrite finished successfully\n");
+  Log(LogLevel::kNotice, "Background AOF rewrite finished successfully");
   rewriting_ = false;
 }
 
@@ -906,8 +904,8 @@ void AofPersistence::Cron(int64_t now_ms) {
   const uint64_t base = std::max<uint64_t>(base_size_.load(), 1);
   const uint64_t growth = size * 100 / base - 100;
   if (size > base && growth >= static_cast<uint64_t>(percentage)) {
-    std::fprintf(stderr, "valkdb: Starting automatic rewriting of AOF on %llu%% growth\n",
-                 static_cast<unsigned long long>(growth));
+    Log(LogLevel::kNotice, "Starting automatic rewriting of AOF on %llu%% growth",
+        static_cast<unsigned long long>(growth));
     last_auto_try_s_ = now_ms / 1000;
     BeginRewrite(RewriteMode::kAppending);
   }

@@ -16,6 +16,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/rdb_convert.h"
 #include "server/commands/server_state.h"
+#include "server/log/logger.h"
 #include "server/persist/file_util.h"
 #include "server/store/access_clock.h"
 #include "server/store/rdb/rdb_file.h"
@@ -338,12 +339,11 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
                                           std::strerror(errno)));
     }
     if (status.ok()) {
-      std::fprintf(stderr,
-                   "valkdb: DB saved on disk (%llu keys; the instant held every shard %lld us; "
-                   "%llu values saved before a change)\n",
-                   static_cast<unsigned long long>(keys_processed_.load()),
-                   static_cast<long long>(capture_us_),
-                   static_cast<unsigned long long>(saved_early));
+      Log(LogLevel::kNotice,
+          "DB saved on disk (%llu keys; the instant held every shard %lld us; "
+          "%llu values saved before a change)",
+          static_cast<unsigned long long>(keys_processed_.load()),
+          static_cast<long long>(capture_us_), static_cast<unsigned long long>(saved_early));
       // The rename itself reaches the disk with the directory's fsync.
       FsyncDirOf(path);
     } else {
@@ -364,8 +364,8 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
   if (aof_base) {
     // The AOF's own status and counters are kept by its owner.
     if (!status.ok()) {
-      std::fprintf(stderr, "valkdb: writing the AOF base %s failed: %s\n", path.c_str(),
-                   std::string(status.message()).c_str());
+      Log(LogLevel::kWarning, "writing the AOF base %s failed: %s", path.c_str(),
+          std::string(status.message()).c_str());
     }
     Rewrite rewrite = std::move(*rewrite_);
     rewrite_.reset();
@@ -389,8 +389,8 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
     saved_changes_ = changes_at_start_;
     saves_.fetch_add(1, std::memory_order_relaxed);
   } else {
-    std::fprintf(stderr, "valkdb: saving %s failed: %s\n", path.c_str(),
-                 std::string(status.message()).c_str());
+    Log(LogLevel::kWarning, "saving %s failed: %s", path.c_str(),
+        std::string(status.message()).c_str());
   }
   background_.store(false, std::memory_order_relaxed);
   in_progress_.store(false, std::memory_order_release);
@@ -471,8 +471,8 @@ void RdbPersistence::Cron(int64_t now_ms) {
   for (const auto& [seconds, min_changes] : SavePoints(config_.GetString("save"))) {
     if (changes >= static_cast<uint64_t>(min_changes) && now_s - last_save_s_.load() > seconds &&
         (now_s - last_try_s_.load() > kRetryDelayS || last_ok_.load())) {
-      std::fprintf(stderr, "valkdb: %lld changes in %lld seconds. Saving...\n",
-                   static_cast<long long>(min_changes), static_cast<long long>(seconds));
+      Log(LogLevel::kNotice, "%lld changes in %lld seconds. Saving...",
+          static_cast<long long>(min_changes), static_cast<long long>(seconds));
       StartBackgroundSave();
       return;
     }

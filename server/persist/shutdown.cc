@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "server/log/logger.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 
@@ -13,12 +14,12 @@ bool PrepareForShutdown(ServerState& server, ShutdownSave save, bool force) {
   if (rdb == nullptr) return true;
   if (save == ShutdownSave::kSave ||
       (save == ShutdownSave::kDefault && !server.config->GetString("save").empty())) {
-    std::fprintf(stderr, "valkdb: Saving the final RDB snapshot before exiting.\n");
+    Log(LogLevel::kWarning, "Saving the final RDB snapshot before exiting.");
     if (!rdb->CancelAndSave().ok()) {
-      std::fprintf(stderr, "valkdb: Error trying to save the DB, can't exit.\n");
+      Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
       if (!force) return false;
     } else {
-      std::fprintf(stderr, "valkdb: DB saved on disk\n");
+      Log(LogLevel::kNotice, "DB saved on disk");
     }
   }
   rdb->CancelBackgroundSave();

@@ -18,6 +18,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
 #include "server/commands/server_state.h"
+#include "server/log/logger.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/repl/replication.h"
@@ -219,7 +220,7 @@ bool Replication::SetMaster(const std::string& host, int port) {
     link_threads_.emplace_back(
         [this, generation, host, port] { LinkLoop(generation, host, port); });
   }
-  std::fprintf(stderr, "valkdb: Connecting to MASTER %s:%d\n", host.c_str(), port);
+  Log(LogLevel::kNotice, "Connecting to MASTER %s:%d", host.c_str(), port);
   return true;
 }
 
@@ -246,7 +247,7 @@ void Replication::UnsetMaster() {
     DisconnectReplicasLocked();
   }
   UpdateChecks();
-  std::fprintf(stderr, "valkdb: MASTER MODE enabled (user request)\n");
+  Log(LogLevel::kNotice, "MASTER MODE enabled (user request)");
 }
 
 void Replication::Start() {
@@ -257,7 +258,7 @@ void Replication::Start() {
   if (words.size() == 2 && ParseInt64(words[1], &port) && port > 0 && port < 65536) {
     SetMaster(std::string(words[0]), static_cast<int>(port));
   } else {
-    std::fprintf(stderr, "valkdb: replicaof '%s': expected <host> <port>\n", replicaof.c_str());
+    Log(LogLevel::kWarning, "replicaof '%s': expected <host> <port>", replicaof.c_str());
   }
 }
 
@@ -288,7 +289,7 @@ void Replication::LinkLoop(uint64_t generation, std::string host, int port) {
       link_state_ = "connect";
       if (!status.ok()) {
         link_error_ = std::string(status.message());
-        std::fprintf(stderr, "valkdb: MASTER link: %s\n", link_error_.c_str());
+        Log(LogLevel::kWarning, "MASTER link: %s", link_error_.c_str());
       }
     }
     UpdateChecks();
@@ -424,8 +425,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
       payload = io.buf.substr(0, static_cast<size_t>(length));
       io.buf.erase(0, static_cast<size_t>(length));
     }
-    std::fprintf(stderr, "valkdb: MASTER <-> REPLICA sync: received %zu bytes of RDB\n",
-                 payload.size());
+    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: received %zu bytes of RDB", payload.size());
     {
       // Nothing else runs while the keyspace is replaced.
       absl::MutexLock exec_lock(&server_.exec_mu);
@@ -469,7 +469,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
       absl::ReaderMutexLock exec_lock(&server_.exec_mu);
       server_.aof->StartRewrite(false);
     }
-    std::fprintf(stderr, "valkdb: MASTER <-> REPLICA sync: Finished with success\n");
+    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
   } else if (reply.starts_with("+CONTINUE")) {
     std::vector<std::string_view> words = Split(reply, ' ');
     absl::MutexLock apply(&apply_mu_);
@@ -482,8 +482,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
       replid_ = std::string(words[1]);
       DisconnectReplicasLocked();  // they learn the new id by reconnecting
     }
-    std::fprintf(stderr,
-                 "valkdb: MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.\n");
+    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
   } else {
     return absl::UnavailableError(StrCat("Unexpected reply to PSYNC from master: ", reply));
   }
@@ -591,7 +590,7 @@ bool Replication::AcceptFailover(const std::string& replid) {
     absl::MutexLock lock(&mu_);
     if (!replica_.load() || replid != replid_) return false;
   }
-  std::fprintf(stderr, "valkdb: Failover request received for replid %s.\n", replid.c_str());
+  Log(LogLevel::kNotice, "Failover request received for replid %s.", replid.c_str());
   UnsetMaster();
   return true;
 }

@@ -21,6 +21,7 @@
 #include "protocol/str_util.h"
 #include "server/commands/blocking.h"
 #include "server/commands/server_state.h"
+#include "server/log/logger.h"
 #include "server/persist/rdb_persistence.h"
 
 namespace valkdb {
@@ -299,16 +300,16 @@ void Replication::AddReplica(ReplicaHandoff handoff) {
     sender->preface +=
         sender->capa_psync2 ? StrCat("+CONTINUE ", replid_, "\r\n") : "+CONTINUE\r\n";
     sync_partial_ok_.fetch_add(1);
-    std::fprintf(stderr,
-                 "valkdb: Partial resynchronization request from %s accepted. Sending %lld bytes "
-                 "of backlog starting from offset %lld.\n",
-                 sender->addr.c_str(), static_cast<long long>(end + 1 - handoff.offset),
-                 static_cast<long long>(handoff.offset));
+    Log(LogLevel::kNotice,
+        "Partial resynchronization request from %s accepted. Sending %lld bytes "
+        "of backlog starting from offset %lld.",
+        sender->addr.c_str(), static_cast<long long>(end + 1 - handoff.offset),
+        static_cast<long long>(handoff.offset));
   } else {
     sender->state = Sender::State::kWaitSnapshot;  // the cron starts the snapshot
     sync_full_.fetch_add(1);
-    std::fprintf(stderr, "valkdb: Replica %s asks for synchronization; full resync\n",
-                 sender->addr.c_str());
+    Log(LogLevel::kNotice, "Replica %s asks for synchronization; full resync",
+        sender->addr.c_str());
   }
   Sender* raw = sender.get();
   senders_.push_back(std::move(sender));
@@ -469,15 +470,15 @@ void Replication::SenderLoop(Sender* sender) {
             sender->state = Sender::State::kOnline;
             sender->file.reset();
             sender->ack_ms = now_ms;
-            std::fprintf(stderr, "valkdb: Synchronization with replica %s succeeded\n",
-                         sender->addr.c_str());
+            Log(LogLevel::kNotice, "Synchronization with replica %s succeeded",
+                sender->addr.c_str());
           }
         }
       }
       if (out.empty() &&
           (state == Sender::State::kWaitSnapshot || state == Sender::State::kWaitFile) &&
           now_ms - last_newline_ms >= 1000) {
-        out = "\n";  // keeps the replica's link alive while the RDB is made
+        out.assign(1, '\n');  // keeps the replica's link alive while the RDB is made
         last_newline_ms = now_ms;
       }
     }
@@ -572,8 +573,8 @@ void Replication::SenderLoop(Sender* sender) {
   }
   if (file_fd >= 0) ::close(file_fd);
   if (why.empty()) why = "disconnected";
-  std::fprintf(stderr, "valkdb: Connection with replica %s lost (%s).\n", sender->addr.c_str(),
-               why.c_str());
+  Log(LogLevel::kWarning, "Connection with replica %s lost (%s).", sender->addr.c_str(),
+      why.c_str());
   absl::MutexLock lock(&mu_);
   ::close(sender->fd);  // under mu_: DisconnectReplicasLocked never shuts a reused fd
   sender->file.reset();
@@ -674,8 +675,8 @@ std::string Replication::StartFailover(const std::string& host, int port, bool f
   server_.pause_until_ms.store(INT64_MAX, std::memory_order_release);
   // Replicas are asked for their offset now.
   if (backlog_) AppendLocked("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
-  std::fprintf(stderr, "valkdb: FAILOVER requested to %s:%d.\n",
-               host.empty() ? "any replica" : host.c_str(), port);
+  Log(LogLevel::kNotice, "FAILOVER requested to %s:%d.",
+      host.empty() ? "any replica" : host.c_str(), port);
   return "";
 }
 
@@ -688,7 +689,7 @@ std::string Replication::AbortFailover() {
 
 void Replication::EndFailover(const char* why) {
   if (failover_ == Failover::kNone) return;
-  std::fprintf(stderr, "valkdb: FAILOVER ended: %s.\n", why);
+  Log(LogLevel::kNotice, "FAILOVER ended: %s.", why);
   failover_ = Failover::kNone;
   failover_host_.clear();
   failover_port_ = 0;
@@ -736,8 +737,7 @@ void Replication::FailoverCron(int64_t now_ms) {
     failover_host_ = host;
     failover_port_ = port;
   }
-  std::fprintf(stderr, "valkdb: FAILOVER to %s:%d: this master becomes its replica.\n",
-               host.c_str(), port);
+  Log(LogLevel::kNotice, "FAILOVER to %s:%d: this master becomes its replica.", host.c_str(), port);
   failover_generation_.store(link_generation_.load() + 1);
   SetMaster(host, port);
 }

@@ -101,23 +101,23 @@ void Populate(RespClient& c, int round) {
     ASSERT_EQ(c.Command({"SELECT", db}).str, "OK");
     for (int i = 0; i < 50; ++i) {
       const std::string n = r + ":" + std::to_string(i);
-      c.Command({"SET", "s:" + n, "value-" + n});
-      c.Command({"HSET", "h:" + r, "f" + std::to_string(i), n});
-      c.Command({"RPUSH", "l:" + r, n});
-      c.Command({"SADD", "set:" + r, n});
-      c.Command({"SADD", "iset:" + r, std::to_string(i * 7)});
-      c.Command({"ZADD", "z:" + r, std::to_string(i) + ".5", n});
-      c.Command({"PFADD", "hll:" + r, n});
+      c.Command({"SET", StrCat("s:", n), StrCat("value-", n)});
+      c.Command({"HSET", StrCat("h:", r), StrCat("f", i), n});
+      c.Command({"RPUSH", StrCat("l:", r), n});
+      c.Command({"SADD", StrCat("set:", r), n});
+      c.Command({"SADD", StrCat("iset:", r), std::to_string(i * 7)});
+      c.Command({"ZADD", StrCat("z:", r), std::to_string(i) + ".5", n});
+      c.Command({"PFADD", StrCat("hll:", r), n});
     }
-    c.Command({"SET", "ttl:" + r, "x", "EX", "10000"});
-    c.Command({"HSET", "bigh:" + r, "field", std::string(300, 'h')});
+    c.Command({"SET", StrCat("ttl:", r), "x", "EX", "10000"});
+    c.Command({"HSET", StrCat("bigh:", r), "field", std::string(300, 'h')});
     c.Command({"INCRBY", "counter", "5"});
     c.Command({"APPEND", "log", r});
-    c.Command({"EXPIRE", "l:" + r, "5000"});
-    c.Command({"DEL", "s:" + r + ":3"});
-    c.Command({"LPOP", "l:" + r});
-    c.Command({"SPOP", "set:" + r});
-    c.Command({"ZINCRBY", "z:" + r, "10", r + ":4"});
+    c.Command({"EXPIRE", StrCat("l:", r), "5000"});
+    c.Command({"DEL", StrCat("s:", r) + ":3"});
+    c.Command({"LPOP", StrCat("l:", r)});
+    c.Command({"SPOP", StrCat("set:", r)});
+    c.Command({"ZINCRBY", StrCat("z:", r), "10", r + ":4"});
     c.Command({"MULTI"});
     c.Command({"INCR", "tx"});
     c.Command({"LPUSH", "txl", r});

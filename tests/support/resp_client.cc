@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -98,6 +99,25 @@ absl::StatusOr<std::unique_ptr<RespClient>> RespClient::Connect(int port, Durati
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return std::unique_ptr<RespClient>(new RespClient(fd));
+}
+
+absl::StatusOr<std::unique_ptr<RespClient>> RespClient::ConnectUnix(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(StrCat("unix socket path too long: ", path));
+  }
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(StrCat("socket: ", std::strerror(errno)));
+  // A unix socket connects at once (or fails at once): blocking is fine here.
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    int err = errno;
+    close(fd);
+    return absl::UnavailableError(StrCat("connect to ", path, ": ", std::strerror(err)));
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   return std::unique_ptr<RespClient>(new RespClient(fd));
 }
 

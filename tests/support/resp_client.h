@@ -25,6 +25,8 @@ class RespClient {
   // Connects to 127.0.0.1:port.
   static absl::StatusOr<std::unique_ptr<RespClient>> Connect(int port,
                                                              Duration timeout = Duration(5000));
+  // Connects to the unix socket at `path`.
+  static absl::StatusOr<std::unique_ptr<RespClient>> ConnectUnix(const std::string& path);
 
   RespClient(const RespClient&) = delete;
   RespClient& operator=(const RespClient&) = delete;

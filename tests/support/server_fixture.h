@@ -36,8 +36,12 @@ class ServerTest : public ::testing::Test {
   static int port() { return valkdb_->port(); }
 
   // A new connection to valkdb (or to `port`); fails the test and returns
-  // nullptr if it cannot connect.
+  // nullptr if it cannot connect. With VALKDB_TEST_UNIX_SOCKET=1 in the
+  // environment, valkdb also listens on a unix socket and Connect() uses it:
+  // the same tests then check that unix socket clients are served as TCP ones.
   static std::unique_ptr<RespClient> Connect();
+  static bool OverUnixSocket();
+  static const std::string& unix_socket() { return unix_socket_; }
   static std::unique_ptr<RespClient> ConnectTo(int port);
 
   // Stops the shared valkdb (a test that shuts it down itself calls this so the
@@ -47,6 +51,7 @@ class ServerTest : public ::testing::Test {
  private:
   static std::unique_ptr<ServerProcess> valkdb_;
   static std::unique_ptr<ServerProcess> redis_;
+  static std::string unix_socket_;
 };
 
 }  // namespace valkdb::test

@@ -245,7 +245,19 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
                                       "' where the port was expected; log:\n", process->log()));
   }
   process->port_ = port;
+  process->StartStdoutDrain();
   return process;
+}
+
+void ServerProcess::StartStdoutDrain() {
+  drain_thread_ = std::thread([this] {
+    while (!stop_drain_.load()) {
+      pollfd pfd{stdout_fd_, POLLIN, 0};
+      if (poll(&pfd, 1, 100) <= 0) continue;
+      std::lock_guard<std::mutex> lock(stdout_mu_);
+      if (!ReadStdoutLocked()) break;
+    }
+  });
 }
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::StartValkdb(
@@ -298,6 +310,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::StartRedis(
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0 && !reaped_) Stop(Duration(5000));
+  stop_drain_ = true;
+  if (drain_thread_.joinable()) drain_thread_.join();
   if (stdout_fd_ >= 0) close(stdout_fd_);
   if (!log_path_.empty()) unlink(log_path_.c_str());
   if (!work_dir_.empty()) {
@@ -349,8 +363,8 @@ ExitStatus ServerProcess::Stop(Duration timeout) {
   return exit_status_;
 }
 
-void ServerProcess::DrainStdout() const {
-  if (stdout_fd_ < 0) return;
+bool ServerProcess::ReadStdoutLocked() const {
+  if (stdout_fd_ < 0) return false;
   char buf[4096];
   while (true) {
     ssize_t got = read(stdout_fd_, buf, sizeof(buf));
@@ -359,13 +373,19 @@ void ServerProcess::DrainStdout() const {
       continue;
     }
     if (got < 0 && errno == EINTR) continue;
-    break;
+    return got < 0;  // EAGAIN: open, nothing more now; 0: end of file
   }
+}
+
+void ServerProcess::DrainStdout() const {
+  std::lock_guard<std::mutex> lock(stdout_mu_);
+  ReadStdoutLocked();
 }
 
 std::string ServerProcess::log() const {
   DrainStdout();
   std::string out = ReadFile(log_path_);
+  std::lock_guard<std::mutex> lock(stdout_mu_);
   if (!stdout_rest_.empty()) StrAppend(&out, "[stdout]\n", stdout_rest_);
   return out;
 }

@@ -6,9 +6,12 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -85,15 +88,23 @@ class ServerProcess {
 
  private:
   ServerProcess() = default;
+  // Reads what stdout has now (the server logs there): by log(), and by a
+  // thread that keeps the pipe from filling up and blocking the server.
   void DrainStdout() const;
+  // Reads what is there without blocking; false at end of file.
+  bool ReadStdoutLocked() const;
+  void StartStdoutDrain();
 
   std::string binary_;
   pid_t pid_ = -1;
   int port_ = 0;
   int stdout_fd_ = -1;
   std::string log_path_;
-  std::string work_dir_;             // the server's working directory (its default dir)
+  std::string work_dir_;  // the server's working directory (its default dir)
+  mutable std::mutex stdout_mu_;
   mutable std::string stdout_rest_;  // stdout after the port line
+  std::thread drain_thread_;
+  std::atomic<bool> stop_drain_{false};
   bool reaped_ = false;
   ExitStatus exit_status_;
 };
