@@ -8,7 +8,9 @@ packages=(cmake g++ make pkg-config libuv1-dev libabsl-dev libgtest-dev libgmock
           libbenchmark-dev libedit-dev liblzf-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # iproute2 (ss) and util-linux (prlimit): the connection-limit tests inspect sockets and rlimits.
-  packages+=(redis-server redis-tools clang-14 libclang-rt-14-dev python3 iproute2 util-linux)
+  # nutcracker: the twemproxy test shards over valkdb nodes through it.
+  packages+=(redis-server redis-tools clang-14 libclang-rt-14-dev python3 iproute2 util-linux
+             nutcracker)
 fi
 
 missing=()
