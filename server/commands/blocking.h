@@ -79,6 +79,9 @@ struct Waiter {
   bool null_array_on_timeout = true;
   int64_t deadline_ms = 0;  // 0: waits forever
 
+  // WAIT: the reply on timeout (and CLIENT UNBLOCK ... TIMEOUT), computed then.
+  std::function<std::string()> timeout_reply;
+
   std::atomic<State> state{State::kWaiting};
   bool resp3 = false;       // the client's protocol, for replies with scores
   std::string reply;        // RESP, written by whoever ended it with kServed
@@ -98,6 +101,10 @@ class BlockingRegistry {
   using Deliver = std::function<void(int loop, uint64_t client_id)>;
   void set_deliver(Deliver deliver) { deliver_ = std::move(deliver); }
 
+  // Hands an ended waiter to its client's loop (WAIT, ended by the replication module).
+  void DeliverEnded(const Waiter& waiter) {
+    if (deliver_) deliver_(waiter.loop, waiter.client_id);
+  }
   // Clients waiting now (one atomic load: pushes check it before anything else).
   int64_t waiting() const { return waiting_.load(std::memory_order_acquire); }
 

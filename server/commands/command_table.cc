@@ -64,6 +64,7 @@ CommandTable::CommandTable() {
   RegisterSortFamily(this);
   RegisterDebugFamily(this);
   RegisterIntrospectionFamily(this);
+  RegisterReplicationFamily(this);
 }
 
 const CommandTable& CommandTable::Get() {
@@ -323,7 +324,9 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
   }
   // maxmemory: evict before every command, as Redis; refuse what would grow
   // memory when nothing more can go. Commands inside EXEC were checked at EXEC.
-  if (ctx.server.config->maxmemory() != 0 && !ctx.client.in_exec) [[unlikely]] {
+  if (ctx.server.config->maxmemory() != 0 && !ctx.client.in_exec && !ctx.client.is_master &&
+      !(ctx.server.repl_checks.load(std::memory_order_relaxed) & kReplIgnoreMaxmemory))
+      [[unlikely]] {
     if (!MemoryAllows(ctx, *spec)) return;
   }
   if (ctx.client.protocol == 2 && ctx.client.subscriptions() > 0 &&
@@ -335,7 +338,8 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     return;
   }
   // WritesRefused first: one atomic load each while the last save and AOF write succeeded.
-  if (((ctx.server.persistence != nullptr && ctx.server.persistence->WritesRefused()) ||
+  if (!ctx.client.is_master &&
+      ((ctx.server.persistence != nullptr && ctx.server.persistence->WritesRefused()) ||
        (ctx.server.aof != nullptr && ctx.server.aof->WritesRefused())) &&
       ((spec->flags & kCmdWrite) || spec->name == "ping")) [[unlikely]] {
     if (ctx.client.in_multi) ctx.client.multi_error = true;
@@ -347,6 +351,25 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
       ctx.out.Error(ctx.server.aof->WriteError());
     }
     return;
+  }
+  // Replication (Redis's processCommand order): NOREPLICAS, READONLY, MASTERDOWN.
+  if (const uint32_t checks = ctx.server.repl_checks.load(std::memory_order_relaxed);
+      checks != 0 && !ctx.client.is_master) [[unlikely]] {
+    std::string_view refusal;
+    if ((checks & kReplNoReplicas) && (spec->flags & kCmdWrite)) {
+      refusal = "-NOREPLICAS Not enough good replicas to write.";
+    } else if ((checks & kReplReadOnly) && (spec->flags & kCmdWrite)) {
+      refusal = "-READONLY You can't write against a read only replica.";
+    } else if ((checks & kReplStale) && !(spec->flags & kCmdStale)) {
+      refusal =
+          "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+    }
+    if (!refusal.empty()) {
+      if (ctx.client.in_multi) ctx.client.multi_error = true;
+      CountRejected(ctx, *spec);
+      ctx.out.Error(refusal);
+      return;
+    }
   }
   ctx.client.last_command = spec->name;
   if (ctx.client.in_multi && !(spec->flags & kCmdRunsInMulti)) {

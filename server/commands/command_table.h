@@ -225,6 +225,7 @@ void RegisterPersistFamily(CommandTable* table);
 void RegisterSortFamily(CommandTable* table);
 void RegisterDebugFamily(CommandTable* table);
 void RegisterIntrospectionFamily(CommandTable* table);
+void RegisterReplicationFamily(CommandTable* table);
 
 // Helpers shared by the families.
 // Ends every subscription of a client (RESET, disconnect).

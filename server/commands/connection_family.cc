@@ -4,6 +4,7 @@
 
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
+#include "server/repl/replication.h"
 #include "server/commands/errors.h"
 
 namespace valkdb {
@@ -170,7 +171,8 @@ void CmdHello(CommandContext& ctx) {
   out.Bulk("mode");
   out.Bulk("standalone");
   out.Bulk("role");
-  out.Bulk("master");
+  out.Bulk(ctx.server.replication != nullptr && ctx.server.replication->is_replica() ? "replica"
+                                                                                     : "master");
   out.Bulk("modules");
   out.Array(0);
 }

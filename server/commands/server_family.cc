@@ -16,6 +16,7 @@
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/persist/shutdown.h"
+#include "server/repl/replication.h"
 #include "server/store/eviction.h"
 #include "server/store/used_memory.h"
 
@@ -511,6 +512,12 @@ std::string InfoStats(CommandContext& ctx) {
   Line(&s, "total_net_input_bytes", ctx.server.net_input_bytes.load());
   Line(&s, "total_net_output_bytes", ctx.server.net_output_bytes.load());
   Line(&s, "rejected_connections", ctx.server.rejected_connections.load());
+  {
+    Replication* repl = ctx.server.replication;
+    Line(&s, "sync_full", repl != nullptr ? repl->sync_full() : 0);
+    Line(&s, "sync_partial_ok", repl != nullptr ? repl->sync_partial_ok() : 0);
+    Line(&s, "sync_partial_err", repl != nullptr ? repl->sync_partial_err() : 0);
+  }
   Line(&s, "expired_keys", ctx.store.ExpiredKeys());
   Line(&s, "evicted_keys", ctx.store.EvictedKeys());
   uint64_t hits = ctx.server.keyspace_hits.load(), misses = ctx.server.keyspace_misses.load();
@@ -533,12 +540,11 @@ std::string InfoStats(CommandContext& ctx) {
   return s;
 }
 
-std::string InfoReplication(CommandContext&) {
+std::string InfoReplication(CommandContext& ctx) {
+  if (ctx.server.replication != nullptr) return ctx.server.replication->InfoSection();
   std::string s = "# Replication\r\n";
   Line(&s, "role", "master");
   Line(&s, "connected_slaves", 0);
-  Line(&s, "master_failover_state", "no-failover");
-  Line(&s, "master_repl_offset", 0);
   return s;
 }
 

@@ -44,6 +44,14 @@ inline ClientType ClassifyClient(ClientType link, bool subscribed) {
   return subscribed ? ClientType::kPubSub : ClientType::kNormal;
 }
 
+// ServerState::repl_checks: a replica refuses writes (READONLY), or every
+// command but a few while its link is down (replica-serve-stale-data no); a
+// master refuses writes without enough good replicas (min-replicas-to-write).
+inline constexpr uint32_t kReplReadOnly = 1;
+inline constexpr uint32_t kReplStale = 2;
+inline constexpr uint32_t kReplNoReplicas = 4;
+inline constexpr uint32_t kReplIgnoreMaxmemory = 8;  // a replica with replica-ignore-maxmemory
+
 // Per-connection state that commands read and change.
 struct ClientState {
   uint64_t id = 0;
@@ -103,6 +111,19 @@ struct ClientState {
   uint32_t tracking = 0;
   uint64_t tracking_redirect = 0;
 
+  // Replication: the link thread's client for its master's stream (no
+  // replies, no READONLY), and what REPLCONF told of a replica-to-be.
+  bool is_master = false;
+  int repl_listening_port = 0;
+  std::string repl_announced_ip;
+  bool repl_capa_eof = false;
+  bool repl_capa_psync2 = false;
+  // PSYNC/SYNC ran: the connection hands its socket to the replication
+  // module once the command is over (psync_args: replid and offset, or
+  // empty for SYNC).
+  bool become_replica = false;
+  std::vector<std::string> psync_args;
+
   // The counters of the client's event loop (nullptr: not counted, as the
   // AOF's loading client).
   LoopStats* stats = nullptr;
@@ -148,6 +169,7 @@ class ClientDirectory {
 
 class RdbPersistence;
 class AofPersistence;
+class Replication;
 
 // Counters and settings shared by all event loops.
 struct ServerState {
@@ -185,6 +207,12 @@ struct ServerState {
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
   AofPersistence* aof = nullptr;          // the append-only file (set by the server)
+  Replication* replication = nullptr;     // both ends of replication (set by the server)
+  // EXEC must exclude other writers: several event loops, or a replication
+  // link applying its master's stream (see Connection::Execute).
+  std::atomic<bool> exec_shared{false};
+  // What dispatch must check for replication (kRepl* bits; 0 on a plain master).
+  std::atomic<uint32_t> repl_checks{0};
   // The shutdown save was made (or skipped, SHUTDOWN NOSAVE): SIGTERM's handler does not save
   // again.
   std::atomic<bool> shutdown_saved{false};

@@ -1,6 +1,7 @@
 #include "server/net/connection.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,6 +13,7 @@
 #include "protocol/str_util.h"
 #include "server/net/event_loop.h"
 #include "server/persist/aof_persistence.h"
+#include "server/repl/replication.h"
 
 namespace valkdb {
 namespace {
@@ -247,6 +249,7 @@ void Connection::Process(std::string_view input) {
     applier.Drain(now_ms);
     if (state_.close_after_reply || state_.close_now || closing_ || over_limit_) return false;
     if (state_.blocked != nullptr) return false;  // the rest waits for the wait to end
+    if (state_.become_replica) return false;      // PSYNC: the socket is handed over
     if (limits.unauthenticated == state_.authenticated) {
       limits.unauthenticated = !state_.authenticated;
       parser_.set_limits(limits);
@@ -293,6 +296,15 @@ void Connection::Process(std::string_view input) {
   }
   loop_->server().total_commands.fetch_add(commands, std::memory_order_relaxed);
   UpdateSnapshot();
+  if (state_.become_replica && !closing_) [[unlikely]] {
+    // PSYNC/SYNC: once what is being written has left, the socket goes to
+    // the replication module (see OnWrite).
+    StopReading();
+    handoff_input_.assign(input.substr(consumed));
+    handoff_pending_ = true;
+    if (!writing_) HandOffToReplication();
+    return;
+  }
   if (state_.close_now) {
     // POST / Host: (see CommandTable::Dispatch): the replies not yet written go too.
     Close();
@@ -356,7 +368,9 @@ void Connection::FinishBlocked() {
       out.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
       break;
     default:
-      if (waiter->null_array_on_timeout) {
+      if (waiter->timeout_reply) {
+        out.Raw(waiter->timeout_reply());
+      } else if (waiter->null_array_on_timeout) {
         out.NullArray();
       } else {
         out.Null();
@@ -390,8 +404,8 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   // Client-side caching: this client is the one whose command runs here.
   Tracking::Scope tracking_scope(state_.id);
   tracking_scope.set_in_command(true);
-  if (server.threads > 1) {
-    // Other loops run commands at the same time; EXEC runs alone.
+  if (server.threads > 1 || server.exec_shared.load(std::memory_order_relaxed)) {
+    // Other loops (or a replication link) run commands at the same time; EXEC runs alone.
     if (task.spec != nullptr && task.spec->name == "exec") {
       absl::MutexLock lock(&server.exec_mu);
       table.Dispatch(ctx, task.spec);
@@ -662,6 +676,11 @@ void Connection::OnWrite(uv_write_t* req, int status) {
     return;
   }
   self->out_.Consume(self->writing_bytes_);
+  if (self->handoff_pending_) {
+    self->writing_bytes_ = 0;
+    self->HandOffToReplication();
+    return;
+  }
   // Sending counts as interaction (Redis's writeToClient): a slow reader of a
   // big reply is not idle.
   self->state_.last_interaction_ms = UnixTimeMs();
@@ -722,6 +741,39 @@ void Connection::Detach() {
     state_.blocked = nullptr;
   }
   loop_->notifier().Forget(this);
+}
+
+void Connection::HandOffToReplication() {
+  handoff_pending_ = false;
+  Replication* repl = loop_->server().replication;
+  uv_os_fd_t fd = -1;
+  if (repl == nullptr || uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) {
+    Close();
+    return;
+  }
+  ReplicaHandoff handoff;
+  handoff.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (handoff.fd < 0) {
+    Close();
+    return;
+  }
+  handoff.client_id = state_.id;
+  handoff.addr = state_.addr;
+  handoff.listening_port = state_.repl_listening_port;
+  handoff.announced_ip = state_.repl_announced_ip;
+  handoff.capa_eof = state_.repl_capa_eof;
+  handoff.capa_psync2 = state_.repl_capa_psync2;
+  handoff.sync = state_.psync_args.empty();
+  if (!handoff.sync) {
+    handoff.replid = state_.psync_args[0];
+    if (!ParseInt64(state_.psync_args[1], &handoff.offset)) handoff.offset = -1;
+  }
+  handoff.unsent = out_.ToString();
+  out_.Clear();
+  handoff.input_left = std::move(handoff_input_);
+  // A replica is not a client: it leaves the client list and the count.
+  Close();
+  repl->AddReplica(std::move(handoff));
 }
 
 void Connection::Close() {

@@ -132,6 +132,11 @@ class Connection : public Completion, public Subscriber {
   CommandArgs blocked_args_;
   int64_t blocked_duration_ns_ = 0;
   void FinishBlocked();
+  // PSYNC/SYNC ran: the socket goes to the replication module, with what
+  // was read after the command and what was not yet written.
+  void HandOffToReplication();
+  bool handoff_pending_ = false;
+  std::string handoff_input_;
   ReplyBuffer out_;
   RespWriter writer_;
   ReplyBuffer discarded_;  // replies of CLIENT REPLY OFF/SKIP go here

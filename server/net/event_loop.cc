@@ -6,6 +6,7 @@
 #include "protocol/str_util.h"
 #include "server/net/connection.h"
 #include "server/persist/aof_persistence.h"
+#include "server/repl/replication.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/store/access_clock.h"
 #include "server/store/eviction.h"
@@ -345,13 +346,17 @@ void EventLoop::OnCron(uv_timer_t* handle) {
   }
   // Active expiry: loop 0 sweeps for everyone, so the passes never overlap.
   if (self->index_ == 0) {
-    if (self->server_->active_expire_enabled.load(std::memory_order_relaxed)) {
+    // A replica leaves expiry to its master (its DELs come in the stream).
+    Replication* repl = self->server_->replication;
+    const bool replica = repl != nullptr && repl->is_replica();
+    if (self->server_->active_expire_enabled.load(std::memory_order_relaxed) && !replica) {
       self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
     }
     // Memory over maxmemory (a CONFIG SET that lowered it, or commands that
     // ran out of eviction time) keeps being freed here, as Redis's eviction
     // time event does, without waiting for the next command.
-    if (self->server_->config->maxmemory() != 0) {
+    if (self->server_->config->maxmemory() != 0 &&
+        !(replica && self->server_->config->GetBool("replica-ignore-maxmemory"))) {
       WatchRegistry& watches = self->server_->watches;
       PerformEvictions(*self->store_, self->server_->config->eviction_settings(),
                        [&watches](int db, std::string_view key) { watches.Touch(db, key); });
@@ -369,6 +374,7 @@ void EventLoop::OnCron(uv_timer_t* handle) {
       absl::ReaderMutexLock exec_lock(&self->server_->exec_mu);
       self->server_->persistence->Cron(now_ms);
       if (self->server_->aof != nullptr) self->server_->aof->Cron(now_ms);
+      if (repl != nullptr) repl->Cron(now_ms);
     }
   }
   self->MaybeRefreshLimits();

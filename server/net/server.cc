@@ -17,6 +17,7 @@
 #include "protocol/str_util.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/repl/replication.h"
 #include "server/persist/shutdown.h"
 
 namespace valkdb {
@@ -194,6 +195,8 @@ Server::Server(Config* config) : config_(config), state_(config) {
   state_.persistence = persistence_.get();
   aof_ = std::make_unique<AofPersistence>(*store_, *config_, *persistence_, state_);
   state_.aof = aof_.get();
+  replication_ = std::make_unique<Replication>(*store_, *config_, state_, *persistence_);
+  state_.replication = replication_.get();
   for (int i = 0; i < state_.threads; ++i) {
     loops_.push_back(std::make_unique<EventLoop>(i, store_.get(), &state_));
   }
@@ -269,12 +272,14 @@ absl::Status Server::Start() {
 }
 
 void Server::Run() {
+  replication_->Start();  // replicaof in the config: the link starts with the listeners up
   for (size_t i = 1; i < loops_.size(); ++i) {
     threads_.emplace_back([loop = loops_[i].get()] { loop->Run(); });
   }
   loops_[0]->Run();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+  replication_->Stop();
 }
 
 std::vector<ClientSnapshot> Server::Snapshot() {

@@ -13,6 +13,7 @@
 namespace valkdb {
 
 class AofPersistence;
+class Replication;
 
 // The whole server: the store, N event loops (loop 0 on the caller's
 // thread), their listening sockets, and signal handling for shutdown.
@@ -54,6 +55,7 @@ class Server : public ClientDirectory {
   std::unique_ptr<Store> store_;
   std::unique_ptr<RdbPersistence> persistence_;  // after store_: destroyed (joined) first
   std::unique_ptr<AofPersistence> aof_;          // uses persistence_: destroyed before it
+  std::unique_ptr<Replication> replication_;     // uses both: destroyed before them
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<std::thread> threads_;
   int port_ = 0;

@@ -341,7 +341,8 @@ absl::Status AofPersistence::Start(int64_t now_ms) {
     const std::string preface =
         timestamps_.load() ? TimestampAnnotation(std::time(nullptr)) : std::string();
     status =
-        rdb_.RewriteNow({FilePath(manifest.base.name), nullptr, nullptr, RdbPreamble(), preface});
+        rdb_.RewriteNow(
+            {FilePath(manifest.base.name), nullptr, nullptr, RdbPreamble(), preface, true, {}});
     if (!status.ok()) return status;
     std::fprintf(stderr, "valkdb: Creating AOF base file %s on server start\n",
                  manifest.base.name.c_str());

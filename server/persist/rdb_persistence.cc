@@ -252,7 +252,10 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
       writer.Aux("redis-bits", "64");
       writer.Aux("ctime", StrCat(UnixTimeMs() / 1000));
       writer.Aux("used-mem", StrCat(store_.MemoryUsage()));
-      writer.Aux("aof-base", aof_base ? "1" : "0");
+      writer.Aux("aof-base", aof_base && rewrite_->aof_base ? "1" : "0");
+      if (aof_base) {
+        for (const auto& [key, value] : rewrite_->aux) writer.Aux(key, value);
+      }
     }
     std::string value;
     uint64_t saved_early = 0;  // structures serialised before a change
@@ -478,9 +481,11 @@ absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms, bool 
 }
 
 absl::Status RdbPersistence::LoadBytes(std::string_view bytes, int64_t now_ms, bool merge,
-                                       bool serving, size_t* consumed) {
+                                       bool serving, size_t* consumed,
+                                       std::function<void(std::string_view, std::string_view)> on_aux) {
   rdb::LoadOptions options;
   options.consumed = consumed;
+  options.on_aux = std::move(on_aux);
   options.verify_checksum = config_.GetString("rdbchecksum") != "no";
   options.databases = store_.databases();
   // Redis sizes its dicts from RESIZEDB; the shards are sized the same way,

@@ -77,6 +77,8 @@ class RdbPersistence : public SnapshotGuard {
     std::function<void(absl::Status)> done;  // on the writing thread, at the end
     bool rdb_preamble = true;                // aof-use-rdb-preamble: an RDB, else commands (RESP)
     std::string preface;                     // commands only: written first (a #TS: annotation)
+    bool aof_base = true;  // the aux field aof-base 1 (false: a replica's full sync)
+    std::vector<std::pair<std::string, std::string>> aux;  // more aux fields (repl-stream-db)
   };
   // BGREWRITEAOF: false when a save or rewrite runs.
   bool StartBackgroundRewrite(Rewrite rewrite);
@@ -107,7 +109,8 @@ class RdbPersistence : public SnapshotGuard {
   // The same from bytes already read; `consumed` (if given) is set to the
   // bytes the RDB took (an AOF's RDB preamble is followed by commands).
   absl::Status LoadBytes(std::string_view bytes, int64_t now_ms, bool merge, bool serving,
-                         size_t* consumed = nullptr);
+                         size_t* consumed = nullptr,
+                         std::function<void(std::string_view, std::string_view)> on_aux = {});
 
   // Writes that changed the keyspace (rdb_changes_since_last_save).
   void AddChanges(uint64_t n) { changes_.fetch_add(n, std::memory_order_relaxed); }

@@ -192,6 +192,14 @@ class ChangeFeed {
     }
   }
 
+  // A replica (replica-read-only): an expired key is kept until its
+  // master's DEL arrives — reads see it as missing, the master's commands
+  // see it as it is (Redis's expireIfNeeded on a replica).
+  void SetMasterDrivesExpiry(bool on) { master_expiry_.store(on, std::memory_order_relaxed); }
+  bool master_drives_expiry() const { return master_expiry_.load(std::memory_order_relaxed); }
+  // Set on the replication link's thread while it applies its master's stream.
+  static inline thread_local bool applying_master_stream = false;
+
   bool Wants(uint32_t type) const {
     return (event_flags_.load(std::memory_order_relaxed) & type) != 0;
   }
@@ -204,6 +212,7 @@ class ChangeFeed {
   KeyspaceEventSink* sink_ = nullptr;
   KeyTrackingSink* tracking_sink_ = nullptr;
   std::atomic<uint32_t> event_flags_{0};
+  std::atomic<bool> master_expiry_{false};
   std::atomic<uint64_t> seq_{0};
   std::atomic<int> count_{0};
   std::atomic<ChangeObserver*> observers_[kMaxObservers] = {};

@@ -133,6 +133,9 @@ const Entry* Shard::FindNoTouch(std::string_view key, int64_t now_ms) {
   auto it = table_.find(key);
   if (it == table_.end()) return nullptr;
   if (IsExpired(key, now_ms)) {
+    if (feed_ != nullptr && feed_->master_drives_expiry()) [[unlikely]] {
+      return ChangeFeed::applying_master_stream ? &*it : nullptr;
+    }
     DeleteExpired(it);
     return nullptr;
   }

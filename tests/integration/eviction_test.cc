@@ -18,15 +18,6 @@
 namespace valkdb::test {
 namespace {
 
-std::string InfoField(RespClient& c, std::string_view section, std::string_view name) {
-  const std::string info = c.Command({"INFO", section}).str;
-  const std::string key = StrCat("\r\n", name, ":");
-  size_t at = info.find(key);
-  if (at == std::string::npos) return "";
-  at += key.size();
-  return info.substr(at, info.find("\r\n", at) - at);
-}
-
 int64_t InfoInt(RespClient& c, std::string_view section, std::string_view name) {
   int64_t value = 0;
   return ParseInt64(InfoField(c, section, name), &value) ? value : 0;

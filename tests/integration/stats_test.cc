@@ -18,16 +18,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The value of `name:` in an INFO section, "" if absent.
-std::string InfoField(RespClient& c, std::string_view section, std::string_view name) {
-  const std::string info = c.Command({"INFO", section}).str;
-  const std::string key = StrCat("\r\n", name, ":");
-  size_t at = info.find(key);
-  if (at == std::string::npos) return "";
-  at += key.size();
-  return info.substr(at, info.find("\r\n", at) - at);
-}
-
 bool WaitForBlocked(RespClient& c, int64_t count) {
   for (int i = 0; i < 2000; ++i) {
     if (InfoField(c, "clients", "blocked_clients") == std::to_string(count)) return true;

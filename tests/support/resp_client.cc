@@ -52,6 +52,16 @@ std::string Describe(absl::Span<const std::string_view> args) {
 
 }  // namespace
 
+// The value of `name:` in an INFO section, "" if absent.
+std::string InfoField(RespClient& c, std::string_view section, std::string_view name) {
+  const std::string info = c.Command({"INFO", section}).str;
+  const std::string key = StrCat("\r\n", name, ":");
+  size_t at = info.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  return info.substr(at, info.find("\r\n", at) - at);
+}
+
 std::string Encode(std::initializer_list<std::string_view> args) {
   return EncodeCommand(absl::Span<const std::string_view>(args.begin(), args.size()));
 }

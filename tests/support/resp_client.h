@@ -71,6 +71,9 @@ class RespClient {
   ReplyParser parser_;
 };
 
+// The value of `name:` in an INFO section, "" if absent.
+std::string InfoField(RespClient& c, std::string_view section, std::string_view name);
+
 // Encodes a command the way RespClient::Command sends it.
 std::string Encode(std::initializer_list<std::string_view> args);
 std::string Encode(const std::vector<std::string>& args);

@@ -158,6 +158,7 @@ absl::Status LoadFile(std::string_view bytes, const LoadOptions& options,
         if (!key.ok()) return Corrupt("truncated aux field");
         auto value = reader.ReadString();
         if (!value.ok()) return Corrupt("truncated aux field");
+        if (options.on_aux) options.on_aux(*key, *value);
         continue;
       }
       case kOpModuleAux:

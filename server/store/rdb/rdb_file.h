@@ -84,6 +84,8 @@ struct LoadOptions {
   // Set to how many bytes the RDB took, checksum included: in an AOF with an
   // RDB preamble, commands follow.
   size_t* consumed = nullptr;
+  // Aux fields, as read (a replica takes repl-stream-db from its master's RDB).
+  std::function<void(std::string_view key, std::string_view value)> on_aux;
 };
 
 // Parses a whole file, calling `on_key` for each key in file order (a

@@ -1,0 +1,789 @@
+// Replication, the master side: the stream buffer, replicas' senders, full
+// and partial resynchronisation, WAIT, INFO replication and ROLE. The
+// replica side (the link to a master) is in master_link.cc.
+#include "server/repl/replication.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "absl/strings/str_format.h"
+#include "protocol/request_parser.h"
+#include "protocol/str_util.h"
+#include "server/commands/blocking.h"
+#include "server/commands/server_state.h"
+#include "server/persist/rdb_persistence.h"
+
+namespace valkdb {
+namespace {
+
+// Bytes a sender copies out of the stream per write.
+constexpr size_t kSendChunk = 1 << 20;
+// An RDB file is sent in pieces of this size.
+constexpr size_t kFileChunk = 256 * 1024;
+
+std::string RandomReplId() {
+  static const char kHex[] = "0123456789abcdef";
+  std::random_device device;
+  std::mt19937_64 rng((static_cast<uint64_t>(device()) << 32) ^ device() ^
+                      static_cast<uint64_t>(UnixTimeUs()));
+  std::string id(40, '0');
+  for (char& c : id) c = kHex[rng() & 15];
+  return id;
+}
+
+}  // namespace
+
+// The RDB of one full sync, shared by the replicas that take it; the file
+// goes when the last of them is done with it.
+struct Replication::SyncFile {
+  std::string path;
+  bool ready = false;   // written
+  bool failed = false;  // writing failed: its replicas are dropped
+  ~SyncFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+// One replica, served by a thread of its own.
+struct Replication::Sender {
+  enum class State { kWaitSnapshot, kWaitFile, kSendFile, kOnline };
+  uint64_t id = 0;
+  int fd = -1;
+  int wake_fd = -1;  // an eventfd: new bytes, or a new state
+  std::string addr;  // peer ip:port
+  std::string ip;    // as INFO shows it: the announced one, else the peer's
+  int port = 0;      // REPLCONF listening-port
+  bool sync = false;
+  bool capa_psync2 = false;
+  int64_t created_ms = 0;
+  std::atomic<bool> idle{false};
+  std::atomic<bool> stop{false};
+  std::atomic<bool> finished{false};
+  std::atomic<int64_t> ack_offset{0};
+  std::atomic<int64_t> ack_ms{0};
+  std::string input_left;
+  // Guarded by Replication::mu_.
+  State state = State::kWaitSnapshot;
+  int64_t next = 0;     // the next stream offset to send
+  std::string preface;  // sent before anything else (replies, +FULLRESYNC)
+  std::shared_ptr<SyncFile> file;
+  std::thread thread;
+};
+
+struct Replication::WaitEntry {
+  std::shared_ptr<Waiter> waiter;
+  int64_t offset;
+  int64_t needed;
+};
+
+Replication::Replication(Store& store, Config& config, ServerState& server, RdbPersistence& rdb)
+    : store_(store), config_(config), server_(server), rdb_(rdb) {
+  replid_ = RandomReplId();
+  replid2_ = std::string(40, '0');
+}
+
+Replication::~Replication() { Stop(); }
+
+void Replication::Stop() {
+  stopping_.store(true);
+  {
+    absl::MutexLock link(&link_mu_);
+    link_generation_.fetch_add(1);
+    if (link_fd_ >= 0) ::shutdown(link_fd_, SHUT_RDWR);
+  }
+  std::vector<std::thread> threads;
+  {
+    absl::MutexLock lock(&mu_);
+    DisconnectReplicasLocked();
+    for (auto& sender : senders_) {
+      if (sender->thread.joinable()) threads.push_back(std::move(sender->thread));
+    }
+    for (auto& t : finished_threads_) threads.push_back(std::move(t));
+    finished_threads_.clear();
+  }
+  {
+    absl::MutexLock link(&link_mu_);
+    for (auto& t : link_threads_) threads.push_back(std::move(t));
+    link_threads_.clear();
+  }
+  for (auto& t : threads) {
+    if (t.joinable()) t.join();
+  }
+  absl::MutexLock lock(&mu_);
+  for (auto& sender : senders_) {
+    if (sender->wake_fd >= 0) ::close(sender->wake_fd);
+    sender->wake_fd = -1;
+  }
+  senders_.clear();
+}
+
+int64_t Replication::master_repl_offset() {
+  absl::MutexLock lock(&mu_);
+  return EndOffsetLocked();
+}
+
+void Replication::EnsureBacklogLocked() {
+  if (backlog_) return;
+  backlog_ = true;
+  stream_.clear();
+  stream_first_ = EndOffsetLocked() + 1;
+  selected_db_ = -1;
+}
+
+void Replication::SubscribeToFeed() {
+  if (subscribed_.exchange(true)) return;
+  // Safe with every shard locked: no change is in flight. (Not under mu_:
+  // changes take the shard locks first, then mu_.)
+  store_.WithEveryShardLocked([this](int db, Shard& shard) {
+    if (db == store_.databases() - 1 && &shard == store_.ShardAt(db, store_.shard_count() - 1)) {
+      store_.feed().Subscribe(this);
+    }
+  });
+}
+
+void Replication::OnChange(const Change& change) {
+  if (replica_.load(std::memory_order_relaxed)) return;  // a replica's stream is its master's
+  absl::MutexLock lock(&mu_);
+  if (!backlog_) return;
+  AppendCommandLocked(change.db, change.argv);
+}
+
+void Replication::AppendCommandLocked(int db, absl::Span<const std::string_view> argv) {
+  const size_t before = stream_.size();
+  if (db >= 0 && db != selected_db_) {
+    const std::string index = StrCat(db);
+    StrAppend(&stream_, "*2\r\n$6\r\nSELECT\r\n");
+    AppendBulk(&stream_, index);
+    selected_db_ = db;
+  }
+  StrAppend(&stream_, "*", argv.size(), "\r\n");
+  for (std::string_view arg : argv) AppendBulk(&stream_, arg);
+  (void)before;
+  WakeSendersLocked();
+  TrimLocked();
+}
+
+void Replication::AppendLocked(std::string_view bytes) {
+  stream_.append(bytes);
+  WakeSendersLocked();
+  TrimLocked();
+}
+
+void Replication::WakeSendersLocked() {
+  for (auto& sender : senders_) {
+    if (sender->idle.exchange(false)) {
+      const uint64_t one = 1;
+      (void)!::write(sender->wake_fd, &one, sizeof(one));
+    }
+  }
+}
+
+void Replication::TrimLocked() {
+  const int64_t backlog = std::max<int64_t>(config_.GetInt("repl-backlog-size"), 1);
+  const int64_t size = static_cast<int64_t>(stream_.size());
+  // Trim in steps, not on every append: erasing a prefix moves the rest.
+  if (size <= backlog + std::max<int64_t>(backlog, 1 << 20)) return;
+  int64_t keep_from = EndOffsetLocked() - backlog + 1;
+  for (const auto& sender : senders_) {
+    if (sender->finished.load()) continue;
+    if (sender->state != Sender::State::kWaitSnapshot)
+      keep_from = std::min(keep_from, sender->next);
+  }
+  const int64_t drop = keep_from - stream_first_;
+  if (drop <= 0) return;
+  stream_.erase(0, static_cast<size_t>(drop));
+  stream_first_ += drop;
+}
+
+void Replication::ShiftReplIdLocked() {
+  replid2_ = replid_;
+  second_replid_offset_ = EndOffsetLocked() + 1;
+  replid_ = RandomReplId();
+}
+
+void Replication::DisconnectReplicasLocked() {
+  for (auto& sender : senders_) {
+    sender->stop.store(true);
+    if (sender->fd >= 0) ::shutdown(sender->fd, SHUT_RDWR);
+    const uint64_t one = 1;
+    if (sender->wake_fd >= 0) (void)!::write(sender->wake_fd, &one, sizeof(one));
+  }
+}
+
+void Replication::AddReplica(ReplicaHandoff handoff) {
+  auto sender = std::make_unique<Sender>();
+  sender->id = handoff.client_id;
+  sender->fd = handoff.fd;
+  sender->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  sender->addr = handoff.addr;
+  sender->ip = handoff.announced_ip;
+  if (sender->ip.empty()) {
+    const size_t colon = handoff.addr.rfind(':');
+    sender->ip = handoff.addr.substr(0, colon == std::string::npos ? handoff.addr.size() : colon);
+  }
+  sender->port = handoff.listening_port;
+  sender->sync = handoff.sync;
+  sender->capa_psync2 = handoff.capa_psync2;
+  sender->created_ms = UnixTimeMs();
+  sender->ack_ms = sender->created_ms;
+  sender->input_left = std::move(handoff.input_left);
+  sender->preface = std::move(handoff.unsent);
+  ::fcntl(sender->fd, F_SETFL, ::fcntl(sender->fd, F_GETFL) | O_NONBLOCK);
+  SubscribeToFeed();
+  absl::MutexLock lock(&mu_);
+  if (stopping_.load()) {
+    ::close(sender->fd);
+    ::close(sender->wake_fd);
+    return;
+  }
+  EnsureBacklogLocked();
+  const int64_t end = EndOffsetLocked();
+  bool partial = false;
+  if (!handoff.sync) {
+    // Redis's masterTryPartialResynchronization.
+    const bool same_history =
+        handoff.replid == replid_ ||
+        (handoff.replid == replid2_ && handoff.offset <= second_replid_offset_);
+    partial = same_history && handoff.offset >= stream_first_ && handoff.offset <= end + 1;
+    if (!partial && handoff.replid != "?") sync_partial_err_.fetch_add(1);
+  }
+  if (partial) {
+    sender->state = Sender::State::kOnline;
+    sender->next = handoff.offset;
+    sender->preface +=
+        sender->capa_psync2 ? StrCat("+CONTINUE ", replid_, "\r\n") : "+CONTINUE\r\n";
+    sync_partial_ok_.fetch_add(1);
+    std::fprintf(stderr,
+                 "valkdb: Partial resynchronization request from %s accepted. Sending %lld bytes "
+                 "of backlog starting from offset %lld.\n",
+                 sender->addr.c_str(), static_cast<long long>(end + 1 - handoff.offset),
+                 static_cast<long long>(handoff.offset));
+  } else {
+    sender->state = Sender::State::kWaitSnapshot;  // the cron starts the snapshot
+    sync_full_.fetch_add(1);
+    std::fprintf(stderr, "valkdb: Replica %s asks for synchronization; full resync\n",
+                 sender->addr.c_str());
+  }
+  Sender* raw = sender.get();
+  senders_.push_back(std::move(sender));
+  raw->thread = std::thread([this, raw] { SenderLoop(raw); });
+}
+
+void Replication::MaybeStartFullSync(int64_t now_ms) {
+  std::shared_ptr<SyncFile> file;
+  {
+    absl::MutexLock lock(&mu_);
+    if (sync_running_) return;
+    bool waiting = false;
+    for (const auto& sender : senders_) {
+      waiting |= !sender->finished.load() && sender->state == Sender::State::kWaitSnapshot;
+    }
+    if (!waiting || rdb_.in_progress()) return;
+    file = std::make_shared<SyncFile>();
+    const std::string dir = config_.GetString("dir");
+    const std::string name = StrCat("temp-repl-", getpid(), "-", ++sync_seq_, ".rdb");
+    file->path = dir.empty() ? name : StrCat(dir, "/", name);
+    sync_running_ = true;
+  }
+  // On a replica, the link applies each command and then appends it to the
+  // stream: holding its lock keeps the instant off that gap.
+  absl::MutexLock apply(&apply_mu_);
+  RdbPersistence::Rewrite rewrite;
+  rewrite.path = file->path;
+  rewrite.aof_base = false;
+  // The database the stream continues in: a replica's stream is its
+  // master's, so its sub-replicas start in the db its master last selected
+  // (a master's stream after the instant starts with a SELECT).
+  rewrite.aux = {{"repl-stream-db", StrCat(replica_.load() ? master_db_ : 0)}};
+  // At the instant (every shard locked, so no change is in flight): the
+  // waiting replicas take this snapshot and the stream from here.
+  rewrite.at_instant = [this, file] {
+    absl::MutexLock lock(&mu_);
+    selected_db_ = -1;  // the stream after the RDB starts with a SELECT
+    const int64_t end = EndOffsetLocked();
+    for (auto& sender : senders_) {
+      if (sender->finished.load() || sender->state != Sender::State::kWaitSnapshot) continue;
+      sender->state = Sender::State::kWaitFile;
+      sender->next = end + 1;
+      sender->file = file;
+      if (!sender->sync) sender->preface += StrCat("+FULLRESYNC ", replid_, " ", end, "\r\n");
+    }
+    WakeSendersLocked();
+  };
+  rewrite.done = [this, file](absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    sync_running_ = false;
+    file->ready = status.ok();
+    file->failed = !status.ok();
+    for (auto& sender : senders_) {
+      if (sender->file != file || sender->state != Sender::State::kWaitFile) continue;
+      if (status.ok()) {
+        sender->state = Sender::State::kSendFile;
+      } else {
+        sender->stop.store(true);
+      }
+      const uint64_t one = 1;
+      sender->idle.store(false);
+      (void)!::write(sender->wake_fd, &one, sizeof(one));
+    }
+  };
+  if (!rdb_.StartBackgroundRewrite(std::move(rewrite))) {
+    absl::MutexLock lock(&mu_);
+    sync_running_ = false;  // a save began meanwhile: the next tick tries again
+  }
+  (void)now_ms;
+}
+
+void Replication::SenderLoop(Sender* sender) {
+  std::string out;
+  size_t out_pos = 0;
+  int file_fd = -1;
+  int64_t file_size = 0, file_sent = 0;
+  int64_t last_newline_ms = UnixTimeMs();
+  RequestParser parser;
+  CommandArgs args;
+  std::string input = std::move(sender->input_left);
+  char buf[16 * 1024];
+  std::string why;
+  struct {
+    size_t hard = 0, soft = 0;
+  } limit;
+  {
+    // client-output-buffer-limit's replica class.
+    auto& l = limit;
+    const std::string text = config_.GetString("client-output-buffer-limit");
+    std::vector<std::string_view> words = Split(text, ' ');
+    for (size_t i = 0; i + 3 < words.size(); i += 4) {
+      if (words[i] == "slave" || words[i] == "replica") {
+        l.hard = static_cast<size_t>(ParseMemory(words[i + 1]).value_or(0));
+        l.soft = static_cast<size_t>(ParseMemory(words[i + 2]).value_or(0));
+      }
+    }
+  }
+  while (!sender->stop.load()) {
+    const int64_t now_ms = UnixTimeMs();
+    if (out_pos == out.size()) {
+      out.clear();
+      out_pos = 0;
+      Sender::State state;
+      {
+        absl::MutexLock lock(&mu_);
+        state = sender->state;
+        if (!sender->preface.empty()) {
+          out.swap(sender->preface);
+        } else if (state == Sender::State::kOnline) {
+          const int64_t end = EndOffsetLocked();
+          if (sender->next < stream_first_) {
+            why = "its stream was trimmed before it was sent";
+            break;
+          }
+          if (limit.hard > 0 && end + 1 - sender->next > static_cast<int64_t>(limit.hard)) {
+            why = "it passed client-output-buffer-limit for replicas";
+            break;
+          }
+          if (sender->next <= end) {
+            const size_t from = static_cast<size_t>(sender->next - stream_first_);
+            const size_t n = std::min(kSendChunk, stream_.size() - from);
+            out.assign(stream_, from, n);
+            sender->next += static_cast<int64_t>(n);
+          }
+        }
+      }
+      if (out.empty() && state == Sender::State::kSendFile) {
+        if (file_fd < 0) {
+          std::shared_ptr<SyncFile> file;
+          {
+            absl::MutexLock lock(&mu_);
+            file = sender->file;
+          }
+          file_fd = ::open(file->path.c_str(), O_RDONLY | O_CLOEXEC);
+          struct stat st;
+          if (file_fd < 0 || ::fstat(file_fd, &st) != 0) {
+            why = StrCat("the RDB could not be opened: ", std::strerror(errno));
+            break;
+          }
+          file_size = st.st_size;
+          file_sent = 0;
+          out = StrCat("$", file_size, "\r\n");
+        } else if (file_sent < file_size) {
+          out.resize(static_cast<size_t>(std::min<int64_t>(kFileChunk, file_size - file_sent)));
+          const ssize_t n = ::pread(file_fd, out.data(), out.size(), file_sent);
+          if (n <= 0) {
+            why = "reading the RDB failed";
+            break;
+          }
+          out.resize(static_cast<size_t>(n));
+          file_sent += n;
+        }
+        if (out.empty() || file_sent == file_size) {
+          if (file_sent == file_size) {
+            ::close(file_fd);
+            file_fd = -1;
+            absl::MutexLock lock(&mu_);
+            sender->state = Sender::State::kOnline;
+            sender->file.reset();
+            sender->ack_ms = now_ms;
+            std::fprintf(stderr, "valkdb: Synchronization with replica %s succeeded\n",
+                         sender->addr.c_str());
+          }
+        }
+      }
+      if (out.empty() &&
+          (state == Sender::State::kWaitSnapshot || state == Sender::State::kWaitFile) &&
+          now_ms - last_newline_ms >= 1000) {
+        out = "\n";  // keeps the replica's link alive while the RDB is made
+        last_newline_ms = now_ms;
+      }
+    }
+    pollfd fds[2] = {{sender->fd, POLLIN, 0}, {sender->wake_fd, POLLIN, 0}};
+    if (out_pos < out.size()) {
+      fds[0].events |= POLLOUT;
+    } else {
+      // Nothing to send: sleep until woken, unless something came meanwhile.
+      sender->idle.store(true);
+      bool more;
+      {
+        absl::MutexLock lock(&mu_);
+        more = !sender->preface.empty() ||
+               (sender->state == Sender::State::kOnline && sender->next <= EndOffsetLocked()) ||
+               sender->state == Sender::State::kSendFile;
+      }
+      if (more) {
+        sender->idle.store(false);
+        continue;
+      }
+    }
+    const int ready = ::poll(fds, 2, 1000);
+    sender->idle.store(false);
+    if (ready < 0 && errno != EINTR) {
+      why = std::strerror(errno);
+      break;
+    }
+    if (fds[1].revents & POLLIN) {
+      uint64_t value;
+      (void)!::read(sender->wake_fd, &value, sizeof(value));
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      const ssize_t n = ::recv(sender->fd, buf, sizeof(buf), 0);
+      if (n == 0) {
+        why = "connection closed";
+        break;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        why = std::strerror(errno);
+        break;
+      }
+      if (n > 0) input.append(buf, static_cast<size_t>(n));
+      size_t consumed = 0;
+      while (consumed < input.size()) {
+        const RequestParser::Status status =
+            parser.Parse(std::string_view(input).substr(consumed), &consumed, &args);
+        if (status == RequestParser::Status::kNeedMore) break;
+        if (status == RequestParser::Status::kError) {
+          why = "protocol error";
+          break;
+        }
+        // A replica sends REPLCONF ACK <offset> [FACK <aofoffset>]; nothing else matters.
+        if (args.size() >= 3 && EqualsIgnoreCase(args[0], "replconf") &&
+            EqualsIgnoreCase(args[1], "ack")) {
+          int64_t offset = 0;
+          if (ParseInt64(args[2], &offset)) {
+            sender->ack_offset.store(offset);
+            sender->ack_ms.store(UnixTimeMs());
+            absl::MutexLock lock(&mu_);
+            CheckWaitersLocked();
+          }
+        }
+      }
+      if (!why.empty()) break;
+      input.erase(0, consumed);
+    }
+    if (out_pos < out.size() && (fds[0].revents & POLLOUT)) {
+      const ssize_t n =
+          ::send(sender->fd, out.data() + out_pos, out.size() - out_pos, MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        why = std::strerror(errno);
+        break;
+      }
+      if (n > 0) {
+        out_pos += static_cast<size_t>(n);
+        server_.net_output_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+      }
+    }
+    // repl-timeout: an online replica that stopped acknowledging is dropped.
+    if (sender->ack_ms.load() > 0 &&
+        UnixTimeMs() - sender->ack_ms.load() > config_.GetInt("repl-timeout") * 1000) {
+      bool online;
+      {
+        absl::MutexLock lock(&mu_);
+        online = sender->state == Sender::State::kOnline;
+      }
+      if (online) {
+        why = "timeout";
+        break;
+      }
+    }
+  }
+  if (file_fd >= 0) ::close(file_fd);
+  if (why.empty()) why = "disconnected";
+  std::fprintf(stderr, "valkdb: Connection with replica %s lost (%s).\n", sender->addr.c_str(),
+               why.c_str());
+  ::close(sender->fd);
+  absl::MutexLock lock(&mu_);
+  sender->file.reset();
+  sender->fd = -1;
+  sender->finished.store(true);
+  if (senders_.size() == 1) no_replicas_since_ms_ = UnixTimeMs();
+}
+
+void Replication::Cron(int64_t now_ms) {
+  MaybeStartFullSync(now_ms);
+  int64_t good = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    // Senders that ended: their threads are joined here.
+    for (size_t i = 0; i < senders_.size();) {
+      if (senders_[i]->finished.load()) {
+        if (senders_[i]->thread.joinable())
+          finished_threads_.push_back(std::move(senders_[i]->thread));
+        if (senders_[i]->wake_fd >= 0) ::close(senders_[i]->wake_fd);
+        senders_.erase(senders_.begin() + static_cast<std::ptrdiff_t>(i));
+        if (senders_.empty()) no_replicas_since_ms_ = now_ms;
+      } else {
+        ++i;
+      }
+    }
+    const int64_t max_lag_ms = config_.GetInt("min-replicas-max-lag") * 1000;
+    bool online = false;
+    for (const auto& sender : senders_) {
+      if (sender->state != Sender::State::kOnline) continue;
+      online = true;
+      if (now_ms - sender->ack_ms.load() <= max_lag_ms) ++good;
+    }
+    // repl-ping-replica-period: masters ping their replicas through the
+    // stream (a replica's stream is its master's, pings included).
+    if (online && !replica_.load() &&
+        now_ms - last_ping_ms_ >= config_.GetInt("repl-ping-replica-period") * 1000) {
+      last_ping_ms_ = now_ms;
+      AppendLocked("*1\r\n$4\r\nPING\r\n");
+    }
+    // repl-backlog-ttl: a master without replicas for that long frees its
+    // backlog (and, as Redis, takes a new id: nobody can continue it).
+    const int64_t ttl = config_.GetInt("repl-backlog-ttl");
+    if (backlog_ && senders_.empty() && !replica_.load() && ttl > 0 && no_replicas_since_ms_ > 0 &&
+        now_ms - no_replicas_since_ms_ > ttl * 1000) {
+      const int64_t end = EndOffsetLocked();
+      backlog_ = false;
+      stream_.clear();
+      stream_first_ = end + 1;
+      replid_ = RandomReplId();
+      replid2_ = std::string(40, '0');
+      second_replid_offset_ = -1;
+    }
+  }
+  const int64_t min_replicas = config_.GetInt("min-replicas-to-write");
+  min_replicas_unmet_.store(min_replicas > 0 && !replica_.load() && good < min_replicas,
+                            std::memory_order_relaxed);
+  UpdateChecks();  // CONFIG SET of the settings behind them applies within a tick
+  std::vector<std::thread> done;
+  {
+    absl::MutexLock lock(&mu_);
+    done.swap(finished_threads_);
+  }
+  for (auto& t : done) {
+    if (t.joinable()) t.join();
+  }
+}
+
+int64_t Replication::AckedReplicas(int64_t offset) {
+  absl::MutexLock lock(&mu_);
+  int64_t n = 0;
+  for (const auto& sender : senders_) {
+    if (!sender->finished.load() && sender->state == Sender::State::kOnline &&
+        sender->ack_offset.load() >= offset) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+bool Replication::Wait(std::shared_ptr<Waiter> waiter, int64_t needed, int64_t* acked) {
+  absl::MutexLock lock(&mu_);
+  const int64_t offset = EndOffsetLocked();
+  int64_t n = 0;
+  bool any_online = false;
+  for (const auto& sender : senders_) {
+    if (sender->finished.load() || sender->state != Sender::State::kOnline) continue;
+    any_online = true;
+    if (sender->ack_offset.load() >= offset) ++n;
+  }
+  *acked = n;
+  if (n >= needed) return false;
+  waiter->timeout_reply = [this, offset] { return StrCat(":", AckedReplicas(offset), "\r\n"); };
+  waiters_.push_back({std::move(waiter), offset, needed});
+  // Replicas are asked for their offset now (Redis does it before sleeping).
+  if (any_online && backlog_) AppendLocked("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
+  return true;
+}
+
+void Replication::CheckWaitersLocked() {
+  for (size_t i = 0; i < waiters_.size();) {
+    WaitEntry& entry = waiters_[i];
+    if (entry.waiter->state.load() != Waiter::State::kWaiting) {
+      waiters_.erase(waiters_.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    int64_t n = 0;
+    for (const auto& sender : senders_) {
+      if (!sender->finished.load() && sender->state == Sender::State::kOnline &&
+          sender->ack_offset.load() >= entry.offset) {
+        ++n;
+      }
+    }
+    if (n >= entry.needed) {
+      entry.waiter->reply = StrCat(":", n, "\r\n");
+      if (entry.waiter->Finish(Waiter::State::kServed)) {
+        server_.blocking.Remove(*entry.waiter);
+        server_.blocking.DeliverEnded(*entry.waiter);
+      }
+      waiters_.erase(waiters_.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    ++i;
+  }
+}
+
+int Replication::KillReplicas() {
+  absl::MutexLock lock(&mu_);
+  int n = 0;
+  for (const auto& sender : senders_) n += !sender->finished.load();
+  DisconnectReplicasLocked();
+  return n;
+}
+
+std::string Replication::InfoSection() {
+  std::string s = "# Replication\r\n";
+  auto line = [&s](std::string_view name, auto value) { StrAppend(&s, name, ":", value, "\r\n"); };
+  const int64_t now_ms = UnixTimeMs();
+  if (replica_.load()) {
+    absl::MutexLock link(&link_mu_);
+    line("role", "slave");
+    line("master_host", master_host_);
+    line("master_port", master_port_);
+    line("master_link_status", link_up_.load() ? "up" : "down");
+    line("master_last_io_seconds_ago",
+         last_io_ms_ > 0 ? (now_ms - last_io_ms_) / 1000 : int64_t{-1});
+    const bool syncing = link_state_ == "transfer";
+    line("master_sync_in_progress", syncing ? 1 : 0);
+    {
+      absl::MutexLock lock(&mu_);
+      line("slave_read_repl_offset", EndOffsetLocked());
+      line("slave_repl_offset", EndOffsetLocked());
+    }
+    if (syncing) {
+      line("master_sync_total_bytes", sync_total_bytes_);
+      line("master_sync_read_bytes", sync_read_bytes_);
+      line("master_sync_left_bytes",
+           sync_total_bytes_ >= 0 ? sync_total_bytes_ - sync_read_bytes_ : int64_t{-1});
+      line("master_sync_perc",
+           absl::StrFormat("%.2f", sync_total_bytes_ > 0
+                                       ? 100.0 * static_cast<double>(sync_read_bytes_) /
+                                             static_cast<double>(sync_total_bytes_)
+                                       : 0.0));
+      line("master_sync_last_io_seconds_ago", (now_ms - last_io_ms_) / 1000);
+    }
+    if (!link_up_.load()) {
+      line("master_link_down_since_seconds",
+           link_down_since_ms_ > 0 ? (now_ms - link_down_since_ms_) / 1000 : int64_t{-1});
+      // Not in Redis: why the link is down (a command valkdb does not have, say).
+      if (!link_error_.empty()) line("master_link_error", link_error_);
+    }
+    line("slave_priority", config_.GetInt("replica-priority"));
+    line("slave_read_only", config_.GetBool("replica-read-only") ? 1 : 0);
+    line("replica_announced", config_.GetBool("replica-announced") ? 1 : 0);
+  } else {
+    line("role", "master");
+  }
+  absl::MutexLock lock(&mu_);
+  int connected = 0;
+  std::string slaves;
+  for (const auto& sender : senders_) {
+    if (sender->finished.load()) continue;
+    const char* state = sender->state == Sender::State::kOnline     ? "online"
+                        : sender->state == Sender::State::kSendFile ? "send_bulk"
+                                                                    : "wait_bgsave";
+    StrAppend(&slaves, "slave", connected, ":ip=", sender->ip, ",port=", sender->port,
+              ",state=", state, ",offset=", sender->ack_offset.load(),
+              ",lag=", (now_ms - sender->ack_ms.load()) / 1000, "\r\n");
+    ++connected;
+  }
+  line("connected_slaves", connected);
+  s += slaves;
+  if (!replica_.load() && config_.GetInt("min-replicas-to-write") > 0) {
+    int64_t good = 0;
+    const int64_t max_lag_ms = config_.GetInt("min-replicas-max-lag") * 1000;
+    for (const auto& sender : senders_) {
+      if (!sender->finished.load() && sender->state == Sender::State::kOnline &&
+          now_ms - sender->ack_ms.load() <= max_lag_ms) {
+        ++good;
+      }
+    }
+    line("min_slaves_good_slaves", good);
+  }
+  line("master_failover_state", "no-failover");
+  line("master_replid", replid_);
+  line("master_replid2", replid2_);
+  line("master_repl_offset", EndOffsetLocked());
+  line("second_repl_offset", second_replid_offset_);
+  line("repl_backlog_active", backlog_ ? 1 : 0);
+  line("repl_backlog_size", config_.GetInt("repl-backlog-size"));
+  line("repl_backlog_first_byte_offset", backlog_ ? stream_first_ : 0);
+  line("repl_backlog_histlen", backlog_ ? static_cast<int64_t>(stream_.size()) : 0);
+  return s;
+}
+
+void Replication::WriteRole(RespWriter& out) {
+  if (replica_.load()) {
+    std::string host, state;
+    int port;
+    {
+      absl::MutexLock link(&link_mu_);
+      host = master_host_;
+      port = master_port_;
+      state = link_up_.load() ? "connected" : link_state_;
+    }
+    out.Array(5);
+    out.Bulk("slave");
+    out.Bulk(host);
+    out.Integer(port);
+    out.Bulk(state);
+    out.Integer(master_repl_offset());
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  out.Array(3);
+  out.Bulk("master");
+  out.Integer(EndOffsetLocked());
+  int n = 0;
+  for (const auto& sender : senders_) n += !sender->finished.load();
+  out.Array(n);
+  for (const auto& sender : senders_) {
+    if (sender->finished.load()) continue;
+    out.Array(3);
+    out.Bulk(sender->ip);
+    out.Bulk(StrCat(sender->port));
+    out.Bulk(StrCat(sender->ack_offset.load()));
+  }
+}
+
+}  // namespace valkdb

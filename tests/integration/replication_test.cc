@@ -1,0 +1,321 @@
+// Replication against real parts: a real redis-server 7.0 replica of a
+// valkdb master and a valkdb replica of a real redis-server master hold the
+// master's keyspace (every type, several databases, TTLs — compared with
+// DEBUG DIGEST, which both compute alike) after the full sync and after a
+// stream of writes; a dropped link resynchronises partially; a replica of a
+// replica follows, and keeps following partially (PSYNC2) when its master
+// is promoted; WAIT, READONLY, expiry driven by the master, and a command
+// valkdb lacks in a master's stream stopping the link loudly.
+//
+// Nothing here asserts a time: every wait polls for a state, with a
+// generous deadline that only proves liveness.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "protocol/request_parser.h"
+#include "protocol/str_util.h"
+#include "tests/support/resp_client.h"
+#include "tests/support/server_process.h"
+
+namespace valkdb::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kLiveness{60000};
+
+bool WaitFor(const std::function<bool()>& done, milliseconds timeout = kLiveness) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return done();
+}
+
+std::unique_ptr<ServerProcess> StartValkdb(std::vector<std::string> args = {}) {
+  args.insert(args.end(), {"--enable-debug-command", "yes", "--save", ""});
+  auto server = ServerProcess::StartValkdb(args);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+std::unique_ptr<ServerProcess> StartRedis(std::vector<std::string> args = {}) {
+  args.insert(args.end(), {"--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0"});
+  auto server = ServerProcess::StartRedis(args);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+std::unique_ptr<RespClient> Client(const ServerProcess& server) {
+  auto client = RespClient::Connect(server.port());
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+int64_t InfoInt(RespClient& c, std::string_view section, std::string_view name) {
+  int64_t value = -1;
+  return ParseInt64(InfoField(c, section, name), &value) ? value : -1;
+}
+
+std::string Digest(RespClient& c) { return c.Command({"DEBUG", "DIGEST"}).str; }
+
+// The replica is up and has processed everything the master has.
+bool CaughtUp(RespClient& master, RespClient& replica) {
+  if (InfoField(replica, "replication", "master_link_status") != "up") return false;
+  const int64_t offset = InfoInt(master, "replication", "master_repl_offset");
+  return offset >= 0 && InfoInt(replica, "replication", "slave_repl_offset") == offset;
+}
+
+// The same keyspace: digests equal once the replica caught up.
+void ExpectSameKeyspace(RespClient& master, RespClient& replica) {
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(master, replica); }))
+      << "master:\n"
+      << master.Command({"INFO", "replication"}).str << "\nreplica:\n"
+      << replica.Command({"INFO", "replication"}).str;
+  EXPECT_EQ(Digest(master), Digest(replica));
+  for (const char* db : {"0", "1", "9"}) {
+    master.Command({"SELECT", db});
+    replica.Command({"SELECT", db});
+    EXPECT_EQ(master.Command({"DBSIZE"}).integer, replica.Command({"DBSIZE"}).integer) << db;
+  }
+  master.Command({"SELECT", "0"});
+  replica.Command({"SELECT", "0"});
+}
+
+// Every type, three databases, TTLs; then the writes of `round`.
+void Populate(RespClient& c, int round) {
+  const std::string r = std::to_string(round);
+  for (const char* db : {"0", "1", "9"}) {
+    ASSERT_EQ(c.Command({"SELECT", db}).str, "OK");
+    for (int i = 0; i < 50; ++i) {
+      const std::string n = r + ":" + std::to_string(i);
+      c.Command({"SET", "s:" + n, "value-" + n});
+      c.Command({"HSET", "h:" + r, "f" + std::to_string(i), n});
+      c.Command({"RPUSH", "l:" + r, n});
+      c.Command({"SADD", "set:" + r, n});
+      c.Command({"SADD", "iset:" + r, std::to_string(i * 7)});
+      c.Command({"ZADD", "z:" + r, std::to_string(i) + ".5", n});
+      c.Command({"PFADD", "hll:" + r, n});
+    }
+    c.Command({"SET", "ttl:" + r, "x", "EX", "10000"});
+    c.Command({"HSET", "bigh:" + r, "field", std::string(300, 'h')});
+    c.Command({"INCRBY", "counter", "5"});
+    c.Command({"APPEND", "log", r});
+    c.Command({"EXPIRE", "l:" + r, "5000"});
+    c.Command({"DEL", "s:" + r + ":3"});
+    c.Command({"LPOP", "l:" + r});
+    c.Command({"SPOP", "set:" + r});
+    c.Command({"ZINCRBY", "z:" + r, "10", r + ":4"});
+    c.Command({"MULTI"});
+    c.Command({"INCR", "tx"});
+    c.Command({"LPUSH", "txl", r});
+    c.Command({"EXEC"});
+  }
+  c.Command({"SELECT", "0"});
+}
+
+TEST(ReplicationTest, RedisReplicaOfValkdbMaster) {
+  auto master = StartValkdb({"--threads", "2"});
+  auto replica = StartRedis();
+  ASSERT_TRUE(master && replica);
+  auto m = Client(*master);
+  auto r = Client(*replica);
+  Populate(*m, 0);
+  ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ExpectSameKeyspace(*m, *r);
+  // The stream after the full sync.
+  Populate(*m, 1);
+  m->Command({"FLUSHDB"});  // db 0 only
+  Populate(*m, 2);
+  ExpectSameKeyspace(*m, *r);
+  EXPECT_EQ(InfoInt(*m, "replication", "connected_slaves"), 1);
+  EXPECT_EQ(InfoInt(*m, "stats", "sync_full"), 1);
+  // ROLE on the master lists the replica with its listening port.
+  RespValue role = m->Command({"ROLE"});
+  ASSERT_EQ(role.elements.size(), 3u);
+  EXPECT_EQ(role.elements[0].str, "master");
+  ASSERT_EQ(role.elements[2].elements.size(), 1u);
+  EXPECT_EQ(role.elements[2].elements[0].elements[1].str, std::to_string(replica->port()));
+
+  // A dropped link: the replica continues where it was (partial resync).
+  Populate(*m, 3);
+  ASSERT_EQ(r->Command({"CLIENT", "KILL", "TYPE", "master"}).integer, 1);
+  Populate(*m, 4);
+  ExpectSameKeyspace(*m, *r);
+  EXPECT_GE(InfoInt(*m, "stats", "sync_partial_ok"), 1);
+  EXPECT_EQ(InfoInt(*m, "stats", "sync_full"), 1);
+}
+
+TEST(ReplicationTest, ValkdbReplicaOfRedisMaster) {
+  for (const char* diskless : {"yes", "no"}) {
+    SCOPED_TRACE(diskless);
+    auto master = StartRedis({"--repl-diskless-sync", diskless});
+    auto replica = StartValkdb();
+    ASSERT_TRUE(master && replica);
+    auto m = Client(*master);
+    auto r = Client(*replica);
+    Populate(*m, 0);
+    ASSERT_EQ(r->Command({"REPLICAOF", "localhost", std::to_string(master->port())}).str, "OK");
+    ExpectSameKeyspace(*m, *r);
+    Populate(*m, 1);
+    ExpectSameKeyspace(*m, *r);
+    EXPECT_EQ(InfoField(*r, "replication", "role"), "slave");
+    EXPECT_EQ(InfoField(*r, "replication", "master_replid"),
+              InfoField(*m, "replication", "master_replid"));
+    // A read-only replica: Redis's error, and nothing changes.
+    EXPECT_EQ(r->Command({"SET", "x", "1"}).str,
+              "READONLY You can't write against a read only replica.");
+    EXPECT_EQ(r->Command({"GET", "s:1:1"}).str, "value-1:1");
+    RespValue role = r->Command({"ROLE"});
+    ASSERT_EQ(role.elements.size(), 5u);
+    EXPECT_EQ(role.elements[0].str, "slave");
+    EXPECT_EQ(role.elements[3].str, "connected");
+
+    // The master drops the link: the replica continues partially.
+    ASSERT_EQ(m->Command({"CLIENT", "KILL", "TYPE", "replica"}).integer, 1);
+    Populate(*m, 2);
+    ExpectSameKeyspace(*m, *r);
+    EXPECT_GE(InfoInt(*m, "stats", "sync_partial_ok"), 1);
+    EXPECT_EQ(InfoInt(*m, "stats", "sync_full"), 1);
+
+    // REPLICAOF NO ONE: a master again, with the data.
+    ASSERT_EQ(r->Command({"REPLICAOF", "NO", "ONE"}).str, "OK");
+    EXPECT_EQ(InfoField(*r, "replication", "role"), "master");
+    EXPECT_EQ(r->Command({"SET", "x", "1"}).str, "OK");
+    EXPECT_EQ(r->Command({"GET", "s:2:1"}).str, "value-2:1");
+  }
+}
+
+// A replica of a replica follows the chain; when the middle one is promoted
+// the last continues from it partially (PSYNC2: the old id stays valid as
+// the second id), both for a valkdb and a real Redis sub-replica.
+TEST(ReplicationTest, ChainAndPromotionContinuePartially) {
+  auto a = StartValkdb();
+  auto b = StartValkdb({"--threads", "2"});
+  auto c = StartValkdb();
+  auto d = StartRedis();
+  ASSERT_TRUE(a && b && c && d);
+  auto ca = Client(*a);
+  auto cb = Client(*b);
+  auto cc = Client(*c);
+  auto cd = Client(*d);
+  Populate(*ca, 0);
+  ASSERT_EQ(cb->Command({"REPLICAOF", "127.0.0.1", std::to_string(a->port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(*ca, *cb); }));
+  ASSERT_EQ(cc->Command({"REPLICAOF", "127.0.0.1", std::to_string(b->port())}).str, "OK");
+  ASSERT_EQ(cd->Command({"REPLICAOF", "127.0.0.1", std::to_string(b->port())}).str, "OK");
+  Populate(*ca, 1);
+  ExpectSameKeyspace(*ca, *cb);
+  ExpectSameKeyspace(*ca, *cc);
+  ExpectSameKeyspace(*ca, *cd);
+  // Offsets are the master's all along the chain.
+  EXPECT_EQ(InfoInt(*cc, "replication", "master_repl_offset"),
+            InfoInt(*ca, "replication", "master_repl_offset"));
+  const int64_t full_before = InfoInt(*cb, "stats", "sync_full");
+
+  ASSERT_EQ(cb->Command({"REPLICAOF", "NO", "ONE"}).str, "OK");
+  Populate(*cb, 2);
+  ExpectSameKeyspace(*cb, *cc);
+  ExpectSameKeyspace(*cb, *cd);
+  EXPECT_EQ(InfoInt(*cb, "stats", "sync_full"), full_before);
+  EXPECT_GE(InfoInt(*cb, "stats", "sync_partial_ok"), 2);
+  EXPECT_EQ(InfoField(*cc, "replication", "master_replid"),
+            InfoField(*cb, "replication", "master_replid"));
+  EXPECT_EQ(InfoField(*cb, "replication", "master_replid2"),
+            InfoField(*ca, "replication", "master_replid"));
+}
+
+TEST(ReplicationTest, WaitCountsAcknowledgingReplicas) {
+  auto master = StartValkdb();
+  auto replica = StartValkdb();
+  ASSERT_TRUE(master && replica);
+  auto m = Client(*master);
+  auto r = Client(*replica);
+  EXPECT_EQ(m->Command({"WAIT", "0", "0"}).integer, 0);
+  EXPECT_EQ(m->Command({"WAIT", "1", "-1"}).str, "ERR timeout is negative");
+  ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(*m, *r); }));
+  ASSERT_EQ(m->Command({"SET", "k", "v"}).str, "OK");
+  // Blocks until the replica acknowledged the SET (no deadline: 0 waits forever).
+  EXPECT_EQ(m->Command({"WAIT", "1", "0"}, kLiveness).integer, 1);
+  EXPECT_EQ(r->Command({"GET", "k"}).str, "v");
+  // More replicas than there are: the timeout answers with those that acked.
+  EXPECT_EQ(m->Command({"WAIT", "2", "50"}).integer, 1);
+  EXPECT_EQ(r->Command({"WAIT", "1", "0"}).str,
+            "ERR WAIT cannot be used with replica instances. Please also note that since Redis "
+            "4.0 if a replica is configured to be writable (which is not the default) writes to "
+            "replicas are just local and are not propagated.");
+}
+
+// A replica never expires keys itself: an expired key reads as missing but
+// stays until the master's DEL arrives.
+TEST(ReplicationTest, ExpiryIsDrivenByTheMaster) {
+  auto master = StartValkdb();
+  auto replica = StartValkdb();
+  ASSERT_TRUE(master && replica);
+  auto m = Client(*master);
+  auto r = Client(*replica);
+  ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(*m, *r); }));  // the stream, not the RDB, brings them
+  ASSERT_EQ(m->Command({"DEBUG", "SET-ACTIVE-EXPIRE", "0"}).str, "OK");
+  ASSERT_EQ(m->Command({"SET", "gone", "v", "PX", "1"}).str, "OK");
+  ASSERT_EQ(m->Command({"SET", "kept", "v"}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(*m, *r); }));
+  ASSERT_TRUE(WaitFor([&] { return r->Command({"EXISTS", "gone"}).integer == 0; }));
+  EXPECT_EQ(r->Command({"GET", "gone"}).type, RespValue::Type::kNull);
+  EXPECT_EQ(r->Command({"DBSIZE"}).integer, 2);  // still held: the master has not deleted it
+  // The master's lazy expiry sends DEL; then the replica lets it go.
+  EXPECT_EQ(m->Command({"GET", "gone"}).type, RespValue::Type::kNull);
+  ASSERT_TRUE(WaitFor([&] { return r->Command({"DBSIZE"}).integer == 1; }));
+}
+
+// A command valkdb does not have (a stream) in the master's stream: the link
+// goes down and says why; nothing is skipped silently.
+TEST(ReplicationTest, UnknownCommandInStreamStopsTheLink) {
+  auto master = StartRedis();
+  auto replica = StartValkdb();
+  ASSERT_TRUE(master && replica);
+  auto m = Client(*master);
+  auto r = Client(*replica);
+  ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(*m, *r); }));
+  m->Command({"SET", "before", "1"});
+  m->Command({"XADD", "stream", "*", "f", "v"});
+  m->Command({"SET", "after", "1"});
+  ASSERT_TRUE(WaitFor([&] {
+    return InfoField(*r, "replication", "master_link_error").find("xadd") != std::string::npos ||
+           InfoField(*r, "replication", "master_link_error").find("XADD") != std::string::npos;
+  })) << r->Command({"INFO", "replication"}).str;
+  EXPECT_EQ(InfoField(*r, "replication", "master_link_status"), "down");
+  EXPECT_EQ(r->Command({"GET", "before"}).str, "1");
+  EXPECT_EQ(r->Command({"EXISTS", "after"}).integer, 0);
+}
+
+TEST(ReplicationTest, MinReplicasToWrite) {
+  auto master = StartValkdb();
+  ASSERT_TRUE(master);
+  auto m = Client(*master);
+  ASSERT_EQ(m->Command({"CONFIG", "SET", "min-replicas-to-write", "1"}).str, "OK");
+  // Counted by the cron, as Redis's refreshGoodSlavesCount: within a tick.
+  ASSERT_TRUE(WaitFor([&] {
+    return m->Command({"SET", "probe", "v"}).str == "NOREPLICAS Not enough good replicas to write.";
+  }));
+  EXPECT_EQ(m->Command({"SET", "k", "v"}).str, "NOREPLICAS Not enough good replicas to write.");
+  EXPECT_EQ(m->Command({"GET", "k"}).type, RespValue::Type::kNull);
+  auto replica = StartValkdb();
+  ASSERT_TRUE(replica);
+  auto r = Client(*replica);
+  ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] { return m->Command({"SET", "k", "v"}).str == "OK"; }));
+  ASSERT_TRUE(WaitFor([&] { return r->Command({"GET", "k"}).str == "v"; }));
+}
+
+}  // namespace
+}  // namespace valkdb::test
