@@ -4,8 +4,8 @@
 
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
-#include "server/repl/replication.h"
 #include "server/commands/errors.h"
+#include "server/repl/replication.h"
 
 namespace valkdb {
 
@@ -662,6 +662,16 @@ void CmdClientKill(CommandContext& ctx) {
     } else if (ctx.server.clients->Kill(c.id)) {
       ++killed;
     }
+  }
+  // Replicas attached to us and the link to our master have left the event
+  // loops (the replication module owns their sockets), so they are not in
+  // the directory: TYPE (and USER, SKIPME) reach them, filters that name one
+  // connection (ID, ADDR, LADDR, MAXAGE) do not.
+  Replication* repl = ctx.server.replication;
+  if (repl != nullptr && !old_form && id == 0 && !addr.has_value() && !laddr.has_value() &&
+      max_age == 0) {
+    if (!type.has_value() || *type == ClientType::kReplica) killed += repl->KillReplicas();
+    if (!type.has_value() || *type == ClientType::kMaster) killed += repl->KillMasterLink();
   }
   if (!old_form) {
     ctx.out.Integer(killed);

@@ -7,14 +7,17 @@
 // TYPE pubsub, EXEC) closes the others' connections and keeps its own.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "protocol/str_util.h"
 #include "tests/support/server_fixture.h"
+#include "tests/support/server_process.h"
 
 namespace valkdb::test {
 namespace {
@@ -153,6 +156,89 @@ TEST_F(compat_ClientTypes, SentinelsViewOfClientsMatchesRedis) {
   EXPECT_NE(expected.find("admin exec: [:3, :3]"), std::string::npos) << expected;
   EXPECT_NE(
       expected.find("n1: closed, n2: closed, mon: closed, p1: closed, p2: closed, p3: closed"),
+      std::string::npos)
+      << expected;
+}
+
+bool WaitFor(const std::function<bool()>& done, milliseconds timeout = milliseconds(60000)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return done();
+}
+
+// A replica attached to a master, and the replica's link to its master, are
+// of types slave and master: CLIENT KILL TYPE closes them, and the replica
+// reconnects by itself (a partial resynchronisation). A valkdb pair and a
+// redis-server pair answer alike.
+std::string ReplicationScenario(bool valkdb) {
+  auto start = [valkdb]() {
+    // No wait for more replicas before a full sync's transfer starts.
+    return valkdb ? ServerProcess::StartValkdb({"--save", "", "--repl-diskless-sync-delay", "0"})
+                  : ServerProcess::StartRedis({"--repl-diskless-sync-delay", "0"});
+  };
+  auto master = start();
+  auto replica = start();
+  if (!master.ok() || !replica.ok()) return "<could not start the servers>";
+  auto m = RespClient::Connect((*master)->port());
+  auto r = RespClient::Connect((*replica)->port());
+  if (!m.ok() || !r.ok()) return "<could not connect>";
+  RespClient& mc = **m;
+  RespClient& rc = **r;
+  std::string t;
+  // Synchronisations the master served (full and partial), then the link up
+  // again: a kill was followed by a new link, not merely not noticed yet.
+  auto syncs = [&] {
+    return StrCat("full=", InfoField(mc, "stats", "sync_full"),
+                  " partial=", InfoField(mc, "stats", "sync_partial_ok"));
+  };
+  auto relinked = [&](const std::string& expected_syncs) {
+    const bool up = WaitFor([&] {
+      return syncs() == expected_syncs &&
+             InfoField(rc, "replication", "master_link_status") == "up" &&
+             InfoField(mc, "replication", "connected_slaves") == "1";
+    });
+    return up ? StrCat("linked, ", expected_syncs) : StrCat("not linked: ", syncs());
+  };
+  StrAppend(&t, "replicaof: ",
+            rc.Command({"REPLICAOF", "127.0.0.1", std::to_string((*master)->port())}).DebugString(),
+            "\n");
+  StrAppend(&t, relinked("full=1 partial=0"), "\n");
+  StrAppend(&t,
+            "master kill slave: ", mc.Command({"CLIENT", "KILL", "TYPE", "slave"}).DebugString(),
+            "\n");
+  StrAppend(&t, relinked("full=1 partial=1"), "\n");
+  StrAppend(&t,
+            "replica kill master: ", rc.Command({"CLIENT", "KILL", "TYPE", "master"}).DebugString(),
+            "\n");
+  StrAppend(&t, relinked("full=1 partial=2"), "\n");
+  StrAppend(&t, "master kill replica: ",
+            mc.Command({"CLIENT", "KILL", "TYPE", "replica"}).DebugString(), "\n");
+  StrAppend(&t, relinked("full=1 partial=3"), "\n");
+  // Nothing of those types on the other side.
+  StrAppend(&t,
+            "master kill master: ", mc.Command({"CLIENT", "KILL", "TYPE", "master"}).DebugString(),
+            "\n");
+  StrAppend(&t,
+            "replica kill slave: ", rc.Command({"CLIENT", "KILL", "TYPE", "slave"}).DebugString(),
+            "\n");
+  StrAppend(&t, "set: ", mc.Command({"SET", "k", "v"}).DebugString(), "\n");
+  StrAppend(&t, "replicated: ", WaitFor([&] {
+    return rc.Command({"GET", "k"}) == Bulk("v");
+  }),
+            "\n");
+  return t;
+}
+
+TEST(compat_ClientTypesReplication, KillByTypeReachesReplicationLinks) {
+  ASSERT_FALSE(FindRedisServer().empty()) << "redis-server is required by this test";
+  const std::string expected = ReplicationScenario(/*valkdb=*/false);
+  const std::string actual = ReplicationScenario(/*valkdb=*/true);
+  EXPECT_EQ(actual, expected);
+  EXPECT_NE(
+      expected.find("master kill slave: :1\nlinked, full=1 partial=1\nreplica kill master: :1"),
       std::string::npos)
       << expected;
 }
