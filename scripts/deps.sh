@@ -8,9 +8,10 @@ packages=(cmake g++ make pkg-config libuv1-dev libabsl-dev libgtest-dev libgmock
           libbenchmark-dev libedit-dev liblzf-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # iproute2 (ss) and util-linux (prlimit): the connection-limit tests inspect sockets and rlimits.
+  # redis-sentinel: the replication tests fail a valkdb master over with the real Sentinel.
   # nutcracker: the twemproxy test shards over valkdb nodes through it.
-  packages+=(redis-server redis-tools clang-14 libclang-rt-14-dev python3 iproute2 util-linux
-             nutcracker)
+  packages+=(redis-server redis-tools redis-sentinel clang-14 libclang-rt-14-dev python3 iproute2
+             util-linux nutcracker)
 fi
 
 missing=()

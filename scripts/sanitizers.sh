@@ -178,11 +178,11 @@ if wants tsan; then
     clang++-14 -std=c++20 -shared -fPIC -O1 -Wall -Wextra -Werror -I. \
       tests/stress/tsan_abseil_shim.cc -o build-tsan/libtsan_abseil_shim.so; then
     end "tsan build"
-    begin "TSan: store, scheduler, change feed, multi-loop, blocking, BGSAVE, AOF and eviction integration, stress tests"
+    begin "TSan: store, scheduler, change feed, multi-loop, blocking, BGSAVE, AOF, eviction and replication integration, stress tests"
     export LD_PRELOAD="$PWD/build-tsan/libtsan_abseil_shim.so"
     # feed_tests: commands dispatched from four threads at once, as by four event loops.
     run_gtests build-tsan unit_store_tests unit_scheduler_tests feed_tests \
-      "integration_tests=*Threaded*:*MultiLoop*:*AcrossLoops*:*Blocking*:*Persistence*:*Aof*:*Eviction*" || failed "tsan tests"
+      "integration_tests=*Threaded*:*MultiLoop*:*AcrossLoops*:*Blocking*:*Persistence*:*Aof*:*Eviction*:*Replication*" || failed "tsan tests"
     run_stress build-tsan || failed "tsan stress"
     unset LD_PRELOAD
     end "tsan tests"

@@ -79,6 +79,15 @@ void CmdSync(CommandContext& ctx) {
     ctx.out.Error("replication is not available");
     return;
   }
+  if (ctx.argc() > 3 && EqualsIgnoreCase(ctx.arg(0), "psync") &&
+      EqualsIgnoreCase(ctx.arg(3), "failover")) {
+    // The master of this replica hands over (its FAILOVER): this replica
+    // becomes the master, then serves the PSYNC as any.
+    if (!repl->AcceptFailover(std::string(ctx.arg(1)))) {
+      ctx.out.Error("PSYNC FAILOVER replid must match my replid.");
+      return;
+    }
+  }
   if (repl->is_replica() && !repl->link_up()) {
     ctx.out.Error("-NOMASTERLINK Can't SYNC while not connected with my master");
     return;
@@ -150,9 +159,73 @@ void CmdWait(CommandContext& ctx) {
   }
 }
 
+// FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds], as Redis
+// 7.0's failoverCommand.
+void CmdFailover(CommandContext& ctx) {
+  Replication* repl = ctx.server.replication;
+  if (repl == nullptr) {
+    ctx.out.Error("replication is not available");
+    return;
+  }
+  std::string host;
+  int64_t port = 0, timeout = 0;
+  bool force = false, abort = false, timeout_given = false;
+  for (size_t j = 1; j < ctx.argc(); ++j) {
+    const std::string_view arg = ctx.arg(j);
+    if (EqualsIgnoreCase(arg, "to") && j + 2 < ctx.argc() && host.empty()) {
+      host = std::string(ctx.arg(j + 1));
+      if (!ParseIntArg(ctx, ctx.arg(j + 2), &port)) return;
+      j += 2;
+    } else if (EqualsIgnoreCase(arg, "timeout") && j + 1 < ctx.argc() && !timeout_given) {
+      if (!ParseIntArg(ctx, ctx.arg(j + 1), &timeout)) return;
+      if (timeout <= 0) {
+        ctx.out.Error("FAILOVER timeout must be greater than 0");
+        return;
+      }
+      timeout_given = true;
+      ++j;
+    } else if (EqualsIgnoreCase(arg, "force") && !force) {
+      force = true;
+    } else if (EqualsIgnoreCase(arg, "abort") && !abort) {
+      abort = true;
+    } else {
+      ctx.out.Error("syntax error");
+      return;
+    }
+  }
+  if (abort) {
+    if (force || timeout_given || !host.empty()) {
+      ctx.out.Error("FAILOVER abort does not support other arguments.");
+      return;
+    }
+    const std::string error = repl->AbortFailover();
+    if (error.empty()) {
+      ctx.out.Ok();
+    } else {
+      ctx.out.Error(error);
+    }
+    return;
+  }
+  if (force && (!timeout_given || host.empty())) {
+    ctx.out.Error("FAILOVER with force option requires both a timeout and target HOST and IP.");
+    return;
+  }
+  const std::string error =
+      repl->StartFailover(host, static_cast<int>(port), force, timeout, ctx.now_ms);
+  if (error.empty()) {
+    ctx.out.Ok();
+  } else {
+    ctx.out.Error(error);
+  }
+}
+
 }  // namespace
 
 void RegisterReplicationFamily(CommandTable* table) {
+  table->Register({"failover", -1, kCmdAdmin | kCmdNoScript | kCmdStale, 0, 0, 0, CmdFailover,
+                   "server",
+                   "Start a coordinated failover between this server and one of its replicas.",
+                   "6.2.0", "@admin @slow @dangerous"});
   const uint32_t kOf = kCmdAdmin | kCmdNoScript | kCmdStale;
   table->Register({"replicaof", 3, kOf, 0, 0, 0, CmdReplicaOf, "server",
                    "Make the server a replica of another instance, or promote it as master.",

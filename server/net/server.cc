@@ -321,6 +321,7 @@ absl::Status Server::LoadData() {
       persistence_->Load(persistence_->Path(), start_ms, /*merge=*/false, /*serving=*/false);
   if (!status.ok() && !absl::IsNotFound(status)) return status;
   if (status.ok()) {
+    replication_->RestoreFromRdb(persistence_->last_load_aux());
     std::fprintf(stderr, "valkdb: DB loaded from disk: %.3f seconds (%llu keys, %llu expired)\n",
                  static_cast<double>(UnixTimeMs() - start_ms) / 1000,
                  static_cast<unsigned long long>(persistence_->last_load_keys_loaded()),

@@ -105,9 +105,15 @@ std::string RdbPersistence::Path() const {
   return dir.empty() ? file : StrCat(dir, "/", file);
 }
 
-bool RdbPersistence::Begin(int64_t now_ms, const std::function<void()>& at_instant) {
+bool RdbPersistence::Begin(int64_t now_ms, const std::function<void()>& at_instant,
+                           bool repl_info) {
   bool idle = false;
   if (!in_progress_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) return false;
+  // A replica's link holds still over the instant, so the offset saved is
+  // exactly the keyspace saved (see SetReplicationInfo).
+  const bool with_repl = repl_info && static_cast<bool>(repl_hold_);
+  if (with_repl) repl_hold_(true);
+  repl_aux_.clear();
   {
     // The previous background save has ended; its thread is published
     // (StartBackgroundSave assigns it under the same lock) before this join.
@@ -138,7 +144,9 @@ bool RdbPersistence::Begin(int64_t now_ms, const std::function<void()>& at_insta
     store_.set_snapshot_guard(this);
     changes_at_start_ = changes_.load(std::memory_order_relaxed);
     if (at_instant) at_instant();
+    if (with_repl && repl_aux_fn_) repl_aux_ = repl_aux_fn_();
   });
+  if (with_repl) repl_hold_(false);
   capture_us_ = UnixTimeUs() - capture_start_us;
   return true;
 }
@@ -253,9 +261,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
       writer.Aux("ctime", StrCat(UnixTimeMs() / 1000));
       writer.Aux("used-mem", StrCat(store_.MemoryUsage()));
       writer.Aux("aof-base", aof_base && rewrite_->aof_base ? "1" : "0");
-      if (aof_base) {
-        for (const auto& [key, value] : rewrite_->aux) writer.Aux(key, value);
-      }
+      for (const auto& [key, value] : aof_base ? rewrite_->aux : repl_aux_) writer.Aux(key, value);
     }
     std::string value;
     uint64_t saved_early = 0;  // structures serialised before a change
@@ -394,7 +400,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
 absl::Status RdbPersistence::Save() {
   // An AOF rewrite running is waited for, as Redis's SAVE runs beside its child.
   while (rewrite_in_progress()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (!Begin(UnixTimeMs()))
+  if (!Begin(UnixTimeMs(), nullptr, /*repl_info=*/true))
     return absl::FailedPreconditionError("Background save already in progress");
   return WriteAndFinish(false);
 }
@@ -415,7 +421,7 @@ absl::Status RdbPersistence::CancelAndSave(bool keep_changes) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     cancel_.store(false);
-    if (!Begin(UnixTimeMs())) continue;
+    if (!Begin(UnixTimeMs(), nullptr, /*repl_info=*/true)) continue;
     const uint64_t saved_changes = saved_changes_.load();
     absl::Status status = WriteAndFinish(false);
     if (keep_changes) saved_changes_ = saved_changes;
@@ -445,7 +451,7 @@ absl::Status RdbPersistence::RewriteNow(Rewrite rewrite) {
 }
 
 bool RdbPersistence::StartBackgroundSave() {
-  if (!Begin(UnixTimeMs())) return false;
+  if (!Begin(UnixTimeMs(), nullptr, /*repl_info=*/true)) return false;
   background_.store(true, std::memory_order_relaxed);
   // The thread may end (and another save begin) before the assignment below
   // completes: that save's Begin joins it under the same lock, so it waits.
@@ -502,6 +508,12 @@ absl::Status RdbPersistence::LoadBytes(std::string_view bytes, int64_t now_ms, b
   };
   loaded_keys_ = 0;
   loaded_expired_ = 0;
+  last_load_aux_.clear();
+  options.on_aux = [this, on_aux = std::move(options.on_aux)](std::string_view key,
+                                                             std::string_view value) {
+    last_load_aux_.emplace_back(key, value);
+    if (on_aux) on_aux(key, value);
+  };
   return rdb::LoadFile(bytes, options, [&](rdb::LoadedKey& key) -> absl::Status {
     if (key.expire_ms && *key.expire_ms < now_ms) {
       loaded_expired_.fetch_add(1, std::memory_order_relaxed);

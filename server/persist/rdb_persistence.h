@@ -112,6 +112,17 @@ class RdbPersistence : public SnapshotGuard {
                          size_t* consumed = nullptr,
                          std::function<void(std::string_view, std::string_view)> on_aux = {});
 
+  // Replication's part in SAVE/BGSAVE files (Redis's rdbSaveInfoAuxFields):
+  // aux() gives repl-id, repl-offset and repl-stream-db at the instant, with
+  // hold(true) called before it and hold(false) after. Set before serving.
+  using AuxFields = std::vector<std::pair<std::string, std::string>>;
+  void SetReplicationInfo(std::function<void(bool)> hold, std::function<AuxFields()> aux) {
+    repl_hold_ = std::move(hold);
+    repl_aux_fn_ = std::move(aux);
+  }
+  // The aux fields of the last file loaded.
+  const AuxFields& last_load_aux() const { return last_load_aux_; }
+
   // Writes that changed the keyspace (rdb_changes_since_last_save).
   void AddChanges(uint64_t n) { changes_.fetch_add(n, std::memory_order_relaxed); }
   uint64_t changes_since_last_save() const {
@@ -157,7 +168,8 @@ class RdbPersistence : public SnapshotGuard {
 
   // Takes the point-in-time view and installs the guard; false when a save
   // runs. at_instant (if set) runs at the instant, every shard locked.
-  bool Begin(int64_t now_ms, const std::function<void()>& at_instant = nullptr);
+  bool Begin(int64_t now_ms, const std::function<void()>& at_instant = nullptr,
+             bool repl_info = false);
   // Writes the view to a temp file, fsyncs and renames it over Path(); ends the save.
   absl::Status WriteAndFinish(bool background);
   // Serialises a pending structure (mu_ held).
@@ -188,6 +200,10 @@ class RdbPersistence : public SnapshotGuard {
   int64_t instant_ms_ = 0;  // keys expired by then are not saved
 
   std::optional<Rewrite> rewrite_;  // the running save is an AOF rewrite's base
+  std::function<void(bool)> repl_hold_;
+  std::function<AuxFields()> repl_aux_fn_;
+  AuxFields repl_aux_;  // the running save's replication aux fields
+  AuxFields last_load_aux_;
 
   absl::Mutex worker_mu_;  // worker_ is assigned and joined under it
   std::thread worker_ ABSL_GUARDED_BY(worker_mu_);

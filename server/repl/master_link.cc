@@ -359,7 +359,10 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
     psync_id = replid_;
     psync_offset = StrCat(EndOffsetLocked() + 1);
   }
-  status = io.Command({"PSYNC", psync_id, psync_offset}, &reply);
+  // FAILOVER: the demoted master asks its target to take over.
+  status = failover_generation_.load() == generation
+               ? io.Command({"PSYNC", psync_id, psync_offset, "FAILOVER"}, &reply)
+               : io.Command({"PSYNC", psync_id, psync_offset}, &reply);
   while (status.ok() && reply.empty()) status = io.ReadLine(&reply);  // keepalive newlines
   if (!status.ok()) return status;
   if (reply.starts_with("+FULLRESYNC")) {
@@ -582,6 +585,16 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
       last_io_ms_ = io.last_io_ms;
     }
   }
+}
+
+bool Replication::AcceptFailover(const std::string& replid) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!replica_.load() || replid != replid_) return false;
+  }
+  std::fprintf(stderr, "valkdb: Failover request received for replid %s.\n", replid.c_str());
+  UnsetMaster();
+  return true;
 }
 
 int Replication::KillMasterLink() {

@@ -90,9 +90,45 @@ Replication::Replication(Store& store, Config& config, ServerState& server, RdbP
     : store_(store), config_(config), server_(server), rdb_(rdb) {
   replid_ = RandomReplId();
   replid2_ = std::string(40, '0');
+  rdb_.SetReplicationInfo([this](bool hold) { HoldApply(hold); }, [this] { return SaveInfo(); });
 }
 
 Replication::~Replication() { Stop(); }
+
+void Replication::HoldApply(bool hold) {
+  if (ChangeFeed::applying_master_stream) return;  // the link's own thread: held already
+  if (hold) {
+    apply_mu_.Lock();
+  } else {
+    apply_mu_.Unlock();
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> Replication::SaveInfo() {
+  absl::MutexLock lock(&mu_);
+  if (!backlog_ && !replica_.load()) return {};
+  const int stream_db = replica_.load() ? master_db_ : std::max(selected_db_, 0);
+  return {{"repl-stream-db", StrCat(stream_db)},
+          {"repl-id", replid_},
+          {"repl-offset", StrCat(EndOffsetLocked())}};
+}
+
+void Replication::RestoreFromRdb(const std::vector<std::pair<std::string, std::string>>& aux) {
+  std::string id;
+  int64_t offset = -1, db = 0;
+  for (const auto& [key, value] : aux) {
+    if (key == "repl-id") id = value;
+    if (key == "repl-offset" && !ParseInt64(value, &offset)) offset = -1;
+    if (key == "repl-stream-db" && !ParseInt64(value, &db)) db = 0;
+  }
+  if (id.size() != 40 || offset < 0) return;
+  absl::MutexLock apply(&apply_mu_);
+  absl::MutexLock lock(&mu_);
+  replid_ = id;
+  stream_.clear();
+  stream_first_ = offset + 1;
+  master_db_ = static_cast<int>(std::clamp<int64_t>(db, 0, store_.databases() - 1));
+}
 
 void Replication::Stop() {
   stopping_.store(true);
@@ -538,8 +574,8 @@ void Replication::SenderLoop(Sender* sender) {
   if (why.empty()) why = "disconnected";
   std::fprintf(stderr, "valkdb: Connection with replica %s lost (%s).\n", sender->addr.c_str(),
                why.c_str());
-  ::close(sender->fd);
   absl::MutexLock lock(&mu_);
+  ::close(sender->fd);  // under mu_: DisconnectReplicasLocked never shuts a reused fd
   sender->file.reset();
   sender->fd = -1;
   sender->finished.store(true);
@@ -548,6 +584,7 @@ void Replication::SenderLoop(Sender* sender) {
 
 void Replication::Cron(int64_t now_ms) {
   MaybeStartFullSync(now_ms);
+  FailoverCron(now_ms);
   int64_t good = 0;
   {
     absl::MutexLock lock(&mu_);
@@ -603,6 +640,106 @@ void Replication::Cron(int64_t now_ms) {
   for (auto& t : done) {
     if (t.joinable()) t.join();
   }
+}
+
+std::string Replication::StartFailover(const std::string& host, int port, bool force,
+                                       int64_t timeout_ms, int64_t now_ms) {
+  if (replica_.load()) return "FAILOVER is not valid when server is a replica.";
+  absl::MutexLock lock(&mu_);
+  if (failover_ != Failover::kNone) return "FAILOVER already in progress.";
+  bool any_online = false;
+  for (const auto& sender : senders_) {
+    any_online |= !sender->finished.load() && sender->state == Sender::State::kOnline;
+  }
+  if (senders_.empty()) return "FAILOVER requires connected replicas.";
+  if (!host.empty()) {
+    const Sender* target = nullptr;
+    for (const auto& sender : senders_) {
+      if (!sender->finished.load() && sender->ip == host && sender->port == port) {
+        target = sender.get();
+      }
+    }
+    if (target == nullptr) return "FAILOVER target HOST and PORT is not a replica.";
+    if (target->state != Sender::State::kOnline) return "FAILOVER target replica is not online.";
+  } else if (!any_online) {
+    return "FAILOVER requires connected replicas.";
+  }
+  failover_ = Failover::kWaitForSync;
+  failover_host_ = host;
+  failover_port_ = port;
+  failover_force_ = force;
+  failover_deadline_ms_ = timeout_ms > 0 ? now_ms + timeout_ms : 0;
+  // Writes wait (as CLIENT PAUSE WRITE) until the failover ends.
+  server_.pause_all.store(false, std::memory_order_relaxed);
+  server_.pause_until_ms.store(INT64_MAX, std::memory_order_release);
+  // Replicas are asked for their offset now.
+  if (backlog_) AppendLocked("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
+  std::fprintf(stderr, "valkdb: FAILOVER requested to %s:%d.\n",
+               host.empty() ? "any replica" : host.c_str(), port);
+  return "";
+}
+
+std::string Replication::AbortFailover() {
+  absl::MutexLock lock(&mu_);
+  if (failover_ == Failover::kNone) return "No failover in progress.";
+  EndFailover("aborted by user");
+  return "";
+}
+
+void Replication::EndFailover(const char* why) {
+  if (failover_ == Failover::kNone) return;
+  std::fprintf(stderr, "valkdb: FAILOVER ended: %s.\n", why);
+  failover_ = Failover::kNone;
+  failover_host_.clear();
+  failover_port_ = 0;
+  failover_force_ = false;
+  server_.pause_until_ms.store(0, std::memory_order_release);
+}
+
+void Replication::FailoverCron(int64_t now_ms) {
+  std::string host;
+  int port = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (failover_ == Failover::kInProgress) {
+      // Done once the link to the new master is up (or given up on).
+      if (link_up_.load()) {
+        EndFailover("the target is the master now");
+      } else if (failover_deadline_ms_ > 0 && now_ms > failover_deadline_ms_ + 5000) {
+        EndFailover("the target did not take over");
+      }
+      return;
+    }
+    if (failover_ != Failover::kWaitForSync) return;
+    const int64_t end = EndOffsetLocked();
+    const Sender* chosen = nullptr;
+    for (const auto& sender : senders_) {
+      if (sender->finished.load() || sender->state != Sender::State::kOnline) continue;
+      if (!failover_host_.empty() &&
+          (sender->ip != failover_host_ || sender->port != failover_port_)) {
+        continue;
+      }
+      if (sender->ack_offset.load() >= end) chosen = sender.get();
+    }
+    const bool timed_out = failover_deadline_ms_ > 0 && now_ms >= failover_deadline_ms_;
+    if (chosen == nullptr && timed_out && failover_force_) {
+      host = failover_host_;
+      port = failover_port_;
+    } else if (chosen == nullptr) {
+      if (timed_out) EndFailover("replica never caught up before timeout");
+      return;
+    } else {
+      host = chosen->ip;
+      port = chosen->port;
+    }
+    failover_ = Failover::kInProgress;
+    failover_host_ = host;
+    failover_port_ = port;
+  }
+  std::fprintf(stderr, "valkdb: FAILOVER to %s:%d: this master becomes its replica.\n",
+               host.c_str(), port);
+  failover_generation_.store(link_generation_.load() + 1);
+  SetMaster(host, port);
 }
 
 int64_t Replication::AckedReplicas(int64_t offset) {
@@ -740,7 +877,9 @@ std::string Replication::InfoSection() {
     }
     line("min_slaves_good_slaves", good);
   }
-  line("master_failover_state", "no-failover");
+  line("master_failover_state", failover_ == Failover::kNone          ? "no-failover"
+                                : failover_ == Failover::kWaitForSync ? "waiting-for-sync"
+                                                                      : "failover-in-progress");
   line("master_replid", replid_);
   line("master_replid2", replid2_);
   line("master_repl_offset", EndOffsetLocked());

@@ -67,6 +67,10 @@ class Replication : public ChangeObserver {
 
   // Start-up: `replicaof` from the config starts the link.
   void Start();
+  // Start-up, after dump.rdb was loaded: its repl-id and repl-offset (and
+  // repl-stream-db) make this server's history, so a replica restarted
+  // continues partially, and so do the replicas of a restarted master.
+  void RestoreFromRdb(const std::vector<std::pair<std::string, std::string>>& aux);
   // Shutdown: the link and every replica's sender stop.
   void Stop();
 
@@ -90,6 +94,18 @@ class Replication : public ChangeObserver {
   // min-replicas-to-write: false when too few good replicas are connected.
   bool EnoughGoodReplicas() const { return !min_replicas_unmet_.load(std::memory_order_relaxed); }
   int64_t master_repl_offset();
+
+  // FAILOVER [TO host port [FORCE]] [TIMEOUT ms]: "" when it started, else
+  // the error. Writes pause; once the target (or the first replica that has
+  // everything) acknowledged the whole stream, this master becomes its
+  // replica and asks it, with PSYNC ... FAILOVER, to take over.
+  std::string StartFailover(const std::string& host, int port, bool force, int64_t timeout_ms,
+                            int64_t now_ms);
+  // FAILOVER ABORT: "" when one was aborted, else the error.
+  std::string AbortFailover();
+  // PSYNC replid offset FAILOVER, on the target: promotes this replica when
+  // replid is its master's (false: Redis's error).
+  bool AcceptFailover(const std::string& replid);
 
   // ---- Replica side.
   // REPLICAOF host port. Already following it: false (Redis's "+OK Already
@@ -137,6 +153,10 @@ class Replication : public ChangeObserver {
   // A new replication id; the old one stays valid up to the current offset.
   void ShiftReplIdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // SAVE/BGSAVE: the link holds still over the instant; the aux fields then.
+  void HoldApply(bool hold) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  std::vector<std::pair<std::string, std::string>> SaveInfo() ABSL_NO_THREAD_SAFETY_ANALYSIS;
+
   // Replica side: the link thread (see master_link.cc).
   void LinkLoop(uint64_t generation, std::string host, int port);
   absl::Status RunLink(uint64_t generation, const std::string& host, int port);
@@ -176,6 +196,18 @@ class Replication : public ChangeObserver {
   std::atomic<uint64_t> sync_full_{0};
   std::atomic<uint64_t> sync_partial_ok_{0};
   std::atomic<uint64_t> sync_partial_err_{0};
+
+  // FAILOVER (master side): its state and target; guarded by mu_.
+  enum class Failover { kNone, kWaitForSync, kInProgress };
+  Failover failover_ ABSL_GUARDED_BY(mu_) = Failover::kNone;
+  std::string failover_host_ ABSL_GUARDED_BY(mu_);
+  int failover_port_ ABSL_GUARDED_BY(mu_) = 0;
+  bool failover_force_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t failover_deadline_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  void FailoverCron(int64_t now_ms);
+  void EndFailover(const char* why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The link of this generation sends PSYNC ... FAILOVER.
+  std::atomic<uint64_t> failover_generation_{0};
 
   // Replica side.
   std::atomic<bool> replica_{false};

@@ -10,7 +10,12 @@
 // Nothing here asserts a time: every wait polls for a state, with a
 // generous deadline that only proves liveness.
 
+#include <signal.h>
+#include <stdlib.h>
+
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -193,6 +198,38 @@ TEST(ReplicationTest, ValkdbReplicaOfRedisMaster) {
   }
 }
 
+// A replica restarted after a short disconnect continues partially: its
+// dump.rdb carries repl-id and repl-offset (Redis's rdbSaveInfoAuxFields).
+TEST(ReplicationTest, RestartedReplicaContinuesPartially) {
+  char dir_template[] = "/tmp/valkdb-repl-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  auto master = StartValkdb();
+  ASSERT_TRUE(master);
+  auto m = Client(*master);
+  Populate(*m, 0);
+  const std::vector<std::string> replica_args = {"--dir", dir, "--replicaof", "127.0.0.1",
+                                                 std::to_string(master->port())};
+  {
+    auto replica = StartValkdb(replica_args);
+    ASSERT_TRUE(replica);
+    auto r = Client(*replica);
+    ExpectSameKeyspace(*m, *r);
+    Populate(*m, 1);
+    ExpectSameKeyspace(*m, *r);
+    ASSERT_TRUE(r->Send(Encode({"SHUTDOWN", "SAVE"})).ok());  // no reply: the server exits
+    EXPECT_TRUE(replica->Wait(kLiveness).ok());
+  }
+  Populate(*m, 2);  // while the replica is down: from the backlog
+  auto replica = StartValkdb(replica_args);
+  ASSERT_TRUE(replica);
+  auto r = Client(*replica);
+  ExpectSameKeyspace(*m, *r);
+  EXPECT_EQ(InfoInt(*m, "stats", "sync_full"), 1);
+  EXPECT_EQ(InfoInt(*m, "stats", "sync_partial_ok"), 1);
+  std::filesystem::remove_all(dir);
+}
+
 // A replica of a replica follows the chain; when the middle one is promoted
 // the last continues from it partially (PSYNC2: the old id stays valid as
 // the second id), both for a valkdb and a real Redis sub-replica.
@@ -230,6 +267,40 @@ TEST(ReplicationTest, ChainAndPromotionContinuePartially) {
             InfoField(*cb, "replication", "master_replid"));
   EXPECT_EQ(InfoField(*cb, "replication", "master_replid2"),
             InfoField(*ca, "replication", "master_replid"));
+}
+
+// FAILOVER: the master waits for its replica to have everything, becomes
+// its replica, and the replica (PSYNC ... FAILOVER) becomes the master; no
+// full sync on either side.
+TEST(ReplicationTest, FailoverSwapsRoles) {
+  auto a = StartValkdb();
+  auto b = StartValkdb();
+  ASSERT_TRUE(a && b);
+  auto ca = Client(*a);
+  auto cb = Client(*b);
+  EXPECT_EQ(ca->Command({"FAILOVER"}).str, "ERR FAILOVER requires connected replicas.");
+  EXPECT_EQ(ca->Command({"FAILOVER", "ABORT"}).str, "ERR No failover in progress.");
+  EXPECT_EQ(ca->Command({"FAILOVER", "TO", "127.0.0.1", "1", "FORCE"}).str,
+            "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+  Populate(*ca, 0);
+  ASSERT_EQ(cb->Command({"REPLICAOF", "127.0.0.1", std::to_string(a->port())}).str, "OK");
+  ExpectSameKeyspace(*ca, *cb);
+  EXPECT_EQ(cb->Command({"FAILOVER"}).str, "ERR FAILOVER is not valid when server is a replica.");
+  EXPECT_EQ(ca->Command({"FAILOVER", "TO", "127.0.0.1", "1"}).str,
+            "ERR FAILOVER target HOST and PORT is not a replica.");
+  ASSERT_EQ(ca->Command({"FAILOVER", "TO", "127.0.0.1", std::to_string(b->port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] {
+    return InfoField(*cb, "replication", "role") == "master" &&
+           InfoField(*ca, "replication", "role") == "slave" &&
+           InfoField(*ca, "replication", "master_failover_state") == "no-failover" &&
+           InfoField(*ca, "replication", "master_link_status") == "up";
+  })) << ca->Command({"INFO", "replication"}).str;
+  Populate(*cb, 1);
+  ExpectSameKeyspace(*cb, *ca);
+  EXPECT_EQ(InfoInt(*cb, "stats", "sync_full"), 0);
+  EXPECT_EQ(InfoInt(*cb, "stats", "sync_partial_ok"), 1);
+  EXPECT_EQ(ca->Command({"SET", "x", "1"}).str,
+            "READONLY You can't write against a read only replica.");
 }
 
 TEST(ReplicationTest, WaitCountsAcknowledgingReplicas) {
@@ -315,6 +386,67 @@ TEST(ReplicationTest, MinReplicasToWrite) {
   ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
   ASSERT_TRUE(WaitFor([&] { return m->Command({"SET", "k", "v"}).str == "OK"; }));
   ASSERT_TRUE(WaitFor([&] { return r->Command({"GET", "k"}).str == "v"; }));
+}
+
+// redis-sentinel (the Debian package) watches a valkdb master with a valkdb
+// replica; the master is SIGKILLed; Sentinel promotes the replica and
+// clients asking Sentinel get the new master.
+TEST(SentinelTest, PromotesTheReplicaWhenTheMasterDies) {
+  const std::string sentinel_bin = "/usr/bin/redis-sentinel";
+  ASSERT_TRUE(std::filesystem::exists(sentinel_bin)) << "apt-get install redis-sentinel";
+  auto master = StartValkdb();
+  auto replica = StartValkdb({"--threads", "2"});
+  ASSERT_TRUE(master && replica);
+  auto m = Client(*master);
+  auto r = Client(*replica);
+  Populate(*m, 0);
+  ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ExpectSameKeyspace(*m, *r);
+
+  char dir_template[] = "/tmp/valkdb-sentinel-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const int sentinel_port = PickFreePort();
+  {
+    std::FILE* conf = std::fopen((dir + "/sentinel.conf").c_str(), "w");
+    ASSERT_NE(conf, nullptr);
+    std::fprintf(conf,
+                 "port %d\nbind 127.0.0.1\ndir %s\n"
+                 "sentinel monitor vk 127.0.0.1 %d 1\n"
+                 "sentinel down-after-milliseconds vk 1000\n"
+                 "sentinel failover-timeout vk 30000\n",
+                 sentinel_port, dir.c_str(), master->port());
+    std::fclose(conf);
+  }
+  auto sentinel = ServerProcess::Start(sentinel_bin, {dir + "/sentinel.conf"}, /*read_port=*/false);
+  ASSERT_TRUE(sentinel.ok()) << sentinel.status();
+  std::unique_ptr<RespClient> s;
+  ASSERT_TRUE(WaitFor([&] {
+    auto client = RespClient::Connect(sentinel_port, milliseconds(500));
+    if (!client.ok()) return false;
+    s = *std::move(client);
+    return true;
+  }));
+  // Sentinel finds the replica through the master's INFO.
+  ASSERT_TRUE(WaitFor([&] {
+    RespValue replicas = s->Command({"SENTINEL", "REPLICAS", "vk"});
+    return replicas.elements.size() == 1;
+  })) << (*sentinel)->log();
+
+  master->Signal(SIGKILL);
+  ASSERT_TRUE(WaitFor([&] {
+    RespValue addr = s->Command({"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "vk"});
+    return addr.elements.size() == 2 && addr.elements[1].str == std::to_string(replica->port());
+  })) << (*sentinel)->log();
+  // Sentinel closes the promoted replica's clients (CLIENT KILL TYPE normal), as it does to
+  // make them reconnect: a new connection.
+  r = Client(*replica);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(InfoField(*r, "replication", "role"), "master");
+  EXPECT_EQ(r->Command({"SET", "after-failover", "1"}).str, "OK");
+  EXPECT_EQ(r->Command({"GET", "s:0:1"}).str, "value-0:1");
+  (*sentinel)->Stop();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
