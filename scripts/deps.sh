@@ -11,7 +11,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # iproute2 (ss) and util-linux (prlimit): the connection-limit tests inspect sockets and rlimits.
   # redis-server also brings /etc/redis/redis.conf, which the settings walk test reads.
   # redis-sentinel: the replication tests fail a valkdb master over with the real Sentinel.
-  packages+=(redis-server redis-tools redis-sentinel clang-14 libclang-rt-14-dev python3 iproute2 util-linux)
+  # nutcracker: the twemproxy test shards over valkdb nodes through it.
+  packages+=(redis-server redis-tools redis-sentinel clang-14 libclang-rt-14-dev python3 iproute2
+             util-linux nutcracker)
 fi
 if [[ "${1:-}" == "--package" ]]; then
   packages+=(dpkg-dev systemd adduser)

@@ -1,12 +1,24 @@
 // PING ECHO SELECT QUIT HELLO RESET CLIENT
 #include <algorithm>
+#include <optional>
 
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
-#include "server/repl/replication.h"
 #include "server/commands/errors.h"
+#include "server/repl/replication.h"
 
 namespace valkdb {
+
+std::optional<ClientType> ParseClientType(std::string_view name) {
+  if (EqualsIgnoreCase(name, "normal")) return ClientType::kNormal;
+  if (EqualsIgnoreCase(name, "replica") || EqualsIgnoreCase(name, "slave")) {
+    return ClientType::kReplica;
+  }
+  if (EqualsIgnoreCase(name, "pubsub")) return ClientType::kPubSub;
+  if (EqualsIgnoreCase(name, "master")) return ClientType::kMaster;
+  return std::nullopt;
+}
+
 namespace {
 
 // The version valkdb reports where clients look for Redis's (INFO, HELLO):
@@ -454,18 +466,21 @@ void CmdClientNoEvict(CommandContext& ctx) {
 }
 
 std::string ClientLine(const ClientSnapshot& c, int64_t now_ms, Tracking& tracking) {
-  // Redis's order: O P x b t R B ... U e.
-  char flag_chars[10];
+  // Redis's order: O|S M P x b t R B d ... U e.
+  char flag_chars[13];
   size_t n = 0;
   TrackingInfo info;
   if (c.tracking) info = tracking.Info(c.id);
   if (c.monitor) flag_chars[n++] = 'O';
+  if (c.link == ClientType::kReplica) flag_chars[n++] = 'S';
+  if (c.link == ClientType::kMaster) flag_chars[n++] = 'M';
   if (c.pubsub) flag_chars[n++] = 'P';
   if (c.in_multi) flag_chars[n++] = 'x';
   if (c.blocked) flag_chars[n++] = 'b';
   if (info.flags & kTrackingOn) flag_chars[n++] = 't';
   if (info.flags & kTrackingBrokenRedir) flag_chars[n++] = 'R';
   if (info.flags & kTrackingBcast) flag_chars[n++] = 'B';
+  if (c.dirty_cas) flag_chars[n++] = 'd';
   if (c.unix_socket) flag_chars[n++] = 'U';
   if (c.no_evict) flag_chars[n++] = 'e';
   if (n == 0) flag_chars[n++] = 'N';
@@ -478,13 +493,6 @@ std::string ClientLine(const ClientSnapshot& c, int64_t now_ms, Tracking& tracki
       " tot-mem=", c.omem + c.qbuf, " events=r cmd=", c.cmd,
       " user=default redir=", (info.flags & kTrackingOn) ? static_cast<int64_t>(info.redirect) : -1,
       " resp=", c.resp, "\n");
-}
-
-std::vector<ClientSnapshot> AllClients(CommandContext& ctx) {
-  if (ctx.server.clients == nullptr) return {};
-  std::vector<ClientSnapshot> all = ctx.server.clients->Snapshot();
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  return all;
 }
 
 // Our own line is taken from live state: the snapshot lags by the current batch.
@@ -506,55 +514,68 @@ ClientSnapshot SelfSnapshot(CommandContext& ctx) {
   s.cmd = c.last_command;
   s.resp = c.protocol;
   s.pubsub = c.subscriptions() > 0;
+  s.monitor = c.monitor;
   s.in_multi = c.in_multi;
   s.no_evict = c.no_evict;
   s.tracking = (c.tracking & kTrackingOn) != 0;
+  s.dirty_cas = c.watch.dirty.load(std::memory_order_relaxed);
+  s.link = c.link;
   return s;
 }
 
+// Every client in id order (Redis's list is in creation order), ours from live state.
+std::vector<ClientSnapshot> AllClients(CommandContext& ctx) {
+  if (ctx.server.clients == nullptr) return {};
+  std::vector<ClientSnapshot> all = ctx.server.clients->Snapshot();
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (ClientSnapshot& c : all) {
+    if (c.id == ctx.client.id) c = SelfSnapshot(ctx);
+  }
+  return all;
+}
+
+// TYPE's argument, or Redis's error for an unknown one.
+bool ParseTypeArg(CommandContext& ctx, std::string_view name, std::optional<ClientType>* type) {
+  *type = ParseClientType(name);
+  if (type->has_value()) return true;
+  ctx.out.Error(StrCat("Unknown client type '", name, "'"));
+  return false;
+}
+
+// CLIENT LIST [TYPE type | ID id...], as Redis 7.0: TYPE exactly, or ID with
+// one or more ids (each line once per id asked, in the order asked).
 void CmdClientList(CommandContext& ctx) {
+  std::optional<ClientType> type;
   std::vector<uint64_t> ids;
-  std::string_view type;
-  bool by_id = false;
-  // Redis takes either TYPE <type> or ID <id>..., not both.
-  if (ctx.argc() == 3 || (ctx.argc() > 4 && !EqualsIgnoreCase(ctx.arg(2), "id"))) {
+  const bool by_id = ctx.argc() > 3 && EqualsIgnoreCase(ctx.arg(2), "id");
+  if (ctx.argc() == 4 && EqualsIgnoreCase(ctx.arg(2), "type")) {
+    if (!ParseTypeArg(ctx, ctx.arg(3), &type)) return;
+  } else if (by_id) {
+    for (size_t i = 3; i < ctx.argc(); ++i) {
+      int64_t id = 0;
+      if (!ParseInt64(ctx.arg(i), &id)) {
+        ctx.out.Error("Invalid client ID");
+        return;
+      }
+      ids.push_back(static_cast<uint64_t>(id));
+    }
+  } else if (ctx.argc() != 2) {
     ctx.out.Error(errors::kSyntax);
     return;
   }
-  for (size_t i = 2; i < ctx.argc(); ++i) {
-    if (EqualsIgnoreCase(ctx.arg(i), "type") && i + 1 < ctx.argc()) {
-      type = ctx.arg(++i);
-      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "pubsub") &&
-          !EqualsIgnoreCase(type, "master") && !EqualsIgnoreCase(type, "replica") &&
-          !EqualsIgnoreCase(type, "slave")) {
-        ctx.out.Error(StrCat("Unknown client type '", type, "'"));
-        return;
-      }
-    } else if (EqualsIgnoreCase(ctx.arg(i), "id") && i + 1 < ctx.argc()) {
-      by_id = true;
-      for (++i; i < ctx.argc(); ++i) {
-        int64_t id = 0;
-        if (!ParseInt64(ctx.arg(i), &id)) {
-          ctx.out.Error("Invalid client ID");
-          return;
-        }
-        ids.push_back(static_cast<uint64_t>(id));
-      }
-    } else {
-      ctx.out.Error(errors::kSyntax);
-      return;
-    }
-  }
+  const std::vector<ClientSnapshot> all = AllClients(ctx);
   std::string text;
-  for (ClientSnapshot& c : AllClients(ctx)) {
-    if (c.id == ctx.client.id) c = SelfSnapshot(ctx);
-    if (by_id && std::find(ids.begin(), ids.end(), c.id) == ids.end()) continue;
-    if (!type.empty()) {
-      bool pubsub = c.pubsub;
-      if (EqualsIgnoreCase(type, "pubsub") != pubsub) continue;
-      if (!EqualsIgnoreCase(type, "pubsub") && !EqualsIgnoreCase(type, "normal")) continue;
+  if (by_id) {
+    for (uint64_t id : ids) {
+      for (const ClientSnapshot& c : all) {
+        if (c.id == id) text += ClientLine(c, ctx.now_ms, ctx.server.tracking);
+      }
     }
-    text += ClientLine(c, ctx.now_ms, ctx.server.tracking);
+  } else {
+    for (const ClientSnapshot& c : all) {
+      if (type.has_value() && c.type() != *type) continue;
+      text += ClientLine(c, ctx.now_ms, ctx.server.tracking);
+    }
   }
   ctx.out.Verbatim("txt", text);
 }
@@ -563,90 +584,106 @@ void CmdClientInfo(CommandContext& ctx) {
   ctx.out.Verbatim("txt", ClientLine(SelfSnapshot(ctx), ctx.now_ms, ctx.server.tracking));
 }
 
+// CLIENT KILL addr:port, or CLIENT KILL <filter> <value> ..., as Redis 7.0's
+// clientCommand: options are read in order and the first bad one answers.
+// MAXAGE is Redis 7.4's (7.0 answers it with a syntax error).
 void CmdClientKill(CommandContext& ctx) {
-  std::vector<ClientSnapshot> all = AllClients(ctx);
-  if (ctx.argc() == 3) {
-    // Old form: CLIENT KILL addr:port.
-    for (const ClientSnapshot& c : all) {
-      if (c.addr == ctx.arg(2) && ctx.server.clients->Kill(c.id)) {
-        ctx.out.Ok();
-        return;
-      }
-    }
-    ctx.out.Error("No such client");
-    return;
-  }
-  if ((ctx.argc() - 2) % 2 != 0) {
-    ctx.out.Error(errors::kSyntax);
-    return;
-  }
-  int64_t id = 0;
-  std::string_view addr, laddr, type, user;
-  bool skip_me = true;
+  std::optional<std::string_view> addr, laddr;
+  std::optional<ClientType> type;
+  uint64_t id = 0;
   int64_t max_age = 0;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    std::string_view opt = ctx.arg(i), value = ctx.arg(i + 1);
-    if (EqualsIgnoreCase(opt, "id")) {
-      if (!ParseInt64(value, &id) || id <= 0) {
-        ctx.out.Error("client-id should be greater than 0");
+  bool skip_me = true;
+  const bool old_form = ctx.argc() == 3;
+  if (old_form) {
+    addr = ctx.arg(2);
+    skip_me = false;  // with the old form a client may kill itself
+  } else {
+    for (size_t i = 2; i < ctx.argc(); i += 2) {
+      const std::string_view opt = ctx.arg(i);
+      if (i + 1 >= ctx.argc()) {
+        ctx.out.Error(errors::kSyntax);
         return;
       }
-    } else if (EqualsIgnoreCase(opt, "addr")) {
-      addr = value;
-    } else if (EqualsIgnoreCase(opt, "laddr")) {
-      laddr = value;
-    } else if (EqualsIgnoreCase(opt, "type")) {
-      type = value;
-      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "pubsub") &&
-          !EqualsIgnoreCase(type, "master") && !EqualsIgnoreCase(type, "replica") &&
-          !EqualsIgnoreCase(type, "slave")) {
-        ctx.out.Error(StrCat("Unknown client type '", type, "'"));
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "user")) {
-      user = value;
-      if (user != "default") {
-        ctx.out.Error(StrCat("No such user '", user, "'"));
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "skipme")) {
-      if (EqualsIgnoreCase(value, "yes")) {
-        skip_me = true;
-      } else if (EqualsIgnoreCase(value, "no")) {
-        skip_me = false;
+      const std::string_view value = ctx.arg(i + 1);
+      if (EqualsIgnoreCase(opt, "id")) {
+        int64_t parsed = 0;
+        if (!ParseInt64(value, &parsed) || parsed <= 0) {
+          ctx.out.Error("client-id should be greater than 0");
+          return;
+        }
+        id = static_cast<uint64_t>(parsed);
+      } else if (EqualsIgnoreCase(opt, "maxage")) {
+        if (!ParseInt64(value, &max_age)) {
+          ctx.out.Error("maxage is not an integer or out of range");
+          return;
+        }
+        if (max_age <= 0) {
+          ctx.out.Error("maxage should be greater than 0");
+          return;
+        }
+      } else if (EqualsIgnoreCase(opt, "type")) {
+        if (!ParseTypeArg(ctx, value, &type)) return;
+      } else if (EqualsIgnoreCase(opt, "addr")) {
+        addr = value;
+      } else if (EqualsIgnoreCase(opt, "laddr")) {
+        laddr = value;
+      } else if (EqualsIgnoreCase(opt, "user")) {
+        // The default user is the only one, and every client's.
+        if (value != "default") {
+          ctx.out.Error(StrCat("No such user '", value, "'"));
+          return;
+        }
+      } else if (EqualsIgnoreCase(opt, "skipme")) {
+        if (EqualsIgnoreCase(value, "yes")) {
+          skip_me = true;
+        } else if (EqualsIgnoreCase(value, "no")) {
+          skip_me = false;
+        } else {
+          ctx.out.Error(errors::kSyntax);
+          return;
+        }
       } else {
         ctx.out.Error(errors::kSyntax);
         return;
       }
-    } else if (EqualsIgnoreCase(opt, "maxage")) {
-      if (!ParseInt64(value, &max_age)) {
-        ctx.out.Error(errors::kSyntax);
-        return;
-      }
-    } else {
-      ctx.out.Error(errors::kSyntax);
-      return;
     }
   }
   int64_t killed = 0;
-  for (const ClientSnapshot& c : all) {
-    if (id != 0 && c.id != static_cast<uint64_t>(id)) continue;
-    if (!addr.empty() && c.addr != addr) continue;
-    if (!laddr.empty() && c.laddr != laddr) continue;
-    if (!type.empty() && EqualsIgnoreCase(type, "pubsub") != c.pubsub) continue;
-    if (!type.empty() && !EqualsIgnoreCase(type, "pubsub") && !EqualsIgnoreCase(type, "normal")) {
-      continue;
-    }
-    if (max_age > 0 && (ctx.now_ms - c.created_ms) / 1000 < max_age) continue;
-    if (skip_me && c.id == ctx.client.id) continue;
-    if (c.id == ctx.client.id) {
-      ctx.client.close_after_reply = true;
+  bool kill_self = false;
+  for (const ClientSnapshot& c : AllClients(ctx)) {
+    if (addr.has_value() && c.addr != *addr) continue;
+    if (laddr.has_value() && c.laddr != *laddr) continue;
+    if (type.has_value() && c.type() != *type) continue;
+    if (id != 0 && c.id != id) continue;
+    const bool self = c.id == ctx.client.id;
+    if (self && skip_me) continue;
+    if (max_age != 0 && ctx.now_ms / 1000 - c.created_ms / 1000 < max_age) continue;
+    if (self) {
+      kill_self = true;
       ++killed;
     } else if (ctx.server.clients->Kill(c.id)) {
       ++killed;
     }
   }
-  ctx.out.Integer(killed);
+  // Replicas attached to us and the link to our master have left the event
+  // loops (the replication module owns their sockets), so they are not in
+  // the directory: TYPE (and USER, SKIPME) reach them, filters that name one
+  // connection (ID, ADDR, LADDR, MAXAGE) do not.
+  Replication* repl = ctx.server.replication;
+  if (repl != nullptr && !old_form && id == 0 && !addr.has_value() && !laddr.has_value() &&
+      max_age == 0) {
+    if (!type.has_value() || *type == ClientType::kReplica) killed += repl->KillReplicas();
+    if (!type.has_value() || *type == ClientType::kMaster) killed += repl->KillMasterLink();
+  }
+  if (!old_form) {
+    ctx.out.Integer(killed);
+  } else if (killed == 0) {
+    ctx.out.Error("No such client");
+  } else {
+    ctx.out.Ok();
+  }
+  // After the reply is queued, as Redis's CLIENT_CLOSE_AFTER_REPLY.
+  if (kill_self) ctx.client.close_after_reply = true;
 }
 
 void CmdClientPause(CommandContext& ctx) {

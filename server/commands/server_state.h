@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,22 @@ namespace valkdb {
 // The Redis version valkdb answers as (HELLO, INFO redis_version), and its own.
 inline constexpr std::string_view kRedisVersion = "7.0.15";
 inline constexpr std::string_view kValkdbVersion = "0.1.0";
+
+// Redis's client classes (getClientType): what CLIENT LIST TYPE and CLIENT
+// KILL TYPE select, and which client-output-buffer-limit class applies.
+enum class ClientType : uint8_t { kNormal, kReplica, kPubSub, kMaster };
+
+// "normal", "replica" or "slave", "pubsub", "master", in any case (Redis's
+// getClientTypeByName); nullopt for anything else.
+std::optional<ClientType> ParseClientType(std::string_view name);
+
+// A connection's class from what it is: `link` (kReplica for a replica
+// attached to us, kMaster for our link to our master, kNormal otherwise) wins
+// over its subscriptions. A MONITOR client is normal, as in Redis.
+inline ClientType ClassifyClient(ClientType link, bool subscribed) {
+  if (link == ClientType::kMaster || link == ClientType::kReplica) return link;
+  return subscribed ? ClientType::kPubSub : ClientType::kNormal;
+}
 
 // ServerState::repl_checks: a replica refuses writes (READONLY), or every
 // command but a few while its link is down (replica-serve-stale-data no); a
@@ -53,12 +70,16 @@ struct ClientState {
   bool close_after_reply = false;  // QUIT, protocol errors
   bool close_now = false;     // POST / Host: (cross-protocol attack): close, drop unsent replies
   bool authenticated = true;  // false until AUTH when requirepass is set
+  // Replication sets kReplica (a replica attached to us) or kMaster (the
+  // link to our master); see type().
+  ClientType link = ClientType::kNormal;
 
   // Pub/sub: the connection's delivery end, and what it is subscribed to.
   Subscriber* subscriber = nullptr;
   absl::flat_hash_set<std::string> channels;
   absl::flat_hash_set<std::string> patterns;
   size_t subscriptions() const { return channels.size() + patterns.size(); }
+  ClientType type() const { return ClassifyClient(link, subscriptions() > 0); }
   bool monitor = false;  // MONITOR: sees every command (delivered through `subscriber`)
 
   // MULTI ... EXEC
@@ -127,6 +148,9 @@ struct ClientSnapshot {
   bool blocked = false;      // waiting in a blocking command (flags=b)
   bool unix_socket = false;  // connected over the unix socket (flags=U)
   bool tracking = false;     // CLIENT TRACKING on (flags=t; the rest from Tracking::Info)
+  bool dirty_cas = false;    // a WATCHed key changed: EXEC will fail (flags=d)
+  ClientType link = ClientType::kNormal;  // ClientState::link
+  ClientType type() const { return ClassifyClient(link, pubsub); }
 };
 
 // The server's connections, across event loops (implemented by the network layer).

@@ -727,11 +727,15 @@ void Connection::UpdateSnapshot() {
   s.no_evict = state_.no_evict;
   s.blocked = state_.blocked != nullptr;
   s.tracking = (state_.tracking & kTrackingOn) != 0;
+  s.link = state_.link;
 }
 
 ClientSnapshot Connection::Snapshot() const {
   absl::MutexLock lock(&snapshot_mu_);
-  return snapshot_;
+  ClientSnapshot s = snapshot_;
+  // Another client's write marks our WATCH dirty without this loop's help.
+  s.dirty_cas = state_.watch.dirty.load(std::memory_order_relaxed);
+  return s;
 }
 
 void Connection::Detach() {

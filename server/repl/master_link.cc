@@ -499,6 +499,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
   const CommandTable& table = CommandTable::Get();
   ClientState client;
   client.is_master = true;
+  client.link = ClientType::kMaster;  // CLIENT INFO/LIST's type and flags (M)
   client.authenticated = true;
   client.id = server_.next_client_id.fetch_add(1);
   ReplyBuffer discard;

@@ -263,6 +263,29 @@ std::vector<DiffCase> Cases() {
       {"ClientErrors",
        {C("CLIENT"), C("CLIENT FOO"), C("CLIENT foo bar"), C("CLIENT ID x"),
         C("CLIENT ID", Compare::kTypeOnly)}},
+      // CLIENT KILL's filters as Sentinel and operators use them. Only filters
+      // that match no other connection (a test's own server has only this
+      // one, but a closed connection may linger a moment): TYPE master,
+      // replica and slave match nobody on a server without replication.
+      // MAXAGE is left out: Redis 7.0 refuses it, valkdb has 7.4's.
+      {"ClientKillFilters",
+       {C("CLIENT KILL TYPE master"), C("CLIENT KILL TYPE replica"), C("CLIENT KILL TYPE slave"),
+        C("CLIENT KILL type MASTER skipme no"), C("CLIENT KILL ID 999999999"),
+        C("CLIENT KILL ADDR 1.2.3.4:5"), C("CLIENT KILL LADDR 1.2.3.4:5"),
+        C("CLIENT KILL ADDR 1.2.3.4:5 USER default"), C("CLIENT KILL 1.2.3.4:5"),
+        C("CLIENT KILL ID 999999999 TYPE normal SKIPME no"), C("CLIENT KILL TYPE pubsub ID 1")}},
+      {"ClientKillErrors",
+       {C("CLIENT KILL"), C("CLIENT KILL TYPE foo"), C("CLIENT KILL TYPE"), C("CLIENT KILL ID 0"),
+        C("CLIENT KILL ID -1"), C("CLIENT KILL ID abc"), C("CLIENT KILL ID abc TYPE"),
+        C("CLIENT KILL ID 5 SKIPME"), C("CLIENT KILL SKIPME maybe"), C("CLIENT KILL USER nobody"),
+        C("CLIENT KILL TYPE normal USER nobody"), C("CLIENT KILL USER nobody TYPE foo"),
+        C("CLIENT KILL foo bar"), C("CLIENT KILL ADDR"), C("PING")}},
+      {"ClientListFilters",
+       {C("CLIENT LIST TYPE master"), C("CLIENT LIST TYPE replica"), C("CLIENT LIST TYPE slave"),
+        C("CLIENT LIST TYPE pubsub"), C("CLIENT LIST ID 0"), C("CLIENT LIST ID 999999999 -1"),
+        C("CLIENT LIST TYPE foo"), C("CLIENT LIST TYPE"), C("CLIENT LIST ID"),
+        C("CLIENT LIST ID abc"), C("CLIENT LIST ID 1 TYPE"), C("CLIENT LIST TYPE normal extra"),
+        C("CLIENT LIST foo bar"), C("CLIENT LIST foo"), C("CLIENT INFO extra")}},
 
       // CONFIG, COMMAND and INFO errors (their full output legitimately differs).
       {"ConfigGet",

@@ -2,9 +2,6 @@
 // what they print against a real redis-server, and redis-benchmark runs
 // through without errors.
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -12,42 +9,12 @@
 #include "gtest/gtest.h"
 #include "protocol/str_util.h"
 #include "tests/support/server_fixture.h"
+#include "tests/support/shell.h"
 
 namespace valkdb::test {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct ToolResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-std::string ShellQuote(std::string_view arg) {
-  std::string out = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
-
-// Runs a shell command line (bounded by `timeout`), collecting its output.
-ToolResult RunShell(const std::string& command_line, int timeout_seconds = 60) {
-  std::string full = StrCat("timeout -k 5 ", timeout_seconds, " ", command_line, " 2>&1");
-  ToolResult result;
-  FILE* pipe = popen(full.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
-  int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
 
 std::string RequireTool(const std::string& name) {
   std::string path = FindRedisTool(name);

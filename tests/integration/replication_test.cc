@@ -100,13 +100,13 @@ void Populate(RespClient& c, int round) {
   for (const char* db : {"0", "1", "9"}) {
     ASSERT_EQ(c.Command({"SELECT", db}).str, "OK");
     for (int i = 0; i < 50; ++i) {
-      const std::string n = r + ":" + std::to_string(i);
+      const std::string n = StrCat(r, ":", i);
       c.Command({"SET", StrCat("s:", n), StrCat("value-", n)});
       c.Command({"HSET", StrCat("h:", r), StrCat("f", i), n});
       c.Command({"RPUSH", StrCat("l:", r), n});
       c.Command({"SADD", StrCat("set:", r), n});
       c.Command({"SADD", StrCat("iset:", r), std::to_string(i * 7)});
-      c.Command({"ZADD", StrCat("z:", r), std::to_string(i) + ".5", n});
+      c.Command({"ZADD", StrCat("z:", r), StrCat(i, ".5"), n});
       c.Command({"PFADD", StrCat("hll:", r), n});
     }
     c.Command({"SET", StrCat("ttl:", r), "x", "EX", "10000"});
@@ -114,10 +114,10 @@ void Populate(RespClient& c, int round) {
     c.Command({"INCRBY", "counter", "5"});
     c.Command({"APPEND", "log", r});
     c.Command({"EXPIRE", StrCat("l:", r), "5000"});
-    c.Command({"DEL", StrCat("s:", r) + ":3"});
+    c.Command({"DEL", StrCat("s:", r, ":3")});
     c.Command({"LPOP", StrCat("l:", r)});
     c.Command({"SPOP", StrCat("set:", r)});
-    c.Command({"ZINCRBY", StrCat("z:", r), "10", r + ":4"});
+    c.Command({"ZINCRBY", StrCat("z:", r), "10", StrCat(r, ":4")});
     c.Command({"MULTI"});
     c.Command({"INCR", "tx"});
     c.Command({"LPUSH", "txl", r});
@@ -408,7 +408,7 @@ TEST(SentinelTest, PromotesTheReplicaWhenTheMasterDies) {
   const std::string dir = dir_template;
   const int sentinel_port = PickFreePort();
   {
-    std::FILE* conf = std::fopen((dir + "/sentinel.conf").c_str(), "w");
+    std::FILE* conf = std::fopen(StrCat(dir, "/sentinel.conf").c_str(), "w");
     ASSERT_NE(conf, nullptr);
     std::fprintf(conf,
                  "port %d\nbind 127.0.0.1\ndir %s\n"
@@ -418,7 +418,8 @@ TEST(SentinelTest, PromotesTheReplicaWhenTheMasterDies) {
                  sentinel_port, dir.c_str(), master->port());
     std::fclose(conf);
   }
-  auto sentinel = ServerProcess::Start(sentinel_bin, {dir + "/sentinel.conf"}, /*read_port=*/false);
+  auto sentinel =
+      ServerProcess::Start(sentinel_bin, {StrCat(dir, "/sentinel.conf")}, /*read_port=*/false);
   ASSERT_TRUE(sentinel.ok()) << sentinel.status();
   std::unique_ptr<RespClient> s;
   ASSERT_TRUE(WaitFor([&] {

@@ -148,14 +148,66 @@ TEST_F(ClientAdminTest, ListFilters) {
   EXPECT_EQ(Ids(Run({"client", "list", "TYPE", "normal"})), (std::vector<std::string>{"7", "42"}));
   EXPECT_EQ(Run({"client", "list", "type", "master"}), "$0\r\n\r\n");
   EXPECT_EQ(Run({"client", "list", "type", "replica"}), "$0\r\n\r\n");
-  EXPECT_EQ(Ids(Run({"client", "list", "id", "99", "7", "12345"})),
-            (std::vector<std::string>{"7", "99"}));
+  // Redis answers ID's ids in the order asked, a line per id asked.
+  EXPECT_EQ(Ids(Run({"client", "list", "id", "99", "7", "12345", "99"})),
+            (std::vector<std::string>{"99", "7", "99"}));
+}
+
+// A replica attached to us and the link to our master (set by replication).
+TEST_F(ClientAdminTest, ReplicaAndMasterLinksHaveTheirTypes) {
+  ClientSnapshot replica = Snapshot(100, "127.0.0.1:50100");
+  replica.link = ClientType::kReplica;
+  ClientSnapshot master = Snapshot(101, "127.0.0.1:50101");
+  master.link = ClientType::kMaster;
+  master.pubsub = true;  // the link's type wins over subscriptions
+  directory_.clients.push_back(replica);
+  directory_.clients.push_back(master);
+  EXPECT_EQ(Ids(Run({"client", "list", "type", "replica"})), (std::vector<std::string>{"100"}));
+  EXPECT_EQ(Ids(Run({"client", "list", "type", "slave"})), (std::vector<std::string>{"100"}));
+  EXPECT_EQ(Ids(Run({"client", "list", "type", "master"})), (std::vector<std::string>{"101"}));
+  EXPECT_EQ(Ids(Run({"client", "list", "type", "pubsub"})), (std::vector<std::string>{"99"}));
+  EXPECT_EQ(Ids(Run({"client", "list", "type", "normal"})), (std::vector<std::string>{"7", "42"}));
+  const std::string text = ParseReply(Run({"client", "list", "id", "100", "101"})).str;
+  std::vector<std::string_view> lines = Split(text, '\n');
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(Field(lines[0], "flags"), "S");
+  EXPECT_EQ(Field(lines[1], "flags"), "MP");
+  EXPECT_EQ(Run({"client", "kill", "type", "slave"}), Int(1));
+  EXPECT_EQ(Run({"client", "kill", "type", "master"}), Int(1));
+  EXPECT_EQ(directory_.killed, (std::vector<uint64_t>{100, 101}));
+}
+
+TEST_F(ClientAdminTest, ClassifyClient) {
+  EXPECT_EQ(ClassifyClient(ClientType::kNormal, false), ClientType::kNormal);
+  EXPECT_EQ(ClassifyClient(ClientType::kNormal, true), ClientType::kPubSub);
+  EXPECT_EQ(ClassifyClient(ClientType::kReplica, true), ClientType::kReplica);
+  EXPECT_EQ(ClassifyClient(ClientType::kMaster, false), ClientType::kMaster);
+  EXPECT_EQ(ParseClientType("SLAVE"), ClientType::kReplica);
+  EXPECT_EQ(ParseClientType("Replica"), ClientType::kReplica);
+  EXPECT_EQ(ParseClientType("pubsub"), ClientType::kPubSub);
+  EXPECT_EQ(ParseClientType("normal"), ClientType::kNormal);
+  EXPECT_EQ(ParseClientType("master"), ClientType::kMaster);
+  EXPECT_EQ(ParseClientType("monitor"), std::nullopt);
+}
+
+// WATCHed key changed: flags=d until UNWATCH (Redis's CLIENT_DIRTY_CAS).
+TEST_F(ClientAdminTest, InfoShowsADirtyWatch) {
+  Run({"watch", "k"});
+  EXPECT_EQ(Field(ParseReply(Run({"client", "info"})).str, "flags"), "N");
+  Run({"set", "k", "v"});
+  EXPECT_EQ(Field(ParseReply(Run({"client", "info"})).str, "flags"), "d");
+  Run({"unwatch"});
+  EXPECT_EQ(Field(ParseReply(Run({"client", "info"})).str, "flags"), "N");
 }
 
 TEST_F(ClientAdminTest, ListErrors) {
   EXPECT_EQ(Run({"client", "list", "type", "foo"}), "-ERR Unknown client type 'foo'\r\n");
   EXPECT_EQ(Run({"client", "list", "id", "abc"}), "-ERR Invalid client ID\r\n");
   EXPECT_EQ(Run({"client", "list", "foo"}), kSyntaxError);
+  EXPECT_EQ(Run({"client", "list", "type"}), kSyntaxError);
+  EXPECT_EQ(Run({"client", "list", "id"}), kSyntaxError);
+  EXPECT_EQ(Run({"client", "list", "type", "normal", "extra"}), kSyntaxError);
+  EXPECT_EQ(Run({"client", "list", "id", "1", "type"}), "-ERR Invalid client ID\r\n");
 }
 
 // Redis parses CLIENT LIST ID with a plain integer parse: 0 and negative ids
@@ -205,6 +257,37 @@ TEST_F(ClientAdminTest, KillErrors) {
   EXPECT_EQ(Run({"client", "kill", "user", "bob"}), "-ERR No such user 'bob'\r\n");
   EXPECT_EQ(Run({"client", "kill", "skipme", "maybe"}), kSyntaxError);
   EXPECT_EQ(Run({"client", "kill", "foo", "bar"}), kSyntaxError);
+  // Options are read in order: the first bad one answers.
+  EXPECT_EQ(Run({"client", "kill", "id", "abc", "type"}),
+            "-ERR client-id should be greater than 0\r\n");
+  EXPECT_EQ(Run({"client", "kill", "id", "5", "skipme"}), kSyntaxError);
+  EXPECT_EQ(Run({"client", "kill", "user", "bob", "type", "foo"}), "-ERR No such user 'bob'\r\n");
+  EXPECT_EQ(Run({"client", "kill", "type", "foo", "user", "bob"}),
+            "-ERR Unknown client type 'foo'\r\n");
+  EXPECT_EQ(Run({"client", "kill", "maxage", "abc"}),
+            "-ERR maxage is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"client", "kill", "maxage", "0"}), "-ERR maxage should be greater than 0\r\n");
+  EXPECT_TRUE(directory_.killed.empty());
+}
+
+// MAXAGE (Redis 7.4's): clients connected at least that many seconds ago.
+TEST_F(ClientAdminTest, KillByMaxAge) {
+  ClientSnapshot young = Snapshot(8, "127.0.0.1:50008");
+  young.created_ms = kStartMs + 9000;
+  directory_.clients.push_back(young);
+  AdvanceMs(10500);  // the others are 10 s old, the young one 1 s
+  EXPECT_EQ(Run({"client", "kill", "maxage", "11"}), Int(0));
+  EXPECT_EQ(Run({"client", "kill", "maxage", "10", "type", "normal"}), Int(1));
+  EXPECT_EQ(directory_.killed, (std::vector<uint64_t>{7}));
+  EXPECT_EQ(Run({"client", "kill", "maxage", "1"}), Int(2));
+  EXPECT_EQ(directory_.killed, (std::vector<uint64_t>{7, 8, 99}));
+  EXPECT_FALSE(client_.close_after_reply);
+}
+
+// The old form may kill the caller (after its reply), as Redis's.
+TEST_F(ClientAdminTest, KillOldFormMayKillItself) {
+  EXPECT_EQ(Run({"client", "kill", "127.0.0.1:50000"}), kOk);
+  EXPECT_TRUE(client_.close_after_reply);
   EXPECT_TRUE(directory_.killed.empty());
 }
 
