@@ -6,8 +6,8 @@
 #include "protocol/str_util.h"
 #include "server/net/connection.h"
 #include "server/persist/aof_persistence.h"
-#include "server/repl/replication.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/repl/replication.h"
 #include "server/store/access_clock.h"
 #include "server/store/eviction.h"
 

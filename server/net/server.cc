@@ -21,8 +21,8 @@
 #include "server/log/logger.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
-#include "server/repl/replication.h"
 #include "server/persist/shutdown.h"
+#include "server/repl/replication.h"
 
 namespace valkdb {
 namespace {

@@ -486,9 +486,9 @@ absl::Status RdbPersistence::Load(const std::string& path, int64_t now_ms, bool 
   return LoadBytes(file->bytes(), now_ms, merge, serving);
 }
 
-absl::Status RdbPersistence::LoadBytes(std::string_view bytes, int64_t now_ms, bool merge,
-                                       bool serving, size_t* consumed,
-                                       std::function<void(std::string_view, std::string_view)> on_aux) {
+absl::Status RdbPersistence::LoadBytes(
+    std::string_view bytes, int64_t now_ms, bool merge, bool serving, size_t* consumed,
+    std::function<void(std::string_view, std::string_view)> on_aux) {
   rdb::LoadOptions options;
   options.consumed = consumed;
   options.on_aux = std::move(on_aux);
@@ -510,7 +510,7 @@ absl::Status RdbPersistence::LoadBytes(std::string_view bytes, int64_t now_ms, b
   loaded_expired_ = 0;
   last_load_aux_.clear();
   options.on_aux = [this, on_aux = std::move(options.on_aux)](std::string_view key,
-                                                             std::string_view value) {
+                                                              std::string_view value) {
     last_load_aux_.emplace_back(key, value);
     if (on_aux) on_aux(key, value);
   };
