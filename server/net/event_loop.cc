@@ -42,6 +42,8 @@ EventLoop::EventLoop(int index, Store* store, ServerState* server)
   grace_.data = this;
   uv_timer_init(&loop_, &block_timer_);
   block_timer_.data = this;
+  uv_timer_init(&loop_, &repl_timer_);
+  repl_timer_.data = this;
   uv_check_init(&loop_, &check_);
   check_.data = this;
   RefreshLimits();
@@ -200,7 +202,16 @@ void EventLoop::WaitForAof(Connection* connection) { aof_waiting_.push_back(conn
 
 void EventLoop::OnCheck(uv_check_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
-  // Redis's beforeSleep: BCAST invalidations of the keys changed meanwhile.
+  // Redis's beforeSleep: this iteration's changes go to the replicas (or,
+  // under load, within the millisecond: the timer makes sure).
+  if (Replication* repl = self->server_->replication; repl != nullptr) {
+    const auto now_ms = static_cast<int64_t>(uv_now(&self->loop_));
+    if (repl->SendPending(now_ms, /*force=*/false) &&
+        !uv_is_active(reinterpret_cast<uv_handle_t*>(&self->repl_timer_))) {
+      uv_timer_start(&self->repl_timer_, OnReplTimer, 1, 0);
+    }
+  }
+  // BCAST invalidations of the keys changed meanwhile.
   if (self->server_->tracking.broadcast_pending()) [[unlikely]] {
     self->server_->tracking.BroadcastPending();
     self->FlushPending();
@@ -214,6 +225,12 @@ void EventLoop::OnCheck(uv_check_t* handle) {
     if (it != self->connections_.end()) it->second->FlushOrKill();
   }
   self->FlushPending();
+}
+
+void EventLoop::OnReplTimer(uv_timer_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  const auto now_ms = static_cast<int64_t>(uv_now(&self->loop_));
+  self->server_->replication->SendPending(now_ms, /*force=*/true);
 }
 
 void EventLoop::FlushPending() {
@@ -436,6 +453,8 @@ void EventLoop::MaybeFinishStop() {
   uv_timer_stop(&grace_);
   uv_timer_stop(&block_timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&block_timer_), nullptr);
+  uv_timer_stop(&repl_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&repl_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&grace_), nullptr);

@@ -135,6 +135,7 @@ class EventLoop {
   static void OnCron(uv_timer_t* handle);
   static void OnGraceTimeout(uv_timer_t* handle);
   static void OnBlockTimer(uv_timer_t* handle);
+  static void OnReplTimer(uv_timer_t* handle);
   static void OnCheck(uv_check_t* handle);
   void ArmBlockTimer();
   void Post(InboxItem item) ABSL_LOCKS_EXCLUDED(inbox_mu_);
@@ -156,7 +157,8 @@ class EventLoop {
   // Blocked clients' deadlines, earliest first, and the timer for the earliest.
   std::multimap<int64_t, uint64_t> block_deadlines_;
   uv_timer_t block_timer_;
-  uv_check_t check_;  // after each poll: the AOF flush and the replies waiting for it
+  uv_timer_t repl_timer_;  // sends the replication stream SendPending batched
+  uv_check_t check_;       // after each poll: the AOF flush and the replies waiting for it
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   std::vector<std::unique_ptr<uv_pipe_t>> unix_listeners_;
   // Written only by this loop's thread, under clients_mu_ so others may read.

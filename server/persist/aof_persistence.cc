@@ -341,8 +341,14 @@ absl::Status AofPersistence::Start(int64_t now_ms) {
     manifest.base = {StrCat(filename, ".1.base", BaseSuffix()), 1, 'b'};
     const std::string preface =
         timestamps_.load() ? TimestampAnnotation(std::time(nullptr)) : std::string();
-    status = rdb_.RewriteNow(
-        {FilePath(manifest.base.name), nullptr, nullptr, RdbPreamble(), preface, true, {}});
+    status = rdb_.RewriteNow({FilePath(manifest.base.name),
+                              nullptr,
+                              nullptr,
+                              RdbPreamble(),
+                              preface,
+                              true,
+                              {},
+                              nullptr});
     if (!status.ok()) return status;
     Log(LogLevel::kNotice, "Creating AOF base file %s on server start", manifest.base.name.c_str());
   }

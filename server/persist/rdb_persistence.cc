@@ -247,14 +247,17 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
   const std::string temp = dir.empty() ? temp_name : StrCat(dir, "/", temp_name);
   absl::Status status;
   CaptureRemaining();  // every shard as it was at the instant, before anything is written
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  const bool to_sink = aof_base && rewrite_->sink != nullptr;
+  const int fd =
+      to_sink ? -2 : ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd == -1) {
     status = absl::InternalError(StrCat("Failed opening the temp RDB file ", temp_name,
                                         " (in server root dir ", dir,
                                         ") for saving: ", std::strerror(errno)));
   } else {
-    rdb::FileWriter writer([fd](std::string_view bytes) { return WriteAll(fd, bytes); },
-                           config_.GetString("rdbchecksum") != "no");
+    rdb::FileWriter::Sink sink = [fd](std::string_view bytes) { return WriteAll(fd, bytes); };
+    if (to_sink) sink = rewrite_->sink;
+    rdb::FileWriter writer(std::move(sink), config_.GetString("rdbchecksum") != "no");
     if (!aof_base || rewrite_->rdb_preamble) {
       writer.Header();
       writer.Aux("redis-ver", kRedisVersion);
@@ -315,7 +318,7 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
           }
           AppendRebuildCommands(item.entry.key(), *decoded, item.expire_ms, &commands);
           if (commands.size() >= (1 << 20)) {
-            status = WriteAll(fd, commands);
+            status = to_sink ? rewrite_->sink(commands) : WriteAll(fd, commands);
             commands.clear();
           }
         } else {
@@ -330,24 +333,38 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
         SleepUnlessCancelled(key_delay_us);
       }
     }
-    if (status.ok()) status = as_commands ? WriteAll(fd, commands) : writer.Finish();
-    if (status.ok() && ::fsync(fd) != 0) status = absl::InternalError(std::strerror(errno));
-    if (::close(fd) != 0 && status.ok()) status = absl::InternalError(std::strerror(errno));
-    if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-      status = absl::InternalError(StrCat("Error moving temp DB file ", temp_name,
-                                          " on the final destination ", path, ": ",
-                                          std::strerror(errno)));
-    }
     if (status.ok()) {
-      Log(LogLevel::kNotice,
-          "DB saved on disk (%llu keys; the instant held every shard %lld us; "
-          "%llu values saved before a change)",
-          static_cast<unsigned long long>(keys_processed_.load()),
-          static_cast<long long>(capture_us_), static_cast<unsigned long long>(saved_early));
-      // The rename itself reaches the disk with the directory's fsync.
-      FsyncDirOf(path);
+      if (!as_commands) {
+        status = writer.Finish();
+      } else {
+        status = to_sink ? rewrite_->sink(commands) : WriteAll(fd, commands);
+      }
+    }
+    if (to_sink) {
+      // Nothing on disk: no fsync, no rename.
+      if (status.ok()) {
+        Log(LogLevel::kNotice, "Diskless sync: the RDB of %llu keys was streamed to the replicas",
+            static_cast<unsigned long long>(keys_processed_.load()));
+      }
     } else {
-      ::unlink(temp.c_str());
+      if (status.ok() && ::fsync(fd) != 0) status = absl::InternalError(std::strerror(errno));
+      if (::close(fd) != 0 && status.ok()) status = absl::InternalError(std::strerror(errno));
+      if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
+        status = absl::InternalError(StrCat("Error moving temp DB file ", temp_name,
+                                            " on the final destination ", path, ": ",
+                                            std::strerror(errno)));
+      }
+      if (status.ok()) {
+        Log(LogLevel::kNotice,
+            "DB saved on disk (%llu keys; the instant held every shard %lld us; "
+            "%llu values saved before a change)",
+            static_cast<unsigned long long>(keys_processed_.load()),
+            static_cast<long long>(capture_us_), static_cast<unsigned long long>(saved_early));
+        // The rename itself reaches the disk with the directory's fsync.
+        FsyncDirOf(path);
+      } else {
+        ::unlink(temp.c_str());
+      }
     }
   }
   // The save is over: no more capture or early serialisation, the view is released.

@@ -79,6 +79,9 @@ class RdbPersistence : public SnapshotGuard {
     std::string preface;                     // commands only: written first (a #TS: annotation)
     bool aof_base = true;  // the aux field aof-base 1 (false: a replica's full sync)
     std::vector<std::pair<std::string, std::string>> aux;  // more aux fields (repl-stream-db)
+    // Set: the bytes go here instead of a file at `path` (a diskless sync
+    // streams them to its replicas; an error stops the rewrite).
+    std::function<absl::Status(std::string_view)> sink;
   };
   // BGREWRITEAOF: false when a save or rewrite runs.
   bool StartBackgroundRewrite(Rewrite rewrite);

@@ -29,6 +29,10 @@ namespace {
 
 // Bytes a sender copies out of the stream per write.
 constexpr size_t kSendChunk = 1 << 20;
+// SendPending sends at once when this much is pending.
+constexpr int64_t kReplBatchBytes = 16 * 1024;
+// A diskless sync's writer runs at most this far ahead of its slowest replica.
+constexpr size_t kDisklessWindow = 8 << 20;
 // An RDB file is sent in pieces of this size.
 constexpr size_t kFileChunk = 256 * 1024;
 
@@ -50,6 +54,13 @@ struct Replication::SyncFile {
   std::string path;
   bool ready = false;   // written
   bool failed = false;  // writing failed: its replicas are dropped
+  // Diskless (repl-diskless-sync yes): no file; the RDB goes from the writer
+  // to the replicas through `data`, which keeps the bytes some replica has
+  // not taken yet (at most kDisklessWindow: the writer waits for the slowest).
+  bool diskless = false;
+  std::string mark;  // "$EOF:<mark>\r\n<rdb><mark>": 40 random characters
+  std::string data;
+  int64_t data_first = 0;  // the RDB offset of data[0]
   ~SyncFile() {
     if (!path.empty()) ::unlink(path.c_str());
   }
@@ -65,6 +76,7 @@ struct Replication::Sender {
   std::string ip;    // as INFO shows it: the announced one, else the peer's
   int port = 0;      // REPLCONF listening-port
   bool sync = false;
+  bool capa_eof = false;  // takes "$EOF:" payloads (a diskless sync)
   bool capa_psync2 = false;
   int64_t created_ms = 0;
   std::atomic<bool> idle{false};
@@ -75,8 +87,10 @@ struct Replication::Sender {
   std::string input_left;
   // Guarded by Replication::mu_.
   State state = State::kWaitSnapshot;
-  int64_t next = 0;     // the next stream offset to send
-  std::string preface;  // sent before anything else (replies, +FULLRESYNC)
+  int64_t next = 0;      // the next stream offset to send
+  bool busy = false;     // the thread holds bytes it has not sent: only it writes
+  int64_t file_pos = 0;  // diskless: the RDB bytes taken so far
+  std::string preface;   // sent before anything else (replies, +FULLRESYNC)
   std::shared_ptr<SyncFile> file;
   std::thread thread;
 };
@@ -172,6 +186,7 @@ int64_t Replication::master_repl_offset() {
 void Replication::EnsureBacklogLocked() {
   if (backlog_) return;
   backlog_ = true;
+  backlog_size_ = std::max<int64_t>(config_.GetInt("repl-backlog-size"), 1);
   stream_.clear();
   stream_first_ = EndOffsetLocked() + 1;
   selected_db_ = -1;
@@ -206,8 +221,51 @@ void Replication::AppendCommandLocked(int db, absl::Span<const std::string_view>
   StrAppend(&stream_, "*", argv.size(), "\r\n");
   for (std::string_view arg : argv) AppendBulk(&stream_, arg);
   (void)before;
-  WakeSendersLocked();
+  // Sent after the loop iteration by SendPending, as Redis writes to its
+  // replicas in beforeSleep: one send for many changes.
+  unsent_.store(true, std::memory_order_relaxed);
   TrimLocked();
+}
+
+bool Replication::SendPending(int64_t now_ms, bool force) {
+  if (!unsent_.load(std::memory_order_relaxed)) return false;
+  absl::MutexLock lock(&mu_);
+  const int64_t end = EndOffsetLocked();
+  if (unsent_since_ms_ < 0) {
+    unsent_since_ms_ = now_ms;
+    unsent_from_ = end;
+  }
+  // Batched: a loop at full load runs an iteration every few dozen
+  // microseconds, each with a handful of changes; one send per millisecond
+  // (or per kReplBatchBytes) costs the master far less and delays the
+  // replica by at most that millisecond.
+  if (!force && now_ms == unsent_since_ms_ && end - unsent_from_ < kReplBatchBytes) return true;
+  unsent_.store(false, std::memory_order_relaxed);
+  unsent_since_ms_ = -1;
+  for (auto& sender : senders_) {
+    if (sender->state != Sender::State::kOnline || sender->next > end || sender->fd < 0 ||
+        sender->finished.load(std::memory_order_relaxed)) {
+      continue;
+    }
+    if (!sender->busy && sender->preface.empty() && sender->next >= stream_first_) {
+      // The socket is idle: write from here, without waking the thread.
+      const size_t from = static_cast<size_t>(sender->next - stream_first_);
+      const size_t n = std::min(kSendChunk, stream_.size() - from);
+      const ssize_t sent =
+          ::send(sender->fd, stream_.data() + from, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (sent > 0) {
+        sender->next += sent;
+        server_.net_output_bytes.fetch_add(static_cast<uint64_t>(sent), std::memory_order_relaxed);
+      }
+      if (sender->next > end) continue;
+    }
+    // A full socket, an error or the thread busy: the thread goes on.
+    if (sender->idle.exchange(false)) {
+      const uint64_t one = 1;
+      (void)!::write(sender->wake_fd, &one, sizeof(one));
+    }
+  }
+  return false;
 }
 
 void Replication::AppendLocked(std::string_view bytes) {
@@ -226,7 +284,7 @@ void Replication::WakeSendersLocked() {
 }
 
 void Replication::TrimLocked() {
-  const int64_t backlog = std::max<int64_t>(config_.GetInt("repl-backlog-size"), 1);
+  const int64_t backlog = backlog_size_;
   const int64_t size = static_cast<int64_t>(stream_.size());
   // Trim in steps, not on every append: erasing a prefix moves the rest.
   if (size <= backlog + std::max<int64_t>(backlog, 1 << 20)) return;
@@ -270,6 +328,7 @@ void Replication::AddReplica(ReplicaHandoff handoff) {
   }
   sender->port = handoff.listening_port;
   sender->sync = handoff.sync;
+  sender->capa_eof = handoff.capa_eof;
   sender->capa_psync2 = handoff.capa_psync2;
   sender->created_ms = UnixTimeMs();
   sender->ack_ms = sender->created_ms;
@@ -321,23 +380,47 @@ void Replication::MaybeStartFullSync(int64_t now_ms) {
   {
     absl::MutexLock lock(&mu_);
     if (sync_running_) return;
-    bool waiting = false;
+    int64_t waiting = 0;
+    bool all_take_eof = true;
     for (const auto& sender : senders_) {
-      waiting |= !sender->finished.load() && sender->state == Sender::State::kWaitSnapshot;
+      if (sender->finished.load() || sender->state != Sender::State::kWaitSnapshot) continue;
+      ++waiting;
+      all_take_eof &= sender->capa_eof;
     }
-    if (!waiting || rdb_.in_progress()) return;
+    if (waiting == 0) {
+      sync_waiting_since_ms_ = 0;
+      return;
+    }
+    if (sync_waiting_since_ms_ == 0) sync_waiting_since_ms_ = now_ms;
+    if (rdb_.in_progress()) return;
     file = std::make_shared<SyncFile>();
-    const std::string dir = config_.GetString("dir");
-    const std::string name = StrCat("temp-repl-", getpid(), "-", ++sync_seq_, ".rdb");
-    file->path = dir.empty() ? name : StrCat(dir, "/", name);
+    // As Redis: diskless only when every waiting replica takes "$EOF:" payloads.
+    file->diskless = all_take_eof && config_.GetString("repl-diskless-sync") == "yes";
+    if (file->diskless) {
+      // Redis waits repl-diskless-sync-delay for more replicas to share the sync.
+      const int64_t max_replicas = config_.GetInt("repl-diskless-sync-max-replicas");
+      if (now_ms - sync_waiting_since_ms_ < config_.GetInt("repl-diskless-sync-delay") * 1000 &&
+          !(max_replicas > 0 && waiting >= max_replicas)) {
+        return;
+      }
+      file->mark = RandomReplId();
+    } else {
+      const std::string dir = config_.GetString("dir");
+      const std::string name = StrCat("temp-repl-", getpid(), "-", ++sync_seq_, ".rdb");
+      file->path = dir.empty() ? name : StrCat(dir, "/", name);
+    }
     sync_running_ = true;
+    sync_waiting_since_ms_ = 0;
   }
   // On a replica, the link applies each command and then appends it to the
   // stream: holding its lock keeps the instant off that gap.
   absl::MutexLock apply(&apply_mu_);
   RdbPersistence::Rewrite rewrite;
-  rewrite.path = file->path;
+  rewrite.path = file->diskless ? config_.GetString("dir") + "/diskless" : file->path;
   rewrite.aof_base = false;
+  if (file->diskless) {
+    rewrite.sink = [this, file](std::string_view bytes) { return DisklessSink(file, bytes); };
+  }
   // The database the stream continues in: a replica's stream is its
   // master's, so its sub-replicas start in the db its master last selected
   // (a master's stream after the instant starts with a SELECT).
@@ -350,9 +433,11 @@ void Replication::MaybeStartFullSync(int64_t now_ms) {
     const int64_t end = EndOffsetLocked();
     for (auto& sender : senders_) {
       if (sender->finished.load() || sender->state != Sender::State::kWaitSnapshot) continue;
-      sender->state = Sender::State::kWaitFile;
+      // Diskless: the RDB flows while it is written.
+      sender->state = file->diskless ? Sender::State::kSendFile : Sender::State::kWaitFile;
       sender->next = end + 1;
       sender->file = file;
+      sender->file_pos = 0;
       if (!sender->sync) sender->preface += StrCat("+FULLRESYNC ", replid_, " ", end, "\r\n");
     }
     WakeSendersLocked();
@@ -363,11 +448,11 @@ void Replication::MaybeStartFullSync(int64_t now_ms) {
     file->ready = status.ok();
     file->failed = !status.ok();
     for (auto& sender : senders_) {
-      if (sender->file != file || sender->state != Sender::State::kWaitFile) continue;
-      if (status.ok()) {
-        sender->state = Sender::State::kSendFile;
-      } else {
+      if (sender->file != file) continue;
+      if (!status.ok()) {
         sender->stop.store(true);
+      } else if (sender->state == Sender::State::kWaitFile) {
+        sender->state = Sender::State::kSendFile;
       }
       const uint64_t one = 1;
       sender->idle.store(false);
@@ -381,12 +466,47 @@ void Replication::MaybeStartFullSync(int64_t now_ms) {
   (void)now_ms;
 }
 
+absl::Status Replication::DisklessSink(const std::shared_ptr<SyncFile>& file,
+                                       std::string_view bytes) {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    bool any = false;
+    int64_t slowest = file->data_first + static_cast<int64_t>(file->data.size());
+    for (const auto& sender : senders_) {
+      if (sender->file != file || sender->finished.load() || sender->stop.load()) continue;
+      any = true;
+      slowest = std::min(slowest, sender->file_pos);
+    }
+    if (!any || stopping_.load()) {
+      rdb_.CancelRewrite();  // nobody takes it: the writer stops at the next key
+      return absl::CancelledError("no replica takes the diskless sync any more");
+    }
+    // Bytes every replica has taken are dropped.
+    if (slowest > file->data_first) {
+      file->data.erase(0, static_cast<size_t>(slowest - file->data_first));
+      file->data_first = slowest;
+    }
+    if (file->data.size() < kDisklessWindow) break;
+    diskless_cv_.WaitWithTimeout(&mu_, absl::Milliseconds(100));
+  }
+  file->data.append(bytes);
+  WakeSendersLocked();
+  return absl::OkStatus();
+}
+
+bool Replication::DisklessReadyLocked(const Sender& sender) const {
+  const SyncFile& file = *sender.file;
+  return sender.file_pos < file.data_first + static_cast<int64_t>(file.data.size()) || file.ready ||
+         file.failed;
+}
+
 void Replication::SenderLoop(Sender* sender) {
   std::string out;
   size_t out_pos = 0;
   int file_fd = -1;
   int64_t file_size = 0, file_sent = 0;
   int64_t last_newline_ms = UnixTimeMs();
+  bool eof_header_sent = false;  // diskless: "$EOF:<mark>\r\n" went first
   RequestParser parser;
   CommandArgs args;
   std::string input = std::move(sender->input_left);
@@ -413,11 +533,35 @@ void Replication::SenderLoop(Sender* sender) {
       out.clear();
       out_pos = 0;
       Sender::State state;
+      bool diskless = false;
       {
         absl::MutexLock lock(&mu_);
         state = sender->state;
+        diskless = sender->file != nullptr && sender->file->diskless;
         if (!sender->preface.empty()) {
           out.swap(sender->preface);
+        } else if (state == Sender::State::kSendFile && diskless) {
+          SyncFile& file = *sender->file;
+          const int64_t data_end = file.data_first + static_cast<int64_t>(file.data.size());
+          if (!eof_header_sent) {
+            out = StrCat("$EOF:", file.mark, "\r\n");
+            eof_header_sent = true;
+          } else if (sender->file_pos < data_end) {
+            const size_t from = static_cast<size_t>(sender->file_pos - file.data_first);
+            const size_t n = std::min(kFileChunk, file.data.size() - from);
+            out.assign(file.data, from, n);
+            sender->file_pos += static_cast<int64_t>(n);
+            diskless_cv_.SignalAll();  // the writer may be waiting for this replica
+          } else if (file.failed) {
+            why = "the diskless sync failed";
+            break;
+          } else if (file.ready) {
+            out = file.mark;  // the end of the payload; the stream follows
+            sender->state = Sender::State::kOnline;
+            sender->file.reset();
+            sender->ack_ms = now_ms;
+            Log(LogLevel::kNotice, "Diskless sync with replica %s succeeded", sender->addr.c_str());
+          }
         } else if (state == Sender::State::kOnline) {
           const int64_t end = EndOffsetLocked();
           if (sender->next < stream_first_) {
@@ -435,8 +579,9 @@ void Replication::SenderLoop(Sender* sender) {
             sender->next += static_cast<int64_t>(n);
           }
         }
+        sender->busy = !out.empty();
       }
-      if (out.empty() && state == Sender::State::kSendFile) {
+      if (out.empty() && state == Sender::State::kSendFile && !diskless) {
         if (file_fd < 0) {
           std::shared_ptr<SyncFile> file;
           {
@@ -468,6 +613,7 @@ void Replication::SenderLoop(Sender* sender) {
             file_fd = -1;
             absl::MutexLock lock(&mu_);
             sender->state = Sender::State::kOnline;
+            sender->busy = true;  // the file's last piece is still in `out`
             sender->file.reset();
             sender->ack_ms = now_ms;
             Log(LogLevel::kNotice, "Synchronization with replica %s succeeded",
@@ -491,9 +637,12 @@ void Replication::SenderLoop(Sender* sender) {
       bool more;
       {
         absl::MutexLock lock(&mu_);
-        more = !sender->preface.empty() ||
-               (sender->state == Sender::State::kOnline && sender->next <= EndOffsetLocked()) ||
-               sender->state == Sender::State::kSendFile;
+        sender->busy = false;  // everything it took is sent: SendPending may write
+        more =
+            !sender->preface.empty() ||
+            (sender->state == Sender::State::kOnline && sender->next <= EndOffsetLocked()) ||
+            (sender->state == Sender::State::kSendFile &&
+             (sender->file == nullptr || !sender->file->diskless || DisklessReadyLocked(*sender)));
       }
       if (more) {
         sender->idle.store(false);
@@ -584,11 +733,13 @@ void Replication::SenderLoop(Sender* sender) {
 }
 
 void Replication::Cron(int64_t now_ms) {
+  SendPending(now_ms, /*force=*/true);  // changes made off the loops' iterations
   MaybeStartFullSync(now_ms);
   FailoverCron(now_ms);
   int64_t good = 0;
   {
     absl::MutexLock lock(&mu_);
+    backlog_size_ = std::max<int64_t>(config_.GetInt("repl-backlog-size"), 1);
     // Senders that ended: their threads are joined here.
     for (size_t i = 0; i < senders_.size();) {
       if (senders_[i]->finished.load()) {

@@ -79,6 +79,13 @@ class Replication : public ChangeObserver {
   void OnChange(const Change& change) override;
   // PSYNC/SYNC: the connection becomes a replica; its sender starts.
   void AddReplica(ReplicaHandoff handoff);
+  // After each loop iteration (now_ms: the loop's clock): the changes
+  // appended since are written to the replicas whose sockets are idle, one
+  // send each; a sender thread is woken only when its socket is full. Under
+  // load the sends are batched: they wait until the clock ticks (at most a
+  // millisecond) or kReplBatchBytes are pending, unless `force`. Returns true
+  // when bytes were left for later: the caller's timer then forces them out.
+  bool SendPending(int64_t now_ms, bool force);
   // Every cron tick (loop 0, exec_mu held shared): starts the snapshot for
   // replicas waiting for a full sync, pings replicas every
   // repl-ping-replica-period, counts good replicas (min-replicas-to-write),
@@ -144,8 +151,16 @@ class Replication : public ChangeObserver {
   int64_t EndOffsetLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return stream_first_ + static_cast<int64_t>(stream_.size()) - 1;
   }
-  // Starts the snapshot for replicas waiting for one (exec_mu held shared).
+  // Starts the snapshot for replicas waiting for one (exec_mu held shared):
+  // diskless after repl-diskless-sync-delay (or once
+  // repl-diskless-sync-max-replicas wait) when every one of them takes
+  // "$EOF:" payloads, else through a file.
   void MaybeStartFullSync(int64_t now_ms);
+  // A diskless sync's writer: `bytes` of the RDB for the replicas taking it.
+  absl::Status DisklessSink(const std::shared_ptr<SyncFile>& file, std::string_view bytes)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // The sender has diskless RDB bytes to take, or the end.
+  bool DisklessReadyLocked(const Sender& sender) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SenderLoop(Sender* sender);
   void RemoveSender(Sender* sender);
   void CheckWaitersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -178,7 +193,13 @@ class Replication : public ChangeObserver {
   // The stream: stream_[0] is the byte at offset stream_first_; the last
   // byte's offset is master_repl_offset (0 before anything was appended).
   bool backlog_ ABSL_GUARDED_BY(mu_) = false;
-  std::atomic<bool> subscribed_{false};  // to the feed (once, for good)
+  std::atomic<bool> subscribed_{false};                // to the feed (once, for good)
+  std::atomic<bool> unsent_{false};                    // changes appended since SendPending
+  int64_t unsent_since_ms_ ABSL_GUARDED_BY(mu_) = -1;  // SendPending first left them then
+  int64_t unsent_from_ ABSL_GUARDED_BY(mu_) = 0;       // the first offset left
+  // repl-backlog-size, read by the cron (CONFIG SET applies within a tick):
+  // the per-change trim check reads no config.
+  int64_t backlog_size_ ABSL_GUARDED_BY(mu_) = 1 << 20;
   std::string stream_ ABSL_GUARDED_BY(mu_);
   int64_t stream_first_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t backlog_history_ ABSL_GUARDED_BY(mu_) = 0;  // bytes of it that are backlog
@@ -187,6 +208,8 @@ class Replication : public ChangeObserver {
   std::vector<std::thread> finished_threads_ ABSL_GUARDED_BY(mu_);
   std::vector<WaitEntry> waiters_ ABSL_GUARDED_BY(mu_);
   bool sync_running_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t sync_waiting_since_ms_ ABSL_GUARDED_BY(mu_) = 0;  // a replica waits for a full sync
+  absl::CondVar diskless_cv_;  // a diskless sync's writer waits for its slowest replica
   uint64_t sync_seq_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t last_ping_ms_ = 0;
   int64_t no_replicas_since_ms_ ABSL_GUARDED_BY(mu_) = 0;

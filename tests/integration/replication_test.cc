@@ -45,7 +45,9 @@ bool WaitFor(const std::function<bool()>& done, milliseconds timeout = kLiveness
 }
 
 std::unique_ptr<ServerProcess> StartValkdb(std::vector<std::string> args = {}) {
-  args.insert(args.end(), {"--enable-debug-command", "yes", "--save", ""});
+  // As StartRedis: a full sync starts without waiting for more replicas.
+  args.insert(args.begin(),
+              {"--enable-debug-command", "yes", "--save", "", "--repl-diskless-sync-delay", "0"});
   auto server = ServerProcess::StartValkdb(args);
   EXPECT_TRUE(server.ok()) << server.status();
   return server.ok() ? *std::move(server) : nullptr;
@@ -126,8 +128,9 @@ void Populate(RespClient& c, int round) {
   c.Command({"SELECT", "0"});
 }
 
-TEST(ReplicationTest, RedisReplicaOfValkdbMaster) {
-  auto master = StartValkdb({"--threads", "2"});
+// diskless: repl-diskless-sync on the valkdb master (Redis's default).
+void RedisReplicaOfValkdbMaster(bool diskless) {
+  auto master = StartValkdb({"--threads", "2", "--repl-diskless-sync", diskless ? "yes" : "no"});
   auto replica = StartRedis();
   ASSERT_TRUE(master && replica);
   auto m = Client(*master);
@@ -142,6 +145,10 @@ TEST(ReplicationTest, RedisReplicaOfValkdbMaster) {
   ExpectSameKeyspace(*m, *r);
   EXPECT_EQ(InfoInt(*m, "replication", "connected_slaves"), 1);
   EXPECT_EQ(InfoInt(*m, "stats", "sync_full"), 1);
+  // The RDB went as the setting says: streamed ("$EOF:") or as a file ("$<len>").
+  const std::string replica_log = replica->log();
+  EXPECT_EQ(replica_log.find("receiving streamed RDB from master") != std::string::npos, diskless)
+      << replica_log;
   // ROLE on the master lists the replica with its listening port.
   RespValue role = m->Command({"ROLE"});
   ASSERT_EQ(role.elements.size(), 3u);
@@ -157,6 +164,9 @@ TEST(ReplicationTest, RedisReplicaOfValkdbMaster) {
   EXPECT_GE(InfoInt(*m, "stats", "sync_partial_ok"), 1);
   EXPECT_EQ(InfoInt(*m, "stats", "sync_full"), 1);
 }
+
+TEST(ReplicationTest, RedisReplicaOfValkdbMasterDiskless) { RedisReplicaOfValkdbMaster(true); }
+TEST(ReplicationTest, RedisReplicaOfValkdbMasterThroughAFile) { RedisReplicaOfValkdbMaster(false); }
 
 TEST(ReplicationTest, ValkdbReplicaOfRedisMaster) {
   for (const char* diskless : {"yes", "no"}) {
@@ -267,6 +277,29 @@ TEST(ReplicationTest, ChainAndPromotionContinuePartially) {
             InfoField(*cb, "replication", "master_replid"));
   EXPECT_EQ(InfoField(*cb, "replication", "master_replid2"),
             InfoField(*ca, "replication", "master_replid"));
+}
+
+// repl-diskless-sync-max-replicas: the master waits no longer than for that
+// many replicas (the delay would be an hour), and they share one streamed RDB.
+TEST(ReplicationTest, DisklessSyncStartsWhenEnoughReplicasWait) {
+  auto master =
+      StartValkdb({"--repl-diskless-sync-delay", "3600", "--repl-diskless-sync-max-replicas", "2"});
+  auto a = StartValkdb();
+  auto b = StartRedis();
+  ASSERT_TRUE(master && a && b);
+  auto cm = Client(*master);
+  auto ca = Client(*a);
+  auto cb = Client(*b);
+  Populate(*cm, 0);
+  ASSERT_EQ(ca->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ASSERT_EQ(cb->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ExpectSameKeyspace(*cm, *ca);
+  ExpectSameKeyspace(*cm, *cb);
+  EXPECT_EQ(InfoInt(*cm, "stats", "sync_full"), 2);
+  const std::string log = master->log();
+  const size_t first = log.find("Diskless sync: the RDB");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find("Diskless sync: the RDB", first + 1), std::string::npos) << log;
 }
 
 // FAILOVER: the master waits for its replica to have everything, becomes
