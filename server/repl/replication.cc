@@ -90,7 +90,11 @@ struct Replication::Sender {
   int64_t next = 0;      // the next stream offset to send
   bool busy = false;     // the thread holds bytes it has not sent: only it writes
   int64_t file_pos = 0;  // diskless: the RDB bytes taken so far
-  std::string preface;   // sent before anything else (replies, +FULLRESYNC)
+  // Diskless: the stream waits for the replica's first REPLCONF ACK (Redis's
+  // repl_put_online_on_ack): a replica finds the payload's end only when the
+  // mark ends what it read, so nothing may follow the mark until it loaded.
+  bool await_ack = false;
+  std::string preface;  // sent before anything else (replies, +FULLRESYNC)
   std::shared_ptr<SyncFile> file;
   std::thread thread;
 };
@@ -243,8 +247,8 @@ bool Replication::SendPending(int64_t now_ms, bool force) {
   unsent_.store(false, std::memory_order_relaxed);
   unsent_since_ms_ = -1;
   for (auto& sender : senders_) {
-    if (sender->state != Sender::State::kOnline || sender->next > end || sender->fd < 0 ||
-        sender->finished.load(std::memory_order_relaxed)) {
+    if (sender->state != Sender::State::kOnline || sender->await_ack || sender->next > end ||
+        sender->fd < 0 || sender->finished.load(std::memory_order_relaxed)) {
       continue;
     }
     if (!sender->busy && sender->preface.empty() && sender->next >= stream_first_) {
@@ -558,11 +562,12 @@ void Replication::SenderLoop(Sender* sender) {
           } else if (file.ready) {
             out = file.mark;  // the end of the payload; the stream follows
             sender->state = Sender::State::kOnline;
+            sender->await_ack = true;  // the stream follows the first ACK
             sender->file.reset();
             sender->ack_ms = now_ms;
             Log(LogLevel::kNotice, "Diskless sync with replica %s succeeded", sender->addr.c_str());
           }
-        } else if (state == Sender::State::kOnline) {
+        } else if (state == Sender::State::kOnline && !sender->await_ack) {
           const int64_t end = EndOffsetLocked();
           if (sender->next < stream_first_) {
             why = "its stream was trimmed before it was sent";
@@ -640,7 +645,8 @@ void Replication::SenderLoop(Sender* sender) {
         sender->busy = false;  // everything it took is sent: SendPending may write
         more =
             !sender->preface.empty() ||
-            (sender->state == Sender::State::kOnline && sender->next <= EndOffsetLocked()) ||
+            (sender->state == Sender::State::kOnline && !sender->await_ack &&
+             sender->next <= EndOffsetLocked()) ||
             (sender->state == Sender::State::kSendFile &&
              (sender->file == nullptr || !sender->file->diskless || DisklessReadyLocked(*sender)));
       }
@@ -687,6 +693,7 @@ void Replication::SenderLoop(Sender* sender) {
             sender->ack_offset.store(offset);
             sender->ack_ms.store(UnixTimeMs());
             absl::MutexLock lock(&mu_);
+            sender->await_ack = false;  // loaded: the stream may follow
             CheckWaitersLocked();
           }
         }

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -277,6 +278,9 @@ TEST(ReplicationTest, ChainAndPromotionContinuePartially) {
             InfoField(*cb, "replication", "master_replid"));
   EXPECT_EQ(InfoField(*cb, "replication", "master_replid2"),
             InfoField(*ca, "replication", "master_replid"));
+  if (::testing::Test::HasFailure()) {
+    std::cerr << "---- b's log\n" << b->log() << "---- c's log\n" << c->log();
+  }
 }
 
 // repl-diskless-sync-max-replicas: the master waits no longer than for that
