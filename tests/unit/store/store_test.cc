@@ -123,7 +123,7 @@ TEST(ExpireIndexTest, Clear) {
 TEST(StoreTest, OptionsShapeTheStore) {
   Store defaults;
   EXPECT_EQ(defaults.databases(), 16);
-  EXPECT_EQ(defaults.shard_count(), 16u);
+  EXPECT_EQ(defaults.shard_count(), 128u);
 
   Store odd({.databases = 3, .shards_per_db = 5});
   EXPECT_EQ(odd.databases(), 3);
