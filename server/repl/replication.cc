@@ -485,12 +485,15 @@ absl::Status Replication::DisklessSink(const std::shared_ptr<SyncFile>& file,
       rdb_.CancelRewrite();  // nobody takes it: the writer stops at the next key
       return absl::CancelledError("no replica takes the diskless sync any more");
     }
-    // Bytes every replica has taken are dropped.
-    if (slowest > file->data_first) {
-      file->data.erase(0, static_cast<size_t>(slowest - file->data_first));
+    // Bytes every replica has taken are dropped, once they are half of the
+    // buffer (erasing a prefix moves the rest).
+    const int64_t taken = slowest - file->data_first;
+    if (taken > 0 && static_cast<size_t>(taken) * 2 >= file->data.size()) {
+      file->data.erase(0, static_cast<size_t>(taken));
       file->data_first = slowest;
     }
-    if (file->data.size() < kDisklessWindow) break;
+    const int64_t end = file->data_first + static_cast<int64_t>(file->data.size());
+    if (end - slowest < static_cast<int64_t>(kDisklessWindow)) break;
     diskless_cv_.WaitWithTimeout(&mu_, absl::Milliseconds(100));
   }
   file->data.append(bytes);
