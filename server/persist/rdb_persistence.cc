@@ -110,6 +110,8 @@ bool RdbPersistence::Begin(int64_t now_ms, const std::function<void()>& at_insta
                            bool repl_info) {
   bool idle = false;
   if (!in_progress_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) return false;
+  // A cancel was for the save before (a diskless sync's sink cancels its own).
+  cancel_.store(false);
   // A replica's link holds still over the instant, so the offset saved is
   // exactly the keyspace saved (see SetReplicationInfo).
   const bool with_repl = repl_info && static_cast<bool>(repl_hold_);

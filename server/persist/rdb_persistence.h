@@ -91,6 +91,8 @@ class RdbPersistence : public SnapshotGuard {
   void CancelRewrite() {
     if (rewrite_in_progress()) cancel_.store(true);
   }
+  // The running save or rewrite was asked to stop (its sink stops waiting).
+  bool cancel_requested() const { return cancel_.load(std::memory_order_relaxed); }
   bool rewrite_in_progress() const {
     return in_progress() && rewriting_.load(std::memory_order_relaxed);
   }

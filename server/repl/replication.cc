@@ -175,6 +175,14 @@ void Replication::Stop() {
     if (t.joinable()) t.join();
   }
   absl::MutexLock lock(&mu_);
+  // A full sync's writer calls back into this object (its sink, its done):
+  // it is stopped and waited for before this object may go.
+  if (sync_running_) {
+    rdb_.CancelRewrite();
+    mu_.AwaitWithTimeout(absl::Condition(
+                             +[](bool* running) { return !*running; }, &sync_running_),
+                         absl::Seconds(60));
+  }
   for (auto& sender : senders_) {
     if (sender->wake_fd >= 0) ::close(sender->wake_fd);
     sender->wake_fd = -1;
@@ -437,6 +445,8 @@ void Replication::MaybeStartFullSync(int64_t now_ms) {
     const int64_t end = EndOffsetLocked();
     for (auto& sender : senders_) {
       if (sender->finished.load() || sender->state != Sender::State::kWaitSnapshot) continue;
+      // One that came meanwhile and takes no "$EOF:" payload waits for the next sync.
+      if (file->diskless && !sender->capa_eof) continue;
       // Diskless: the RDB flows while it is written.
       sender->state = file->diskless ? Sender::State::kSendFile : Sender::State::kWaitFile;
       sender->next = end + 1;
@@ -481,7 +491,7 @@ absl::Status Replication::DisklessSink(const std::shared_ptr<SyncFile>& file,
       any = true;
       slowest = std::min(slowest, sender->file_pos);
     }
-    if (!any || stopping_.load()) {
+    if (!any || stopping_.load() || rdb_.cancel_requested()) {
       rdb_.CancelRewrite();  // nobody takes it: the writer stops at the next key
       return absl::CancelledError("no replica takes the diskless sync any more");
     }
@@ -513,7 +523,8 @@ void Replication::SenderLoop(Sender* sender) {
   int file_fd = -1;
   int64_t file_size = 0, file_sent = 0;
   int64_t last_newline_ms = UnixTimeMs();
-  bool eof_header_sent = false;  // diskless: "$EOF:<mark>\r\n" went first
+  bool eof_header_sent = false;          // diskless: "$EOF:<mark>\r\n" went first
+  int64_t last_write_ms = UnixTimeMs();  // bytes went out, or none were waiting
   RequestParser parser;
   CommandArgs args;
   std::string input = std::move(sender->input_left);
@@ -543,6 +554,8 @@ void Replication::SenderLoop(Sender* sender) {
       bool diskless = false;
       {
         absl::MutexLock lock(&mu_);
+        // Stopped meanwhile: the sink no longer keeps the bytes this one needs.
+        if (sender->stop.load()) break;
         state = sender->state;
         diskless = sender->file != nullptr && sender->file->diskless;
         if (!sender->preface.empty()) {
@@ -713,8 +726,17 @@ void Replication::SenderLoop(Sender* sender) {
       }
       if (n > 0) {
         out_pos += static_cast<size_t>(n);
+        last_write_ms = UnixTimeMs();
         server_.net_output_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
       }
+    }
+    // repl-timeout, while sending: a replica that stopped reading (its RDB
+    // included: a diskless sync's writer waits for the slowest) is dropped.
+    if (out_pos >= out.size()) {
+      last_write_ms = UnixTimeMs();
+    } else if (UnixTimeMs() - last_write_ms > config_.GetInt("repl-timeout") * 1000) {
+      why = "timeout: it stopped reading";
+      break;
     }
     // repl-timeout: an online replica that stopped acknowledging is dropped.
     if (sender->ack_ms.load() > 0 &&

@@ -306,6 +306,36 @@ TEST(ReplicationTest, DisklessSyncStartsWhenEnoughReplicasWait) {
   EXPECT_EQ(log.find("Diskless sync: the RDB", first + 1), std::string::npos) << log;
 }
 
+// A diskless sync whose only replica dies mid-way is cancelled; that must
+// not cancel the saves and syncs after it.
+TEST(ReplicationTest, AbandonedDisklessSyncLeavesLaterSavesWorking) {
+  // rdb-key-save-delay (µs per key) keeps the sync running while its replica dies.
+  auto master = StartValkdb({"--rdb-key-save-delay", "5000"});
+  auto doomed = StartValkdb();
+  ASSERT_TRUE(master && doomed);
+  auto cm = Client(*master);
+  Populate(*cm, 0);
+  auto cd = Client(*doomed);
+  ASSERT_EQ(cd->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] {
+    return InfoField(*cm, "replication", "slave0").find("state=send_bulk") != std::string::npos;
+  })) << cm->Command({"INFO", "replication"}).str;
+  doomed->Signal(SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return InfoInt(*cm, "replication", "connected_slaves") == 0; }));
+  ASSERT_EQ(cm->Command({"CONFIG", "SET", "rdb-key-save-delay", "0"}).str, "OK");
+  const int64_t saves = InfoInt(*cm, "persistence", "rdb_saves");
+  ASSERT_TRUE(WaitFor([&] { return cm->Command({"BGSAVE"}).str == "Background saving started"; }));
+  ASSERT_TRUE(WaitFor([&] { return InfoInt(*cm, "persistence", "rdb_bgsave_in_progress") == 0; }));
+  EXPECT_EQ(InfoInt(*cm, "persistence", "rdb_saves"), saves + 1);
+  EXPECT_EQ(InfoField(*cm, "persistence", "rdb_last_bgsave_status"), "ok");
+  // And a new replica gets its full sync.
+  auto replica = StartRedis();
+  ASSERT_TRUE(replica);
+  auto cr = Client(*replica);
+  ASSERT_EQ(cr->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
+  ExpectSameKeyspace(*cm, *cr);
+}
+
 // FAILOVER: the master waits for its replica to have everything, becomes
 // its replica, and the replica (PSYNC ... FAILOVER) becomes the master; no
 // full sync on either side.
