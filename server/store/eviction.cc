@@ -84,9 +84,41 @@ void Offer(Pool& pool, uint64_t score, int db, std::string_view key) {
   best.insert(at, Candidate{score, db, std::string(key)});
 }
 
-// A shard of db that holds candidates, starting at a random one, or nullptr.
-// Databases found empty are skipped for the next 1024 calls, so they cost
-// little where only one database is used.
+// Redis's evictionPoolPopulate: `samples` keys from each database. As its
+// dictGetSomeKeys walks buckets from a random one, this walks shards from a
+// random one, taking from each at most as many keys as it holds, so a sample
+// spans the keyspace and not one shard's few keys. Databases found empty are
+// skipped for the next 1024 calls, so they cost little where only one
+// database is used.
+size_t Populate(Store& store, const EvictionSettings& settings, Pool& pool) {
+  size_t sampled = 0;
+  const bool only_volatile = Volatile(settings.policy);
+  const size_t shards = store.shard_count();
+  for (int db = 0; db < store.databases(); ++db) {
+    if (db < 64 && (pool.empty_dbs >> db & 1)) continue;
+    const size_t start = NextRandom(&pool.rng) % shards;
+    size_t wanted = static_cast<size_t>(std::max(settings.samples, 1));
+    size_t taken = 0;
+    for (size_t i = 0; i < shards && taken < wanted; ++i) {
+      Shard* shard = store.ShardAt(db, (start + i) % shards);
+      LockedShard lock(shard);
+      const size_t held = only_volatile ? shard->expires_size() : shard->size();
+      for (size_t n = std::min(held, wanted - taken); n > 0; --n) {
+        const Entry* entry =
+            only_volatile ? shard->RandomVolatileEntry(&pool.rng) : shard->RandomEntry(&pool.rng);
+        if (entry == nullptr) break;
+        Offer(pool, Score(settings.policy, *entry, *shard), db, entry->key());
+        ++taken;
+      }
+    }
+    if (taken == 0 && db < 64) pool.empty_dbs |= uint64_t{1} << db;
+    sampled += taken;
+  }
+  return sampled;
+}
+
+// A shard of db that holds candidates, starting at a random one, or nullptr
+// (for the random policies). A database found empty is skipped as above.
 Shard* PickShard(Store& store, int db, bool only_volatile, Pool& pool) {
   if (db < 64 && (pool.empty_dbs >> db & 1)) return nullptr;
   const size_t shards = store.shard_count();
@@ -98,25 +130,6 @@ Shard* PickShard(Store& store, int db, bool only_volatile, Pool& pool) {
   }
   if (db < 64) pool.empty_dbs |= uint64_t{1} << db;
   return nullptr;
-}
-
-// Redis's evictionPoolPopulate: `samples` keys from each database.
-size_t Populate(Store& store, const EvictionSettings& settings, Pool& pool) {
-  size_t sampled = 0;
-  const bool only_volatile = Volatile(settings.policy);
-  for (int db = 0; db < store.databases(); ++db) {
-    Shard* shard = PickShard(store, db, only_volatile, pool);
-    if (shard == nullptr) continue;
-    LockedShard lock(shard);
-    for (int i = 0; i < settings.samples; ++i) {
-      const Entry* entry =
-          only_volatile ? shard->RandomVolatileEntry(&pool.rng) : shard->RandomEntry(&pool.rng);
-      if (entry == nullptr) break;
-      Offer(pool, Score(settings.policy, *entry, *shard), db, entry->key());
-      ++sampled;
-    }
-  }
-  return sampled;
 }
 
 using EvictedFn = absl::FunctionRef<void(int, std::string_view)>;
