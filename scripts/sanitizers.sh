@@ -92,7 +92,8 @@ targets_matching() {
   cmake --build "$1" --target help | sed -n 's/^\.\.\. \([A-Za-z0-9_-]*\).*/\1/p' | grep -xE "$2" || true
 }
 
-# Runs gtest binaries, $JOBS at a time, each as one process: "name" or
+# Runs gtest binaries, $JOBS at a time (a new one starts as soon as any
+# finishes; give the longest first), each as one process: "name" or
 # "name=gtest-filter". ctest would start one process per test (thousands of
 # parameterized parser cases), which under a sanitizer takes several times longer.
 run_gtests() {
@@ -101,12 +102,18 @@ run_gtests() {
   local logs="$dir/test-logs"
   rm -rf "$logs"
   mkdir -p "$logs"
-  local -a pids=() names=() failed=()
-  local spec name filter
+  local -A running=()  # pid -> name
+  local -a failed=()
+  local spec name filter done_pid
+  reap_one() {
+    if wait -n -p done_pid; then :; else failed+=("${running[$done_pid]}"); fi
+    unset "running[$done_pid]"
+  }
   for spec in "$@"; do
     name=${spec%%=*}
     filter='*'
     [[ "$spec" == *=* ]] && filter=${spec#*=}
+    while ((${#running[@]} >= JOBS)); do reap_one; done
     (
       start=$SECONDS
       if timeout -k 10 "$TEST_TIMEOUT" "$dir/tests/$name" --gtest_brief=1 --gtest_filter="$filter" \
@@ -120,23 +127,26 @@ run_gtests() {
         exit 1
       fi
     ) &
-    pids+=($!)
-    names+=("$name")
-    if ((${#pids[@]} >= JOBS)); then
-      wait "${pids[0]}" || failed+=("${names[0]}")
-      pids=("${pids[@]:1}")
-      names=("${names[@]:1}")
-    fi
+    running[$!]=$name
   done
-  local i
-  for i in "${!pids[@]}"; do
-    wait "${pids[$i]}" || failed+=("${names[$i]}")
-  done
+  while ((${#running[@]} > 0)); do reap_one; done
   for name in "${failed[@]}"; do
     echo "---- $name ($logs/$name.log, last 300 lines) ----"
     tail -300 "$logs/$name.log"
   done
   ((${#failed[@]} == 0))
+}
+
+# The names given, the slowest under ASan first (as measured), then the rest.
+longest_first() {
+  local slow
+  for slow in integration_tests compat_tests unit_types_tests unit_protocol_tests unit_store_tests; do
+    [[ " $* " == *" $slow "* ]] && echo "$slow"
+  done
+  local name
+  for name in "$@"; do
+    [[ " integration_tests compat_tests unit_types_tests unit_protocol_tests unit_store_tests " == *" $name "* ]] || echo "$name"
+  done
 }
 
 run_stress() {
@@ -159,6 +169,7 @@ if wants asan; then
   if cmake --build build-asan -j "$JOBS" --target valkdb-server stress_test "${asan_tests[@]}"; then
     end "asan build"
     begin "ASan + UBSan: unit, integration and stress tests"
+    mapfile -t asan_tests < <(longest_first "${asan_tests[@]}")
     run_gtests build-asan "${asan_tests[@]}" || failed "asan tests"
     run_stress build-asan || failed "asan stress"
     end "asan tests"
@@ -181,8 +192,9 @@ if wants tsan; then
     begin "TSan: store, scheduler, change feed, multi-loop, blocking, BGSAVE, AOF, eviction and replication integration, stress tests"
     export LD_PRELOAD="$PWD/build-tsan/libtsan_abseil_shim.so"
     # feed_tests: commands dispatched from four threads at once, as by four event loops.
-    run_gtests build-tsan unit_store_tests unit_scheduler_tests feed_tests \
-      "integration_tests=*Threaded*:*MultiLoop*:*AcrossLoops*:*Blocking*:*Persistence*:*Aof*:*Eviction*:*Replication*" || failed "tsan tests"
+    run_gtests build-tsan \
+      "integration_tests=*Threaded*:*MultiLoop*:*AcrossLoops*:*Blocking*:*Persistence*:*Aof*:*Eviction*:*Replication*" \
+      unit_store_tests unit_scheduler_tests feed_tests || failed "tsan tests"
     run_stress build-tsan || failed "tsan stress"
     unset LD_PRELOAD
     end "tsan tests"
