@@ -7,17 +7,18 @@
 #   REPEAT=20 scripts/flaky_hunt.sh       fewer rounds
 #   TESTS='integration_Limits' scripts/flaky_hunt.sh    a ctest -R regex of your own
 #
-# Uses the Release build in build/ (built first if missing, with tests on).
+# Uses the Release build in build/ (built or brought up to date first; the
+# option stays in build/'s cache: -DVALKDB_TEST_PER_CASE=OFF goes back to shards).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REPEAT="${REPEAT:-100}"
 TESTS="${TESTS:-integration_Limits|integration_Shutdown|integration_Lifecycle|HostileInputTest|stress|compat_strings_keyspace.*Type|compat/DifferentialTest}"
 
-if [[ ! -x build/tests/integration_tests ]]; then
-  scripts/deps.sh --test
-  scripts/build.sh -DVALKDB_BUILD_TESTS=ON -DVALKDB_BUILD_BENCH=ON
-fi
+# Each test case as a ctest test of its own (VALKDB_TEST_PER_CASE), so -R
+# picks cases and each runs in a fresh process.
+scripts/deps.sh --test
+scripts/build.sh -DVALKDB_BUILD_TESTS=ON -DVALKDB_BUILD_BENCH=ON -DVALKDB_TEST_PER_CASE=ON
 
 hogs=()
 for _ in $(seq "$(nproc)"); do

@@ -28,7 +28,7 @@ trap summary EXIT
 
 scripts/deps.sh --test
 phase "deps"
-scripts/build.sh -DVALKDB_BUILD_TESTS=ON -DVALKDB_BUILD_BENCH=ON
+scripts/build.sh -DVALKDB_BUILD_TESTS=ON -DVALKDB_BUILD_BENCH=ON -DVALKDB_TEST_PER_CASE=OFF
 phase "release build"
 status=0
 ctest --test-dir build --output-on-failure -j 2 --timeout 600 || status=$?

@@ -872,7 +872,7 @@ TEST_F(KeyspaceTest, ScanSurvivesRehashing) {
   for (int i = 0; i < 2000; ++i) Run({"set", StrCat("stable:", i), "v"});
   int added = 0;
   std::multiset<std::string> keys = ScanAll({"count", "5", "match", "stable:*"}, [&] {
-    for (int j = 0; j < 50; ++j) Run({"set", StrCat("new:", added++), "v"});
+    for (int j = 0; j < 10; ++j) Run({"set", StrCat("new:", added++), "v"});
     if (added % 500 == 0) Run({"del", StrCat("new:", added - 300)});
   });
   std::set<std::string> unique(keys.begin(), keys.end());
