@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "protocol/str_util.h"
+#include "server/commands/command_meta.h"
 #include "server/commands/errors.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
@@ -361,8 +362,7 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     } else if ((checks & kReplReadOnly) && (spec->flags & kCmdWrite)) {
       refusal = "-READONLY You can't write against a read only replica.";
     } else if ((checks & kReplStale) && !(spec->flags & kCmdStale)) {
-      refusal =
-          "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+      refusal = "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
     }
     if (!refusal.empty()) {
       if (ctx.client.in_multi) ctx.client.multi_error = true;
@@ -517,7 +517,10 @@ void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* ke
   }
 }
 
-void WriteCommandInfo(RespWriter& out, const CommandSpec& spec) {
+namespace {
+
+// valkdb's own COMMAND INFO / DOCS for a command Redis's metadata lacks.
+void WriteOwnCommandInfo(RespWriter& out, const CommandSpec& spec) {
   out.Array(10);
   out.Bulk(spec.name);
   out.Integer(spec.arity);
@@ -572,7 +575,7 @@ void WriteCommandInfo(RespWriter& out, const CommandSpec& spec) {
   for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(out, sub);
 }
 
-void WriteCommandDocs(RespWriter& out, const CommandSpec& spec) {
+void WriteOwnCommandDocs(RespWriter& out, const CommandSpec& spec) {
   out.Bulk(spec.name);
   const bool has_subcommands = !spec.subcommands.empty();
   out.Map(has_subcommands ? 5 : 4);
@@ -589,6 +592,49 @@ void WriteCommandDocs(RespWriter& out, const CommandSpec& spec) {
     out.Map(spec.subcommands.size());
     for (const CommandSpec& sub : spec.subcommands) WriteCommandDocs(out, sub);
   }
+}
+
+// A RESP3 aggregate's element count and the bytes of its elements.
+std::string_view AggregateBody(std::string_view resp3, size_t* count) {
+  const size_t eol = resp3.find("\r\n");
+  int64_t n = 0;
+  ParseInt64(resp3.substr(1, eol - 1), &n);
+  *count = static_cast<size_t>(n);
+  return resp3.substr(eol + 2);
+}
+
+}  // namespace
+
+// Redis's metadata, with the subcommands valkdb has.
+void WriteCommandInfo(RespWriter& out, const CommandSpec& spec) {
+  const RedisCommandMeta* meta = FindRedisCommandMeta(spec.name);
+  if (meta == nullptr) return WriteOwnCommandInfo(out, spec);
+  size_t fields = 0;
+  const std::string_view body = AggregateBody(meta->info, &fields);
+  out.Array(fields + 1);
+  ReplayResp3(body, out);
+  if (spec.subcommands.empty()) {
+    out.Set(0);
+    return;
+  }
+  // (Redis lists them in its dict's order, which changes with its hash seed.)
+  out.Array(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(out, sub);
+}
+
+void WriteCommandDocs(RespWriter& out, const CommandSpec& spec) {
+  const RedisCommandMeta* meta = FindRedisCommandMeta(spec.name);
+  if (meta == nullptr) return WriteOwnCommandDocs(out, spec);
+  out.Bulk(spec.name);
+  size_t pairs = 0;
+  const std::string_view body = AggregateBody(meta->docs, &pairs);
+  const bool has_subcommands = !spec.subcommands.empty();
+  out.Map(pairs + (has_subcommands ? 1 : 0));
+  ReplayResp3(body, out);
+  if (!has_subcommands) return;
+  out.Bulk("subcommands");
+  out.Map(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) WriteCommandDocs(out, sub);
 }
 
 }  // namespace valkdb

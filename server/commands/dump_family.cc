@@ -340,16 +340,20 @@ void CmdMigrate(CommandContext& ctx) {
 }
 
 // The keys MIGRATE names (Redis's migrateGetKeys): its key argument, or all
-// after KEYS when that argument is empty.
+// after KEYS (past AUTH's and AUTH2's values) when that argument is empty;
+// none when both are given (the command refuses that).
 void MigrateKeys(const CommandContext& ctx, KeyList* keys) {
   size_t first = 3, last = 3;
-  if (ctx.arg(3).empty()) {
-    for (size_t i = 6; i < ctx.argc(); ++i) {
-      if (EqualsIgnoreCase(ctx.arg(i), "keys")) {
-        first = i + 1;
-        last = ctx.argc() - 1;
-        break;
-      }
+  for (size_t i = 6; i < ctx.argc(); ++i) {
+    if (EqualsIgnoreCase(ctx.arg(i), "auth")) {
+      i += 1;
+    } else if (EqualsIgnoreCase(ctx.arg(i), "auth2")) {
+      i += 2;
+    } else if (EqualsIgnoreCase(ctx.arg(i), "keys")) {
+      if (!ctx.arg(3).empty()) return;
+      first = i + 1;
+      last = ctx.argc() - 1;
+      break;
     }
   }
   for (size_t i = first; i <= last && i < ctx.argc(); ++i) {

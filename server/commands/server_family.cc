@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_format.h"
 #include "protocol/str_util.h"
+#include "server/commands/command_meta.h"
 #include "server/commands/command_table.h"
 #include "server/commands/errors.h"
 #include "server/log/logger.h"
@@ -124,8 +125,34 @@ void CmdCommandList(CommandContext& ctx) {
   for (std::string_view name : names) ctx.out.Bulk(name);
 }
 
-// COMMAND GETKEYS / GETKEYSANDFLAGS command arg...: the key positions of the
-// command's table entry.
+// The flags of the key of a command whose key spec says "variable_flags", as
+// Redis's setGetKeys and bitfieldGetKeys give them.
+std::string_view VariableKeyFlags(std::string_view command,
+                                  const std::vector<std::string_view>& args) {
+  if (command == "set") {
+    for (size_t i = 3; i < args.size(); ++i) {
+      if (EqualsIgnoreCase(args[i], "get")) return "RW access update";
+    }
+    return "OW update";
+  }
+  // BITFIELD: read-only while every operation is a GET (or OVERFLOW).
+  for (size_t i = 2; i < args.size(); ++i) {
+    const size_t more = args.size() - i - 1;
+    if (EqualsIgnoreCase(args[i], "get") && more >= 2) {
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "overflow") && more >= 1) {
+      i += 1;
+    } else {
+      return "RW access update";  // SET, INCRBY, or an error: not read-only
+    }
+  }
+  return "RO access";
+}
+
+// COMMAND GETKEYS / GETKEYSANDFLAGS command arg...: as Redis 7.0's
+// commandGetKeys, from Redis's key specs where they can be followed, else from
+// the command's own key finder (or first/last/step), each key with the flags
+// of the spec it falls under.
 void CommandGetKeys(CommandContext& ctx, bool with_flags) {
   std::vector<std::string_view> args(ctx.args.views().begin() + 2, ctx.args.views().end());
   const CommandSpec* spec = CommandTable::Get().Lookup(args);
@@ -134,38 +161,82 @@ void CommandGetKeys(CommandContext& ctx, bool with_flags) {
     ctx.out.Error("Invalid command specified");
     return;
   }
+  const RedisCommandMeta* meta = FindRedisCommandMeta(spec->name);
+  bool spec_keys = false;  // a key spec that is not "not_key"
+  bool variable_flags = false;
+  if (meta != nullptr) {
+    for (const KeySpec& key_spec : meta->key_specs) {
+      for (std::string_view flag : Split(key_spec.flags, ' ')) {
+        if (flag == "variable_flags") variable_flags = true;
+      }
+      if (key_spec.flags.find("not_key") == std::string_view::npos) spec_keys = true;
+    }
+  }
+  if (!spec_keys && spec->find_keys == nullptr && spec->first_key <= 0) {
+    ctx.out.Error("The command has no key arguments");
+    return;
+  }
   if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
     ctx.out.Error("Invalid number of arguments specified for command");
     return;
   }
-  std::vector<std::string_view> keys;
-  CommandArgs inner_args;
-  KeyList found;
-  if (spec->find_keys != nullptr) {
-    // Movable keys (SORT ... STORE, LMPOP numkeys ...): the command's own finder.
-    inner_args.Assign(args);
-    const CommandContext inner{ctx.store, ctx.server, ctx.client, ctx.out, inner_args, ctx.now_ms};
-    spec->find_keys(inner, &found);
-    for (const MultiShardLock::Key& key : found) keys.push_back(key.key);
-  } else if (spec->first_key > 0) {
-    const int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-    for (int i = spec->first_key; i <= last && i < argc; i += std::max(1, spec->key_step)) {
-      keys.push_back(args[static_cast<size_t>(i)]);
+  std::vector<FoundKey> found;
+  SpecKeys from_specs = SpecKeys::kUnknown;
+  if (spec_keys && !variable_flags) from_specs = KeysFromSpecs(*meta, args, &found);
+  if (from_specs == SpecKeys::kInvalid) found.clear();
+  if (from_specs == SpecKeys::kUnknown) {
+    found.clear();
+    std::vector<size_t> positions;
+    if (spec->find_keys != nullptr) {
+      // Movable keys (SORT ... STORE, MIGRATE ... KEYS): the command's own finder.
+      CommandArgs inner_args;
+      inner_args.Assign(args);
+      KeyList keys;
+      const CommandContext inner{ctx.store, ctx.server, ctx.client,
+                                 ctx.out,   inner_args, ctx.now_ms};
+      spec->find_keys(inner, &keys);
+      const auto views = inner_args.views();
+      for (const MultiShardLock::Key& key : keys) {
+        // The finder returns views of the arguments: each one's position.
+        for (size_t i = 1; i < views.size(); ++i) {
+          if (views[i].data() == key.key.data()) positions.push_back(i);
+        }
+      }
+    } else if (spec->first_key > 0) {
+      const int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+      for (int i = spec->first_key; i <= last && i < argc; i += std::max(1, spec->key_step)) {
+        positions.push_back(static_cast<size_t>(i));
+      }
     }
+    for (size_t k = 0; k < positions.size(); ++k) {
+      // The first key is the first spec's (SORT's sorted key, MIGRATE's key),
+      // the others the last spec's (SORT's STORE, MIGRATE's KEYS).
+      std::string_view flags;
+      if (meta != nullptr && !meta->key_specs.empty()) {
+        flags = meta->key_specs[k == 0 ? 0 : meta->key_specs.size() - 1].flags;
+        if (flags.ends_with(" incomplete")) flags.remove_suffix(sizeof(" incomplete") - 1);
+      }
+      found.push_back({positions[k], flags});
+    }
+    if (variable_flags && !found.empty()) found[0].flags = VariableKeyFlags(spec->name, args);
   }
-  if (keys.empty()) {
-    ctx.out.Error("The command has no key arguments");
+  if (found.empty()) {
+    if (meta != nullptr && meta->info.find("+no_mandatory_keys\r\n") != std::string_view::npos) {
+      ctx.out.Array(0);
+    } else {
+      ctx.out.Error("Invalid arguments specified for command");
+    }
     return;
   }
-  ctx.out.Array(keys.size());
-  for (std::string_view key : keys) {
+  ctx.out.Array(found.size());
+  for (const FoundKey& key : found) {
     if (!with_flags) {
-      ctx.out.Bulk(key);
+      ctx.out.Bulk(args[key.pos]);
       continue;
     }
     ctx.out.Array(2);
-    ctx.out.Bulk(key);
-    std::vector<std::string_view> flags = Split(spec->key_flags, ' ');
+    ctx.out.Bulk(args[key.pos]);
+    std::vector<std::string_view> flags = Split(key.flags, ' ');
     ctx.out.Set(flags.size());
     for (std::string_view flag : flags) ctx.out.SimpleString(flag);
   }

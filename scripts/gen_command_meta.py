@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Writes server/commands/redis_command_meta.inc from a real redis-server.
+
+COMMAND INFO and COMMAND DOCS are Redis's own data (flags, key specs, tips,
+ACL categories, summaries, argument lists); valkdb answers them with exactly
+what redis-server 7.0 answers, for the commands and subcommands it has. This
+asks a running redis-server (RESP3) for every command and subcommand and
+keeps, per full name ("get", "config|get"):
+  - its COMMAND INFO entry without the last element (the subcommands: valkdb
+    lists only the subcommands it has), as RESP3 bytes;
+  - its COMMAND DOCS entry (the map after the name) without "subcommands",
+    as RESP3 bytes;
+  - its key specs, decoded, for COMMAND GETKEYS / GETKEYSANDFLAGS.
+
+  redis-server --port 6399 --save '' &
+  scripts/gen_command_meta.py 6399 > server/commands/redis_command_meta.inc
+"""
+import socket
+import sys
+
+
+class Conn:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.buf = b""
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise EOFError("connection closed")
+        self.buf += chunk
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _exact(self, n):
+        while len(self.buf) < n + 2:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def read(self):
+        """A reply as (type byte, value): value is bytes, int or a list."""
+        line = self._line()
+        t, rest = line[:1], line[1:]
+        if t in (b"+", b"-", b",", b"#", b"("):
+            return (t, rest)
+        if t == b":":
+            return (t, int(rest))
+        if t == b"_":
+            return (t, None)
+        if t in (b"$", b"=", b"!"):
+            n = int(rest)
+            return (t, None if n < 0 else self._exact(n))
+        if t in (b"*", b"~", b">"):
+            n = int(rest)
+            return (t, None if n < 0 else [self.read() for _ in range(n)])
+        if t == b"%":
+            n = int(rest)
+            return (t, [self.read() for _ in range(2 * n)])
+        raise ValueError("unexpected reply type %r" % line)
+
+    def command(self, *args):
+        out = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a.encode() if isinstance(a, str) else a
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        self.sock.sendall(out)
+        return self.read()
+
+
+def encode(value):
+    t, v = value
+    if t in (b"+", b"-", b",", b"#", b"("):
+        return t + v + b"\r\n"
+    if t == b":":
+        return b":%d\r\n" % v
+    if t == b"_":
+        return b"_\r\n"
+    if v is None:
+        return t + b"-1\r\n"
+    if t in (b"$", b"=", b"!"):
+        return t + b"%d\r\n" % len(v) + v + b"\r\n"
+    if t == b"%":
+        return b"%%%d\r\n" % (len(v) // 2) + b"".join(encode(x) for x in v)
+    return t + b"%d\r\n" % len(v) + b"".join(encode(x) for x in v)
+
+
+def as_dict(value):
+    items = value[1]
+    return {items[i][1].decode(): items[i + 1] for i in range(0, len(items), 2)}
+
+
+def c_string(data):
+    out = []
+    for b in data:
+        ch = chr(b)
+        if ch == "\\" or ch == '"':
+            out.append("\\" + ch)
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\n":
+            out.append("\\n")
+        elif 32 <= b < 127 and ch != "?":
+            out.append(ch)
+        else:
+            out.append("\\%03o" % b)
+    return '"' + "".join(out) + '"'
+
+
+def key_spec(spec):
+    d = as_dict(spec)
+    flags = " ".join(f[1].decode() for f in d["flags"][1])
+    bs = as_dict(d["begin_search"])
+    bs_type = bs["type"][1].decode()
+    bs_spec = as_dict(bs["spec"]) if bs["spec"][0] == b"%" else {}
+    fk = as_dict(d["find_keys"])
+    fk_type = fk["type"][1].decode()
+    fk_spec = as_dict(fk["spec"]) if fk["spec"][0] == b"%" else {}
+    index = bs_spec.get("index", (b":", 0))[1]
+    keyword = bs_spec.get("keyword", (b"$", b""))[1].decode()
+    startfrom = bs_spec.get("startfrom", (b":", 0))[1]
+    if fk_type == "range":
+        a, b, c = fk_spec["lastkey"][1], fk_spec["keystep"][1], fk_spec["limit"][1]
+    elif fk_type == "keynum":
+        a, b, c = fk_spec["keynumidx"][1], fk_spec["firstkey"][1], fk_spec["keystep"][1]
+    else:
+        a, b, c = 0, 0, 0
+    return "{KeySpec::Begin::k%s, %d, %s, %d, KeySpec::Find::k%s, %d, %d, %d, %s}" % (
+        bs_type.capitalize(), index, c_string(keyword.encode()), startfrom,
+        fk_type.capitalize(), a, b, c, c_string(flags.encode()))
+
+
+def main():
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
+    conn = Conn(port)
+    conn.command("HELLO", "3")
+    version = as_dict(conn.command("HELLO", "3"))["version"][1].decode()
+    names = sorted(n[1].decode() for n in conn.command("COMMAND", "LIST")[1])
+    print("// Generated by scripts/gen_command_meta.py from redis-server %s: do not edit." % version)
+    print("// {full name, COMMAND INFO entry without its subcommands (RESP3),")
+    print("//  COMMAND DOCS map without \"subcommands\" (RESP3), key specs},")
+    for name in names:
+        info = conn.command("COMMAND", "INFO", name)[1][0]
+        fields = info[1]
+        info_bytes = b"*%d\r\n" % (len(fields) - 1) + b"".join(encode(f) for f in fields[:-1])
+        docs = conn.command("COMMAND", "DOCS", name)[1]  # {name: map}
+        doc_map = docs[1][1]
+        kept = []
+        for i in range(0, len(doc_map), 2):
+            if doc_map[i][1] != b"subcommands":
+                kept += doc_map[i:i + 2]
+        docs_bytes = encode((b"%", kept))
+        specs = ", ".join(key_spec(s) for s in fields[8][1])
+        print("{%s,\n %s,\n %s,\n {%s}}," % (c_string(name.encode()), c_string(info_bytes),
+                                            c_string(docs_bytes), specs))
+
+
+if __name__ == "__main__":
+    main()
