@@ -329,6 +329,11 @@ void CmdConfigResetStat(CommandContext& ctx) {
         &s.net_output_bytes, &s.keyspace_hits, &s.keyspace_misses}) {
     counter->store(0, std::memory_order_relaxed);
   }
+  for (InstantaneousMetric* metric :
+       {&s.ops_per_sec, &s.input_bytes_per_sec, &s.output_bytes_per_sec}) {
+    metric->Reset();
+  }
+  s.used_memory_peak.store(0, std::memory_order_relaxed);
   ctx.store.ResetStats();
   // commandstats, errorstats, latencystats, total_error_replies (not SLOWLOG
   // or LATENCY's events, which Redis keeps too).
@@ -480,6 +485,7 @@ std::string InfoServer(CommandContext& ctx) {
   Line(&s, "uptime_in_days", uptime / 86400);
   Line(&s, "hz", ctx.server.config->GetInt("hz"));
   Line(&s, "configured_hz", ctx.server.config->GetInt("hz"));
+  Line(&s, "lru_clock", (ctx.now_ms / 1000) & ((1 << 24) - 1));  // Redis's LRU clock, in seconds
   Line(&s, "executable", ctx.server.executable);
   Line(&s, "config_file", ctx.server.config_file);
   Line(&s, "io_threads_active", 0);
@@ -511,9 +517,18 @@ std::string InfoMemory(CommandContext& ctx) {
   const int64_t maxmemory = ctx.server.config->GetInt("maxmemory");
   Line(&s, "used_memory", used);
   Line(&s, "used_memory_human", HumanBytes(used));
+  ctx.server.NotePeakMemory(used);
+  const uint64_t peak = std::max<uint64_t>(ctx.server.used_memory_peak.load(), 1);
+  const uint64_t system_memory =
+      static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   Line(&s, "used_memory_rss", rss);
   Line(&s, "used_memory_rss_human", HumanBytes(rss));
+  Line(&s, "used_memory_peak", peak);
+  Line(&s, "used_memory_peak_human", HumanBytes(peak));
+  Line(&s, "used_memory_peak_perc", absl::StrFormat("%.2f%%", 100.0 * used / peak));
   Line(&s, "allocator_allocated", allocated);
+  Line(&s, "total_system_memory", system_memory);
+  Line(&s, "total_system_memory_human", HumanBytes(system_memory));
   Line(&s, "maxmemory", maxmemory);
   Line(&s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(maxmemory)));
   Line(&s, "maxmemory_policy", ctx.server.config->GetString("maxmemory-policy"));
@@ -521,6 +536,10 @@ std::string InfoMemory(CommandContext& ctx) {
        absl::StrFormat("%.2f", used == 0 ? 0.0 : static_cast<double>(rss) / used));
   Line(&s, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
   Line(&s, "mem_allocator", "libc");
+  // valkdb frees a deleted value at once (UNLINK and FLUSHALL ASYNC too):
+  // nothing is ever pending.
+  Line(&s, "lazyfree_pending_objects", 0);
+  Line(&s, "lazyfreed_objects", 0);
   return s;
 }
 
@@ -580,9 +599,13 @@ std::string InfoStats(CommandContext& ctx) {
   std::string s = "# Stats\r\n";
   Line(&s, "total_connections_received", ctx.server.total_connections.load());
   Line(&s, "total_commands_processed", ctx.server.total_commands.load());
-  Line(&s, "instantaneous_ops_per_sec", 0);
+  Line(&s, "instantaneous_ops_per_sec", static_cast<int64_t>(ctx.server.ops_per_sec.PerSecond()));
   Line(&s, "total_net_input_bytes", ctx.server.net_input_bytes.load());
   Line(&s, "total_net_output_bytes", ctx.server.net_output_bytes.load());
+  Line(&s, "instantaneous_input_kbps",
+       absl::StrFormat("%.2f", ctx.server.input_bytes_per_sec.PerSecond() / 1024));
+  Line(&s, "instantaneous_output_kbps",
+       absl::StrFormat("%.2f", ctx.server.output_bytes_per_sec.PerSecond() / 1024));
   Line(&s, "rejected_connections", ctx.server.rejected_connections.load());
   {
     Replication* repl = ctx.server.replication;
@@ -599,8 +622,11 @@ std::string InfoStats(CommandContext& ctx) {
   });
   Line(&s, "keyspace_hits", hits);
   Line(&s, "keyspace_misses", misses);
-  Line(&s, "pubsub_channels", 0);
-  Line(&s, "pubsub_patterns", 0);
+  Line(&s, "pubsub_channels", ctx.server.pubsub.channel_count());
+  Line(&s, "pubsub_patterns", ctx.server.pubsub.NumPat());
+  // valkdb saves and rewrites without forking.
+  Line(&s, "latest_fork_usec", 0);
+  Line(&s, "total_forks", 0);
   Line(&s, "migrate_cached_sockets", ctx.server.migrate_sockets.size());
   uint64_t errors = 0;
   ctx.server.stats.ForEachLoop([&](const LoopStats& loop) { errors += loop.errors(); });

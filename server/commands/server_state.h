@@ -199,6 +199,21 @@ struct ServerState {
   std::atomic<uint64_t> net_output_bytes{0};
   std::atomic<uint64_t> keyspace_hits{0};
   std::atomic<uint64_t> keyspace_misses{0};
+  // INFO instantaneous_ops_per_sec, _input_kbps, _output_kbps (loop 0's cron
+  // samples them), and used_memory_peak.
+  InstantaneousMetric ops_per_sec, input_bytes_per_sec, output_bytes_per_sec;
+  std::atomic<uint64_t> used_memory_peak{0};
+  void SampleMetrics(int64_t now_ms, uint64_t used_memory) {
+    ops_per_sec.Sample(now_ms, total_commands.load(std::memory_order_relaxed));
+    input_bytes_per_sec.Sample(now_ms, net_input_bytes.load(std::memory_order_relaxed));
+    output_bytes_per_sec.Sample(now_ms, net_output_bytes.load(std::memory_order_relaxed));
+    NotePeakMemory(used_memory);
+  }
+  void NotePeakMemory(uint64_t used) {
+    uint64_t peak = used_memory_peak.load(std::memory_order_relaxed);
+    while (used > peak && !used_memory_peak.compare_exchange_weak(peak, used)) {
+    }
+  }
   std::atomic<uint64_t> next_client_id{1};
   WatchRegistry watches;
   PubSubHub pubsub;

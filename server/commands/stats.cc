@@ -306,4 +306,29 @@ bool ParsePercentiles(std::string_view text, std::vector<double>* out) {
   return true;
 }
 
+void InstantaneousMetric::Sample(int64_t now_ms, uint64_t total) {
+  absl::MutexLock lock(&mu_);
+  if (last_ms_ != 0 && now_ms - last_ms_ < 100) return;
+  const int64_t elapsed = now_ms - last_ms_;
+  // A counter reset since the last sample (CONFIG RESETSTAT) counts from 0.
+  const uint64_t delta = total >= last_total_ ? total - last_total_ : total;
+  samples_[next_] = last_ms_ != 0 && elapsed > 0 ? static_cast<double>(delta) * 1000 / elapsed : 0;
+  next_ = (next_ + 1) % kSamples;
+  last_ms_ = now_ms;
+  last_total_ = total;
+}
+
+double InstantaneousMetric::PerSecond() const {
+  absl::MutexLock lock(&mu_);
+  double sum = 0;
+  for (double sample : samples_) sum += sample;
+  return sum / kSamples;
+}
+
+void InstantaneousMetric::Reset() {
+  absl::MutexLock lock(&mu_);
+  for (double& sample : samples_) sample = 0;
+  last_total_ = 0;
+}
+
 }  // namespace valkdb

@@ -102,6 +102,23 @@ struct CommandCounters {
 
 class StatsRegistry;
 
+// Redis's instantaneous_* INFO figures: a counter's rate per second, sampled
+// every 100 ms (by loop 0's cron) and averaged over the last 16 samples.
+class InstantaneousMetric {
+ public:
+  void Sample(int64_t now_ms, uint64_t total) ABSL_LOCKS_EXCLUDED(mu_);
+  double PerSecond() const ABSL_LOCKS_EXCLUDED(mu_);
+  void Reset() ABSL_LOCKS_EXCLUDED(mu_);  // CONFIG RESETSTAT
+
+ private:
+  static constexpr int kSamples = 16;  // Redis's STATS_METRIC_SAMPLES
+  mutable absl::Mutex mu_;
+  int64_t last_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_total_ ABSL_GUARDED_BY(mu_) = 0;
+  double samples_[kSamples] ABSL_GUARDED_BY(mu_) = {};
+  int next_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 // One event loop's counters. Also the loop's writers' ErrorObserver.
 class LoopStats final : public ErrorObserver {
  public:

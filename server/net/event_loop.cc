@@ -371,7 +371,10 @@ void EventLoop::ClientsCron(int64_t now_ms) {
 void EventLoop::OnCron(uv_timer_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
   const int64_t now_ms = UnixTimeMs();
-  if (self->index_ == 0) AccessClock::Tick(now_ms);
+  if (self->index_ == 0) {
+    AccessClock::Tick(now_ms);
+    self->server_->SampleMetrics(now_ms, EvictionUsedMemory(*self->store_));
+  }
   if (self->stopping_) {
     // Only connections closing after their replies are left (DoneClosing).
     self->ClientsCron(now_ms);

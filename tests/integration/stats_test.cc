@@ -89,6 +89,41 @@ TEST_F(integration_Stats, CountersOfEveryLoopAreSummedAndReset) {
   EXPECT_TRUE(InfoField(*c_, "commandstats", "cmdstat_set").starts_with("calls=4,"));
 }
 
+TEST_F(integration_Stats, InstantaneousRatesPeakMemoryAndPubSubCounts) {
+  // The rates are sampled every 100 ms: while commands flow they turn
+  // positive (the wait is a liveness bound, not a speed figure).
+  std::string ops, input_kbps;
+  for (int i = 0; i < 2000; ++i) {
+    for (int j = 0; j < 50; ++j) c_->Command({"SET", "k", "v"});
+    ops = InfoField(*c_, "stats", "instantaneous_ops_per_sec");
+    input_kbps = InfoField(*c_, "stats", "instantaneous_input_kbps");
+    if (ops != "0" && input_kbps != "0.00") break;
+  }
+  EXPECT_NE(ops, "0");
+  EXPECT_NE(input_kbps, "0.00");
+  EXPECT_NE(InfoField(*c_, "stats", "instantaneous_output_kbps"), "0.00");
+
+  // The peak is at least what is used now, and it stays when memory is freed.
+  ASSERT_EQ(c_->Command({"SET", "big", std::string(4 << 20, 'x')}).str, "OK");
+  const int64_t used = std::stoll(InfoField(*c_, "memory", "used_memory"));
+  ASSERT_EQ(c_->Command({"DEL", "big"}).integer, 1);
+  EXPECT_GE(std::stoll(InfoField(*c_, "memory", "used_memory_peak")), used);
+  EXPECT_GT(std::stoll(InfoField(*c_, "memory", "total_system_memory")), 0);
+
+  // Channels with subscribers, and patterns, as PUBSUB NUMPAT counts them.
+  auto sub1 = Connect();
+  auto sub2 = Connect();
+  ASSERT_NE(sub1, nullptr);
+  ASSERT_NE(sub2, nullptr);
+  ASSERT_TRUE(sub1->Send(Encode({"SUBSCRIBE", "a", "b"})).ok());
+  ASSERT_TRUE(sub2->Send(Encode({"SUBSCRIBE", "a"})).ok());
+  ASSERT_TRUE(sub2->Send(Encode({"PSUBSCRIBE", "p*", "q*"})).ok());
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(sub1->ReadReply().ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(sub2->ReadReply().ok());
+  EXPECT_EQ(InfoField(*c_, "stats", "pubsub_channels"), "2");
+  EXPECT_EQ(InfoField(*c_, "stats", "pubsub_patterns"), "2");
+}
+
 TEST_F(integration_Stats, BlockedCommandUnblockedWithAnError) {
   // Redis's unit/info "errorstats: blocking commands".
   auto waiter = Connect();
