@@ -205,6 +205,9 @@ RequestParser::Status RequestParser::FinishFrame(std::string_view input, Command
     }
   }
   args_.clear();
+  // One unusually big command (a 100,000-argument SADD) leaves nothing behind.
+  if (args_.capacity() > 4096) std::vector<ArgRef>().swap(args_);
+  if (line_.capacity() > 64 * 1024) std::string().swap(line_);
   state_ = State::kStart;
   return Status::kCommand;
 }
