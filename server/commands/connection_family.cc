@@ -488,8 +488,9 @@ std::string ClientLine(const ClientSnapshot& c, int64_t now_ms, Tracking& tracki
   return StrCat(
       "id=", c.id, " addr=", c.addr, " laddr=", c.laddr, " fd=", c.fd, " name=", c.name,
       " age=", (now_ms - c.created_ms) / 1000, " idle=", (now_ms - c.last_interaction_ms) / 1000,
-      " flags=", flags, " db=", c.db, " sub=", c.sub, " psub=", c.psub, " ssub=0 multi=", c.multi,
-      " qbuf=", c.qbuf, " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=", c.omem,
+      " flags=", flags, " db=", c.db, " sub=", c.sub, " psub=", c.psub, " ssub=", c.ssub,
+      " multi=", c.multi, " qbuf=", c.qbuf,
+      " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=", c.omem,
       " tot-mem=", c.omem + c.qbuf, " events=r cmd=", c.cmd,
       " user=default redir=", (info.flags & kTrackingOn) ? static_cast<int64_t>(info.redirect) : -1,
       " resp=", c.resp, "\n");
@@ -510,6 +511,7 @@ ClientSnapshot SelfSnapshot(CommandContext& ctx) {
   s.db = c.db;
   s.sub = static_cast<int64_t>(c.channels.size());
   s.psub = static_cast<int64_t>(c.patterns.size());
+  s.ssub = static_cast<int64_t>(c.shard_channels.size());
   s.multi = c.in_multi ? static_cast<int64_t>(c.queued.size()) : -1;
   s.cmd = c.last_command;
   s.resp = c.protocol;

@@ -33,30 +33,54 @@ PubSubMessage Make(std::string_view kind, const std::string* pattern, std::strin
 
 }  // namespace
 
+bool PubSubHub::Add(Registry& registry, Subscriber* s, std::string_view name) {
+  return registry[std::string(name)].insert(s).second;
+}
+
+bool PubSubHub::Remove(Registry& registry, Subscriber* s, std::string_view name) {
+  auto it = registry.find(std::string(name));
+  if (it == registry.end() || it->second.erase(s) == 0) return false;
+  if (it->second.empty()) registry.erase(it);
+  return true;
+}
+
 bool PubSubHub::Subscribe(Subscriber* s, std::string_view channel) {
   absl::MutexLock lock(&mu_);
-  return channels_[std::string(channel)].insert(s).second;
+  return Add(channels_, s, channel);
 }
 
 bool PubSubHub::Unsubscribe(Subscriber* s, std::string_view channel) {
   absl::MutexLock lock(&mu_);
-  auto it = channels_.find(std::string(channel));
-  if (it == channels_.end() || it->second.erase(s) == 0) return false;
-  if (it->second.empty()) channels_.erase(it);
-  return true;
+  return Remove(channels_, s, channel);
 }
 
 bool PubSubHub::PSubscribe(Subscriber* s, std::string_view pattern) {
   absl::MutexLock lock(&mu_);
-  return patterns_[std::string(pattern)].insert(s).second;
+  return Add(patterns_, s, pattern);
 }
 
 bool PubSubHub::PUnsubscribe(Subscriber* s, std::string_view pattern) {
   absl::MutexLock lock(&mu_);
-  auto it = patterns_.find(std::string(pattern));
-  if (it == patterns_.end() || it->second.erase(s) == 0) return false;
-  if (it->second.empty()) patterns_.erase(it);
-  return true;
+  return Remove(patterns_, s, pattern);
+}
+
+bool PubSubHub::SSubscribe(Subscriber* s, std::string_view channel) {
+  absl::MutexLock lock(&mu_);
+  return Add(shard_channels_, s, channel);
+}
+
+bool PubSubHub::SUnsubscribe(Subscriber* s, std::string_view channel) {
+  absl::MutexLock lock(&mu_);
+  return Remove(shard_channels_, s, channel);
+}
+
+int64_t PubSubHub::SPublish(std::string_view channel, std::string_view message) {
+  absl::MutexLock lock(&mu_);  // as Publish: delivery under the lock
+  auto it = shard_channels_.find(std::string(channel));
+  if (it == shard_channels_.end()) return 0;
+  PubSubMessage encoded = Make("smessage", nullptr, channel, message);
+  for (Subscriber* s : it->second) s->Deliver(encoded);
+  return static_cast<int64_t>(it->second.size());
 }
 
 int64_t PubSubHub::Publish(std::string_view channel, std::string_view message) {
@@ -79,19 +103,20 @@ int64_t PubSubHub::Publish(std::string_view channel, std::string_view message) {
   return receivers;
 }
 
-std::vector<std::string> PubSubHub::Channels(std::string_view pattern) const {
+std::vector<std::string> PubSubHub::Channels(std::string_view pattern, bool shard) const {
   absl::MutexLock lock(&mu_);
   std::vector<std::string> out;
-  for (const auto& [channel, subscribers] : channels_) {
+  for (const auto& [channel, subscribers] : shard ? shard_channels_ : channels_) {
     if (pattern.empty() || GlobMatch(pattern, channel, false)) out.push_back(channel);
   }
   return out;
 }
 
-int64_t PubSubHub::NumSub(std::string_view channel) const {
+int64_t PubSubHub::NumSub(std::string_view channel, bool shard) const {
   absl::MutexLock lock(&mu_);
-  auto it = channels_.find(std::string(channel));
-  return it == channels_.end() ? 0 : static_cast<int64_t>(it->second.size());
+  const Registry& registry = shard ? shard_channels_ : channels_;
+  auto it = registry.find(std::string(channel));
+  return it == registry.end() ? 0 : static_cast<int64_t>(it->second.size());
 }
 
 int64_t PubSubHub::NumPat() const {
@@ -99,9 +124,9 @@ int64_t PubSubHub::NumPat() const {
   return static_cast<int64_t>(patterns_.size());
 }
 
-size_t PubSubHub::channel_count() const {
+size_t PubSubHub::channel_count(bool shard) const {
   absl::MutexLock lock(&mu_);
-  return channels_.size();
+  return shard ? shard_channels_.size() : channels_.size();
 }
 
 void MonitorHub::Add(Subscriber* s) {

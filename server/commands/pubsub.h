@@ -45,16 +45,28 @@ class PubSubHub {
   // Delivers to channel subscribers and matching patterns; returns receivers.
   int64_t Publish(std::string_view channel, std::string_view message) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // PUBSUB CHANNELS/NUMSUB/NUMPAT.
-  std::vector<std::string> Channels(std::string_view pattern) const ABSL_LOCKS_EXCLUDED(mu_);
-  int64_t NumSub(std::string_view channel) const ABSL_LOCKS_EXCLUDED(mu_);
+  // Shard channels (SSUBSCRIBE, SPUBLISH): a namespace of their own, without
+  // patterns; "smessage" to their subscribers.
+  bool SSubscribe(Subscriber* s, std::string_view channel) ABSL_LOCKS_EXCLUDED(mu_);
+  bool SUnsubscribe(Subscriber* s, std::string_view channel) ABSL_LOCKS_EXCLUDED(mu_);
+  int64_t SPublish(std::string_view channel, std::string_view message) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // PUBSUB CHANNELS/NUMSUB/NUMPAT, and SHARDCHANNELS/SHARDNUMSUB (shard).
+  std::vector<std::string> Channels(std::string_view pattern, bool shard = false) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+  int64_t NumSub(std::string_view channel, bool shard = false) const ABSL_LOCKS_EXCLUDED(mu_);
   int64_t NumPat() const ABSL_LOCKS_EXCLUDED(mu_);
-  size_t channel_count() const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t channel_count(bool shard = false) const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  using Registry = absl::flat_hash_map<std::string, absl::flat_hash_set<Subscriber*>>;
+  static bool Add(Registry& registry, Subscriber* s, std::string_view name);
+  static bool Remove(Registry& registry, Subscriber* s, std::string_view name);
+
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, absl::flat_hash_set<Subscriber*>> channels_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, absl::flat_hash_set<Subscriber*>> patterns_ ABSL_GUARDED_BY(mu_);
+  Registry channels_ ABSL_GUARDED_BY(mu_);
+  Registry patterns_ ABSL_GUARDED_BY(mu_);
+  Registry shard_channels_ ABSL_GUARDED_BY(mu_);
 };
 
 // MONITOR: clients that see every command the server runs, as Redis's

@@ -624,6 +624,7 @@ std::string InfoStats(CommandContext& ctx) {
   Line(&s, "keyspace_misses", misses);
   Line(&s, "pubsub_channels", ctx.server.pubsub.channel_count());
   Line(&s, "pubsub_patterns", ctx.server.pubsub.NumPat());
+  Line(&s, "pubsubshard_channels", ctx.server.pubsub.channel_count(true));
   // valkdb saves and rewrites without forking.
   Line(&s, "latest_fork_usec", 0);
   Line(&s, "total_forks", 0);

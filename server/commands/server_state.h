@@ -78,7 +78,9 @@ struct ClientState {
   Subscriber* subscriber = nullptr;
   absl::flat_hash_set<std::string> channels;
   absl::flat_hash_set<std::string> patterns;
-  size_t subscriptions() const { return channels.size() + patterns.size(); }
+  absl::flat_hash_set<std::string> shard_channels;  // SSUBSCRIBE
+  // Any subscription puts a RESP2 client in subscribed mode.
+  size_t subscriptions() const { return channels.size() + patterns.size() + shard_channels.size(); }
   ClientType type() const { return ClassifyClient(link, subscriptions() > 0); }
   bool monitor = false;  // MONITOR: sees every command (delivered through `subscriber`)
 
@@ -139,7 +141,7 @@ struct ClientSnapshot {
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
   int db = 0;
-  int64_t sub = 0, psub = 0;
+  int64_t sub = 0, psub = 0, ssub = 0;
   int64_t multi = -1;  // queued commands, -1 outside MULTI
   int64_t qbuf = 0, omem = 0;
   std::string_view cmd = "NULL";

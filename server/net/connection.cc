@@ -717,6 +717,7 @@ void Connection::UpdateSnapshot() {
   s.db = state_.db;
   s.sub = static_cast<int64_t>(state_.channels.size());
   s.psub = static_cast<int64_t>(state_.patterns.size());
+  s.ssub = static_cast<int64_t>(state_.shard_channels.size());
   s.multi = state_.in_multi ? static_cast<int64_t>(state_.queued.size()) : -1;
   s.omem = static_cast<int64_t>(out_.size());
   if (!state_.last_command.empty()) s.cmd = state_.last_command;
