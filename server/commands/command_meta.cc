@@ -76,14 +76,20 @@ void ReplayOne(std::string_view data, size_t* pos, RespWriter& out) {
   }
 }
 
-bool HasWord(std::string_view words, std::string_view word) {
-  for (std::string_view w : Split(words, ' ')) {
-    if (w == word) return true;
+}  // namespace
+
+bool KeySpec::HasFlag(std::string_view flag) const {
+  for (std::string_view f : Split(flags, ' ')) {
+    if (f == flag) return true;
   }
   return false;
 }
 
-}  // namespace
+std::string_view Resp3Elements(std::string_view resp3, size_t* count) {
+  size_t pos = 0;
+  *count = static_cast<size_t>(Count(Line(resp3, &pos).substr(1)));
+  return resp3.substr(pos);
+}
 
 const RedisCommandMeta* FindRedisCommandMeta(std::string_view full_name) {
   const auto& index = MetaIndex();
@@ -150,7 +156,7 @@ SpecKeys KeysFromSpecs(const RedisCommandMeta& meta, const std::vector<std::stri
       if (i >= argc) return SpecKeys::kInvalid;
       keys->push_back({static_cast<size_t>(i), spec.flags});
     }
-    if (HasWord(spec.flags, "incomplete")) return SpecKeys::kUnknown;
+    if (spec.HasFlag("incomplete")) return SpecKeys::kUnknown;
   }
   return SpecKeys::kFound;
 }

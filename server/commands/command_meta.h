@@ -26,6 +26,7 @@ struct KeySpec {
   int b;                   // kRange: keystep;  kKeynum: firstkey
   int c;                   // kRange: limit;    kKeynum: keystep
   std::string_view flags;  // "RW access delete"
+  bool HasFlag(std::string_view flag) const;
 };
 
 struct RedisCommandMeta {
@@ -37,6 +38,9 @@ struct RedisCommandMeta {
 
 // The metadata of a full name (lower case), or nullptr.
 const RedisCommandMeta* FindRedisCommandMeta(std::string_view full_name);
+
+// A RESP3 aggregate's element count (pairs for a map) and the bytes of its elements.
+std::string_view Resp3Elements(std::string_view resp3, size_t* count);
 
 // Writes a RESP3 reply through `out`, in the client's protocol (RESP2 gets
 // maps and sets as arrays, as Redis downgrades them).

@@ -594,15 +594,6 @@ void WriteOwnCommandDocs(RespWriter& out, const CommandSpec& spec) {
   }
 }
 
-// A RESP3 aggregate's element count and the bytes of its elements.
-std::string_view AggregateBody(std::string_view resp3, size_t* count) {
-  const size_t eol = resp3.find("\r\n");
-  int64_t n = 0;
-  ParseInt64(resp3.substr(1, eol - 1), &n);
-  *count = static_cast<size_t>(n);
-  return resp3.substr(eol + 2);
-}
-
 }  // namespace
 
 // Redis's metadata, with the subcommands valkdb has.
@@ -610,7 +601,7 @@ void WriteCommandInfo(RespWriter& out, const CommandSpec& spec) {
   const RedisCommandMeta* meta = FindRedisCommandMeta(spec.name);
   if (meta == nullptr) return WriteOwnCommandInfo(out, spec);
   size_t fields = 0;
-  const std::string_view body = AggregateBody(meta->info, &fields);
+  const std::string_view body = Resp3Elements(meta->info, &fields);
   out.Array(fields + 1);
   ReplayResp3(body, out);
   if (spec.subcommands.empty()) {
@@ -627,7 +618,7 @@ void WriteCommandDocs(RespWriter& out, const CommandSpec& spec) {
   if (meta == nullptr) return WriteOwnCommandDocs(out, spec);
   out.Bulk(spec.name);
   size_t pairs = 0;
-  const std::string_view body = AggregateBody(meta->docs, &pairs);
+  const std::string_view body = Resp3Elements(meta->docs, &pairs);
   const bool has_subcommands = !spec.subcommands.empty();
   out.Map(pairs + (has_subcommands ? 1 : 0));
   ReplayResp3(body, out);

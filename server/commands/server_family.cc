@@ -166,10 +166,8 @@ void CommandGetKeys(CommandContext& ctx, bool with_flags) {
   bool variable_flags = false;
   if (meta != nullptr) {
     for (const KeySpec& key_spec : meta->key_specs) {
-      for (std::string_view flag : Split(key_spec.flags, ' ')) {
-        if (flag == "variable_flags") variable_flags = true;
-      }
-      if (key_spec.flags.find("not_key") == std::string_view::npos) spec_keys = true;
+      if (key_spec.HasFlag("variable_flags")) variable_flags = true;
+      if (!key_spec.HasFlag("not_key")) spec_keys = true;
     }
   }
   if (!spec_keys && spec->find_keys == nullptr && spec->first_key <= 0) {
@@ -186,26 +184,18 @@ void CommandGetKeys(CommandContext& ctx, bool with_flags) {
   if (from_specs == SpecKeys::kInvalid) found.clear();
   if (from_specs == SpecKeys::kUnknown) {
     found.clear();
+    // The keys dispatch would lock (the command's own finder for movable
+    // keys: SORT ... STORE, MIGRATE ... KEYS), as views of the arguments.
+    CommandArgs inner_args;
+    inner_args.Assign(args);
+    KeyList keys;
+    const CommandContext inner{ctx.store, ctx.server, ctx.client, ctx.out, inner_args, ctx.now_ms};
+    CommandKeys(*spec, inner, &keys);
     std::vector<size_t> positions;
-    if (spec->find_keys != nullptr) {
-      // Movable keys (SORT ... STORE, MIGRATE ... KEYS): the command's own finder.
-      CommandArgs inner_args;
-      inner_args.Assign(args);
-      KeyList keys;
-      const CommandContext inner{ctx.store, ctx.server, ctx.client,
-                                 ctx.out,   inner_args, ctx.now_ms};
-      spec->find_keys(inner, &keys);
-      const auto views = inner_args.views();
-      for (const MultiShardLock::Key& key : keys) {
-        // The finder returns views of the arguments: each one's position.
-        for (size_t i = 1; i < views.size(); ++i) {
-          if (views[i].data() == key.key.data()) positions.push_back(i);
-        }
-      }
-    } else if (spec->first_key > 0) {
-      const int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-      for (int i = spec->first_key; i <= last && i < argc; i += std::max(1, spec->key_step)) {
-        positions.push_back(static_cast<size_t>(i));
+    const auto views = inner_args.views();
+    for (const MultiShardLock::Key& key : keys) {
+      for (size_t i = 1; i < views.size(); ++i) {
+        if (views[i].data() == key.key.data()) positions.push_back(i);
       }
     }
     for (size_t k = 0; k < positions.size(); ++k) {
