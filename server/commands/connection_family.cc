@@ -717,6 +717,7 @@ void CmdClientPause(CommandContext& ctx) {
 
 void CmdClientUnpause(CommandContext& ctx) {
   ctx.server.pause_until_ms.store(0, std::memory_order_release);
+  if (ctx.server.clients != nullptr) ctx.server.clients->ResumePaused();
   ctx.out.Ok();
 }
 

@@ -169,6 +169,8 @@ class ClientDirectory {
   // Hands a message to a client on its own event loop (at once when it lives
   // on the calling thread's loop); false if there is no such client.
   virtual bool Send(uint64_t /*id*/, const PubSubMessage& /*message*/) { return false; }
+  // CLIENT UNPAUSE: every loop runs what the pause held now, not at its next cron tick.
+  virtual void ResumePaused() {}
 };
 
 class RdbPersistence;

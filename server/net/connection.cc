@@ -159,7 +159,7 @@ void Connection::Start() {
 }
 
 void Connection::StartReading() {
-  if (reading_ || closing_ || paused_ || state_.close_after_reply) return;
+  if (reading_ || closing_ || state_.close_after_reply) return;
   reading_ = uv_read_start(&handle_.stream, OnAlloc, OnRead) == 0;
 }
 
@@ -202,6 +202,13 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
         "qbuf=%zu",
         static_cast<unsigned long long>(self->state_.id), self->state_.addr.c_str(), held);
     self->Close();
+    return;
+  }
+  if (self->paused_) {
+    // Redis reads a client CLIENT PAUSE holds too: a peer that closes
+    // meanwhile is seen (above), and what it had sent is never run.
+    self->paused_input_.append(buf->base, static_cast<size_t>(nread));
+    if (self->paused_input_.size() > loop.query_buffer_limit()) self->Close();
     return;
   }
   self->Process(std::string_view(buf->base, static_cast<size_t>(nread)));
@@ -290,7 +297,6 @@ void Connection::Process(std::string_view input) {
       paused_command_.Swap(current_);
       paused_command_.Detach();
       paused_input_.assign(input.substr(consumed));
-      StopReading();
       loop_->AddPaused(this);
       break;
     }

@@ -135,6 +135,14 @@ void EventLoop::PostUnblocked(uint64_t client_id) {
   Post(InboxItem{client_id, InboxItem::Kind::kUnblocked, {}});
 }
 
+void EventLoop::PostResumePaused() { Post(InboxItem{0, InboxItem::Kind::kResumePaused, {}}); }
+
+void EventLoop::ResumePaused(int64_t now_ms) {
+  if (paused_.empty()) return;
+  std::vector<Connection*> paused(paused_.begin(), paused_.end());
+  for (Connection* connection : paused) connection->ResumeIfUnpaused(now_ms);
+}
+
 void EventLoop::AddBlockDeadline(int64_t deadline_ms, uint64_t client_id) {
   const bool earliest = block_deadlines_.empty() || deadline_ms < block_deadlines_.begin()->first;
   block_deadlines_.emplace(deadline_ms, client_id);
@@ -176,6 +184,10 @@ void EventLoop::OnAsync(uv_async_t* handle) {
   }
   // uv_async_send coalesces: drain everything that arrived.
   for (InboxItem& item : items) {
+    if (item.kind == InboxItem::Kind::kResumePaused) {
+      self->ResumePaused(UnixTimeMs());
+      continue;
+    }
     auto it = self->connections_.find(item.client_id);
     if (it == self->connections_.end()) continue;
     switch (item.kind) {
@@ -187,6 +199,8 @@ void EventLoop::OnAsync(uv_async_t* handle) {
         break;
       case InboxItem::Kind::kUnblocked:
         it->second->Unblocked();
+        break;
+      case InboxItem::Kind::kResumePaused:
         break;
     }
   }
@@ -415,10 +429,7 @@ void EventLoop::OnCron(uv_timer_t* handle) {
   }
   self->MaybeRefreshLimits();
   self->ClientsCron(now_ms);
-  if (!self->paused_.empty()) {
-    std::vector<Connection*> paused(self->paused_.begin(), self->paused_.end());
-    for (Connection* connection : paused) connection->ResumeIfUnpaused(now_ms);
-  }
+  self->ResumePaused(now_ms);
 }
 
 void EventLoop::BeginStop() {

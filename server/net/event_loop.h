@@ -65,6 +65,8 @@ class EventLoop {
   // Thread-safe: a blocked client of this loop had its wait ended (served,
   // CLIENT UNBLOCK): it writes the outcome and goes on.
   void PostUnblocked(uint64_t client_id);
+  // Thread-safe: the pause ended (CLIENT UNPAUSE); held clients go on.
+  void PostResumePaused();
   // A client of this loop blocked until `deadline_ms` (unix ms): the loop's
   // timer ends its wait then, unless something else ended it first.
   void AddBlockDeadline(int64_t deadline_ms, uint64_t client_id);
@@ -124,7 +126,7 @@ class EventLoop {
 
  private:
   struct InboxItem {
-    enum class Kind { kMessage, kKill, kUnblocked };
+    enum class Kind { kMessage, kKill, kUnblocked, kResumePaused };
     uint64_t client_id;
     Kind kind;
     PubSubMessage message;
@@ -144,6 +146,7 @@ class EventLoop {
   void RefreshLimits();
   // Redis's clientsCron: idle clients (timeout) and output limits.
   void ClientsCron(int64_t now_ms);
+  void ResumePaused(int64_t now_ms);
   void BeginStop();
   void MaybeFinishStop();
 

@@ -369,6 +369,10 @@ bool Server::Send(uint64_t id, const PubSubMessage& message) {
   return false;
 }
 
+void Server::ResumePaused() {
+  for (auto& loop : loops_) loop->PostResumePaused();
+}
+
 void Server::StopServer() { kill(getpid(), SIGTERM); }
 
 absl::Status Server::LoadData() {

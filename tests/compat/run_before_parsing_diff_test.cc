@@ -149,5 +149,48 @@ TEST_F(RunBeforeParsingDiffTest, PauseWriteHoldsWritesInTransactionsNotReads) {
             "[blocked_clients:0]+OK\r\n");
 }
 
+// A client whose write CLIENT PAUSE holds closes its connection: the write
+// never runs (Redis reads a paused client and frees it on EOF), and it is no
+// longer counted in blocked_clients. (A MIGRATE that timed out against a
+// paused target had its RESTORE run after the pause, on a later keyspace.)
+std::string PausedWriteOfAClosedClient(int port) {
+  auto admin = RespClient::Connect(port);
+  auto client = RespClient::Connect(port);
+  if (!admin.ok() || !client.ok()) return "<connect failed>";
+  std::string out;
+  auto reply = [&](RespClient& c) { AppendReply(c, &out); };
+  auto blocked = [&](int want) {
+    const std::string line = StrCat("blocked_clients:", want, "\r\n");
+    std::string info;
+    for (int i = 0; i < 500; ++i) {
+      info = (*admin)->Command({"INFO", "clients"}).str;
+      if (info.find(line) != std::string::npos) break;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    const size_t at = info.find("blocked_clients:");
+    StrAppend(&out, "[", info.substr(at, info.find('\r', at) - at), "]");
+  };
+  (*admin)
+      ->Send(Encode({"DEL", "held"}) + Encode({"CLIENT", "PAUSE", "60000", "WRITE"}))
+      .IgnoreError();
+  reply(**admin);
+  reply(**admin);
+  (*client)->Send(Encode({"SET", "held", "1"})).IgnoreError();
+  blocked(1);
+  client->reset();
+  blocked(0);
+  (*admin)->Send(Encode({"CLIENT", "UNPAUSE"}) + Encode({"EXISTS", "held"})).IgnoreError();
+  reply(**admin);
+  reply(**admin);
+  return out;
+}
+
+TEST_F(RunBeforeParsingDiffTest, PausedWriteOfAClosedClientNeverRuns) {
+  const std::string valkdb_out = PausedWriteOfAClosedClient(port());
+  const std::string redis_out = PausedWriteOfAClosedClient(redis().port());
+  EXPECT_EQ(valkdb_out, redis_out);
+  EXPECT_EQ(valkdb_out, ":0\r\n+OK\r\n[blocked_clients:1][blocked_clients:0]+OK\r\n:0\r\n");
+}
+
 }  // namespace
 }  // namespace valkdb::test
