@@ -119,6 +119,9 @@ enum CommandFlag : uint32_t {
   kCmdSkipSlowlog = 1 << 12,
   kCmdNoMulti = 1 << 13,
   kCmdSentinel = 1 << 14,
+  // Redis's CMD_MAY_REPLICATE (PFCOUNT, PUBLISH, SPUBLISH), which COMMAND
+  // INFO does not show: CLIENT PAUSE WRITE holds these as it holds writes.
+  kCmdMayReplicate = 1 << 15,
   // Not a Redis flag: the command may block the client (BLPOP...). The
   // connection runs it before parsing on, and reads no further while it waits.
   kCmdMayBlock = 1u << 27,
@@ -220,6 +223,7 @@ void RegisterHashFamily(CommandTable* table);
 void RegisterSetFamily(CommandTable* table);
 void RegisterListFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
+void RegisterStreamFamily(CommandTable* table);
 void RegisterDumpFamily(CommandTable* table);
 void RegisterPersistFamily(CommandTable* table);
 void RegisterSortFamily(CommandTable* table);

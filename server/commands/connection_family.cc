@@ -712,11 +712,13 @@ void CmdClientPause(CommandContext& ctx) {
   }
   ctx.server.pause_all.store(all, std::memory_order_relaxed);
   ctx.server.pause_until_ms.store(ctx.now_ms + timeout, std::memory_order_release);
+  ctx.store.feed().HoldExpiryUntil(ctx.now_ms + timeout);
   ctx.out.Ok();
 }
 
 void CmdClientUnpause(CommandContext& ctx) {
   ctx.server.pause_until_ms.store(0, std::memory_order_release);
+  ctx.store.feed().HoldExpiryUntil(0);
   if (ctx.server.clients != nullptr) ctx.server.clients->ResumePaused();
   ctx.out.Ok();
 }

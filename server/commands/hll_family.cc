@@ -293,7 +293,8 @@ void RegisterHllFamily(CommandTable* table) {
                    "Adds the specified elements to the specified HyperLogLog.", "2.8.9",
                    "@write @hyperloglog @fast", "RW insert", "O(1) to add every element."});
   table->Register(
-      {"pfcount", -2, kCmdReadOnly | kCmdLocksKeys, 1, -1, 1, CmdPfCount, "hyperloglog",
+      {"pfcount", -2, kCmdReadOnly | kCmdMayReplicate | kCmdLocksKeys, 1, -1, 1, CmdPfCount,
+       "hyperloglog",
        "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
        "2.8.9", "@read @hyperloglog @slow", "RW access",
        "O(1) with a very small average constant time when called with a single key. O(N) with N "

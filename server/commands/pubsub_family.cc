@@ -202,9 +202,9 @@ void RegisterPubSubFamily(CommandTable* table) {
                    "2.0.0", "@pubsub @slow", "",
                    "O(N+M) where N is the number of patterns the client is already subscribed and "
                    "M is the number of total patterns subscribed in the system (by any client)."});
-  table->Register({"publish", 3, kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0,
-                   CmdPublish, "pubsub", "Post a message to a channel", "2.0.0", "@pubsub @fast",
-                   "",
+  table->Register({"publish", 3, kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast | kCmdMayReplicate,
+                   0, 0, 0, CmdPublish, "pubsub", "Post a message to a channel", "2.0.0",
+                   "@pubsub @fast", "",
                    "O(N+M) where N is the number of clients subscribed to the receiving channel "
                    "and M is the total number of subscribed patterns (by any client)."});
   table->Register({"ssubscribe", -2, kFlags | kCmdSubscribedOk, 0, 0, 0, CmdSSubscribe, "pubsub",
@@ -215,8 +215,9 @@ void RegisterPubSubFamily(CommandTable* table) {
                    "pubsub", "Stop listening for messages posted to the given shard channels",
                    "7.0.0", "@pubsub @slow", "",
                    "O(N) where N is the number of clients already subscribed to a shard channel."});
-  table->Register({"spublish", 3, kCmdPubSub | kCmdLoading | kCmdFast, 0, 0, 0, CmdSPublish,
-                   "pubsub", "Post a message to a shard channel", "7.0.0", "@pubsub @fast", "",
+  table->Register({"spublish", 3, kCmdPubSub | kCmdLoading | kCmdFast | kCmdMayReplicate, 0, 0, 0,
+                   CmdSPublish, "pubsub", "Post a message to a shard channel", "7.0.0",
+                   "@pubsub @fast", "",
                    "O(N) where N is the number of clients subscribed to the receiving shard "
                    "channel."});
   constexpr uint32_t kSub = kCmdPubSub | kCmdLoading | kCmdStale;

@@ -219,13 +219,13 @@ bool Connection::MustPause(const CommandSpec* spec, int64_t now_ms) const {
   if (now_ms >= server.pause_until_ms.load(std::memory_order_acquire)) return false;
   if (server.pause_all.load(std::memory_order_relaxed)) return true;
   if (spec == nullptr) return false;
-  if (spec->flags & kCmdWrite) return true;
+  if (spec->flags & (kCmdWrite | kCmdMayReplicate)) return true;
   // EXEC runs what MULTI queued: it is held when a queued command writes,
   // as Redis judges a transaction by the commands in it.
   if (spec->name == "exec" && state_.in_multi) {
     for (const CommandArgs& queued : state_.queued) {
       const CommandSpec* inner = CommandTable::Get().Lookup(queued.views());
-      if (inner != nullptr && (inner->flags & kCmdWrite)) return true;
+      if (inner != nullptr && (inner->flags & (kCmdWrite | kCmdMayReplicate))) return true;
     }
   }
   return false;

@@ -399,7 +399,9 @@ void EventLoop::OnCron(uv_timer_t* handle) {
     // A replica leaves expiry to its master (its DELs come in the stream).
     Replication* repl = self->server_->replication;
     const bool replica = repl != nullptr && repl->is_replica();
-    if (self->server_->active_expire_enabled.load(std::memory_order_relaxed) && !replica) {
+    // Nor does a paused server delete expired keys (Redis 7.0).
+    if (self->server_->active_expire_enabled.load(std::memory_order_relaxed) && !replica &&
+        !self->store_->feed().expiry_held(now_ms)) {
       self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
     }
     // Memory over maxmemory (a CONFIG SET that lowered it, or commands that

@@ -97,6 +97,16 @@ struct Replication::Sender {
   std::string preface;  // sent before anything else (replies, +FULLRESYNC)
   std::shared_ptr<SyncFile> file;
   std::thread thread;
+
+  // The thread sleeps on wake_fd: this makes its poll return.
+  void Wake() const {
+    const uint64_t one = 1;
+    if (wake_fd >= 0) (void)!::write(wake_fd, &one, sizeof(one));
+  }
+  // Wakes the thread if it sleeps with nothing to do.
+  void WakeIfIdle() {
+    if (idle.exchange(false)) Wake();
+  }
 };
 
 struct Replication::WaitEntry {
@@ -110,6 +120,7 @@ Replication::Replication(Store& store, Config& config, ServerState& server, RdbP
   replid_ = RandomReplId();
   replid2_ = std::string(40, '0');
   rdb_.SetReplicationInfo([this](bool hold) { HoldApply(hold); }, [this] { return SaveInfo(); });
+  timeout_ms_.store(config_.GetInt("repl-timeout") * 1000, std::memory_order_relaxed);
 }
 
 Replication::~Replication() { Stop(); }
@@ -272,10 +283,7 @@ bool Replication::SendPending(int64_t now_ms, bool force) {
       if (sender->next > end) continue;
     }
     // A full socket, an error or the thread busy: the thread goes on.
-    if (sender->idle.exchange(false)) {
-      const uint64_t one = 1;
-      (void)!::write(sender->wake_fd, &one, sizeof(one));
-    }
+    sender->WakeIfIdle();
   }
   return false;
 }
@@ -287,12 +295,7 @@ void Replication::AppendLocked(std::string_view bytes) {
 }
 
 void Replication::WakeSendersLocked() {
-  for (auto& sender : senders_) {
-    if (sender->idle.exchange(false)) {
-      const uint64_t one = 1;
-      (void)!::write(sender->wake_fd, &one, sizeof(one));
-    }
-  }
+  for (auto& sender : senders_) sender->WakeIfIdle();
 }
 
 void Replication::TrimLocked() {
@@ -322,8 +325,7 @@ void Replication::DisconnectReplicasLocked() {
   for (auto& sender : senders_) {
     sender->stop.store(true);
     if (sender->fd >= 0) ::shutdown(sender->fd, SHUT_RDWR);
-    const uint64_t one = 1;
-    if (sender->wake_fd >= 0) (void)!::write(sender->wake_fd, &one, sizeof(one));
+    sender->Wake();
   }
 }
 
@@ -405,16 +407,19 @@ void Replication::MaybeStartFullSync(int64_t now_ms) {
     }
     if (sync_waiting_since_ms_ == 0) sync_waiting_since_ms_ = now_ms;
     if (rdb_.in_progress()) return;
-    file = std::make_shared<SyncFile>();
     // As Redis: diskless only when every waiting replica takes "$EOF:" payloads.
-    file->diskless = all_take_eof && config_.GetString("repl-diskless-sync") == "yes";
-    if (file->diskless) {
+    const bool diskless = all_take_eof && config_.GetString("repl-diskless-sync") == "yes";
+    if (diskless) {
       // Redis waits repl-diskless-sync-delay for more replicas to share the sync.
       const int64_t max_replicas = config_.GetInt("repl-diskless-sync-max-replicas");
       if (now_ms - sync_waiting_since_ms_ < config_.GetInt("repl-diskless-sync-delay") * 1000 &&
           !(max_replicas > 0 && waiting >= max_replicas)) {
         return;
       }
+    }
+    file = std::make_shared<SyncFile>();
+    file->diskless = diskless;
+    if (diskless) {
       file->mark = RandomReplId();
     } else {
       const std::string dir = config_.GetString("dir");
@@ -468,9 +473,8 @@ void Replication::MaybeStartFullSync(int64_t now_ms) {
       } else if (sender->state == Sender::State::kWaitFile) {
         sender->state = Sender::State::kSendFile;
       }
-      const uint64_t one = 1;
       sender->idle.store(false);
-      (void)!::write(sender->wake_fd, &one, sizeof(one));
+      sender->Wake();
     }
   };
   if (!rdb_.StartBackgroundRewrite(std::move(rewrite))) {
@@ -734,13 +738,13 @@ void Replication::SenderLoop(Sender* sender) {
     // included: a diskless sync's writer waits for the slowest) is dropped.
     if (out_pos >= out.size()) {
       last_write_ms = UnixTimeMs();
-    } else if (UnixTimeMs() - last_write_ms > config_.GetInt("repl-timeout") * 1000) {
+    } else if (UnixTimeMs() - last_write_ms > timeout_ms_.load(std::memory_order_relaxed)) {
       why = "timeout: it stopped reading";
       break;
     }
     // repl-timeout: an online replica that stopped acknowledging is dropped.
     if (sender->ack_ms.load() > 0 &&
-        UnixTimeMs() - sender->ack_ms.load() > config_.GetInt("repl-timeout") * 1000) {
+        UnixTimeMs() - sender->ack_ms.load() > timeout_ms_.load(std::memory_order_relaxed)) {
       bool online;
       {
         absl::MutexLock lock(&mu_);
@@ -772,6 +776,7 @@ void Replication::Cron(int64_t now_ms) {
   {
     absl::MutexLock lock(&mu_);
     backlog_size_ = std::max<int64_t>(config_.GetInt("repl-backlog-size"), 1);
+    timeout_ms_.store(config_.GetInt("repl-timeout") * 1000, std::memory_order_relaxed);
     // Senders that ended: their threads are joined here.
     for (size_t i = 0; i < senders_.size();) {
       if (senders_[i]->finished.load()) {
@@ -856,6 +861,7 @@ std::string Replication::StartFailover(const std::string& host, int port, bool f
   // Writes wait (as CLIENT PAUSE WRITE) until the failover ends.
   server_.pause_all.store(false, std::memory_order_relaxed);
   server_.pause_until_ms.store(INT64_MAX, std::memory_order_release);
+  store_.feed().HoldExpiryUntil(INT64_MAX);
   // Replicas are asked for their offset now.
   if (backlog_) AppendLocked("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
   Log(LogLevel::kNotice, "FAILOVER requested to %s:%d.",
@@ -878,6 +884,7 @@ void Replication::EndFailover(const char* why) {
   failover_port_ = 0;
   failover_force_ = false;
   server_.pause_until_ms.store(0, std::memory_order_release);
+  store_.feed().HoldExpiryUntil(0);
 }
 
 void Replication::FailoverCron(int64_t now_ms) {

@@ -200,6 +200,9 @@ class Replication : public ChangeObserver {
   // repl-backlog-size, read by the cron (CONFIG SET applies within a tick):
   // the per-change trim check reads no config.
   int64_t backlog_size_ ABSL_GUARDED_BY(mu_) = 1 << 20;
+  // repl-timeout in ms, read by the cron too: sender threads check it on
+  // every pass without a config lookup.
+  std::atomic<int64_t> timeout_ms_{60000};
   std::string stream_ ABSL_GUARDED_BY(mu_);
   int64_t stream_first_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t backlog_history_ ABSL_GUARDED_BY(mu_) = 0;  // bytes of it that are backlog

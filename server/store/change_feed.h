@@ -197,6 +197,15 @@ class ChangeFeed {
   // see it as it is (Redis's expireIfNeeded on a replica).
   void SetMasterDrivesExpiry(bool on) { master_expiry_.store(on, std::memory_order_relaxed); }
   bool master_drives_expiry() const { return master_expiry_.load(std::memory_order_relaxed); }
+  // CLIENT PAUSE (and a failover's pause): until this unix ms an expired key
+  // is not deleted — reads see it as missing, nothing is propagated — as
+  // Redis 7.0's expireIfNeeded does while clients are paused.
+  void HoldExpiryUntil(int64_t unix_ms) {
+    expiry_held_until_.store(unix_ms, std::memory_order_relaxed);
+  }
+  bool expiry_held(int64_t now_ms) const {
+    return now_ms < expiry_held_until_.load(std::memory_order_relaxed);
+  }
   // Set on the replication link's thread while it applies its master's stream.
   static inline thread_local bool applying_master_stream = false;
 
@@ -213,6 +222,7 @@ class ChangeFeed {
   KeyTrackingSink* tracking_sink_ = nullptr;
   std::atomic<uint32_t> event_flags_{0};
   std::atomic<bool> master_expiry_{false};
+  std::atomic<int64_t> expiry_held_until_{0};
   std::atomic<uint64_t> seq_{0};
   std::atomic<int> count_{0};
   std::atomic<ChangeObserver*> observers_[kMaxObservers] = {};

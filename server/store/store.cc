@@ -136,6 +136,8 @@ const Entry* Shard::FindNoTouch(std::string_view key, int64_t now_ms) {
     if (feed_ != nullptr && feed_->master_drives_expiry()) [[unlikely]] {
       return ChangeFeed::applying_master_stream ? &*it : nullptr;
     }
+    if (feed_ != nullptr && feed_->expiry_held(now_ms)) [[unlikely]]
+      return nullptr;
     DeleteExpired(it);
     return nullptr;
   }
