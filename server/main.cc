@@ -13,6 +13,7 @@
 #include "server/log/logger.h"
 #include "server/net/server.h"
 #include "server/process/process.h"
+#include "server/store/eviction.h"
 
 namespace {
 
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
   ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (len > 0) server.state().executable.assign(exe, static_cast<size_t>(len));
 
+  server.state().startup_memory = valkdb::EvictionUsedMemory(server.store());
   status = server.LoadData();
   if (!status.ok()) {
     Log(LogLevel::kWarning, "Fatal error loading the DB: %s. Exiting.", status.message());

@@ -491,7 +491,7 @@ std::string ClientLine(const ClientSnapshot& c, int64_t now_ms, Tracking& tracki
       " flags=", flags, " db=", c.db, " sub=", c.sub, " psub=", c.psub, " ssub=", c.ssub,
       " multi=", c.multi, " qbuf=", c.qbuf,
       " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=", c.omem,
-      " tot-mem=", c.omem + c.qbuf, " events=r cmd=", c.cmd,
+      " tot-mem=", c.tot_mem, " events=r cmd=", c.cmd,
       " user=default redir=", (info.flags & kTrackingOn) ? static_cast<int64_t>(info.redirect) : -1,
       " resp=", c.resp, "\n");
 }
@@ -531,7 +531,12 @@ std::vector<ClientSnapshot> AllClients(CommandContext& ctx) {
   std::vector<ClientSnapshot> all = ctx.server.clients->Snapshot();
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   for (ClientSnapshot& c : all) {
-    if (c.id == ctx.client.id) c = SelfSnapshot(ctx);
+    if (c.id != ctx.client.id) continue;
+    ClientSnapshot live = SelfSnapshot(ctx);
+    live.qbuf = c.qbuf;  // the buffers as of this batch's start
+    live.omem = c.omem;
+    live.tot_mem = c.tot_mem;
+    c = std::move(live);
   }
   return all;
 }

@@ -6,6 +6,8 @@
 // checks in the same order. Commands on several keys lock all their shards
 // at once (dispatch locks every key's shard before the handler runs), so
 // other clients see them whole or not at all.
+#include <malloc.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -431,7 +433,10 @@ void CmdMemoryMallocStats(CommandContext& ctx) {
   ctx.out.Bulk("Stats not supported for the current allocator");
 }
 
-void CmdMemoryPurge(CommandContext& ctx) { ctx.out.Ok(); }
+void CmdMemoryPurge(CommandContext& ctx) {
+  malloc_trim(0);  // glibc gives free heap pages back to the system, as jemalloc's purge does
+  ctx.out.Ok();
+}
 
 void CmdMemoryHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
@@ -822,6 +827,8 @@ void RegisterKeyspaceFamily(CommandTable* table) {
        "Show allocator internal stats", "4.0.0", "@slow"},
       {"memory|purge", 2, 0, 0, 0, 0, CmdMemoryPurge, "server",
        "Ask the allocator to release memory", "4.0.0", "@slow"},
+      {"memory|stats", 2, 0, 0, 0, 0, CmdMemoryStats, "server", "Show memory usage details",
+       "4.0.0", "@slow"},
       {"memory|usage", -3, kCmdReadOnly | kCmdLocksKeys, 2, 2, 1, CmdMemoryUsage, "server",
        "Estimate the memory usage of a key", "4.0.0", "@read @slow", "RO",
        "O(N) where N is the number of samples."},

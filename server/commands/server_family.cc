@@ -497,34 +497,101 @@ std::string InfoClients(CommandContext& ctx) {
   return s;
 }
 
-std::string InfoMemory(CommandContext& ctx) {
-  std::string s = "# Memory\r\n";
+// Where the memory goes, as Redis's getMemoryOverheadData splits it (INFO
+// memory, MEMORY STATS): what the server needs besides the data, and the data.
+struct MemoryOverview {
+  uint64_t used = 0, peak = 0, startup = 0;
+  uint64_t backlog = 0, clients_replicas = 0, clients_normal = 0, aof_buffer = 0;
+  std::vector<std::pair<int, Store::DbOverhead>> dbs;  // the databases with keys
+  uint64_t overhead = 0, dataset = 0, keys = 0;
+  // glibc's view: bytes handed out, bytes its arenas span (plus mmapped
+  // chunks), and the process's resident set.
+  uint64_t allocated = 0, active = 0, rss = 0;
+
+  double Ratio(uint64_t a, uint64_t b) const { return b == 0 ? 0.0 : static_cast<double>(a) / b; }
+  double DatasetPercent() const {
+    return 100.0 * Ratio(dataset, used > startup ? used - startup : 0);
+  }
+  double PeakPercent() const { return 100.0 * Ratio(used, peak); }
+};
+
+MemoryOverview TakeMemoryOverview(CommandContext& ctx) {
+  MemoryOverview m;
   // The allocation counter (used_memory.h), as maxmemory sees it; under a
   // sanitizer, whose allocator is not counted, the store's own estimate.
-  const uint64_t used = EvictionUsedMemory(ctx.store);
-  const uint64_t allocated = UsedMemoryCounted() ? used : AllocatedBytes();
-  const uint64_t rss = ResidentBytes();
+  m.used = EvictionUsedMemory(ctx.store);
+  ctx.server.NotePeakMemory(m.used);
+  m.peak = std::max<uint64_t>(ctx.server.used_memory_peak.load(), 1);
+  m.startup = ctx.server.startup_memory;
+  if (ctx.server.replication != nullptr) m.backlog = ctx.server.replication->BacklogBytes();
+  if (ctx.server.aof != nullptr) m.aof_buffer = ctx.server.aof->buffer_length();
+  if (ctx.server.clients != nullptr) {
+    for (const ClientSnapshot& c : ctx.server.clients->Snapshot()) {
+      const auto bytes = static_cast<uint64_t>(c.tot_mem);
+      (c.link == ClientType::kReplica ? m.clients_replicas : m.clients_normal) += bytes;
+    }
+  }
+  m.overhead = m.startup + m.backlog + m.clients_replicas + m.clients_normal + m.aof_buffer;
+  for (int db = 0; db < ctx.store.databases(); ++db) {
+    const size_t keys = ctx.store.DbSize(db);
+    if (keys == 0) continue;
+    m.keys += keys;
+    const Store::DbOverhead overhead = ctx.store.TableOverhead(db);
+    m.overhead += overhead.main + overhead.expires;
+    m.dbs.emplace_back(db, overhead);
+  }
+  m.dataset = m.used > m.overhead ? m.used - m.overhead : 0;
+  const struct mallinfo2 info = mallinfo2();
+  m.allocated = UsedMemoryCounted() ? m.used : AllocatedBytes();
+  m.active = static_cast<uint64_t>(info.arena) + static_cast<uint64_t>(info.hblkhd);
+  m.rss = ResidentBytes();
+  return m;
+}
+
+std::string InfoMemory(CommandContext& ctx) {
+  std::string s = "# Memory\r\n";
+  const MemoryOverview m = TakeMemoryOverview(ctx);
+  const uint64_t used = m.used, rss = m.rss, peak = m.peak;
   const int64_t maxmemory = ctx.server.config->GetInt("maxmemory");
   Line(&s, "used_memory", used);
   Line(&s, "used_memory_human", HumanBytes(used));
-  ctx.server.NotePeakMemory(used);
-  const uint64_t peak = std::max<uint64_t>(ctx.server.used_memory_peak.load(), 1);
   const uint64_t system_memory =
       static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   Line(&s, "used_memory_rss", rss);
   Line(&s, "used_memory_rss_human", HumanBytes(rss));
   Line(&s, "used_memory_peak", peak);
   Line(&s, "used_memory_peak_human", HumanBytes(peak));
-  Line(&s, "used_memory_peak_perc", absl::StrFormat("%.2f%%", 100.0 * used / peak));
-  Line(&s, "allocator_allocated", allocated);
+  Line(&s, "used_memory_peak_perc", absl::StrFormat("%.2f%%", m.PeakPercent()));
+  Line(&s, "used_memory_overhead", m.overhead);
+  Line(&s, "used_memory_startup", m.startup);
+  Line(&s, "used_memory_dataset", m.dataset);
+  Line(&s, "used_memory_dataset_perc", absl::StrFormat("%.2f%%", m.DatasetPercent()));
+  Line(&s, "allocator_allocated", m.allocated);
+  Line(&s, "allocator_active", m.active);
+  Line(&s, "allocator_resident", rss);
   Line(&s, "total_system_memory", system_memory);
   Line(&s, "total_system_memory_human", HumanBytes(system_memory));
   Line(&s, "maxmemory", maxmemory);
   Line(&s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(maxmemory)));
   Line(&s, "maxmemory_policy", ctx.server.config->GetString("maxmemory-policy"));
-  Line(&s, "mem_fragmentation_ratio",
-       absl::StrFormat("%.2f", used == 0 ? 0.0 : static_cast<double>(rss) / used));
+  Line(&s, "allocator_frag_ratio", absl::StrFormat("%.2f", m.Ratio(m.active, m.allocated)));
+  Line(&s, "allocator_frag_bytes",
+       static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated));
+  Line(&s, "allocator_rss_ratio", absl::StrFormat("%.2f", m.Ratio(rss, m.active)));
+  Line(&s, "allocator_rss_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(m.active));
+  // The allocator's resident figure is the process's RSS here (glibc keeps none apart).
+  Line(&s, "rss_overhead_ratio", "1.00");
+  Line(&s, "rss_overhead_bytes", 0);
+  Line(&s, "mem_fragmentation_ratio", absl::StrFormat("%.2f", m.Ratio(rss, used)));
   Line(&s, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  // Counted in used_memory, not by maxmemory (Redis's freeMemoryGetNotCountedMemory).
+  Line(&s, "mem_not_counted_for_evict", 0);
+  Line(&s, "mem_replication_backlog", m.backlog);
+  Line(&s, "mem_total_replication_buffers", m.backlog);
+  Line(&s, "mem_clients_slaves", m.clients_replicas);
+  Line(&s, "mem_clients_normal", m.clients_normal);
+  Line(&s, "mem_cluster_links", 0);
+  Line(&s, "mem_aof_buffer", m.aof_buffer);
   Line(&s, "mem_allocator", "libc");
   // valkdb frees a deleted value at once (UNLINK and FLUSHALL ASYNC too):
   // nothing is ever pending.
@@ -795,6 +862,56 @@ void CmdInfo(CommandContext& ctx) {
 }
 
 }  // namespace
+
+// MEMORY STATS: Redis's fields, in its order (keyspace_family.cc registers it).
+void CmdMemoryStats(CommandContext& ctx) {
+  const MemoryOverview m = TakeMemoryOverview(ctx);
+  RespWriter& out = ctx.out;
+  out.Map(25 + m.dbs.size());
+  auto number = [&](std::string_view name, auto value) {
+    out.Bulk(name);
+    out.Integer(static_cast<int64_t>(value));
+  };
+  auto real = [&](std::string_view name, double value) {
+    out.Bulk(name);
+    out.Double(value);
+  };
+  number("peak.allocated", m.peak);
+  number("total.allocated", m.used);
+  number("startup.allocated", m.startup);
+  number("replication.backlog", m.backlog);
+  number("clients.slaves", m.clients_replicas);
+  number("clients.normal", m.clients_normal);
+  number("cluster.links", 0);
+  number("aof.buffer", m.aof_buffer);
+  number("lua.caches", 0);
+  number("functions.caches", 0);
+  for (const auto& [db, overhead] : m.dbs) {
+    out.Bulk(StrCat("db.", db));
+    out.Map(3);
+    number("overhead.hashtable.main", overhead.main);
+    number("overhead.hashtable.expires", overhead.expires);
+    number("overhead.hashtable.slot-to-keys", 0);
+  }
+  number("overhead.total", m.overhead);
+  number("keys.count", m.keys);
+  number("keys.bytes-per-key", m.keys == 0 ? 0 : (m.used - m.startup) / m.keys);
+  number("dataset.bytes", m.dataset);
+  real("dataset.percentage", m.DatasetPercent());
+  real("peak.percentage", m.PeakPercent());
+  number("allocator.allocated", m.allocated);
+  number("allocator.active", m.active);
+  number("allocator.resident", m.rss);
+  real("allocator-fragmentation.ratio", m.Ratio(m.active, m.allocated));
+  number("allocator-fragmentation.bytes",
+         static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated));
+  real("allocator.rss-ratio", m.Ratio(m.rss, m.active));
+  number("allocator.rss-bytes", static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.active));
+  real("rss-overhead.ratio", 1.0);
+  number("rss-overhead.bytes", 0);
+  real("fragmentation", m.Ratio(m.rss, m.used));
+  number("fragmentation.bytes", static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.used));
+}
 
 void RegisterServerFamily(CommandTable* table) {
   constexpr uint32_t kInfoFlags = kCmdLoading | kCmdStale;

@@ -144,6 +144,9 @@ struct ClientSnapshot {
   int64_t sub = 0, psub = 0, ssub = 0;
   int64_t multi = -1;  // queued commands, -1 outside MULTI
   int64_t qbuf = 0, omem = 0;
+  // Everything the connection holds: its object, qbuf and omem (CLIENT
+  // LIST tot-mem, INFO mem_clients_normal / mem_clients_slaves).
+  int64_t tot_mem = 0;
   std::string_view cmd = "NULL";
   int resp = 2;
   bool pubsub = false, in_multi = false, no_evict = false, monitor = false;
@@ -183,6 +186,9 @@ struct ServerState {
 
   Config* config;
   int64_t start_time_ms = 0;
+  // used_memory once the server was set up, before loading data (Redis's
+  // used_memory_startup).
+  uint64_t startup_memory = 0;
   // DEBUG SET-ACTIVE-EXPIRE: whether the cron deletes expired keys nobody reads.
   std::atomic<bool> active_expire_enabled{true};
   std::string run_id;

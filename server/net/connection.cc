@@ -726,6 +726,9 @@ void Connection::UpdateSnapshot() {
   s.ssub = static_cast<int64_t>(state_.shard_channels.size());
   s.multi = state_.in_multi ? static_cast<int64_t>(state_.queued.size()) : -1;
   s.omem = static_cast<int64_t>(out_.size());
+  s.qbuf =
+      static_cast<int64_t>(parser_.held_bytes() + paused_input_.size() + blocked_input_.size());
+  s.tot_mem = static_cast<int64_t>(sizeof(Connection)) + s.qbuf + s.omem;
   if (!state_.last_command.empty()) s.cmd = state_.last_command;
   s.resp = state_.protocol;
   s.pubsub = state_.subscriptions() > 0;

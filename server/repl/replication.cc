@@ -288,6 +288,11 @@ bool Replication::SendPending(int64_t now_ms, bool force) {
   return false;
 }
 
+size_t Replication::BacklogBytes() {
+  absl::MutexLock lock(&mu_);
+  return backlog_ ? stream_.capacity() : 0;
+}
+
 void Replication::AppendLocked(std::string_view bytes) {
   stream_.append(bytes);
   WakeSendersLocked();

@@ -130,6 +130,8 @@ class Replication : public ChangeObserver {
   uint64_t sync_partial_ok() const { return sync_partial_ok_.load(); }
   uint64_t sync_partial_err() const { return sync_partial_err_.load(); }
   std::string InfoSection();
+  // Bytes the replication stream buffer holds (INFO mem_replication_backlog).
+  size_t BacklogBytes() ABSL_LOCKS_EXCLUDED(mu_);
   void WriteRole(RespWriter& out);
   // CLIENT KILL TYPE master|replica: closes those connections.
   int KillReplicas();

@@ -476,6 +476,17 @@ size_t Store::MemoryUsage() {
   return total;
 }
 
+Store::DbOverhead Store::TableOverhead(int db) {
+  DbOverhead overhead;
+  for (size_t i = 0; i <= shard_mask_; ++i) {
+    Shard* shard = ShardAt(db, i);
+    LockedShard shard_lock(shard);
+    overhead.main += shard->TableOverhead();
+    overhead.expires += shard->ExpiresOverhead();
+  }
+  return overhead;
+}
+
 void MultiShardLock::Lock(absl::Span<const Key> keys) {
   const size_t per_db = store_.shard_count();
   absl::InlinedVector<size_t, 4> ids;

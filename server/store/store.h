@@ -37,6 +37,11 @@ class ExpireIndex {
   // Re-points the index at new storage for the same key (after the entry was replaced).
   void Rekey(std::string_view key);
   size_t size() const { return keys_.size(); }
+  // Bytes of the index itself (MEMORY STATS overhead.hashtable.expires).
+  size_t OverheadBytes() const {
+    return map_.capacity() * (sizeof(std::pair<std::string_view, Slot>) + 1) +
+           keys_.capacity() * sizeof(std::string_view);
+  }
   std::string_view KeyAt(size_t i) const { return keys_[i]; }
   void Clear() {
     map_.clear();
@@ -142,6 +147,13 @@ class Shard {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Total bytes of entry allocations (approximate used_memory).
   size_t MemoryUsage() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Bytes of the key table's slots and of the expiry index, without the entries.
+  size_t TableOverhead() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return table_.capacity() * (sizeof(Entry) + 1);
+  }
+  size_t ExpiresOverhead() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return expires_.OverheadBytes();
+  }
 
   // Exchanges every key and TTL with `other` (SWAPDB); both locks held.
   void SwapContents(Shard& other) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu, other.mu);
@@ -297,6 +309,13 @@ class Store {
   uint64_t EvictedKeys();
   void ResetStats();
   size_t MemoryUsage();
+  // What a database's tables take besides their entries (Redis's
+  // overhead.hashtable.main and .expires in MEMORY STATS).
+  struct DbOverhead {
+    size_t main = 0;
+    size_t expires = 0;
+  };
+  DbOverhead TableOverhead(int db);
 
   // The snapshot guard (nullptr when no snapshot is being written). Set
   // while every shard is locked (WithEveryShardLocked), so a command either
