@@ -314,13 +314,14 @@ void CmdConfigSet(CommandContext& ctx) {
 
 void CmdConfigResetStat(CommandContext& ctx) {
   ServerState& s = ctx.server;
-  for (auto* counter :
-       {&s.total_commands, &s.total_connections, &s.rejected_connections, &s.net_input_bytes,
-        &s.net_output_bytes, &s.keyspace_hits, &s.keyspace_misses}) {
+  for (auto* counter : {&s.total_commands, &s.total_connections, &s.rejected_connections,
+                        &s.net_input_bytes, &s.net_output_bytes, &s.net_repl_input_bytes,
+                        &s.net_repl_output_bytes, &s.keyspace_hits, &s.keyspace_misses}) {
     counter->store(0, std::memory_order_relaxed);
   }
   for (InstantaneousMetric* metric :
-       {&s.ops_per_sec, &s.input_bytes_per_sec, &s.output_bytes_per_sec}) {
+       {&s.ops_per_sec, &s.input_bytes_per_sec, &s.output_bytes_per_sec,
+        &s.repl_input_bytes_per_sec, &s.repl_output_bytes_per_sec}) {
     metric->Reset();
   }
   s.used_memory_peak.store(0, std::memory_order_relaxed);
@@ -659,10 +660,16 @@ std::string InfoStats(CommandContext& ctx) {
   Line(&s, "instantaneous_ops_per_sec", static_cast<int64_t>(ctx.server.ops_per_sec.PerSecond()));
   Line(&s, "total_net_input_bytes", ctx.server.net_input_bytes.load());
   Line(&s, "total_net_output_bytes", ctx.server.net_output_bytes.load());
+  Line(&s, "total_net_repl_input_bytes", ctx.server.net_repl_input_bytes.load());
+  Line(&s, "total_net_repl_output_bytes", ctx.server.net_repl_output_bytes.load());
   Line(&s, "instantaneous_input_kbps",
        absl::StrFormat("%.2f", ctx.server.input_bytes_per_sec.PerSecond() / 1024));
   Line(&s, "instantaneous_output_kbps",
        absl::StrFormat("%.2f", ctx.server.output_bytes_per_sec.PerSecond() / 1024));
+  Line(&s, "instantaneous_input_repl_kbps",
+       absl::StrFormat("%.2f", ctx.server.repl_input_bytes_per_sec.PerSecond() / 1024));
+  Line(&s, "instantaneous_output_repl_kbps",
+       absl::StrFormat("%.2f", ctx.server.repl_output_bytes_per_sec.PerSecond() / 1024));
   Line(&s, "rejected_connections", ctx.server.rejected_connections.load());
   {
     Replication* repl = ctx.server.replication;
@@ -671,7 +678,15 @@ std::string InfoStats(CommandContext& ctx) {
     Line(&s, "sync_partial_err", repl != nullptr ? repl->sync_partial_err() : 0);
   }
   Line(&s, "expired_keys", ctx.store.ExpiredKeys());
+  const Store::ExpireCycleStats cycle = ctx.store.expire_cycle_stats();
+  Line(&s, "expired_stale_perc", absl::StrFormat("%.2f", cycle.stale_percent));
+  Line(&s, "expired_time_cap_reached_count", cycle.time_cap_reached);
+  Line(&s, "expire_cycle_cpu_milliseconds", cycle.cpu_ms);
   Line(&s, "evicted_keys", ctx.store.EvictedKeys());
+  // valkdb has no maxmemory-clients: no client is ever evicted.
+  Line(&s, "evicted_clients", 0);
+  Line(&s, "total_eviction_exceeded_time", ctx.store.over_limit_total_ms());
+  Line(&s, "current_eviction_exceeded_time", ctx.store.over_limit_current_ms(UnixTimeUs()));
   uint64_t hits = ctx.server.keyspace_hits.load(), misses = ctx.server.keyspace_misses.load();
   ctx.server.stats.ForEachLoop([&](const LoopStats& loop) {
     hits += loop.keyspace_hits.Get();
@@ -691,8 +706,18 @@ std::string InfoStats(CommandContext& ctx) {
   Line(&s, "tracking_total_keys", ctx.server.tracking.total_keys());
   Line(&s, "tracking_total_items", ctx.server.tracking.total_items());
   Line(&s, "tracking_total_prefixes", ctx.server.tracking.total_prefixes());
+  uint64_t reads = 0, writes = 0;
+  ctx.server.stats.ForEachLoop([&](const LoopStats& loop) {
+    reads += loop.reads_processed.Get();
+    writes += loop.writes_processed.Get();
+  });
   Line(&s, "unexpected_error_replies", 0);
   Line(&s, "total_error_replies", errors);
+  Line(&s, "total_reads_processed", reads);
+  Line(&s, "total_writes_processed", writes);
+  // Reads and writes happen on the event loops; valkdb has no I/O threads.
+  Line(&s, "io_threaded_reads_processed", 0);
+  Line(&s, "io_threaded_writes_processed", 0);
   return s;
 }
 
@@ -867,7 +892,7 @@ void CmdInfo(CommandContext& ctx) {
 void CmdMemoryStats(CommandContext& ctx) {
   const MemoryOverview m = TakeMemoryOverview(ctx);
   RespWriter& out = ctx.out;
-  out.Map(25 + m.dbs.size());
+  out.Map(27 + m.dbs.size());
   auto number = [&](std::string_view name, auto value) {
     out.Bulk(name);
     out.Integer(static_cast<int64_t>(value));

@@ -207,16 +207,22 @@ struct ServerState {
   BlockingRegistry blocking;
   std::atomic<uint64_t> net_input_bytes{0};
   std::atomic<uint64_t> net_output_bytes{0};
+  // Replication traffic, counted apart from the clients' (as Redis 7.0).
+  std::atomic<uint64_t> net_repl_input_bytes{0};
+  std::atomic<uint64_t> net_repl_output_bytes{0};
   std::atomic<uint64_t> keyspace_hits{0};
   std::atomic<uint64_t> keyspace_misses{0};
   // INFO instantaneous_ops_per_sec, _input_kbps, _output_kbps (loop 0's cron
   // samples them), and used_memory_peak.
   InstantaneousMetric ops_per_sec, input_bytes_per_sec, output_bytes_per_sec;
+  InstantaneousMetric repl_input_bytes_per_sec, repl_output_bytes_per_sec;
   std::atomic<uint64_t> used_memory_peak{0};
   void SampleMetrics(int64_t now_ms, uint64_t used_memory) {
     ops_per_sec.Sample(now_ms, total_commands.load(std::memory_order_relaxed));
     input_bytes_per_sec.Sample(now_ms, net_input_bytes.load(std::memory_order_relaxed));
     output_bytes_per_sec.Sample(now_ms, net_output_bytes.load(std::memory_order_relaxed));
+    repl_input_bytes_per_sec.Sample(now_ms, net_repl_input_bytes.load(std::memory_order_relaxed));
+    repl_output_bytes_per_sec.Sample(now_ms, net_repl_output_bytes.load(std::memory_order_relaxed));
     NotePeakMemory(used_memory);
   }
   void NotePeakMemory(uint64_t used) {

@@ -152,6 +152,8 @@ void LoopStats::CatchUpReset() {
   total_errors_.Reset();
   keyspace_hits.Reset();
   keyspace_misses.Reset();
+  reads_processed.Reset();
+  writes_processed.Reset();
   prev_errors = 0;
   {
     absl::MutexLock lock(&errors_mu_);

@@ -145,6 +145,9 @@ class LoopStats final : public ErrorObserver {
 
   // INFO keyspace_hits / keyspace_misses: this loop's read lookups.
   OwnedCounter keyspace_hits, keyspace_misses;
+  // INFO total_reads_processed / total_writes_processed: socket reads and
+  // writes of this loop's clients.
+  OwnedCounter reads_processed, writes_processed;
 
   // Owner-only state of the accounting in dispatch.
   int64_t clock_ns = 0;      // when the last command ended, or the batch began

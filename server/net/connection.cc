@@ -189,6 +189,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     self->last_input_ms_ = UnixTimeMs();
     return;
   }
+  if (LoopStats* stats = self->state_.stats) stats->reads_processed.Add(1);
   self->loop_->server().net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
                                                   std::memory_order_relaxed);
   EventLoop& loop = *self->loop_;
@@ -612,6 +613,7 @@ void Connection::Flush() {
         return;
       }
       out_.Consume(static_cast<size_t>(written));
+      if (LoopStats* stats = state_.stats) stats->writes_processed.Add(1);
       loop_->server().net_output_bytes.fetch_add(static_cast<uint64_t>(written),
                                                  std::memory_order_relaxed);
       if (static_cast<size_t>(written) < total) break;
@@ -628,6 +630,7 @@ void Connection::Flush() {
         Close();
         return;
       }
+      if (LoopStats* stats = state_.stats) stats->writes_processed.Add(1);
       writing_ = true;
     }
   }

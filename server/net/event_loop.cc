@@ -412,6 +412,8 @@ void EventLoop::OnCron(uv_timer_t* handle) {
       WatchRegistry& watches = self->server_->watches;
       PerformEvictions(*self->store_, self->server_->config->eviction_settings(),
                        [&watches](int db, std::string_view key) { watches.Touch(db, key); });
+    } else {
+      self->store_->NoteMemoryOverLimit(false);  // maxmemory was lifted: no longer over it
     }
     // As Redis's serverCron: tracking-table-max-keys applies even when idle.
     if (self->server_->tracking.clients() > 0) {

@@ -30,8 +30,9 @@ namespace {
 // stopped link (REPLICAOF elsewhere, shutdown) is noticed at once.
 class LinkIo {
  public:
-  LinkIo(int fd, const std::function<bool()>& current, int64_t timeout_ms)
-      : fd_(fd), current_(current), timeout_ms_(timeout_ms) {}
+  LinkIo(int fd, const std::function<bool()>& current, int64_t timeout_ms,
+         std::atomic<uint64_t>* input_bytes)
+      : fd_(fd), current_(current), timeout_ms_(timeout_ms), input_bytes_(input_bytes) {}
 
   std::string buf;  // read and not yet consumed
   int64_t last_io_ms = UnixTimeMs();
@@ -77,6 +78,7 @@ class LinkIo {
       return Errno("read");
     }
     buf.append(chunk, static_cast<size_t>(n));
+    input_bytes_->fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
     last_io_ms = UnixTimeMs();
     if (got != nullptr) *got = static_cast<size_t>(n);
     return absl::OkStatus();
@@ -113,6 +115,7 @@ class LinkIo {
   int fd_;
   const std::function<bool()>& current_;
   int64_t timeout_ms_;
+  std::atomic<uint64_t>* input_bytes_;  // INFO total_net_repl_input_bytes
 };
 
 // One RESP multibulk command at the start of `bytes`: its length, or 0 when
@@ -323,7 +326,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
     link_fd_ = fd;
     link_state_ = "handshake";
   }
-  LinkIo io(fd, current, timeout_ms);
+  LinkIo io(fd, current, timeout_ms, &server_.net_repl_input_bytes);
   std::string reply;
   // The handshake, as Redis's syncWithMaster.
   absl::Status status = io.Command({"PING"}, &reply);

@@ -278,7 +278,8 @@ bool Replication::SendPending(int64_t now_ms, bool force) {
           ::send(sender->fd, stream_.data() + from, n, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (sent > 0) {
         sender->next += sent;
-        server_.net_output_bytes.fetch_add(static_cast<uint64_t>(sent), std::memory_order_relaxed);
+        server_.net_repl_output_bytes.fetch_add(static_cast<uint64_t>(sent),
+                                                std::memory_order_relaxed);
       }
       if (sender->next > end) continue;
     }
@@ -736,7 +737,8 @@ void Replication::SenderLoop(Sender* sender) {
       if (n > 0) {
         out_pos += static_cast<size_t>(n);
         last_write_ms = UnixTimeMs();
-        server_.net_output_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+        server_.net_repl_output_bytes.fetch_add(static_cast<uint64_t>(n),
+                                                std::memory_order_relaxed);
       }
     }
     // repl-timeout, while sending: a replica that stopped reading (its RDB

@@ -208,7 +208,10 @@ size_t EvictionUsedMemory(Store& store) {
   return UsedMemoryCounted() ? UsedMemory() : store.MemoryUsage();
 }
 
-EvictionResult PerformEvictions(Store& store, const EvictionSettings& settings, EvictedFn evicted) {
+namespace {
+
+EvictionResult EvictUntilUnderLimit(Store& store, const EvictionSettings& settings,
+                                    EvictedFn evicted) {
   if (settings.maxmemory == 0 || EvictionUsedMemory(store) <= settings.maxmemory) {
     return EvictionResult::kOk;
   }
@@ -223,6 +226,14 @@ EvictionResult PerformEvictions(Store& store, const EvictionSettings& settings, 
     if (++count % 16 == 0 && NowUs() - start_us > limit_us) return EvictionResult::kRunning;
   }
   return EvictionResult::kOk;
+}
+
+}  // namespace
+
+EvictionResult PerformEvictions(Store& store, const EvictionSettings& settings, EvictedFn evicted) {
+  const EvictionResult result = EvictUntilUnderLimit(store, settings, evicted);
+  store.NoteMemoryOverLimit(result != EvictionResult::kOk);
+  return result;
 }
 
 }  // namespace valkdb

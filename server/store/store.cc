@@ -438,6 +438,11 @@ void Store::ResetStats() {
       shard->evicted_keys = 0;
     }
   }
+  stale_percent_.store(0, std::memory_order_relaxed);
+  time_cap_reached_.store(0, std::memory_order_relaxed);
+  cycle_us_.store(0, std::memory_order_relaxed);
+  over_limit_since_us_.store(0, std::memory_order_relaxed);
+  over_limit_total_us_.store(0, std::memory_order_relaxed);
 }
 
 uint64_t Store::ExpiredKeys() {
@@ -643,8 +648,21 @@ std::optional<std::string> Store::RandomKey(int db, int64_t now_ms) {
 size_t Store::ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us) {
   constexpr size_t kSamplesPerRound = 20;
   absl::MutexLock cycle(&cycle_mu_);
-  const int64_t deadline_us = UnixTimeUs() + time_budget_us;
-  size_t expired_total = 0;
+  const int64_t start_us = UnixTimeUs();
+  const int64_t deadline_us = start_us + time_budget_us;
+  size_t expired_total = 0, sampled_total = 0;
+  // As Redis's activeExpireCycle: the share of sampled keys that had
+  // expired, averaged over cycles, and how often the time ran out.
+  auto finish = [&](bool capped) {
+    if (capped) time_cap_reached_.fetch_add(1, std::memory_order_relaxed);
+    const double current =
+        sampled_total == 0 ? 0.0 : static_cast<double>(expired_total) / sampled_total;
+    stale_percent_.store(current * 0.05 + stale_percent_.load(std::memory_order_relaxed) * 0.95,
+                         std::memory_order_relaxed);
+    cycle_us_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(UnixTimeUs() - start_us, 0)),
+                        std::memory_order_relaxed);
+    return expired_total;
+  };
   const size_t total_shards = dbs_.size() * shard_count();
   for (size_t n = 0; n < total_shards; ++n) {
     size_t index = (next_db_ + n) % total_shards;
@@ -656,15 +674,36 @@ size_t Store::ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us) {
       LockedShard shard_lock(shard);
       auto [sampled, expired] = shard->ExpireSample(now_ms, kSamplesPerRound, &rng_state_);
       expired_total += expired;
+      sampled_total += sampled;
       if (sampled == 0 || expired * 4 <= sampled) break;
       if (UnixTimeUs() > deadline_us) break;
     }
     if (UnixTimeUs() > deadline_us) {
       next_db_ = index;
-      return expired_total;
+      return finish(true);
     }
   }
-  return expired_total;
+  return finish(false);
+}
+
+void Store::NoteMemoryOverLimit(bool over) {
+  if (over) {
+    int64_t none = 0;
+    if (over_limit_since_us_.load(std::memory_order_relaxed) == 0) {
+      over_limit_since_us_.compare_exchange_strong(none, UnixTimeUs(), std::memory_order_relaxed);
+    }
+  } else if (over_limit_since_us_.load(std::memory_order_relaxed) != 0) {
+    const int64_t since = over_limit_since_us_.exchange(0, std::memory_order_relaxed);
+    if (since != 0) over_limit_total_us_.fetch_add(std::max<int64_t>(UnixTimeUs() - since, 0));
+  }
+}
+
+Store::ExpireCycleStats Store::expire_cycle_stats() const {
+  ExpireCycleStats stats;
+  stats.stale_percent = stale_percent_.load(std::memory_order_relaxed) * 100;
+  stats.time_cap_reached = time_cap_reached_.load(std::memory_order_relaxed);
+  stats.cpu_ms = cycle_us_.load(std::memory_order_relaxed) / 1000;
+  return stats;
 }
 
 }  // namespace valkdb

@@ -307,6 +307,24 @@ class Store {
   void FlushAll();
   uint64_t ExpiredKeys();
   uint64_t EvictedKeys();
+  // The active expiry cycle, as INFO shows it (Redis's expired_stale_perc,
+  // expired_time_cap_reached_count, expire_cycle_cpu_milliseconds).
+  struct ExpireCycleStats {
+    double stale_percent = 0;  // a moving average of the expired share of samples
+    uint64_t time_cap_reached = 0;
+    uint64_t cpu_ms = 0;
+  };
+  ExpireCycleStats expire_cycle_stats() const;
+  // Eviction: whether used memory is still over maxmemory after an
+  // eviction pass (Redis's update_metrics in performEvictions), and the time
+  // it has been over, in total and now (INFO total_eviction_exceeded_time,
+  // current_eviction_exceeded_time, in ms). One relaxed load while under.
+  void NoteMemoryOverLimit(bool over);
+  int64_t over_limit_total_ms() const { return over_limit_total_us_.load() / 1000; }
+  int64_t over_limit_current_ms(int64_t now_us) const {
+    const int64_t since = over_limit_since_us_.load(std::memory_order_relaxed);
+    return since == 0 ? 0 : std::max<int64_t>(now_us - since, 0) / 1000;
+  }
   void ResetStats();
   size_t MemoryUsage();
   // What a database's tables take besides their entries (Redis's
@@ -367,7 +385,13 @@ class Store {
   uint64_t rng_state_ = 0x9e3779b97f4a7c15ULL;  // guarded by cycle_mu_
   std::atomic<uint64_t> random_key_rng_{0x2545F4914F6CDD1DULL};
   absl::Mutex cycle_mu_;  // one active expiry pass at a time
-  size_t next_db_ = 0;    // where the next pass starts
+  // Written by the cycle, read by INFO on any thread.
+  std::atomic<double> stale_percent_{0};
+  std::atomic<uint64_t> time_cap_reached_{0};
+  std::atomic<uint64_t> cycle_us_{0};
+  std::atomic<int64_t> over_limit_since_us_{0};  // 0: not over maxmemory
+  std::atomic<int64_t> over_limit_total_us_{0};
+  size_t next_db_ = 0;  // where the next pass starts
 };
 
 inline void MultiShardLock::LockOne(int db, std::string_view key) {

@@ -5,6 +5,7 @@
 // guarantees (at least its length).
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -122,6 +123,54 @@ TEST_F(integration_Stats, InstantaneousRatesPeakMemoryAndPubSubCounts) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(sub2->ReadReply().ok());
   EXPECT_EQ(InfoField(*c_, "stats", "pubsub_channels"), "2");
   EXPECT_EQ(InfoField(*c_, "stats", "pubsub_patterns"), "2");
+}
+
+// INFO's memory split and MEMORY STATS agree with used_memory; socket reads
+// and writes are counted; the active expiry cycle reports its work.
+TEST_F(integration_Stats, MemoryOverheadReadsWritesAndExpireCycle) {
+  ASSERT_EQ(c_->Command({"FLUSHALL"}).str, "OK");
+  for (int i = 0; i < 100; ++i) c_->Command({"SET", "key:" + std::to_string(i), "value"});
+  const int64_t used = std::stoll(InfoField(*c_, "memory", "used_memory"));
+  const int64_t overhead = std::stoll(InfoField(*c_, "memory", "used_memory_overhead"));
+  const int64_t startup = std::stoll(InfoField(*c_, "memory", "used_memory_startup"));
+  const int64_t dataset = std::stoll(InfoField(*c_, "memory", "used_memory_dataset"));
+  EXPECT_GT(startup, 0);
+  EXPECT_GT(overhead, startup);  // the key table and this client come on top
+  EXPECT_GT(dataset, 0);
+  EXPECT_LE(overhead + dataset, used + 64 * 1024);  // taken a moment apart
+  EXPECT_GT(std::stoll(InfoField(*c_, "memory", "mem_clients_normal")), 0);
+
+  const RespValue stats = c_->Command({"MEMORY", "STATS"});
+  ASSERT_EQ(stats.type, RespValue::Type::kArray);
+  std::map<std::string, const RespValue*> fields;
+  for (size_t i = 0; i + 1 < stats.elements.size(); i += 2) {
+    fields[stats.elements[i].str] = &stats.elements[i + 1];
+  }
+  for (const char* name : {"peak.allocated", "total.allocated", "startup.allocated",
+                           "overhead.total", "keys.count", "dataset.bytes", "fragmentation"}) {
+    EXPECT_TRUE(fields.contains(name)) << name;
+  }
+  ASSERT_TRUE(fields.contains("keys.count"));
+  EXPECT_EQ(fields["keys.count"]->integer, 100);
+  ASSERT_TRUE(fields.contains("db.0"));
+  EXPECT_GT(fields["db.0"]->elements.at(1).integer, 0);  // overhead.hashtable.main
+
+  const int64_t reads = std::stoll(InfoField(*c_, "stats", "total_reads_processed"));
+  const int64_t writes = std::stoll(InfoField(*c_, "stats", "total_writes_processed"));
+  EXPECT_GE(reads, 100);
+  EXPECT_GE(writes, 100);
+
+  // Keys that expire unread are removed by the cycle, which counts its time.
+  const int64_t expired_before = std::stoll(InfoField(*c_, "stats", "expired_keys"));
+  const std::string want = std::to_string(expired_before + 200);
+  for (int i = 0; i < 200; ++i) c_->Command({"SET", "short:" + std::to_string(i), "v", "PX", "1"});
+  std::string expired;
+  for (int i = 0; i < 500 && expired != want; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    expired = InfoField(*c_, "stats", "expired_keys");
+  }
+  EXPECT_EQ(expired, want);
+  EXPECT_NE(InfoField(*c_, "stats", "expired_stale_perc"), "0.00");
 }
 
 TEST_F(integration_Stats, BlockedCommandUnblockedWithAnError) {
