@@ -40,8 +40,8 @@ const std::vector<Config::Param>& ParamTable() {
   constexpr int64_t kIntMax = INT32_MAX;
   constexpr int64_t kLongMax = INT64_MAX;
   static const auto* params = new std::vector<Config::Param>{
-      {"bind", "", K::kString, "127.0.0.1", kImm},
-      {"port", "", K::kInt, "6379", kImm, 0, 65535},
+      {"bind", "", K::kString, "127.0.0.1", kMut},
+      {"port", "", K::kInt, "6379", kMut, 0, 65535},
       {"threads", "", K::kInt, "1", kImm, 1, 64},
       {"databases", "", K::kInt, "16", kImm, 1, kIntMax},
       {"maxclients", "", K::kInt, "10000", kMut, 1, UINT32_MAX},
@@ -1039,6 +1039,22 @@ std::string Config::SetFromCommand(
       keyspace_event_flags_.store(event_flags_backup, std::memory_order_relaxed);
       CacheLocked();
       return StrCat("CONFIG SET failed (possibly related to argument 'maxclients') - ", error);
+    }
+  }
+  const size_t bind_index = Find("bind") - Params().data();
+  const size_t port_index = Find("port") - Params().data();
+  const bool bind_changed = values_[bind_index] != backup[bind_index];
+  const bool port_changed = values_[port_index] != backup[port_index];
+  if ((bind_changed || port_changed) && listen_hook_) {
+    int64_t port = 0;
+    ParseInt64(values_[port_index], &port);
+    std::string error = listen_hook_(values_[bind_index], port);
+    if (!error.empty()) {
+      values_ = backup;
+      keyspace_event_flags_.store(event_flags_backup, std::memory_order_relaxed);
+      CacheLocked();
+      return StrCat("CONFIG SET failed (possibly related to argument '",
+                    bind_changed ? "bind" : "port", "') - ", error);
     }
   }
   return "";

@@ -142,6 +142,14 @@ class Config {
     absl::MutexLock lock(&mu_);
     maxclients_hook_ = std::move(hook);
   }
+  // Redis's applyBind / updatePort: CONFIG SET bind or port runs this with
+  // the new bind list and port once every pair is set; a non-empty error
+  // text undoes the whole SET (the network layer listens anew here).
+  void SetListenHook(std::function<std::string(const std::string& bind, int64_t port)> hook)
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    listen_hook_ = std::move(hook);
+  }
   // Changes on every change of any setting: readers that cache settings
   // (the event loops' limits) compare it, lock-free, to see they must re-read.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
@@ -177,6 +185,7 @@ class Config {
   std::atomic<int> eviction_tenacity_{10};
   std::atomic<bool> lazy_eviction_{false};
   std::function<std::string(int64_t)> maxclients_hook_ ABSL_GUARDED_BY(mu_);
+  std::function<std::string(const std::string&, int64_t)> listen_hook_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> startup_warnings_ ABSL_GUARDED_BY(mu_);
   int include_depth_ = 0;  // nested include directives being read (start-up only)
 };

@@ -470,7 +470,7 @@ std::string InfoServer(CommandContext& ctx) {
   Line(&s, "process_id", getpid());
   Line(&s, "process_supervised", ctx.server.supervised);
   Line(&s, "run_id", ctx.server.run_id);
-  Line(&s, "tcp_port", ctx.server.tcp_port);
+  Line(&s, "tcp_port", ctx.server.tcp_port.load());
   Line(&s, "server_time_usec", ctx.now_ms * 1000);
   Line(&s, "uptime_in_seconds", uptime);
   Line(&s, "uptime_in_days", uptime / 86400);

@@ -196,7 +196,7 @@ struct ServerState {
   std::string config_file;
   std::string supervised = "no";  // INFO process_supervised: systemd, upstart or no
   std::string unixsocket;         // the unix socket's path, "" if none (CLIENT LIST addr=)
-  int tcp_port = 0;
+  std::atomic<int> tcp_port{0};   // CONFIG SET port changes it
   int threads = 1;
   std::atomic<uint64_t> total_commands{0};
   std::atomic<uint64_t> total_connections{0};

@@ -1,9 +1,12 @@
 #include "server/net/event_loop.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 
 #include "protocol/str_util.h"
+#include "server/log/logger.h"
 #include "server/net/connection.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
@@ -137,6 +140,26 @@ void EventLoop::PostUnblocked(uint64_t client_id) {
 
 void EventLoop::PostResumePaused() { Post(InboxItem{0, InboxItem::Kind::kResumePaused, {}}); }
 
+void EventLoop::PostRelisten(std::vector<int> fds, int backlog) {
+  Post(InboxItem{0, InboxItem::Kind::kRelisten, {}, std::move(fds), backlog});
+}
+
+void EventLoop::Relisten(const std::vector<int>& fds, int backlog) {
+  for (auto& listener : listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(listener.release()),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  }
+  listeners_.clear();
+  for (int fd : fds) {
+    if (stopping_) {
+      ::close(fd);
+      continue;
+    }
+    absl::Status status = Listen(fd, backlog);
+    if (!status.ok()) Log(LogLevel::kWarning, "Could not listen anew: %s", status.message());
+  }
+}
+
 void EventLoop::ResumePaused(int64_t now_ms) {
   if (paused_.empty()) return;
   std::vector<Connection*> paused(paused_.begin(), paused_.end());
@@ -188,6 +211,10 @@ void EventLoop::OnAsync(uv_async_t* handle) {
       self->ResumePaused(UnixTimeMs());
       continue;
     }
+    if (item.kind == InboxItem::Kind::kRelisten) {
+      self->Relisten(item.fds, item.backlog);
+      continue;
+    }
     auto it = self->connections_.find(item.client_id);
     if (it == self->connections_.end()) continue;
     switch (item.kind) {
@@ -201,6 +228,7 @@ void EventLoop::OnAsync(uv_async_t* handle) {
         it->second->Unblocked();
         break;
       case InboxItem::Kind::kResumePaused:
+      case InboxItem::Kind::kRelisten:
         break;
     }
   }

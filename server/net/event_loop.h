@@ -67,6 +67,9 @@ class EventLoop {
   void PostUnblocked(uint64_t client_id);
   // Thread-safe: the pause ended (CLIENT UNPAUSE); held clients go on.
   void PostResumePaused();
+  // Thread-safe (CONFIG SET port / bind): closes this loop's TCP listeners
+  // and listens on `fds` (bound and listening; the loop takes them over).
+  void PostRelisten(std::vector<int> fds, int backlog);
   // A client of this loop blocked until `deadline_ms` (unix ms): the loop's
   // timer ends its wait then, unless something else ended it first.
   void AddBlockDeadline(int64_t deadline_ms, uint64_t client_id);
@@ -126,10 +129,12 @@ class EventLoop {
 
  private:
   struct InboxItem {
-    enum class Kind { kMessage, kKill, kUnblocked, kResumePaused };
+    enum class Kind { kMessage, kKill, kUnblocked, kResumePaused, kRelisten };
     uint64_t client_id;
     Kind kind;
     PubSubMessage message;
+    std::vector<int> fds = {};  // kRelisten
+    int backlog = 0;
   };
 
   static void OnConnection(uv_stream_t* server, int status);
@@ -147,6 +152,7 @@ class EventLoop {
   // Redis's clientsCron: idle clients (timeout) and output limits.
   void ClientsCron(int64_t now_ms);
   void ResumePaused(int64_t now_ms);
+  void Relisten(const std::vector<int>& fds, int backlog);
   void BeginStop();
   void MaybeFinishStop();
 

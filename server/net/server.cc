@@ -266,17 +266,60 @@ absl::Status Server::BindAll(const std::vector<std::string>& addresses, int port
   return absl::OkStatus();
 }
 
+std::string Server::Relisten(const std::string& bind, int64_t port, bool bind_changed) {
+  const std::string error = bind_changed ? "Failed to bind to specified addresses."
+                                         : "Unable to listen on this port. Check server logs.";
+  std::vector<int> fds;
+  if (port != 0) {
+    for (std::string_view word : Split(bind, ' ')) {
+      std::string address(word);
+      if (address.empty()) continue;
+      const bool optional = !address.empty() && address[0] == '-';
+      if (optional) address.erase(0, 1);
+      int bound_port = static_cast<int>(port);
+      absl::StatusOr<int> fd = BindSocket(address, &bound_port);
+      if (fd.ok() && ::listen(*fd, backlog_) != 0) {
+        ::close(*fd);
+        fd = absl::UnavailableError(StrCat("listen: ", std::strerror(errno)));
+      }
+      if (!fd.ok()) {
+        Log(LogLevel::kWarning, "Failed to listen on %s:%d: %s", address, port,
+            fd.status().message());
+        if (optional) continue;
+        for (int open_fd : fds) ::close(open_fd);
+        return error;
+      }
+      fds.push_back(*fd);
+    }
+  }
+  // Every loop listens on the same sockets (dups), as at start-up.
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    std::vector<int> loop_fds;
+    for (int fd : fds) loop_fds.push_back(i == 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    loops_[i]->PostRelisten(std::move(loop_fds), backlog_);
+  }
+  bind_ = bind;
+  port_ = static_cast<int>(port);
+  state_.tcp_port.store(port_);
+  return "";
+}
+
 absl::Status Server::Start() {
   absl::Status limit = AdjustOpenFilesLimit(config_);
   if (!limit.ok()) return limit;
   config_->SetMaxclientsHook(UpdateMaxclients);
+  backlog_ = static_cast<int>(config_->GetInt("tcp-backlog"));
+  config_->SetListenHook([this](const std::string& bind, int64_t port) {
+    return Relisten(bind, port, bind != bind_);
+  });
   std::vector<std::string> addresses;
   std::string bind = config_->GetString("bind");
+  bind_ = bind;
   for (std::string_view a : Split(bind, ' ')) addresses.emplace_back(a);
   if (addresses.empty()) addresses.push_back("127.0.0.1");
   absl::Status status = BindAll(addresses, static_cast<int>(config_->GetInt("port")));
   if (!status.ok()) return status;
-  state_.tcp_port = port_;
+  state_.tcp_port = port_.load();
   const std::string unixsocket = config_->GetString("unixsocket");
   if (!unixsocket.empty()) {
     // unixsocketperm is kept as CONFIG GET shows it: octal digits.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -25,7 +26,7 @@ class Server : public ClientDirectory {
   // Binds the listening sockets and prepares the loops. After this, port()
   // is the port actually bound (useful with --port 0).
   absl::Status Start();
-  int port() const { return port_; }
+  int port() const { return port_.load(); }
   // Runs until SIGINT/SIGTERM or Shutdown(); returns once every loop stopped.
   void Run();
   // Thread-safe.
@@ -52,8 +53,15 @@ class Server : public ClientDirectory {
 
  private:
   absl::Status BindAll(const std::vector<std::string>& addresses, int port);
+  // CONFIG SET bind / port (Redis's changeBindAddr / changeListenPort): binds
+  // every address on the port first, and only then has the loops drop the
+  // old sockets for the new ones; "" on success, else Redis's error text and
+  // nothing changed. An empty bind list or port 0: no TCP listener.
+  std::string Relisten(const std::string& bind, int64_t port, bool bind_changed);
 
   Config* config_;
+  int backlog_ = 511;  // tcp-backlog, as at start-up (a listen hook may not read the config)
+  std::string bind_;   // the bind list listened on
   ServerState state_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<RdbPersistence> persistence_;  // after store_: destroyed (joined) first
@@ -61,7 +69,7 @@ class Server : public ClientDirectory {
   std::unique_ptr<Replication> replication_;     // uses both: destroyed before them
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<std::thread> threads_;
-  int port_ = 0;
+  std::atomic<int> port_{0};
   // SIGINT/SIGTERM, watched on loop 0 from Start() on, so a signal that comes
   // as soon as the port is printed still shuts down cleanly.
   uv_signal_t sigint_;

@@ -346,7 +346,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
     }
   }
   const int64_t announce_port = config_.GetInt("replica-announce-port");
-  const std::string my_port = StrCat(announce_port != 0 ? announce_port : server_.tcp_port);
+  const std::string my_port = StrCat(announce_port != 0 ? announce_port : server_.tcp_port.load());
   status = io.Command({"REPLCONF", "listening-port", my_port}, &reply);
   if (!status.ok()) return status;
   const std::string announce_ip = config_.GetString("replica-announce-ip");

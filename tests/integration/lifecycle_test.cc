@@ -73,6 +73,59 @@ TEST(integration_Lifecycle, PortZeroPrintsTheChosenPort) {
   DumpLogOnFailure(s);
 }
 
+// CONFIG SET port / bind listen anew at once, on every event loop (Redis's
+// unit/networking, which external mode skips): the old socket closes, a port
+// in use or an address that cannot be bound is refused with Redis's text and
+// changes nothing, and an empty bind list stops TCP listening.
+TEST(integration_Lifecycle, ConfigSetPortAndBindListenAnew) {
+  auto server = ServerProcess::StartValkdb({"--threads", "2"});
+  ASSERT_OK(server);
+  ServerProcess& s = **server;
+  auto c = MustConnect(s.port());
+  ASSERT_NE(c, nullptr);
+  const int first = s.port();
+  const int second = PickFreePort();
+  ASSERT_EQ(c->Command({"CONFIG", "SET", "port", std::to_string(second)}), Ok());
+  EXPECT_TRUE(AnswersPing(second, milliseconds(5000)));
+  // The old socket goes on every loop (each accepts on its own copy of it).
+  bool refused = false;
+  for (int i = 0; i < 250 && !refused; ++i) {
+    refused = !RespClient::Connect(first, milliseconds(500)).ok();
+    if (!refused) std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_TRUE(refused) << "still accepting on the old port";
+  EXPECT_THAT(c->Command({"INFO", "server"}).str,
+              HasSubstr(StrCat("\r\ntcp_port:", second, "\r\n")));
+  EXPECT_EQ(c->Command({"CONFIG", "GET", "port"}).elements.at(1).str, std::to_string(second));
+
+  // A port another socket holds: refused, and the server stays where it was.
+  auto other = ServerProcess::StartValkdb();
+  ASSERT_OK(other);
+  EXPECT_EQ(c->Command({"CONFIG", "SET", "port", std::to_string((*other)->port())}).str,
+            "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on "
+            "this port. Check server logs.");
+  EXPECT_EQ(c->Command({"CONFIG", "GET", "port"}).elements.at(1).str, std::to_string(second));
+  EXPECT_TRUE(AnswersPing(second, milliseconds(5000)));
+
+  EXPECT_EQ(c->Command({"CONFIG", "SET", "bind", "999.999.999.999"}).str,
+            "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to "
+            "specified addresses.");
+  EXPECT_TRUE(AnswersPing(second, milliseconds(5000)));
+
+  // No bind address: no new TCP client gets in; the connected one stays.
+  ASSERT_EQ(c->Command({"CONFIG", "SET", "bind", ""}), Ok());
+  refused = false;
+  for (int i = 0; i < 250 && !refused; ++i) {
+    refused = !RespClient::Connect(second, milliseconds(500)).ok();
+    if (!refused) std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_TRUE(refused) << "still accepting with an empty bind list";
+  EXPECT_EQ(c->Command({"CONFIG", "SET", "bind", "127.0.0.1"}), Ok());
+  EXPECT_TRUE(AnswersPing(second, milliseconds(5000)));
+  EXPECT_TRUE(s.Stop().ok());
+  DumpLogOnFailure(s);
+}
+
 TEST(integration_Lifecycle, SigtermShutsDownGracefully) {
   auto server = ServerProcess::StartValkdb();
   ASSERT_OK(server);
