@@ -226,6 +226,7 @@ void RegisterZSetFamily(CommandTable* table);
 void RegisterStreamFamily(CommandTable* table);
 // MEMORY STATS (server_family.cc, beside INFO memory; registered with MEMORY).
 void CmdMemoryStats(CommandContext& ctx);
+void CmdMemoryDoctor(CommandContext& ctx);
 void RegisterDumpFamily(CommandTable* table);
 void RegisterPersistFamily(CommandTable* table);
 void RegisterSortFamily(CommandTable* table);

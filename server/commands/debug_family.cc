@@ -246,6 +246,43 @@ void DebugLoadAof(CommandContext& ctx) {
   ctx.out.Ok();
 }
 
+// DEBUG POPULATE count [prefix] [size]: keys prefix:0..count-1 holding
+// "value:N" (zero-padded or cut to `size` bytes), skipping keys that exist,
+// as Redis's; like Redis's, nothing of it is propagated.
+void DebugPopulate(CommandContext& ctx) {
+  int64_t count = 0, size = 0;
+  if (!ParseIntArg(ctx, ctx.arg(2), &count)) return;
+  if (count < 0) {
+    ctx.out.Error("value is out of range, must be positive");
+    return;
+  }
+  if (ctx.argc() == 5) {
+    if (!ParseIntArg(ctx, ctx.arg(4), &size)) return;
+    if (size < 0) {
+      ctx.out.Error("value is out of range, must be positive");
+      return;
+    }
+  }
+  // Redis formats the key into a 128-byte buffer: a longer name is cut.
+  const std::string prefix(ctx.argc() >= 4 ? AsCString(ctx.arg(3)) : std::string_view("key"));
+  const int db = ctx.client.db;
+  std::string value;
+  for (int64_t i = 0; i < count; ++i) {
+    std::string key = StrCat(prefix, ":", i);
+    if (key.size() > 127) key.resize(127);
+    MultiShardLock lock(ctx.store, {{db, key}});
+    Shard& shard = lock(db, key);
+    AssumeLocked(shard);
+    if (shard.FindMutable(key, ctx.now_ms) != nullptr) continue;
+    value = StrCat("value:", i);
+    if (size > 0) value.resize(static_cast<size_t>(size), '\0');
+    shard.Put(key, Entry::Make(key, std::string_view(value)), std::nullopt, false);
+    ctx.server.watches.Touch(db, key);
+    ctx.store.feed().KeyChanged(key, /*by_client=*/true);
+  }
+  ctx.out.Ok();
+}
+
 void CmdDebug(CommandContext& ctx) {
   if (!DebugAllowed(ctx)) {
     ctx.out.Error(
@@ -268,6 +305,9 @@ void CmdDebug(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) return DebugHelp(ctx);
   if (EqualsIgnoreCase(sub, "reload")) return DebugReload(ctx);
   if (EqualsIgnoreCase(sub, "loadaof") && ctx.argc() == 2) return DebugLoadAof(ctx);
+  if (EqualsIgnoreCase(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) {
+    return DebugPopulate(ctx);
+  }
   ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '",
                        AsCString(sub).substr(0, 128), "'. Try DEBUG HELP."));
 }

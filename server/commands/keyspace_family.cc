@@ -423,12 +423,6 @@ void CmdMemoryUsage(CommandContext& ctx) {
   ctx.out.Integer(static_cast<int64_t>(entry->AllocatedSize() + sizeof(Entry) + 1));
 }
 
-void CmdMemoryDoctor(CommandContext& ctx) {
-  ctx.out.Bulk(
-      "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs "
-      "on this base.");
-}
-
 void CmdMemoryMallocStats(CommandContext& ctx) {
   ctx.out.Bulk("Stats not supported for the current allocator");
 }

@@ -503,6 +503,7 @@ std::string InfoClients(CommandContext& ctx) {
 struct MemoryOverview {
   uint64_t used = 0, peak = 0, startup = 0;
   uint64_t backlog = 0, clients_replicas = 0, clients_normal = 0, aof_buffer = 0;
+  uint64_t replicas = 0, clients = 0;                  // connections of each kind
   std::vector<std::pair<int, Store::DbOverhead>> dbs;  // the databases with keys
   uint64_t overhead = 0, dataset = 0, keys = 0;
   // glibc's view: bytes handed out, bytes its arenas span (plus mmapped
@@ -529,7 +530,9 @@ MemoryOverview TakeMemoryOverview(CommandContext& ctx) {
   if (ctx.server.clients != nullptr) {
     for (const ClientSnapshot& c : ctx.server.clients->Snapshot()) {
       const auto bytes = static_cast<uint64_t>(c.tot_mem);
-      (c.link == ClientType::kReplica ? m.clients_replicas : m.clients_normal) += bytes;
+      const bool replica = c.link == ClientType::kReplica;
+      (replica ? m.clients_replicas : m.clients_normal) += bytes;
+      ++(replica ? m.replicas : m.clients);
     }
   }
   m.overhead = m.startup + m.backlog + m.clients_replicas + m.clients_normal + m.aof_buffer;
@@ -936,6 +939,94 @@ void CmdMemoryStats(CommandContext& ctx) {
   number("rss-overhead.bytes", 0);
   real("fragmentation", m.Ratio(m.rss, m.used));
   number("fragmentation.bytes", static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.used));
+}
+
+// MEMORY DOCTOR: Redis's getMemoryDoctorReport, its checks and its words.
+void CmdMemoryDoctor(CommandContext& ctx) {
+  const MemoryOverview m = TakeMemoryOverview(ctx);
+  constexpr uint64_t kTenMb = 10 << 20;
+  const auto over = [](uint64_t a, uint64_t b) {
+    return static_cast<int64_t>(a) - static_cast<int64_t>(b) > static_cast<int64_t>(kTenMb);
+  };
+  const bool empty = m.used < 5 * 1024 * 1024;
+  const bool big_peak = !empty && static_cast<float>(m.peak) / m.used > 1.5;
+  const bool high_frag = !empty && m.Ratio(m.rss, m.used) > 1.4 && over(m.rss, m.used);
+  const bool high_alloc_frag =
+      !empty && m.Ratio(m.active, m.allocated) > 1.1 && over(m.active, m.allocated);
+  const bool high_alloc_rss = !empty && m.Ratio(m.rss, m.active) > 1.1 && over(m.rss, m.active);
+  const bool big_client_buf = !empty && m.clients > 0 && m.clients_normal / m.clients > 1024 * 200;
+  const bool big_replica_buf = !empty && m.replicas > 0 && m.clients_replicas > kTenMb;
+  // (The process's RSS is the allocator's here, and there are no scripts:
+  // Redis's "process RSS overhead" and "many scripts" cannot arise.)
+  const bool any = empty || big_peak || high_frag || high_alloc_frag || high_alloc_rss ||
+                   big_client_buf || big_replica_buf;
+  std::string s;
+  if (!any) {
+    s = "Hi Sam, I can't find any memory issue in your instance. I can only account for what "
+        "occurs on this base.\n";
+  } else if (empty) {
+    s = "Hi Sam, this instance is empty or is using very little memory, my issues detector can't "
+        "be used in these conditions. Please, leave for your mission on Earth and fill it with "
+        "some data. The new Sam and I will be back to our programming as soon as I finished "
+        "rebooting.\n";
+  } else {
+    s = "Sam, I detected a few issues in this Redis instance memory implants:\n\n";
+    if (big_peak) {
+      s += " * Peak memory: In the past this instance used more than 150% the memory that is "
+           "currently using. The allocator is normally not able to release memory after a peak, "
+           "so you can expect to see a big fragmentation ratio, however this is actually "
+           "harmless and is only due to the memory peak, and if the Redis instance Resident Set "
+           "Size (RSS) is currently bigger than expected, the memory will be used as soon as you "
+           "fill the Redis instance with more data. If the memory peak was only occasional and "
+           "you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the "
+           "only other option is to shutdown and restart the instance.\n\n";
+    }
+    if (high_frag) {
+      s += " * High total RSS: This instance has a memory fragmentation and RSS overhead greater "
+           "than 1.4 (this means that the Resident Set Size of the Redis process is much larger "
+           "than the sum of the logical allocations Redis performed). This problem is usually due "
+           "either to a large peak memory (check if there is a peak memory entry above in the "
+           "report) or may result from a workload that causes the allocator to fragment memory a "
+           "lot. If the problem is a large peak memory, then there is no issue. Otherwise, make "
+           "sure you are using the Jemalloc allocator and not the default libc malloc. Note: The "
+           "currently used allocator is \"libc\".\n\n";
+    }
+    if (high_alloc_frag) {
+      s += " * High allocator fragmentation: This instance has an allocator external "
+           "fragmentation greater than 1.1. This problem is usually due either to a large peak "
+           "memory (check if there is a peak memory entry above in the report) or may result "
+           "from a workload that causes the allocator to fragment memory a lot. You can try "
+           "enabling 'activedefrag' config option.\n\n";
+    }
+    if (high_alloc_rss) {
+      s += " * High allocator RSS overhead: This instance has an RSS memory overhead is greater "
+           "than 1.1 (this means that the Resident Set Size of the allocator is much larger than "
+           "the sum what the allocator actually holds). This problem is usually due to a large "
+           "peak memory (check if there is a peak memory entry above in the report), you can try "
+           "the MEMORY PURGE command to reclaim it.\n\n";
+    }
+    if (big_replica_buf) {
+      s += " * Big replica buffers: The replica output buffers in this instance are greater than "
+           "10MB for each replica (on average). This likely means that there is some replica "
+           "instance that is struggling receiving data, either because it is too slow or because "
+           "of networking issues. As a result, data piles on the master output buffers. Please "
+           "try to identify what replica is not receiving data correctly and why. You can use the "
+           "INFO output in order to check the replicas delays and the CLIENT LIST command to "
+           "check the output buffers of each replica.\n\n";
+    }
+    if (big_client_buf) {
+      s += " * Big client buffers: The clients output buffers in this instance are greater than "
+           "200K per client (on average). This may result from different causes, like Pub/Sub "
+           "clients subscribed to channels bot not receiving data fast enough, so that data "
+           "piles on the Redis instance output buffer, or clients sending commands with large "
+           "replies or very large sequences of commands in the same pipeline. Please use the "
+           "CLIENT LIST command in order to investigate the issue if it causes problems in your "
+           "instance, or to understand better why certain clients are using a big amount of "
+           "memory.\n\n";
+    }
+    s += "I'm here to keep you safe, Sam. I want to help you.\n";
+  }
+  ctx.out.Verbatim("txt", s);
 }
 
 void RegisterServerFamily(CommandTable* table) {

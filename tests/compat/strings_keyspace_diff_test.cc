@@ -216,6 +216,13 @@ std::string RunCase(int port, const DiffCase& c) {
 
 std::vector<DiffCase> Resp2Cases() {
   return {
+      {"DebugPopulate",
+       {C("set key:1 mine"), C("debug populate 5"), C("dbsize"), C("get key:1"), C("get key:4"),
+        C("debug populate 3 pre 12"), C("get pre:2"), C("strlen pre:0"),
+        C("debug populate 2 pre 3"), C("get pre:1"), C("debug populate 0"), C("debug populate -1"),
+        C("debug populate x"), C("debug populate 2 p -5"), C("debug populate 1 p 1 extra"),
+        C("object encoding key:2"), C("debug digest")}},
+      {"MemoryDoctorOfASmallInstance", {C("flushall"), C("memory doctor")}},
       // ---------------------------------------------------------------- strings
       {"SetBasics",
        {C("set k v"), C("get k"), C("set k v nx"), C("set k v xx"), C("set k v2 xx get"),
