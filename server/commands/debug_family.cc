@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
+#include "server/commands/config.h"
 #include "server/commands/errors.h"
 #include "server/commands/rdb_convert.h"
 #include "server/commands/typed.h"
@@ -307,6 +308,17 @@ void CmdDebug(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "loadaof") && ctx.argc() == 2) return DebugLoadAof(ctx);
   if (EqualsIgnoreCase(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) {
     return DebugPopulate(ctx);
+  }
+  if (EqualsIgnoreCase(sub, "quicklist-packed-threshold") && ctx.argc() == 3) {
+    // Redis's quicklistisSetPackedThreshold: 0 restores the default (1 GB).
+    const std::optional<uint64_t> size = RedisMemToULL(ctx.arg(2));
+    if (!size.has_value() || *size > (uint64_t{1} << 32) - (1 << 20)) {
+      ctx.out.Error("argument must be a memory value bigger than 1 and smaller than 4gb");
+      return;
+    }
+    QuickList::SetPackedThreshold(*size == 0 ? size_t{1} << 30 : static_cast<size_t>(*size));
+    ctx.out.Ok();
+    return;
   }
   ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '",
                        AsCString(sub).substr(0, 128), "'. Try DEBUG HELP."));

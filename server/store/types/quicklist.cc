@@ -261,6 +261,10 @@ size_t QuickList::NodeByteLimit() const {
 bool QuickList::Fits(const Node* node, size_t bytes) const {
   const size_t total = node->used() + bytes;
   if (total > NodeByteLimit()) return false;
+  // A plain node: the element alone (Redis compares the element's size; the
+  // few bytes of framing counted here only matter at tiny thresholds).
+  const size_t threshold = packed_threshold_.load(std::memory_order_relaxed);
+  if (bytes >= threshold || (node->count == 1 && node->used() >= threshold)) return false;
   return fill_ < 0 || static_cast<int64_t>(node->count) < fill_;
 }
 

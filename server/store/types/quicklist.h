@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -42,6 +43,13 @@ class QuickList {
   QuickList& operator=(QuickList&& other) noexcept;
   // A deep copy (COPY).
   QuickList Clone() const;
+
+  // Redis's packed_threshold (DEBUG QUICKLIST-PACKED-THRESHOLD): an element
+  // of at least this many bytes gets a node of its own (a "plain" node), and
+  // nothing joins it. Process-wide, as in Redis; 1 GB by default.
+  static void SetPackedThreshold(size_t bytes) {
+    packed_threshold_.store(bytes, std::memory_order_relaxed);
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -133,6 +141,7 @@ class QuickList {
   uint32_t depth_;
   size_t size_ = 0;
   std::vector<Node*> nodes_;
+  static inline std::atomic<size_t> packed_threshold_{size_t{1} << 30};
 };
 
 }  // namespace valkdb
