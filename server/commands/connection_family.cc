@@ -522,6 +522,15 @@ ClientSnapshot SelfSnapshot(CommandContext& ctx) {
   s.tracking = (c.tracking & kTrackingOn) != 0;
   s.dirty_cas = c.watch.dirty.load(std::memory_order_relaxed);
   s.link = c.link;
+  // Redis's query buffer still holds the running command (qbuf=26 for a
+  // CLIENT LIST sent as RESP): its size as the request's RESP.
+  int64_t request = static_cast<int64_t>(StrCat("*", ctx.argc(), "\r\n").size());
+  for (size_t i = 0; i < ctx.argc(); ++i) {
+    request +=
+        static_cast<int64_t>(StrCat("$", ctx.arg(i).size(), "\r\n").size() + ctx.arg(i).size() + 2);
+  }
+  s.qbuf = request;
+  s.tot_mem = request;
   return s;
 }
 
@@ -533,9 +542,9 @@ std::vector<ClientSnapshot> AllClients(CommandContext& ctx) {
   for (ClientSnapshot& c : all) {
     if (c.id != ctx.client.id) continue;
     ClientSnapshot live = SelfSnapshot(ctx);
-    live.qbuf = c.qbuf;  // the buffers as of this batch's start
-    live.omem = c.omem;
-    live.tot_mem = c.tot_mem;
+    // The loop's snapshot was taken before its last replies were written:
+    // what is left of them now is not known here, and is most often nothing.
+    live.tot_mem = c.tot_mem - c.omem - c.qbuf + live.qbuf;
     c = std::move(live);
   }
   return all;
