@@ -575,6 +575,7 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
   const size_t max_visits = count > SIZE_MAX / 10 ? SIZE_MAX : count * 10;
   size_t keys = 0, visits = 0;
   bool resumed = cursor != 0;
+  std::vector<std::string> expired;
   while (true) {
     Shard* shard = ShardAt(db, shard_index);
     LockedShard shard_lock(shard);
@@ -590,8 +591,16 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
       const Entry* entry = shard->EntryAt(slot);
       if (entry == nullptr) continue;
       ++keys;
-      if (!shard->IsExpired(entry->key(), now_ms)) fn(*entry);
+      if (shard->IsExpired(entry->key(), now_ms)) {
+        expired.emplace_back(entry->key());
+      } else {
+        fn(*entry);
+      }
     }
+    // Redis's SCAN deletes the expired keys it meets (expireIfNeeded), each
+    // going to the feed as a DEL. (No snapshot guard: as for active expiry.)
+    for (const std::string& key : expired) shard->FindNoTouch(key, now_ms);
+    expired.clear();
     if (slot < slots) return MakeCursor(shard->layout_epoch(), shard_index, slot);
     if (++shard_index > shard_mask_) return 0;
     slot = 0;
