@@ -418,9 +418,12 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
   }
   if (ctx.wrote && ctx.server.persistence != nullptr) ctx.server.persistence->AddChanges(1);
   // Clients blocked on keys this command filled are served now, with this
-  // command's locks released (after EXEC for the commands of a transaction).
+  // command's locks released (after EXEC for the commands of a transaction),
+  // at the time it is now, as Redis's handleClientsBlockedOnKeys updates its
+  // clock: a key that expired meanwhile (a DEBUG SLEEP in the EXEC) is deleted
+  // then, not served.
   if (!ctx.client.ready_keys.empty() && !ctx.client.in_exec) {
-    ctx.server.blocking.ServeReady(ctx.store, ctx.server, ctx.now_ms, &ctx.client.ready_keys);
+    ctx.server.blocking.ServeReady(ctx.store, ctx.server, UnixTimeMs(), &ctx.client.ready_keys);
   }
 }
 

@@ -616,7 +616,7 @@ void CmdFlushDb(CommandContext& ctx) {
 void CmdFlushAll(CommandContext& ctx) {
   if (!FlushOptionOk(ctx)) return;
   ctx.DbModified(-1);
-  ctx.store.FlushAll();
+  ctx.store.FlushAll(ctx.client.db);
   ctx.server.tracking.InvalidateAll();
   // As Redis's flushAllDataAndResetRDB: a running BGSAVE is dropped and, with
   // save points set, the empty dataset is saved at once, so a restart does

@@ -121,6 +121,9 @@ Replication::Replication(Store& store, Config& config, ServerState& server, RdbP
   replid2_ = std::string(40, '0');
   rdb_.SetReplicationInfo([this](bool hold) { HoldApply(hold); }, [this] { return SaveInfo(); });
   timeout_ms_.store(config_.GetInt("repl-timeout") * 1000, std::memory_order_relaxed);
+  // Pings go every repl-ping-replica-period from the server's start, as
+  // Redis's cron counts them: not at once when the first replica comes.
+  last_ping_ms_ = UnixTimeMs();
 }
 
 Replication::~Replication() { Stop(); }

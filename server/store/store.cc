@@ -394,7 +394,7 @@ size_t Store::ExpiresSize(int db) {
   return total;
 }
 
-void Store::FlushDatabases(int first, int last) {
+void Store::FlushDatabases(int first, int last, int select_db) {
   // Every shard is locked (in ascending order) while the tables are taken
   // out, so no other client sees a half-flushed database; the entries are
   // freed after the locks are released, so other clients wait less.
@@ -418,16 +418,16 @@ void Store::FlushDatabases(int first, int last) {
   if (first == last) {
     feed_.Publish(first, {"FLUSHDB"});
   } else {
-    feed_.Publish(0, {"FLUSHALL"});
+    feed_.Publish(select_db, {"FLUSHALL"});
   }
   for (int db = last; db >= first; --db) {
     for (size_t i = shard_mask_ + 1; i-- > 0;) ShardAt(db, i)->mu.Unlock();
   }
 }
 
-void Store::FlushDb(int db) { FlushDatabases(db, db); }
+void Store::FlushDb(int db) { FlushDatabases(db, db, db); }
 
-void Store::FlushAll() { FlushDatabases(0, databases() - 1); }
+void Store::FlushAll(int select_db) { FlushDatabases(0, databases() - 1, select_db); }
 
 void Store::ResetStats() {
   for (int db = 0; db < databases(); ++db) {

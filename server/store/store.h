@@ -304,7 +304,8 @@ class Store {
   size_t DbSize(int db);
   size_t ExpiresSize(int db);
   void FlushDb(int db);
-  void FlushAll();
+  // FLUSHALL; the feed gets it in `select_db` (the client's db, as Redis propagates it).
+  void FlushAll(int select_db = 0);
   uint64_t ExpiredKeys();
   uint64_t EvictedKeys();
   // The active expiry cycle, as INFO shows it (Redis's expired_stale_perc,
@@ -376,7 +377,8 @@ class Store {
 
  private:
   friend class MultiShardLock;
-  void FlushDatabases(int first, int last) ABSL_NO_THREAD_SAFETY_ANALYSIS;  // all shards, in a loop
+  // All shards, in a loop; a whole-keyspace flush is published as FLUSHALL in `select_db`.
+  void FlushDatabases(int first, int last, int select_db) ABSL_NO_THREAD_SAFETY_ANALYSIS;
 
   size_t shard_mask_;
   std::vector<std::unique_ptr<Shard[]>> dbs_;
