@@ -42,7 +42,7 @@ const std::vector<Config::Param>& ParamTable() {
   static const auto* params = new std::vector<Config::Param>{
       {"bind", "", K::kString, "127.0.0.1", kMut},
       {"port", "", K::kInt, "6379", kMut, 0, 65535},
-      {"threads", "", K::kInt, "1", kImm, 1, 64},
+      {"threads", "", K::kInt, "1", kImm, 1, 64, "", true},
       {"databases", "", K::kInt, "16", kImm, 1, kIntMax},
       {"maxclients", "", K::kInt, "10000", kMut, 1, UINT32_MAX},
       {"timeout", "", K::kInt, "0", kMut, 0, kIntMax},
@@ -143,7 +143,7 @@ const std::vector<Config::Param>& ParamTable() {
       {"rdbcompression", "", K::kBool, "yes", kMut},
       {"rdbchecksum", "", K::kBool, "yes", kImm},
       // Microseconds slept per key saved: lets tests write while a save runs (as Redis's).
-      {"rdb-key-save-delay", "", K::kInt, "0", kMut, 0, kIntMax},
+      {"rdb-key-save-delay", "", K::kInt, "0", kMut, 0, kIntMax, "", true},
       // RESTORE always checks a payload deeply (as "yes" does); the setting is kept for CONFIG.
       {"sanitize-dump-payload", "", K::kEnum, "no", kMut, 0, 0, "no yes clients"},
       {"crash-log-enabled", "", K::kBool, "yes", kMut},
@@ -1265,6 +1265,7 @@ std::vector<std::pair<std::string, std::string>> Config::Match(
     }
     for (size_t i = 0; i < Params().size(); ++i) {
       const Param& param = Params()[i];
+      if (param.hidden) continue;
       for (std::string_view name : {param.name, param.alias}) {
         if (name.empty() || listed(name)) continue;
         if (GlobMatch(pattern, name, true)) out.emplace_back(std::string(name), values_[i]);

@@ -49,6 +49,9 @@ class Config {
     int64_t max = INT64_MAX;
     // kEnum: space-separated, in Redis's order; "a=b" accepts a and reports b.
     std::string_view choices = "";
+    // Redis's HIDDEN_CONFIG: CONFIG GET names it only when asked by name, not
+    // through a pattern (Redis's test-only settings; valkdb's own `threads`).
+    bool hidden = false;
   };
 
   Config();
