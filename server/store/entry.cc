@@ -11,6 +11,7 @@
 #include "server/store/types/packed_table.h"
 #include "server/store/types/quicklist.h"
 #include "server/store/types/sorted_set.h"
+#include "server/store/types/stream.h"
 #include "server/store/types/varint.h"
 
 namespace valkdb {
@@ -109,6 +110,10 @@ Entry Entry::MakeSortedSet(std::string_view key, SortedSet* zset) {
   return MakeOwned(key, Type::kZSet, zset);
 }
 
+Entry Entry::MakeStream(std::string_view key, Stream* stream) {
+  return MakeOwned(key, Type::kStream, stream);
+}
+
 void* Entry::owned() const { return *reinterpret_cast<void* const*>(Decode().value); }
 
 void Entry::DeleteOwned(Type type, void* structure) {
@@ -116,6 +121,8 @@ void Entry::DeleteOwned(Type type, void* structure) {
     delete static_cast<QuickList*>(structure);
   } else if (type == Type::kZSet) {
     delete static_cast<SortedSet*>(structure);
+  } else if (type == Type::kStream) {
+    delete static_cast<Stream*>(structure);
   } else {
     delete static_cast<PackedTable*>(structure);
   }
@@ -144,6 +151,7 @@ Entry Entry::Copy(std::string_view key, Encoding string_encoding) const {
   if (is_table()) {
     if (type() == Type::kList) return MakeList(key, new QuickList(list()->Clone()));
     if (type() == Type::kZSet) return MakeSortedSet(key, new SortedSet(sorted_set()->Clone()));
+    if (type() == Type::kStream) return MakeStream(key, stream()->Clone().release());
     return MakeTable(key, type(), new PackedTable(table()->Clone()));
   }
   if (type() == Type::kString) return Make(key, value(), string_encoding);
@@ -162,6 +170,8 @@ PackedTable* Entry::table() const { return static_cast<PackedTable*>(owned()); }
 QuickList* Entry::list() const { return static_cast<QuickList*>(owned()); }
 
 SortedSet* Entry::sorted_set() const { return static_cast<SortedSet*>(owned()); }
+
+Stream* Entry::stream() const { return static_cast<Stream*>(owned()); }
 
 Bytes Entry::Share(std::string_view slice) const {
   if (slice.empty()) return Bytes();
@@ -267,6 +277,9 @@ size_t Entry::AllocatedSize() const {
         break;
       case Type::kZSet:
         size += sorted_set()->MemoryUsage() + sizeof(SortedSet);
+        break;
+      case Type::kStream:
+        size += stream()->MemoryUsage() + sizeof(Stream);
         break;
       default:
         size += table()->MemoryUsage() + sizeof(PackedTable);

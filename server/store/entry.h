@@ -12,6 +12,7 @@ namespace valkdb {
 class PackedTable;
 class QuickList;
 class SortedSet;
+class Stream;
 
 // A stored key and its value in a single refcounted allocation:
 //   SharedBuffer header | flags | varint key length | varint value length | key | value
@@ -46,7 +47,7 @@ class Entry {
   };
 
   // The value's type, as TYPE names it.
-  enum class Type : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
+  enum class Type : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 5 };
 
   Entry() = default;
   explicit Entry(SharedBuffer* buffer) : word_(reinterpret_cast<uintptr_t>(buffer)) {}
@@ -78,6 +79,8 @@ class Entry {
   static Entry MakeList(std::string_view key, QuickList* list);
   // A sorted set past the listpack limits (small ones are inline, types/small_zset.h).
   static Entry MakeSortedSet(std::string_view key, SortedSet* zset);
+  // A stream (always an owned structure, types/stream.h).
+  static Entry MakeStream(std::string_view key, Stream* stream);
 
   // The same value under another key (RENAME): a table moves over, a big
   // string's buffer is shared, inline bytes are copied. Consumes this entry.
@@ -93,6 +96,7 @@ class Entry {
   PackedTable* table() const;
   QuickList* list() const;
   SortedSet* sorted_set() const;
+  Stream* stream() const;
   // Bytes that share this entry's storage, for a slice of value_view().
   Bytes Share(std::string_view slice_of_value) const;
 
