@@ -26,6 +26,7 @@
 #include "server/store/types/packed.h"
 #include "server/store/types/packed_table.h"
 #include "server/store/types/quicklist.h"
+#include "server/store/types/stream.h"
 
 namespace valkdb {
 namespace {
@@ -72,6 +73,15 @@ void MixValue(Digest* d, const Entry& entry) {
     case Entry::Type::kZSet:
       MixZSetValue(d, [&](absl::FunctionRef<void(std::string_view, double)> fn) {
         ForEachZSetRecord(entry, fn);
+      });
+      return;
+    case Entry::Type::kStream:
+      MixStreamValue(d, [&](auto fn) {
+        entry.stream()->Range(StreamID::Min(), StreamID::Max(), false,
+                              [&](const Stream::EntryView& e) {
+                                fn(e.id.ms, e.id.seq, e.fields_and_values);
+                                return true;
+                              });
       });
       return;
   }

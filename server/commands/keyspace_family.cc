@@ -610,6 +610,10 @@ void CmdFlushDb(CommandContext& ctx) {
   ctx.DbModified(ctx.client.db);  // before: only keys that existed break a WATCH
   ctx.store.FlushDb(ctx.client.db);
   ctx.server.tracking.InvalidateAll();  // Redis's signalFlushedDb
+  // XREADGROUP waits end (Redis's scanDatabaseForDeletedKeys).
+  for (const std::string& key : ctx.server.blocking.WaitedKeys(ctx.client.db)) {
+    ctx.KeyReady(ctx.client.db, key);
+  }
   ctx.out.Ok();
 }
 
@@ -618,6 +622,9 @@ void CmdFlushAll(CommandContext& ctx) {
   ctx.DbModified(-1);
   ctx.store.FlushAll(ctx.client.db);
   ctx.server.tracking.InvalidateAll();
+  for (int db = 0; db < ctx.store.databases(); ++db) {
+    for (const std::string& key : ctx.server.blocking.WaitedKeys(db)) ctx.KeyReady(db, key);
+  }
   // As Redis's flushAllDataAndResetRDB: a running BGSAVE is dropped and, with
   // save points set, the empty dataset is saved at once, so a restart does
   // not bring the flushed keys back.
@@ -647,6 +654,8 @@ std::string_view TypeName(Entry::Type type) {
       return "zset";
     case Entry::Type::kHash:
       return "hash";
+    case Entry::Type::kStream:
+      return "stream";
   }
   return "none";
 }
@@ -693,6 +702,8 @@ std::string_view ObjectEncodingName(const Entry& entry) {
       return "quicklist";
     case Entry::Type::kZSet:
       return entry.is_table() ? "skiplist" : "listpack";
+    case Entry::Type::kStream:
+      return "stream";
     case Entry::Type::kString:
       break;
   }

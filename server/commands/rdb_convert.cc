@@ -10,6 +10,7 @@
 #include "server/store/types/packed.h"
 #include "server/store/types/packed_table.h"
 #include "server/store/types/quicklist.h"
+#include "server/store/types/stream.h"
 
 namespace valkdb {
 
@@ -76,6 +77,11 @@ rdb::Value EntryToRdbValue(const Entry& entry, rdb::RdbType* type) {
                         [&](std::string_view m, double s) { value.zset.emplace_back(m, s); });
       *type = entry.is_table() ? rdb::kTypeZSet2 : rdb::kTypeZSetListpack;
       break;
+    case Entry::Type::kStream:
+      value.kind = rdb::Kind::kStream;
+      value.stream = entry.stream()->Clone();
+      *type = rdb::kTypeStreamListpacks2;
+      break;
   }
   return value;
 }
@@ -130,11 +136,19 @@ std::optional<Entry> EntryFromRdbValue(const Config& config, std::string_view ke
       for (const auto& [member, score] : value.zset) records.push_back({member, score});
       return MakeZSetEntry(key, &records, config);
     }
+    case rdb::Kind::kStream:
+      // Kept as loaded: Redis does not re-split a loaded stream's nodes either.
+      if (value.stream == nullptr) return std::nullopt;
+      return Entry::MakeStream(key, value.stream.release());
   }
   return std::nullopt;
 }
 
 void EncodeEntry(const Entry& entry, const rdb::EncodeOptions& options, std::string* out) {
+  if (entry.type() == Entry::Type::kStream) {  // written from the stream itself, not a copy
+    rdb::EncodeStream(*entry.stream(), options.rdb_compression, out);
+    return;
+  }
   rdb::RdbType type = rdb::kTypeString;
   const rdb::Value value = EntryToRdbValue(entry, &type);
   // A value that no longer fits its encoding's form (cannot happen for what

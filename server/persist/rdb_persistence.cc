@@ -20,6 +20,7 @@
 #include "server/persist/file_util.h"
 #include "server/store/access_clock.h"
 #include "server/store/rdb/rdb_file.h"
+#include "server/store/types/stream.h"
 
 namespace valkdb {
 namespace {
@@ -39,6 +40,61 @@ void AppendVariadic(std::string* out, std::string_view name, std::string_view ke
                 args.begin() + static_cast<ptrdiff_t>(i + n));
     AppendCommand(argv, out);
     i += n;
+  }
+}
+
+// A stream as Redis's rewriteStreamObject rebuilds it: XADD per entry (an
+// empty stream: XADD MAXLEN 0 of a dummy entry), XSETID with the metadata,
+// then per group XGROUP CREATE, an XCLAIM per pending entry and XGROUP
+// CREATECONSUMER for a consumer with nothing pending.
+void AppendStreamCommands(std::string_view key, const Stream& stream, std::string* out) {
+  std::vector<std::string_view> argv;
+  if (stream.length() > 0) {
+    stream.Range(StreamID::Min(), StreamID::Max(), false, [&](const Stream::EntryView& e) {
+      const std::string id = e.id.ToString();
+      argv.assign({std::string_view("XADD"), key, std::string_view(id)});
+      argv.insert(argv.end(), e.fields_and_values.begin(), e.fields_and_values.end());
+      AppendCommand(argv, out);
+      return true;
+    });
+  } else {
+    AppendCommand({std::string_view("XADD"), key, std::string_view("MAXLEN"), std::string_view("0"),
+                   std::string_view("0-1"), std::string_view("x"), std::string_view("y")},
+                  out);
+  }
+  const std::string last_id = stream.last_id().ToString();
+  const std::string added = StrCat(stream.entries_added());
+  const std::string max_deleted = stream.max_deleted_entry_id().ToString();
+  AppendCommand(
+      {std::string_view("XSETID"), key, std::string_view(last_id), std::string_view("ENTRIESADDED"),
+       std::string_view(added), std::string_view("MAXDELETEDID"), std::string_view(max_deleted)},
+      out);
+  for (const auto& [name, group] : stream.groups()) {
+    const std::string group_last = group->last_id.ToString();
+    const std::string entries_read = StrCat(group->entries_read);
+    AppendCommand({std::string_view("XGROUP"), std::string_view("CREATE"), key,
+                   std::string_view(name), std::string_view(group_last),
+                   std::string_view("ENTRIESREAD"), std::string_view(entries_read)},
+                  out);
+    for (const auto& [consumer_name, consumer] : group->consumers) {
+      if (consumer->pel.empty()) {
+        AppendCommand({std::string_view("XGROUP"), std::string_view("CREATECONSUMER"), key,
+                       std::string_view(name), std::string_view(consumer_name)},
+                      out);
+        continue;
+      }
+      for (const auto& [id, nack] : consumer->pel) {
+        const std::string pending = id.ToString();
+        const std::string time = StrCat(nack->delivery_time);
+        const std::string count = StrCat(nack->delivery_count);
+        AppendCommand(
+            {std::string_view("XCLAIM"), key, std::string_view(name),
+             std::string_view(consumer_name), std::string_view("0"), std::string_view(pending),
+             std::string_view("TIME"), std::string_view(time), std::string_view("RETRYCOUNT"),
+             std::string_view(count), std::string_view("JUSTID"), std::string_view("FORCE")},
+            out);
+      }
+    }
   }
 }
 
@@ -69,6 +125,9 @@ void AppendRebuildCommands(std::string_view key, const rdb::Value& value, int64_
         args.push_back(value.zset[i].first);
       }
       AppendVariadic(out, "ZADD", key, args, 2);
+      break;
+    case rdb::Kind::kStream:
+      AppendStreamCommands(key, *value.stream, out);
       break;
   }
   if (expire_ms >= 0) {

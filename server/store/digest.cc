@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 namespace valkdb {
@@ -99,7 +100,7 @@ void MixU32(Digest* d, uint32_t n) {
 }
 
 // Redis's OBJ_* type codes, which xorObjectDigest mixes in first.
-enum : uint32_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
+enum : uint32_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
 
 }  // namespace
 
@@ -167,6 +168,18 @@ void MixZSetValue(Digest* d, ForEachScored for_each_member) {
     MixDigest(&element, member);
     MixDigest(&element, std::string_view(buf, end - buf));
     XorDigest(d, AsBytes(element));
+  });
+}
+
+void MixStreamValue(Digest* d, ForEachStreamEntry for_each_entry) {
+  MixU32(d, kStream);
+  for_each_entry([d](uint64_t ms, uint64_t seq,
+                     std::span<const std::string_view> fields_and_values) {
+    char id[48];
+    const int n = std::snprintf(id, sizeof(id), "%llu.%llu", static_cast<unsigned long long>(ms),
+                                static_cast<unsigned long long>(seq));
+    MixDigest(d, std::string_view(id, static_cast<size_t>(n)));
+    for (std::string_view s : fields_and_values) MixDigest(d, s);
   });
 }
 

@@ -11,12 +11,14 @@
 //   u32be(n):      n as 4 big-endian bytes (Redis's htonl(n))
 //
 // One value, continuing from a digest d (xorObjectDigest):
-//   mix(d, u32be(type))   type: string 0, list 1, set 2, zset 3, hash 4
+//   mix(d, u32be(type))   type: string 0, list 1, set 2, zset 3, hash 4, stream 6
 //   string: mix(d, value)
 //   list:   mix(d, element) for each element, head to tail
 //   set:    xor(d, member) for each member
 //   hash:   for each pair: e = 0; mix(e, field); mix(e, value); xor(d, e)
 //   zset:   for each member: e = 0; mix(e, member); mix(e, "%.17g" of score); xor(d, e)
+//   stream: for each entry in ID order: mix(d, "<ms>.<seq>") (a dot, not Redis's
+//           usual dash), then mix(d, field); mix(d, value) for each pair
 //   (xor(d, e) hashes the 20 bytes of e: d ^= SHA1(e), not d ^= e.)
 //   then, if the key has an expire: xor(d, "!!expire!!") -- only whether the key
 //   has one counts; the expire time itself is not digested.
@@ -39,6 +41,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -63,6 +66,9 @@ using ForEachPair = absl::FunctionRef<void(
     absl::FunctionRef<void(std::string_view field, std::string_view value)>)>;
 using ForEachScored =
     absl::FunctionRef<void(absl::FunctionRef<void(std::string_view member, double score)>)>;
+using ForEachStreamEntry = absl::FunctionRef<void(
+    absl::FunctionRef<void(uint64_t ms, uint64_t seq,
+                           std::span<const std::string_view> fields_and_values)>)>;
 
 // Mixes one value into *d as xorObjectDigest does (type tag, then contents),
 // without the expire flag. Lists must be visited head to tail; sets, hashes
@@ -76,6 +82,8 @@ void MixHashValue(Digest* d, ForEachPair for_each_pair);
 // listpack-encoded (small) but keeps -0 in a skiplist-encoded one; pass the
 // score as the store holds it.
 void MixZSetValue(Digest* d, ForEachScored for_each_member);
+// Entries in ID order, each with its fields and values as field, value, ...
+void MixStreamValue(Digest* d, ForEachStreamEntry for_each_entry);
 // xor(d, "!!expire!!"): the last step for a key that has an expire time.
 void MixExpireFlag(Digest* d);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 
 #include "absl/container/flat_hash_set.h"
@@ -101,6 +102,55 @@ std::vector<std::pair<std::string, double>> SortedZSet(const Value& v) {
 bool AllShorterThan(const std::vector<std::string>& items, size_t max_len) {
   return std::all_of(items.begin(), items.end(),
                      [max_len](const std::string& s) { return s.size() <= max_len; });
+}
+
+// rdbSaveObject's stream IDs: as two lengths, or (in a PEL) as the raw
+// 16-byte big-endian radix-tree key.
+void SaveStreamId(const StreamID& id, std::string* out) {
+  SaveLen(id.ms, out);
+  SaveLen(id.seq, out);
+}
+
+void SaveRawStreamId(const StreamID& id, std::string* out) {
+  char raw[16];
+  id.EncodeBigEndian(raw);
+  out->append(raw, sizeof(raw));
+}
+
+void EncodeStreamPayload(const Stream& stream, bool compress, std::string* out) {
+  SaveLen(stream.node_count(), out);
+  stream.ForEachNode([&](const StreamID& master, std::string_view listpack) {
+    char key[16];
+    master.EncodeBigEndian(key);
+    SaveString(std::string_view(key, sizeof(key)), compress, out);
+    SaveString(listpack, compress, out);
+  });
+  SaveLen(stream.length(), out);
+  SaveStreamId(stream.last_id(), out);
+  SaveStreamId(stream.first_id(), out);
+  SaveStreamId(stream.max_deleted_entry_id(), out);
+  SaveLen(stream.entries_added(), out);
+  SaveLen(stream.groups().size(), out);
+  for (const auto& [name, group] : stream.groups()) {
+    SaveString(name, compress, out);
+    SaveStreamId(group->last_id, out);
+    // -1 (entries read unknown) goes as the 64-bit length 2^64-1, as Redis writes it.
+    SaveLen(static_cast<uint64_t>(group->entries_read), out);
+    SaveLen(group->pel.size(), out);
+    for (const auto& [id, nack] : group->pel) {
+      SaveRawStreamId(id, out);
+      SaveMillis(nack->delivery_time, out);
+      SaveLen(nack->delivery_count, out);
+    }
+    // A consumer's PEL is IDs only: loading finds each in the group's PEL.
+    SaveLen(group->consumers.size(), out);
+    for (const auto& [consumer_name, consumer] : group->consumers) {
+      SaveString(consumer_name, compress, out);
+      SaveMillis(consumer->seen_time, out);
+      SaveLen(consumer->pel.size(), out);
+      for (const auto& [id, nack] : consumer->pel) SaveRawStreamId(id, out);
+    }
+  }
 }
 
 // ---------------------------------------------------------------- decoding
@@ -342,9 +392,155 @@ absl::Status DecodeBlobType(RdbReader& r, uint8_t type, Value* out) {
   }
 }
 
+absl::StatusOr<StreamID> ReadStreamId(RdbReader& r) {
+  auto ms = r.ReadLen();
+  if (!ms.ok()) return ms.status();
+  auto seq = r.ReadLen();
+  if (!seq.ok()) return seq.status();
+  return StreamID{*ms, *seq};
+}
+
+absl::StatusOr<StreamID> ReadRawStreamId(RdbReader& r) {
+  auto raw = r.ReadBytes(16);
+  if (!raw.ok()) return raw.status();
+  return StreamID::DecodeBigEndian(raw->data());
+}
+
+absl::Status DecodeGroups(RdbReader& r, bool v2, Stream& stream) {
+  auto groups = r.ReadLen();
+  if (!groups.ok()) return groups.status();
+  for (uint64_t g = 0; g < *groups; ++g) {
+    auto name = r.ReadString();
+    if (!name.ok()) return name.status();
+    auto last_id = ReadStreamId(r);
+    if (!last_id.ok()) return last_id.status();
+    int64_t entries_read = 0;
+    if (v2) {
+      auto n = r.ReadLen();
+      if (!n.ok()) return n.status();
+      entries_read = static_cast<int64_t>(*n);
+    } else {
+      entries_read = stream.EstimateDistanceFromFirstEverEntry(*last_id);
+    }
+    StreamGroup* group = stream.CreateGroup(*name, *last_id, entries_read);
+    if (group == nullptr) return Corrupt("Duplicated consumer group name");
+    // The group's PEL, its owners resolved from the consumers' PELs below.
+    auto pel_size = r.ReadLen();
+    if (!pel_size.ok()) return pel_size.status();
+    for (uint64_t i = 0; i < *pel_size; ++i) {
+      auto id = ReadRawStreamId(r);
+      if (!id.ok()) return id.status();
+      auto nack = std::make_unique<StreamNack>();
+      auto time = r.ReadMillis();
+      if (!time.ok()) return time.status();
+      auto count = r.ReadLen();
+      if (!count.ok()) return count.status();
+      nack->delivery_time = *time;
+      nack->delivery_count = *count;
+      if (!group->pel.try_emplace(*id, std::move(nack)).second) {
+        return Corrupt("Duplicated global PEL entry loading stream consumer group");
+      }
+    }
+    auto consumers = r.ReadLen();
+    if (!consumers.ok()) return consumers.status();
+    for (uint64_t c = 0; c < *consumers; ++c) {
+      auto consumer_name = r.ReadString();
+      if (!consumer_name.ok()) return consumer_name.status();
+      StreamConsumer* consumer = group->CreateConsumer(*consumer_name, 0);
+      if (consumer == nullptr) return Corrupt("Duplicate stream consumer detected.");
+      auto seen = r.ReadMillis();
+      if (!seen.ok()) return seen.status();
+      consumer->seen_time = *seen;
+      auto own = r.ReadLen();
+      if (!own.ok()) return own.status();
+      for (uint64_t i = 0; i < *own; ++i) {
+        auto id = ReadRawStreamId(r);
+        if (!id.ok()) return id.status();
+        auto it = group->pel.find(*id);
+        if (it == group->pel.end()) return Corrupt("Consumer entry not found in group global PEL");
+        // A NACK has one owner: one claimed twice (by this consumer or
+        // another) would leave a PEL pointing at a freed NACK later.
+        if (it->second->consumer != nullptr) {
+          return Corrupt("Duplicated consumer PEL entry loading a stream consumer group");
+        }
+        it->second->consumer = consumer;
+        consumer->pel.emplace(*id, it->second.get());
+      }
+    }
+    for (const auto& [id, nack] : group->pel) {
+      if (nack->consumer == nullptr) return Corrupt("Stream CG PEL entry without consumer");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// rdbLoadObject's RDB_TYPE_STREAM_LISTPACKS (v2 false) and _2, with its
+// deep-sanitization checks always on (a node's listpack entry by entry).
+absl::Status DecodeStream(RdbReader& r, bool v2, Value* out) {
+  auto stream = std::make_unique<Stream>();
+  auto nodes = r.ReadLen();
+  if (!nodes.ok()) return nodes.status();
+  for (uint64_t i = 0; i < *nodes; ++i) {
+    auto key = r.ReadString();
+    if (!key.ok()) return key.status();
+    if (key->size() != 16) return Corrupt("Stream node key entry is not the size of a stream ID");
+    auto listpack = r.ReadString();
+    if (!listpack.ok()) return listpack.status();
+    if (!stream->AddLoadedNode(StreamID::DecodeBigEndian(key->data()), *std::move(listpack))) {
+      return Corrupt("Stream listpack integrity check failed");
+    }
+  }
+  auto length = r.ReadLen();
+  if (!length.ok()) return length.status();
+  auto last_id = ReadStreamId(r);
+  if (!last_id.ok()) return last_id.status();
+  StreamID max_deleted;
+  uint64_t entries_added = *length;  // a v1 stream: as Redis migrates it
+  if (v2) {
+    // The first ID is the first live entry's: FinishLoading finds it.
+    auto first_id = ReadStreamId(r);
+    if (!first_id.ok()) return first_id.status();
+    auto deleted = ReadStreamId(r);
+    if (!deleted.ok()) return deleted.status();
+    auto added = r.ReadLen();
+    if (!added.ok()) return added.status();
+    max_deleted = *deleted;
+    entries_added = *added;
+  }
+  if (*length != 0 && *nodes == 0) return Corrupt("Stream length inconsistent with rax entries");
+  stream->set_last_id(*last_id);
+  stream->set_max_deleted_entry_id(max_deleted);
+  stream->set_entries_added(entries_added);
+  stream->FinishLoading(*length);
+  // Not checked by Redis: an entry past the last ID would let XADD append
+  // out of order.
+  bool ordered = true;
+  stream->Range(StreamID::Min(), StreamID::Max(), /*rev=*/true, [&](const Stream::EntryView& e) {
+    ordered = e.id <= *last_id;
+    return false;
+  });
+  if (!ordered) return Corrupt("Stream entry ID past the last ID");
+  if (absl::Status s = DecodeGroups(r, v2, *stream); !s.ok()) return s;
+  out->kind = Kind::kStream;
+  out->stream = std::move(stream);
+  return absl::OkStatus();
+}
+
 constexpr size_t kFooterSize = 10;  // RDB version (2) + CRC64 (8)
 
 }  // namespace
+
+Value::Value(const Value& other)
+    : kind(other.kind),
+      string(other.string),
+      items(other.items),
+      zset(other.zset),
+      stream(other.stream ? other.stream->Clone() : nullptr) {}
+
+Value& Value::operator=(const Value& other) {
+  if (this != &other) *this = Value(other);
+  return *this;
+}
 
 RdbType ChooseType(const Value& v, const EncodeOptions& opts) {
   switch (v.kind) {
@@ -371,6 +567,8 @@ RdbType ChooseType(const Value& v, const EncodeOptions& opts) {
                          });
       return small ? kTypeZSetListpack : kTypeZSet2;
     }
+    case Kind::kStream:
+      return kTypeStreamListpacks2;
   }
   return kTypeString;
 }
@@ -380,7 +578,8 @@ absl::Status EncodeAs(const Value& v, RdbType type, const EncodeOptions& opts, s
                     (v.kind == Kind::kList && type == kTypeListQuicklist2) ||
                     (v.kind == Kind::kSet && (type == kTypeSet || type == kTypeSetIntset)) ||
                     (v.kind == Kind::kHash && (type == kTypeHash || type == kTypeHashListpack)) ||
-                    (v.kind == Kind::kZSet && (type == kTypeZSet2 || type == kTypeZSetListpack));
+                    (v.kind == Kind::kZSet && (type == kTypeZSet2 || type == kTypeZSetListpack)) ||
+                    (v.kind == Kind::kStream && type == kTypeStreamListpacks2 && v.stream);
   if (!fits) return absl::InvalidArgumentError("value cannot be written as this RDB type");
   if (v.kind == Kind::kHash && v.items.size() % 2 != 0) {
     return absl::InvalidArgumentError("hash items are not field/value pairs");
@@ -401,6 +600,9 @@ absl::Status EncodeAs(const Value& v, RdbType type, const EncodeOptions& opts, s
       break;
     case kTypeSetIntset:
       SaveString(*blob, compress, out);
+      break;
+    case kTypeStreamListpacks2:
+      EncodeStreamPayload(*v.stream, compress, out);
       break;
     case kTypeSet:
     case kTypeHash:
@@ -438,6 +640,11 @@ absl::Status EncodeAs(const Value& v, RdbType type, const EncodeOptions& opts, s
     }
   }
   return absl::OkStatus();
+}
+
+void EncodeStream(const Stream& stream, bool compress, std::string* out) {
+  out->push_back(static_cast<char>(kTypeStreamListpacks2));
+  EncodeStreamPayload(stream, compress, out);
 }
 
 void Encode(const Value& v, const EncodeOptions& opts, std::string* out) {
@@ -489,7 +696,8 @@ absl::StatusOr<Value> DecodeObject(uint8_t type, RdbReader& reader) {
       return absl::UnimplementedError("module values are not supported");
     case kTypeStreamListpacks:
     case kTypeStreamListpacks2:
-      return absl::UnimplementedError("stream values are not supported");
+      s = DecodeStream(reader, type == kTypeStreamListpacks2, &v);
+      break;
     default:
       return absl::InvalidArgumentError(absl::StrCat("unknown RDB object type ", type));
   }
