@@ -56,6 +56,15 @@ bool BlockingRegistry::HasWaiters(int db, std::string_view key) {
   return by_key_.contains(KeyId(db, std::string(key)));
 }
 
+bool BlockingRegistry::HasStreamGroupWaiters(int db, std::string_view key) {
+  absl::MutexLock lock(&mu_);
+  auto it = by_key_.find(KeyId(db, std::string(key)));
+  if (it == by_key_.end()) return false;
+  return std::any_of(it->second.begin(), it->second.end(), [](const auto& waiter) {
+    return waiter->type == Entry::Type::kStream && !waiter->group.empty();
+  });
+}
+
 std::vector<std::string> BlockingRegistry::WaitedKeys(int db) {
   std::vector<std::string> keys;
   absl::MutexLock lock(&mu_);
@@ -65,14 +74,42 @@ std::vector<std::string> BlockingRegistry::WaitedKeys(int db) {
   return keys;
 }
 
-std::shared_ptr<Waiter> BlockingRegistry::First(int db, std::string_view key, Entry::Type type) {
+std::shared_ptr<Waiter> BlockingRegistry::First(int db, std::string_view key, Entry::Type type,
+                                                const std::vector<const Waiter*>& passed) {
   absl::MutexLock lock(&mu_);
   auto it = by_key_.find(KeyId(db, std::string(key)));
   if (it == by_key_.end()) return nullptr;
   for (const std::shared_ptr<Waiter>& waiter : it->second) {
-    if (waiter->type == type) return waiter;
+    if (waiter->type == type &&
+        std::find(passed.begin(), passed.end(), waiter.get()) == passed.end()) {
+      return waiter;
+    }
   }
   return nullptr;
+}
+
+void BlockingRegistry::EndStreamGroupWaiters(int db, std::string_view key) {
+  std::vector<std::shared_ptr<Waiter>> ended;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = by_key_.find(KeyId(db, std::string(key)));
+    if (it == by_key_.end()) return;
+    for (const std::shared_ptr<Waiter>& waiter : it->second) {
+      if (waiter->type == Entry::Type::kStream && !waiter->group.empty()) ended.push_back(waiter);
+    }
+    size_t mine = 0;  // those not ended by someone else meanwhile
+    for (const std::shared_ptr<Waiter>& waiter : ended) {
+      if (waiter->Finish(Waiter::State::kServed)) {
+        waiter->reply = "-UNBLOCKED the stream key no longer exists\r\n";
+        ended[mine++] = waiter;
+      }
+      RemoveLocked(*waiter);
+    }
+    ended.resize(mine);
+  }
+  for (const std::shared_ptr<Waiter>& waiter : ended) {
+    if (deliver_) deliver_(waiter->loop, waiter->client_id);
+  }
 }
 
 bool BlockingRegistry::Unblock(uint64_t client_id, bool error) {
@@ -95,6 +132,7 @@ void BlockingRegistry::ServeReady(Store& store, ServerState& server, int64_t now
   for (size_t i = 0; i < ready->size(); ++i) {
     const int db = (*ready)[i].db;
     const std::string key = (*ready)[i].key;
+    std::vector<const Waiter*> passed;  // waiters this key cannot serve now
     while (true) {
       // Waiters of another type (BZPOPMIN on a key that now holds a list)
       // keep waiting; those of the key's type are served in FIFO order.
@@ -105,10 +143,13 @@ void BlockingRegistry::ServeReady(Store& store, ServerState& server, int64_t now
         Shard& shard = peek(db, key);
         AssumeLocked(shard);
         const Entry* entry = shard.Find(key, now_ms);
+        if (entry == nullptr || entry->type() != Entry::Type::kStream) {
+          EndStreamGroupWaiters(db, key);
+        }
         if (entry == nullptr) break;
         type = entry->type();
       }
-      std::shared_ptr<Waiter> waiter = First(db, key, type);
+      std::shared_ptr<Waiter> waiter = First(db, key, type, passed);
       if (waiter == nullptr) break;
       MultiShardLock locks(store);
       if (waiter->destination.empty()) {
@@ -122,6 +163,10 @@ void BlockingRegistry::ServeReady(Store& store, ServerState& server, int64_t now
       const Entry* entry = shard.Find(key, now_ms);
       if (entry == nullptr) break;
       if (entry->type() != waiter->type) continue;  // changed since the peek
+      if (waiter->can_serve != nullptr && !waiter->can_serve(*entry, *waiter, key)) {
+        passed.push_back(waiter.get());
+        continue;
+      }
       {
         absl::MutexLock lock(&mu_);
         // Another thread may have served, timed out or cancelled it meanwhile.

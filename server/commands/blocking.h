@@ -34,6 +34,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
+#include "server/store/types/stream.h"
 
 namespace valkdb {
 
@@ -79,6 +80,16 @@ struct Waiter {
   bool null_array_on_timeout = true;
   int64_t deadline_ms = 0;  // 0: waits forever
 
+  // XREAD / XREADGROUP: per key of `keys`, the ID new entries must follow;
+  // XREADGROUP's group, consumer and NOACK.
+  std::vector<StreamID> stream_ids;
+  std::string group, consumer;
+  bool noack = false;
+  // Whether the key's value (of the waiter's type) serves the waiter now: a
+  // stream only once it has an entry past the waiter's ID, so a push serves
+  // every reader it can rather than the first. nullptr: any value does.
+  bool (*can_serve)(const Entry& entry, const Waiter& waiter, std::string_view key) = nullptr;
+
   // WAIT: the reply on timeout (and CLIENT UNBLOCK ... TIMEOUT), computed then.
   std::function<std::string()> timeout_reply;
 
@@ -114,6 +125,8 @@ class BlockingRegistry {
   void Remove(Waiter& waiter) ABSL_LOCKS_EXCLUDED(mu_);
   // Whether someone waits on the key; call under the key's shard lock.
   bool HasWaiters(int db, std::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether an XREADGROUP waits on the key (which a change may end).
+  bool HasStreamGroupWaiters(int db, std::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
   // Test-only: with VALKDB_TEST_DROP_WAKEUP_EVERY=N in the server's environment,
   // every Nth wake-up is dropped (a key made ready is not served), so the
   // blocking stress test can prove that it notices a lost wake-up. Always
@@ -139,10 +152,14 @@ class BlockingRegistry {
   struct KeyIdHash {
     size_t operator()(const KeyId& k) const;
   };
-  // The first waiter on a key that wants a value of `type`, or null.
-  std::shared_ptr<Waiter> First(int db, std::string_view key, Entry::Type type)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // The first waiter on a key that wants a value of `type`, or null; the
+  // waiters in `passed` (the key could not serve them) are skipped.
+  std::shared_ptr<Waiter> First(int db, std::string_view key, Entry::Type type,
+                                const std::vector<const Waiter*>& passed) ABSL_LOCKS_EXCLUDED(mu_);
   void RemoveLocked(Waiter& waiter) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The key no longer holds a stream: its XREADGROUP waiters end with an
+  // error (Redis's unblockDeletedStreamReadgroupClients).
+  void EndStreamGroupWaiters(int db, std::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
 
   absl::Mutex mu_;
   absl::flat_hash_map<KeyId, std::deque<std::shared_ptr<Waiter>>, KeyIdHash> by_key_

@@ -60,6 +60,7 @@ CommandTable::CommandTable() {
   RegisterSetFamily(this);
   RegisterListFamily(this);
   RegisterZSetFamily(this);
+  RegisterStreamFamily(this);
   RegisterDumpFamily(this);
   RegisterPersistFamily(this);
   RegisterSortFamily(this);
@@ -113,6 +114,16 @@ Entry MakeEntry(const CommandContext& ctx, std::string_view key, size_t value_in
 
 void ReplyWrongArity(CommandContext& ctx, std::string_view full_name) {
   ctx.out.Error(StrCat("wrong number of arguments for '", full_name, "' command"));
+}
+
+void ReplyHelp(CommandContext& ctx, std::string_view command,
+               std::initializer_list<std::string_view> lines) {
+  ctx.out.Array(lines.size() + 3);
+  ctx.out.SimpleString(
+      StrCat(command, " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+  for (std::string_view line : lines) ctx.out.SimpleString(line);
+  ctx.out.SimpleString("HELP");
+  ctx.out.SimpleString("    Prints this help.");
 }
 
 void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::string_view sub) {

@@ -47,12 +47,19 @@ struct CommandContext {
 
   // Every command that changes a key calls this (WATCH depends on it), once
   // the change is made, and only when something really changed.
-  void KeyModified(std::string_view key) const {
-    wrote = true;
-    server.watches.Touch(client.db, key);
-    store.feed().KeyChanged(key, /*by_client=*/true);
-  }
+  void KeyModified(std::string_view key) const { KeyModified(client.db, key); }
   void KeyModified(int db, std::string_view key) const {
+    StreamModified(db, key);
+    // The key may be deleted or retyped, which ends its XREADGROUP waits
+    // (Redis's signalDeletedKeyAsReady). One atomic load when nobody waits.
+    if (server.blocking.waiting() > 0 && server.blocking.HasStreamGroupWaiters(db, key) &&
+        !server.blocking.DropThisWakeup()) {
+      client.ready_keys.push_back({db, std::string(key)});
+    }
+  }
+  // KeyModified for a stream command: the key still holds a stream after it,
+  // so only KeyReady (new entries, a destroyed group) wakes its readers.
+  void StreamModified(int db, std::string_view key) const {
     wrote = true;
     server.watches.Touch(db, key);
     store.feed().KeyChanged(key, /*by_client=*/true);
@@ -254,6 +261,9 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
 // An entry for key holding argument `value_index`, sharing a big argument's buffer.
 Entry MakeEntry(const CommandContext& ctx, std::string_view key, size_t value_index);
 void ReplyWrongArity(CommandContext& ctx, std::string_view full_name);
+// Redis's addReplyHelp: `command`'s subcommands, one line each, then HELP.
+void ReplyHelp(CommandContext& ctx, std::string_view command,
+               std::initializer_list<std::string_view> lines);
 // A blocked command's wait ended: Redis's updateStatsOnUnblock (its time in
 // commandstats again, latencystats, SLOWLOG).
 void AccountUnblocked(ClientState& client, ServerState& server, const CommandSpec& spec,

@@ -38,8 +38,6 @@ const std::vector<SettingRule>& SettingRules() {
       {"aof-rewrite-incremental-fsync", "no", kNoEffect,
        "a rewritten AOF file is fsynced once, when complete"},
       {"rdb-save-incremental-fsync", "no", kNoEffect, "an RDB file is fsynced once, when complete"},
-      {"stream-node-max-bytes", "", kNoEffect, "valkdb has no streams yet"},
-      {"stream-node-max-entries", "", kNoEffect, "valkdb has no streams yet"},
       {"always-show-logo", "no", kNoEffect, "valkdb prints no logo"},
       {"set-proc-title", "no", kNoEffect, "the process title stays the command line"},
       {"proc-title-template", "", kNoEffect, "the process title stays the command line"},

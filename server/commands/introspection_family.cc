@@ -14,16 +14,6 @@
 namespace valkdb {
 namespace {
 
-void ReplyHelp(CommandContext& ctx, std::string_view command,
-               std::initializer_list<std::string_view> lines) {
-  ctx.out.Array(lines.size() + 3);
-  ctx.out.SimpleString(
-      StrCat(command, " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
-  for (std::string_view line : lines) ctx.out.SimpleString(line);
-  ctx.out.SimpleString("HELP");
-  ctx.out.SimpleString("    Prints this help.");
-}
-
 // Redis's addReplySubcommandSyntaxError.
 void ReplySubcommandSyntax(CommandContext& ctx) {
   std::string sub(ctx.arg(1).substr(0, 128));

@@ -380,9 +380,18 @@ void Connection::FinishBlocked() {
   if (closing_) return;
   RespWriter& out = state_.reply_mode == ClientState::ReplyMode::kOn ? writer_ : discard_writer_;
   out.set_protocol(state_.protocol);
+  // A serve may end the wait with an error (XREADGROUP's -NOGROUP): it
+  // counts as an error reply and a failed call, as Redis's.
+  const bool served_error =
+      waiter->state.load(std::memory_order_acquire) == Waiter::State::kServed &&
+      waiter->reply.size() > 2 && waiter->reply[0] == '-';
   switch (waiter->state.load(std::memory_order_acquire)) {
     case Waiter::State::kServed:
-      out.Raw(waiter->reply);
+      if (served_error) {
+        out.Error(std::string_view(waiter->reply).substr(0, waiter->reply.size() - 2));
+      } else {
+        out.Raw(waiter->reply);
+      }
       break;
     case Waiter::State::kError:
       out.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
@@ -398,9 +407,9 @@ void Connection::FinishBlocked() {
       break;
   }
   if (blocked_spec_ != nullptr) {
-    AccountUnblocked(state_, loop_->server(), *blocked_spec_, blocked_args_.views(),
-                     blocked_duration_ns_,
-                     waiter->state.load(std::memory_order_acquire) == Waiter::State::kError);
+    AccountUnblocked(
+        state_, loop_->server(), *blocked_spec_, blocked_args_.views(), blocked_duration_ns_,
+        served_error || waiter->state.load(std::memory_order_acquire) == Waiter::State::kError);
     blocked_spec_ = nullptr;
     blocked_args_.Clear();
   }

@@ -564,5 +564,155 @@ TEST_F(integration_BlockingDroppedWakeup, TheStressCheckCatchesALostWakeup) {
   EXPECT_TRUE(v.stuck) << "the check missed the dropped wake-ups";
 }
 
+// Streams over four event loops, every wait forever (BLOCK 0): consumers of
+// one group read two streams, followers XREAD s2 from the start. A stream
+// keeps its entries, so a lost wake-up is hidden by the next XADD to the key;
+// the probes, one XADD at a time to an idle server, are what could be lost.
+// The verdict: every entry delivered exactly once to the group and in order
+// to each follower, or `stuck` — entries not yet delivered while every
+// reader stays blocked.
+struct StreamStressVerdict {
+  size_t added = 0, delivered = 0, unique = 0;
+  bool followers_in_order = true, stuck = false;
+  int failures = 0;
+};
+
+StreamStressVerdict RunStreamStress(int port, RespClient& admin) {
+  constexpr int kProducers = 3, kConsumers = 4, kFollowers = 2, kPerProducer = 600;
+  constexpr int kReaders = kConsumers + kFollowers;
+  StreamStressVerdict verdict;
+  for (const char* key : {"s1", "s2"}) {
+    if (admin.Command({"XGROUP", "CREATE", key, "g", "$", "MKSTREAM"}).str != "OK") {
+      ++verdict.failures;
+      return verdict;
+    }
+  }
+  std::atomic<int> failures{0};
+  std::atomic<size_t> delivered{0};
+  std::vector<std::atomic<size_t>> followed(kFollowers);
+  std::vector<std::vector<std::string>> received(kReaders);  // values; followers' in order
+  std::vector<int64_t> ids(kReaders, 0);
+  std::atomic<int> started{0};
+  std::vector<std::thread> readers;
+  for (int c = 0; c < kReaders; ++c) {
+    readers.emplace_back([&, c] {
+      auto conn = RespClient::Connect(port);
+      if (!conn.ok()) {
+        ++failures;
+        ++started;
+        return;
+      }
+      ids[static_cast<size_t>(c)] = (*conn)->Command({"CLIENT", "ID"}).integer;
+      ++started;
+      const bool follower = c >= kConsumers;
+      const std::string name = StrCat("consumer", c);
+      std::string last = "0-0";
+      while (true) {
+        const std::vector<std::string> args =
+            follower ? std::vector<std::string>{"XREAD", "COUNT",   "50", "BLOCK",
+                                                "0",     "STREAMS", "s2", last}
+                     : std::vector<std::string>{"XREADGROUP", "GROUP", "g", name,      "COUNT",
+                                                "2",          "BLOCK", "0", "STREAMS", "s1",
+                                                "s2",         ">",     ">"};
+        RespValue reply = (*conn)->Run(args, milliseconds(600000));
+        if (reply.type != RespValue::Type::kArray) return;  // CLIENT UNBLOCK: done
+        for (const RespValue& stream : reply.elements) {
+          for (const RespValue& entry : stream.elements.at(1).elements) {
+            last = entry.elements.at(0).str;
+            received[static_cast<size_t>(c)].push_back(entry.elements.at(1).elements.at(1).str);
+            if (follower) {
+              ++followed[static_cast<size_t>(c - kConsumers)];
+            } else {
+              ++delivered;
+            }
+          }
+        }
+      }
+    });
+  }
+  while (started.load() < kReaders) std::this_thread::sleep_for(milliseconds(1));
+  // Waits until all `added` entries are delivered (true), or until the stuck
+  // state holds for a whole second of polls (false); 120 s liveness bound.
+  auto all_delivered = [&](size_t added, size_t on_s2) {
+    if (delivered.load() < added) return false;
+    for (const auto& f : followed) {
+      if (f.load() < on_s2) return false;
+    }
+    return true;
+  };
+  auto settle = [&](size_t added, size_t on_s2) {
+    int stuck_polls = 0;
+    for (int i = 0; i < 12000; ++i) {
+      if (all_delivered(added, on_s2)) return true;
+      const bool all_blocked = BlockedClients(admin) == kReaders;
+      stuck_polls = all_blocked && !all_delivered(added, on_s2) ? stuck_polls + 1 : 0;
+      if (stuck_polls >= 100) return false;
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    ++failures;  // neither delivered nor stuck in 120 s: a hang of another kind
+    return false;
+  };
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      auto conn = RespClient::Connect(port);
+      if (!conn.ok()) {
+        ++failures;
+        return;
+      }
+      for (int i = 0; i < kPerProducer; ++i) {
+        const RespValue r = (*conn)->Run(
+            {"XADD", i % 2 == 0 ? "s1" : "s2", "*", "v", StrCat(p, ":", i)}, milliseconds(30000));
+        if (r.type != RespValue::Type::kBulkString) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : producers) t.join();
+  verdict.added = kProducers * kPerProducer;
+  size_t on_s2 = verdict.added / 2;
+  bool settled = settle(verdict.added, on_s2);
+  for (int probe = 0; settled && probe < 3; ++probe) {
+    if (!WaitForBlocked(admin, kReaders)) {
+      ++failures;
+      break;
+    }
+    if (admin.Command({"XADD", "s2", "*", "v", StrCat("probe", probe)}).is_error()) ++failures;
+    ++verdict.added;
+    ++on_s2;
+    settled = settle(verdict.added, on_s2);
+  }
+  verdict.stuck = !settled;
+  for (int64_t id : ids) admin.Command({"CLIENT", "UNBLOCK", StrCat(id)});
+  for (std::thread& t : readers) t.join();
+  std::multiset<std::string> all;
+  for (int c = 0; c < kConsumers; ++c) all.insert(received[c].begin(), received[c].end());
+  verdict.delivered = all.size();
+  verdict.unique = std::set<std::string>(all.begin(), all.end()).size();
+  std::vector<std::string> order;
+  for (const RespValue& entry : admin.Command({"XRANGE", "s2", "-", "+"}).elements) {
+    order.push_back(entry.elements.at(1).elements.at(1).str);
+  }
+  for (int f = kConsumers; f < kReaders; ++f) {
+    if (!verdict.stuck && received[f] != order) verdict.followers_in_order = false;
+  }
+  verdict.failures = failures.load();
+  return verdict;
+}
+
+TEST_F(integration_Blocking, StressStreamEntriesReachGroupsAndFollowers) {
+  const StreamStressVerdict v = RunStreamStress(port(), *c_);
+  EXPECT_EQ(v.failures, 0);
+  EXPECT_FALSE(v.stuck) << "entries stayed undelivered while every reader was blocked";
+  EXPECT_EQ(v.delivered, v.added);
+  EXPECT_EQ(v.unique, v.delivered) << "an entry was delivered twice";
+  EXPECT_TRUE(v.followers_in_order) << "an XREAD follower missed or reordered entries";
+}
+
+TEST_F(integration_BlockingDroppedWakeup, TheStreamStressCheckCatchesALostWakeup) {
+  const StreamStressVerdict v = RunStreamStress(port(), *c_);
+  EXPECT_EQ(v.failures, 0);
+  EXPECT_TRUE(v.stuck) << "every third wake-up was dropped, yet the run saw no reader stuck";
+}
+
 }  // namespace
 }  // namespace valkdb::test
