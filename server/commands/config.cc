@@ -761,7 +761,9 @@ void Config::CacheLocked() {
                              std::pair{"list-compress-depth", &list_compress_depth_},
                              std::pair{"zset-max-listpack-entries", &zset_max_listpack_entries_},
                              std::pair{"zset-max-listpack-value", &zset_max_listpack_value_},
-                             std::pair{"hll-sparse-max-bytes", &hll_sparse_max_bytes_}}) {
+                             std::pair{"hll-sparse-max-bytes", &hll_sparse_max_bytes_},
+                             std::pair{"stream-node-max-bytes", &stream_node_max_bytes_},
+                             std::pair{"stream-node-max-entries", &stream_node_max_entries_}}) {
     int64_t value = 0;
     if (ParseInt64(values_[Find(name) - Params().data()], &value)) {
       cache->store(value, std::memory_order_relaxed);

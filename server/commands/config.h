@@ -138,6 +138,13 @@ class Config {
   int64_t hll_sparse_max_bytes() const {
     return hll_sparse_max_bytes_.load(std::memory_order_relaxed);
   }
+  // A stream's node (listpack) is closed past these (0: no limit).
+  int64_t stream_node_max_bytes() const {
+    return stream_node_max_bytes_.load(std::memory_order_relaxed);
+  }
+  int64_t stream_node_max_entries() const {
+    return stream_node_max_entries_.load(std::memory_order_relaxed);
+  }
   // Redis's updateMaxclients: CONFIG SET maxclients runs this with the new
   // value once every pair is set; a non-empty error text undoes the whole SET
   // (the network layer raises the open-files limit here).
@@ -181,6 +188,8 @@ class Config {
   std::atomic<int64_t> zset_max_listpack_entries_{128};
   std::atomic<int64_t> zset_max_listpack_value_{64};
   std::atomic<int64_t> hll_sparse_max_bytes_{3000};
+  std::atomic<int64_t> stream_node_max_bytes_{4096};
+  std::atomic<int64_t> stream_node_max_entries_{100};
   std::atomic<uint64_t> generation_{0};
   std::atomic<int64_t> maxmemory_{0};
   std::atomic<uint8_t> eviction_policy_{0};

@@ -319,7 +319,7 @@ size_t ParseAddOrTrimArgs(CommandContext& ctx, AddTrimArgs* args, bool xadd) {
     }
   } else if (args->trim.approx) {
     // At most 100 nodes' worth of work per trim, as Redis.
-    args->trim.limit = 100 * ctx.server.config->GetInt("stream-node-max-entries");
+    args->trim.limit = 100 * ctx.server.config->stream_node_max_entries();
     if (args->trim.limit <= 0) args->trim.limit = 10000;
     if (args->trim.limit > 1000000) args->trim.limit = 1000000;
   } else {
@@ -348,8 +348,8 @@ std::vector<std::string> ArgvCopy(const CommandContext& ctx) {
 
 Stream::NodeLimits NodeLimits(const CommandContext& ctx) {
   Stream::NodeLimits limits;
-  limits.max_bytes = static_cast<size_t>(ctx.server.config->GetInt("stream-node-max-bytes"));
-  limits.max_entries = ctx.server.config->GetInt("stream-node-max-entries");
+  limits.max_bytes = static_cast<size_t>(ctx.server.config->stream_node_max_bytes());
+  limits.max_entries = ctx.server.config->stream_node_max_entries();
   return limits;
 }
 
