@@ -383,6 +383,19 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
       return;
     }
   }
+  // A script ran past busy-reply-threshold: only what may stop it runs (not
+  // the script's own commands). One relaxed load when none does.
+  if (const int busy = ctx.server.busy_script.load(std::memory_order_relaxed);
+      busy != 0 && !(spec->flags & kCmdAllowBusy) && ctx.client.script_changes == nullptr)
+      [[unlikely]] {
+    CountRejected(ctx, *spec);
+    ctx.out.Error(busy == kBusyEval
+                      ? "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+                        "SHUTDOWN NOSAVE."
+                      : "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
+                        "SHUTDOWN NOSAVE.");
+    return;
+  }
   ctx.client.last_command = spec->name;
   if (ctx.client.in_multi && !(spec->flags & kCmdRunsInMulti)) {
     ctx.client.queued.emplace_back();

@@ -132,6 +132,9 @@ enum CommandFlag : uint32_t {
   // Not a Redis flag: the command may block the client (BLPOP...). The
   // connection runs it before parsing on, and reads no further while it waits.
   kCmdMayBlock = 1u << 27,
+  // Not a Redis flag: with several event loops the command runs alone (EXEC,
+  // scripts), holding ServerState::exec_mu exclusively.
+  kCmdRunsAlone = 1u << 26,
   // Not a Redis flag: dispatch locks the shards of the command's keys (its
   // key spec, or find_keys) before the handler runs, and hands them over in
   // CommandContext::locks. Handlers of such commands never lock by hand.

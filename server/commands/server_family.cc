@@ -377,6 +377,15 @@ void CmdShutdown(CommandContext& ctx) {
     ctx.out.Error("-ERR No shutdown in progress.");
     return;
   }
+  // A script past busy-reply-threshold: only SHUTDOWN NOSAVE, which stops it.
+  const int busy = ctx.server.busy_script.load();
+  if (busy != 0 && !nosave) {
+    ctx.out.Error(busy == kBusyEval ? "-BUSY Redis is busy running a script. You can only call "
+                                      "SCRIPT KILL or SHUTDOWN NOSAVE."
+                                    : "-BUSY Redis is busy running a script. You can only call "
+                                      "FUNCTION KILL or SHUTDOWN NOSAVE.");
+    return;
+  }
   Log(LogLevel::kNotice, "User requested shutdown...");
   const ShutdownSave mode =
       save ? ShutdownSave::kSave : (nosave ? ShutdownSave::kNoSave : ShutdownSave::kDefault);
@@ -386,6 +395,8 @@ void CmdShutdown(CommandContext& ctx) {
   }
   ctx.server.shutdown_saved = true;
   ctx.client.close_after_reply = true;  // nothing after it in the pipeline runs
+  // The busy script ends now, its changes not published (Redis exits at once).
+  if (busy != 0) ctx.server.busy_script_shutdown.store(true);
   if (ctx.server.clients != nullptr) ctx.server.clients->StopServer();
 }
 

@@ -21,6 +21,7 @@
 #include "server/commands/stats.h"
 #include "server/commands/tracking.h"
 #include "server/commands/watch.h"
+#include "server/script/function_registry.h"
 #include "server/script/script_cache.h"
 
 namespace valkdb {
@@ -48,6 +49,8 @@ inline ClientType ClassifyClient(ClientType link, bool subscribed) {
 // ServerState::repl_checks: a replica refuses writes (READONLY), or every
 // command but a few while its link is down (replica-serve-stale-data no); a
 // master refuses writes without enough good replicas (min-replicas-to-write).
+inline constexpr int kBusyEval = 1;
+inline constexpr int kBusyFunction = 2;
 inline constexpr uint32_t kReplReadOnly = 1;
 inline constexpr uint32_t kReplStale = 2;
 inline constexpr uint32_t kReplNoReplicas = 4;
@@ -181,6 +184,10 @@ class ClientDirectory {
   virtual bool Send(uint64_t /*id*/, const PubSubMessage& /*message*/) { return false; }
   // CLIENT UNPAUSE: every loop runs what the pause held now, not at its next cron tick.
   virtual void ResumePaused() {}
+  // Called from a script that runs past busy-reply-threshold, on its loop's
+  // thread: reads and answers the loop's other clients (-BUSY, or SCRIPT
+  // KILL and the other commands allowed while busy).
+  virtual void ServeWhileBusy(uint64_t /*running_client*/) {}
 };
 
 class RdbPersistence;
@@ -246,7 +253,15 @@ struct ServerState {
   MigrateSockets migrate_sockets;  // MIGRATE's cached connections to its targets
   Tracking tracking;               // CLIENT TRACKING (client-side caching)
   ScriptCache scripts;             // EVAL / SCRIPT LOAD
-  StatsRegistry stats;             // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
+  FunctionRegistry functions;      // FUNCTION LOAD / FCALL
+  // A script that ran past busy-reply-threshold (Redis's timed-out script):
+  // other commands get -BUSY until it ends; SCRIPT/FUNCTION KILL may stop it.
+  std::atomic<int> busy_script{0};                   // 0, kBusyEval or kBusyFunction
+  std::atomic<bool> busy_script_dirty{false};        // it wrote: UNKILLABLE
+  std::atomic<bool> busy_script_from_master{false};  // sent by our master: UNKILLABLE
+  std::atomic<bool> kill_busy_script{false};
+  std::atomic<bool> busy_script_shutdown{false};  // SHUTDOWN NOSAVE while busy
+  StatsRegistry stats;  // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
   AofPersistence* aof = nullptr;          // the append-only file (set by the server)

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -346,6 +347,41 @@ void Connection::Process(std::string_view input) {
   loop_->FlushPending();
 }
 
+void Connection::ServeWhileBusy() {
+  if (closing_ || detached_ || lingering_ || paused_ || !reading_ || handoff_pending_ ||
+      state_.blocked != nullptr || state_.close_after_reply || state_.fd < 0 || over_limit_) {
+    return;
+  }
+  std::string input;
+  char buf[16 * 1024];
+  while (input.size() < loop_->query_buffer_limit()) {
+    const ssize_t n = recv(state_.fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n <= 0) break;  // nothing more now, or EOF: libuv sees that once the loop runs again
+    input.append(buf, static_cast<size_t>(n));
+  }
+  if (input.empty()) return;
+  const int64_t now_ms = UnixTimeMs();
+  state_.last_interaction_ms = now_ms;
+  const CommandTable& table = *command_table_;
+  size_t consumed = 0;
+  while (consumed < input.size() && !state_.close_after_reply && !closing_) {
+    RequestParser::Status status = parser_.Parse(input.substr(consumed), &consumed, &current_);
+    if (status == RequestParser::Status::kNeedMore) break;
+    if (status == RequestParser::Status::kError) {
+      if (state_.reply_mode == ClientState::ReplyMode::kOn) writer_.Error(parser_.error());
+      state_.close_after_reply = true;
+      break;
+    }
+    RespWriter& out = state_.reply_mode == ClientState::ReplyMode::kOn ? writer_ : discard_writer_;
+    out.set_protocol(state_.protocol);
+    CommandContext ctx{loop_->store(), loop_->server(), state_, out, current_, now_ms, &writer_};
+    table.Dispatch(ctx, table.Lookup(current_.views()));
+    discarded_.Clear();
+  }
+  UpdateSnapshot();
+  Flush();
+}
+
 void Connection::ResumeIfUnpaused(int64_t now_ms) {
   if (!paused_ || closing_ ||
       MustPause(CommandTable::Get().Lookup(paused_command_.views()), now_ms)) {
@@ -435,7 +471,7 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   tracking_scope.set_in_command(true);
   if (server.threads > 1 || server.exec_shared.load(std::memory_order_relaxed)) {
     // Other loops (or a replication link) run commands at the same time; EXEC runs alone.
-    if (task.spec != nullptr && task.spec->name == "exec") {
+    if (task.spec != nullptr && (task.spec->flags & kCmdRunsAlone)) {
       absl::MutexLock lock(&server.exec_mu);
       table.Dispatch(ctx, task.spec);
     } else {

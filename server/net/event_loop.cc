@@ -138,6 +138,15 @@ void EventLoop::PostUnblocked(uint64_t client_id) {
   Post(InboxItem{client_id, InboxItem::Kind::kUnblocked, {}});
 }
 
+void EventLoop::ServeWhileBusy(uint64_t running_client) {
+  // Copied first: a command served here may close a connection.
+  std::vector<Connection*> others;
+  for (const auto& [id, connection] : connections_) {
+    if (id != running_client && !killed_.contains(id)) others.push_back(connection);
+  }
+  for (Connection* connection : others) connection->ServeWhileBusy();
+}
+
 void EventLoop::PostResumePaused() { Post(InboxItem{0, InboxItem::Kind::kResumePaused, {}}); }
 
 void EventLoop::PostRelisten(std::vector<int> fds, int backlog) {

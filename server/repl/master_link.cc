@@ -541,7 +541,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
               StrCat("the MASTER sent a command valkdb does not have: '", AsCString(argv[0]),
                      "'; replication stopped at offset ", master_repl_offset()));
         }
-        const bool exclusive = spec->name == "exec";
+        const bool exclusive = (spec->flags & kCmdRunsAlone) != 0;
         auto apply = [&] {
           absl::MutexLock apply_lock(&apply_mu_);
           if (!LinkCurrent(generation)) return false;
