@@ -264,6 +264,80 @@ struct GeoPoint {
   std::string_view member;  // into the source entry, valid while its shard is locked
 };
 
+// Redis's sort_gp_asc (sort_gp_desc is its negation).
+int CompareDistAsc(const GeoPoint& a, const GeoPoint& b) {
+  if (a.dist > b.dist) return 1;
+  if (a.dist == b.dist) return 0;
+  return -1;
+}
+
+// Redis's pqsort (Bentley & McIlroy's quicksort that only recurses into
+// parts overlapping [lo, hi]): what GEORADIUS uses when COUNT keeps fewer
+// than it found. It is not stable, so points at equal distances come out in
+// its order; ported step for step so they come out as in Redis.
+template <class Cmp>
+void PartialQuickSort(GeoPoint* a, size_t n, const Cmp& cmp, const GeoPoint* lo,
+                      const GeoPoint* hi) {
+  auto med3 = [&](GeoPoint* x, GeoPoint* y, GeoPoint* z) {
+    return cmp(*x, *y) < 0 ? (cmp(*y, *z) < 0 ? y : (cmp(*x, *z) < 0 ? z : x))
+                           : (cmp(*y, *z) > 0 ? y : (cmp(*x, *z) < 0 ? x : z));
+  };
+  auto vecswap = [](GeoPoint* x, GeoPoint* y, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; ++i) std::swap(x[i], y[i]);
+  };
+  // Whether [start, end) holds part of [lo, hi].
+  auto overlaps = [&](const GeoPoint* start, const GeoPoint* end) {
+    return !((lo < start && hi < start) || (lo >= end && hi >= end));
+  };
+  for (;;) {
+    if (n < 7) {
+      for (GeoPoint* pm = a + 1; pm < a + n; ++pm) {
+        for (GeoPoint* pl = pm; pl > a && cmp(pl[-1], *pl) > 0; --pl) std::swap(*pl, pl[-1]);
+      }
+      return;
+    }
+    GeoPoint* pm = a + n / 2;
+    if (n > 7) {
+      GeoPoint* pl = a;
+      GeoPoint* pn = a + n - 1;
+      if (n > 40) {
+        const size_t d = n / 8;
+        pl = med3(pl, pl + d, pl + 2 * d);
+        pm = med3(pm - d, pm, pm + d);
+        pn = med3(pn - 2 * d, pn - d, pn);
+      }
+      pm = med3(pl, pm, pn);
+    }
+    std::swap(*a, *pm);
+    GeoPoint *pa = a + 1, *pb = a + 1, *pc = a + n - 1, *pd = a + n - 1;
+    for (;;) {
+      int c = 0;
+      while (pb <= pc && (c = cmp(*pb, *a)) <= 0) {
+        if (c == 0) std::swap(*pa++, *pb);
+        ++pb;
+      }
+      while (pb <= pc && (c = cmp(*pc, *a)) >= 0) {
+        if (c == 0) std::swap(*pc, *pd--);
+        --pc;
+      }
+      if (pb > pc) break;
+      std::swap(*pb++, *pc--);
+    }
+    GeoPoint* pn = a + n;
+    ptrdiff_t r = std::min(pa - a, pb - pa);
+    vecswap(a, pb - r, r);
+    r = std::min(pd - pc, pn - pd - 1);
+    vecswap(pb, pn - r, r);
+    if ((r = pb - pa) > 1 && overlaps(a, a + r)) {
+      PartialQuickSort(a, static_cast<size_t>(r), cmp, lo, hi);
+    }
+    if ((r = pd - pc) <= 1) return;
+    a = pn - r;
+    n = static_cast<size_t>(r);
+    if (!overlaps(a, a + r)) return;
+  }
+}
+
 // Redis's geoGetPointsInRange: the members with min <= score < max inside
 // the shape, appended to *points; stops once `limit` points (0: no limit).
 void PointsInRange(const Entry& entry, double min, double max, const geo::Shape& shape,
@@ -492,10 +566,17 @@ void GeoSearchGeneric(CommandContext& ctx, size_t src_index, int flags) {
                               ? points.size()
                               : static_cast<size_t>(count);
   if (sort != Sort::kNone) {
-    // glibc's qsort is a merge sort: stable, as this is.
-    std::stable_sort(points.begin(), points.end(), [&](const GeoPoint& a, const GeoPoint& b) {
-      return sort == Sort::kAsc ? a.dist < b.dist : a.dist > b.dist;
-    });
+    const auto cmp = [&](const GeoPoint& a, const GeoPoint& b) {
+      return sort == Sort::kAsc ? CompareDistAsc(a, b) : -CompareDistAsc(a, b);
+    };
+    if (returned == points.size()) {
+      // Redis's qsort there is glibc's, a merge sort: stable, as this is.
+      std::stable_sort(points.begin(), points.end(),
+                       [&](const GeoPoint& a, const GeoPoint& b) { return cmp(a, b) < 0; });
+    } else {
+      PartialQuickSort(points.data(), points.size(), cmp, points.data(),
+                       points.data() + returned - 1);
+    }
   }
   if (has_store) {
     StorePoints(ctx, storekey, points, returned, storedist, shape.conversion, event);
