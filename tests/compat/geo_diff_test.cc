@@ -237,6 +237,21 @@ std::vector<DiffCase> Resp2Cases() {
         C("GEOSEARCH e FROMLONLAT 0 -85 BYBOX 5000 500 km WITHDIST"),
         C("GEOSEARCH e FROMLONLAT 0 0 BYBOX 40000 20000 km ASC"),
         C("GEOSEARCH e FROMLONLAT 0 0 BYRADIUS 0 m WITHDIST")}},
+      {"FromScripts",
+       {C(kSicily),
+        Args({"EVAL", "return redis.call('geopos', KEYS[1], 'Palermo', 'nope')", "1", "Sicily"}),
+        Args({"EVAL", "return redis.call('geodist', KEYS[1], 'Palermo', 'Catania', 'km')", "1",
+              "Sicily"}),
+        Args({"EVAL",
+              "return redis.call('georadius', KEYS[1], 15, 37, 200, 'km', 'WITHDIST', "
+              "'WITHCOORD', 'WITHHASH', 'ASC')",
+              "1", "Sicily"}),
+        Args({"EVAL", "return redis.call('geoadd', KEYS[1], 200, 1, 'bad')", "1", "Sicily"}),
+        Args({"EVAL",
+              "redis.call('geoadd', KEYS[1], 1, 1, 'sx') return redis.call('geosearchstore', "
+              "KEYS[2], KEYS[1], 'FROMLONLAT', 1, 1, 'BYRADIUS', 10, 'km', 'STOREDIST')",
+              "2", "Sicily", "dest"}),
+        C("ZRANGE dest 0 -1 WITHSCORES")}},
       {"Arity",
        {C("GEOADD k 1 2"), C("GEODIST k a"), C("GEOHASH"), C("GEOPOS"), C("GEORADIUS k 1 2 3"),
         C("GEORADIUSBYMEMBER k a 1"), C("GEORADIUS_RO k 1 2 3"), C("GEORADIUSBYMEMBER_RO k a 1"),
@@ -281,6 +296,10 @@ std::vector<std::vector<std::string>> Writes() {
       {"GEOSEARCH", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"},
       {"GEOSEARCHSTORE", "s1", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "STOREDIST"},
       {"GEOSEARCHSTORE", "s1", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "m"},
+      {"EVAL",
+       "redis.call('geoadd', KEYS[1], 1, 1, 'sx') return redis.call('georadius', KEYS[1], 1, 1, "
+       "10, 'km', 'STORE', KEYS[2])",
+       "2", "g", "s2"},
       {"ECHO", "end"},
   };
 }
