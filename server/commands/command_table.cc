@@ -62,6 +62,7 @@ CommandTable::CommandTable() {
   RegisterZSetFamily(this);
   RegisterStreamFamily(this);
   RegisterScriptingFamily(this);
+  RegisterGeoFamily(this);
   RegisterDumpFamily(this);
   RegisterPersistFamily(this);
   RegisterSortFamily(this);
