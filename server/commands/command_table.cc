@@ -530,6 +530,16 @@ void PublishChange(CommandContext& ctx) {
   feed.Publish(ctx.client.db, argv);
 }
 
+void PublishToReplicas(CommandContext& ctx) {
+  ChangeFeed& feed = ctx.store.feed();
+  if (!feed.replicas_listening()) return;
+  if (ctx.client.exec_feed == ClientState::ExecFeed::kPending) {
+    feed.Publish(ctx.client.db, {"MULTI"});
+    ctx.client.exec_feed = ClientState::ExecFeed::kOpen;
+  }
+  feed.PublishToReplicas(ctx.client.db, ctx.args.views());
+}
+
 void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* keys) {
   if (spec.find_keys != nullptr) {
     spec.find_keys(ctx, keys);

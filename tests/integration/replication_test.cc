@@ -16,8 +16,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -74,6 +76,11 @@ int64_t InfoInt(RespClient& c, std::string_view section, std::string_view name) 
 }
 
 std::string Digest(RespClient& c) { return c.Command({"DEBUG", "DIGEST"}).str; }
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // The replica is up and has processed everything the master has.
 bool CaughtUp(RespClient& master, RespClient& replica) {
@@ -482,6 +489,75 @@ TEST(ReplicationTest, StreamsToARedisReplica) {
   auto replica = StartRedis();
   ASSERT_TRUE(master && replica);
   ExpectStreamsReplicate(*master, *replica);
+}
+
+// PUBLISH and SPUBLISH go to the replicas, as Redis's
+// forceCommandPropagation(c, PROPAGATE_REPL): a subscriber on the replica
+// gets what is published on the master, alone or in a transaction (in its
+// MULTI/EXEC, in the published order with the writes). The master's AOF
+// (appendonly, fsync always) never has them.
+void ExpectPublishReplicates(ServerProcess& master, ServerProcess& replica) {
+  auto m = Client(master);
+  auto r = Client(replica);
+  auto sub = Client(replica);
+  ASSERT_TRUE(m && r && sub);
+  ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master.port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(*m, *r); }));
+  ASSERT_EQ(sub->Command({"SUBSCRIBE", "news"}).elements.size(), 3u);
+  ASSERT_EQ(sub->Command({"SSUBSCRIBE", "shard-news"}).elements.size(), 3u);
+  auto next_message = [&] {
+    absl::StatusOr<RespValue> message = sub->ReadReply(milliseconds(10000));
+    if (!message.ok()) return StrCat("<", message.status().ToString(), ">");
+    std::string text;
+    for (const RespValue& part : message->elements) StrAppend(&text, part.str, " ");
+    return text;
+  };
+  EXPECT_EQ(m->Command({"PUBLISH", "news", "one"}).integer, 0);  // no subscriber on the master
+  EXPECT_EQ(next_message(), "message news one ");
+  m->Command({"SELECT", "3"});
+  m->Command({"MULTI"});
+  m->Command({"PUBLISH", "news", "two"});
+  m->Command({"SET", "pub:k", "v"});
+  m->Command({"PUBLISH", "news", "three"});
+  EXPECT_EQ(m->Command({"EXEC"}).elements.size(), 3u);
+  EXPECT_EQ(next_message(), "message news two ");
+  EXPECT_EQ(next_message(), "message news three ");
+  m->Command({"MULTI"});
+  m->Command({"PUBLISH", "news", "four"});
+  m->Command({"PUBLISH", "news", "five"});
+  m->Command({"EXEC"});
+  EXPECT_EQ(next_message(), "message news four ");
+  EXPECT_EQ(next_message(), "message news five ");
+  EXPECT_EQ(m->Command({"SPUBLISH", "shard-news", "six"}).integer, 0);
+  EXPECT_EQ(next_message(), "smessage shard-news six ");
+  m->Command({"SELECT", "0"});
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(*m, *r); }));
+  r->Command({"SELECT", "3"});
+  EXPECT_EQ(r->Command({"GET", "pub:k"}).str, "v");
+  // PUBLISH on the replica itself reaches its own subscribers.
+  EXPECT_EQ(r->Command({"PUBLISH", "news", "local"}).integer, 1);
+  EXPECT_EQ(next_message(), "message news local ");
+
+  std::string aof;
+  ASSERT_TRUE(WaitFor([&] {
+    aof = ReadFileOrEmpty(master.work_dir() + "/appendonlydir/appendonly.aof.1.incr.aof");
+    return aof.find("pub:k") != std::string::npos;
+  })) << aof;
+  EXPECT_EQ(aof.find("PUBLISH"), std::string::npos) << aof;
+}
+
+TEST(ReplicationTest, PublishReachesSubscribersOfARedisReplica) {
+  auto master = StartValkdb({"--appendonly", "yes", "--appendfsync", "always"});
+  auto replica = StartRedis();
+  ASSERT_TRUE(master && replica);
+  ExpectPublishReplicates(*master, *replica);
+}
+
+TEST(ReplicationTest, PublishFromARedisMasterReachesSubscribers) {
+  auto master = StartRedis({"--appendonly", "yes", "--appendfsync", "always"});
+  auto replica = StartValkdb();
+  ASSERT_TRUE(master && replica);
+  ExpectPublishReplicates(*master, *replica);
 }
 
 TEST(ReplicationTest, MinReplicasToWrite) {
