@@ -10,6 +10,7 @@
 #include "server/commands/errors.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/script/lua_engine.h"
 
 namespace valkdb {
 namespace {
@@ -524,11 +525,11 @@ void PublishChange(CommandContext& ctx) {
   if (ctx.client.script_changes != nullptr) [[unlikely]] {
     if (ctx.client.script_repl == 0) return;
     auto& change = ctx.client.script_changes->emplace_back();
-    change.first = ctx.client.db;
+    change.db = ctx.client.db;
     if (ctx.propagate.empty()) {
-      change.second.assign(ctx.args.views().begin(), ctx.args.views().end());
+      change.argv.assign(ctx.args.views().begin(), ctx.args.views().end());
     } else {
-      change.second.assign(ctx.propagate.begin(), ctx.propagate.end());
+      change.argv.assign(ctx.propagate.begin(), ctx.propagate.end());
     }
     return;
   }
@@ -542,6 +543,25 @@ void PublishChange(CommandContext& ctx) {
   }
   absl::InlinedVector<std::string_view, 8> argv(ctx.propagate.begin(), ctx.propagate.end());
   feed.Publish(ctx.client.db, argv);
+}
+
+void PublishToReplicas(CommandContext& ctx) {
+  ChangeFeed& feed = ctx.store.feed();
+  if (!feed.replicas_listening()) return;
+  if (ctx.client.script_changes != nullptr) [[unlikely]] {
+    // From a script: with its effects, unless redis.set_repl left replicas out.
+    if (!(ctx.client.script_repl & kReplReplica)) return;
+    auto& change = ctx.client.script_changes->emplace_back();
+    change.db = ctx.client.db;
+    change.argv.assign(ctx.args.views().begin(), ctx.args.views().end());
+    change.replicas_only = true;
+    return;
+  }
+  if (ctx.client.exec_feed == ClientState::ExecFeed::kPending) {
+    feed.Publish(ctx.client.db, {"MULTI"});
+    ctx.client.exec_feed = ClientState::ExecFeed::kOpen;
+  }
+  feed.PublishToReplicas(ctx.client.db, ctx.args.views());
 }
 
 void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* keys) {

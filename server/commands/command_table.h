@@ -177,6 +177,12 @@ struct CommandSpec {
 
 // Publishes a command's change to the store's feed (dispatch calls it).
 void PublishChange(CommandContext& ctx);
+// PUBLISH, SPUBLISH: the command itself goes to the replicas, not to the AOF
+// (Redis's forceCommandPropagation(c, PROPAGATE_REPL)), so their subscribers
+// get the message; only while a replication stream is open (a master with a
+// backlog), inside EXEC in its MULTI, from a script with its effects (unless
+// redis.set_repl leaves replicas out). Changes nothing, so no dirty count.
+void PublishToReplicas(CommandContext& ctx);
 
 // The keys of a request, from its spec (what dispatch locks).
 void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* keys);

@@ -209,16 +209,20 @@ class ScriptRun final : public ScriptHost {
       // Inside EXEC the transaction's MULTI/EXEC already wraps them.
       const bool in_exec_block = caller.exec_feed != ClientState::ExecFeed::kNone;
       const bool wrap = !in_exec_block && changes_.size() > 1;
-      if (wrap) feed.Publish(changes_.front().first, {"MULTI"});
-      for (const auto& [db, argv] : changes_) {
+      if (wrap) feed.Publish(changes_.front().db, {"MULTI"});
+      for (const ClientState::ScriptChange& change : changes_) {
         if (caller.exec_feed == ClientState::ExecFeed::kPending) {
-          feed.Publish(db, {"MULTI"});
+          feed.Publish(change.db, {"MULTI"});
           caller.exec_feed = ClientState::ExecFeed::kOpen;
         }
-        std::vector<std::string_view> views(argv.begin(), argv.end());
-        feed.Publish(db, views);
+        std::vector<std::string_view> views(change.argv.begin(), change.argv.end());
+        if (change.replicas_only) {
+          feed.PublishToReplicas(change.db, views);
+        } else {
+          feed.Publish(change.db, views);
+        }
       }
-      if (wrap) feed.Publish(changes_.back().first, {"EXEC"});
+      if (wrap) feed.Publish(changes_.back().db, {"EXEC"});
     }
     for (ReadyKey& key : client_.ready_keys) caller_.client.ready_keys.push_back(std::move(key));
   }
@@ -236,7 +240,7 @@ class ScriptRun final : public ScriptHost {
   bool oom_at_start_ = false;
   ClientState client_;
   ReplyBuffer buffer_;
-  std::vector<std::pair<int, std::vector<std::string>>> changes_;
+  std::vector<ClientState::ScriptChange> changes_;
 };
 
 // Redis's scriptPrepareForRun checks for scripts that declare flags.

@@ -110,7 +110,12 @@ struct ClientState {
   // A script's own client (EVAL): its writes are kept here, in the form
   // Redis propagates them, and published when the script ends (one command
   // alone, several as MULTI/EXEC); script_repl is redis.set_repl's choice.
-  std::vector<std::pair<int, std::vector<std::string>>>* script_changes = nullptr;
+  struct ScriptChange {
+    int db = 0;
+    std::vector<std::string> argv;
+    bool replicas_only = false;  // PUBLISH (see PublishToReplicas)
+  };
+  std::vector<ScriptChange>* script_changes = nullptr;
   int script_repl = 3;
 
   // Blocking commands: the event loop the client lives on, its wait while it

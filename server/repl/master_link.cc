@@ -462,6 +462,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
       replid2_ = std::string(40, '0');
       second_replid_offset_ = -1;
       backlog_ = true;
+      backlog_open_.store(true, std::memory_order_relaxed);
       stream_.clear();
       stream_first_ = offset + 1;
       selected_db_ = -1;

@@ -212,6 +212,7 @@ int64_t Replication::master_repl_offset() {
 void Replication::EnsureBacklogLocked() {
   if (backlog_) return;
   backlog_ = true;
+  backlog_open_.store(true, std::memory_order_relaxed);
   backlog_size_ = std::max<int64_t>(config_.GetInt("repl-backlog-size"), 1);
   stream_.clear();
   stream_first_ = EndOffsetLocked() + 1;
@@ -820,6 +821,7 @@ void Replication::Cron(int64_t now_ms) {
         now_ms - no_replicas_since_ms_ > ttl * 1000) {
       const int64_t end = EndOffsetLocked();
       backlog_ = false;
+      backlog_open_.store(false, std::memory_order_relaxed);
       stream_.clear();
       stream_first_ = end + 1;
       replid_ = RandomReplId();

@@ -77,6 +77,11 @@ class Replication : public ChangeObserver {
   // ---- Master side.
   // ChangeObserver: a change, appended to the stream (not while a replica).
   void OnChange(const Change& change) override;
+  // A master with a stream (a backlog): PUBLISH goes to its replicas.
+  bool TakesReplicasOnly() const override {
+    return backlog_open_.load(std::memory_order_relaxed) &&
+           !replica_.load(std::memory_order_relaxed);
+  }
   // PSYNC/SYNC: the connection becomes a replica; its sender starts.
   void AddReplica(ReplicaHandoff handoff);
   // After each loop iteration (now_ms: the loop's clock): the changes
@@ -195,8 +200,9 @@ class Replication : public ChangeObserver {
   // The stream: stream_[0] is the byte at offset stream_first_; the last
   // byte's offset is master_repl_offset (0 before anything was appended).
   bool backlog_ ABSL_GUARDED_BY(mu_) = false;
-  std::atomic<bool> subscribed_{false};                // to the feed (once, for good)
-  std::atomic<bool> unsent_{false};                    // changes appended since SendPending
+  std::atomic<bool> backlog_open_{false};  // backlog_, read without mu_ (TakesReplicasOnly)
+  std::atomic<bool> subscribed_{false};    // to the feed (once, for good)
+  std::atomic<bool> unsent_{false};        // changes appended since SendPending
   int64_t unsent_since_ms_ ABSL_GUARDED_BY(mu_) = -1;  // SendPending first left them then
   int64_t unsent_from_ ABSL_GUARDED_BY(mu_) = 0;       // the first offset left
   // repl-backlog-size, read by the cron (CONFIG SET applies within a tick):
