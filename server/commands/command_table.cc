@@ -134,6 +134,11 @@ void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::
       StrCat("unknown subcommand '", CString(sub, 128), "'. Try ", AsciiUpper(command), " HELP."));
 }
 
+void ReplySubcommandSyntaxError(CommandContext& ctx) {
+  ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '",
+                       CString(ctx.arg(1), 128), "'. Try ", AsciiUpper(ctx.arg(0)), " HELP."));
+}
+
 bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
                  std::string_view error) {
   if (ParseInt64(text, value)) return true;
@@ -391,11 +396,23 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
       busy != 0 && !(spec->flags & kCmdAllowBusy) && ctx.client.script_changes == nullptr)
       [[unlikely]] {
     CountRejected(ctx, *spec);
-    ctx.out.Error(busy == kBusyEval
-                      ? "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
-                        "SHUTDOWN NOSAVE."
-                      : "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
-                        "SHUTDOWN NOSAVE.");
+    const std::string_view busy_error =
+        busy == kBusyEval
+            ? "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+              "SHUTDOWN NOSAVE."
+            : "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
+              "SHUTDOWN NOSAVE.";
+    if (ctx.client.in_multi && spec->name == "exec") {
+      // As Redis's rejectCommand: a refused EXEC ends the transaction.
+      ctx.client.in_multi = false;
+      ctx.client.multi_error = false;
+      ctx.client.queued.clear();
+      ctx.server.watches.UnwatchAll(&ctx.client.watch);
+      ctx.out.Error(StrCat("-EXECABORT Transaction discarded because of: ", busy_error.substr(1)));
+      return;
+    }
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
+    ctx.out.Error(busy_error);
     return;
   }
   ctx.client.last_command = spec->name;

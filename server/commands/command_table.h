@@ -242,6 +242,13 @@ void RegisterZSetFamily(CommandTable* table);
 void RegisterStreamFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
 void RegisterGeoFamily(CommandTable* table);
+// INFO memory's scripting figures (scripting_family.cc): this loop's
+// interpreters, the script cache and the function libraries.
+struct ScriptMemory {
+  int64_t vm_eval = 0, scripts_eval = 0, cached_scripts = 0;
+  int64_t functions = 0, libraries = 0, vm_functions = 0, functions_overhead = 0;
+};
+ScriptMemory TakeScriptMemory(ServerState& server);
 // MEMORY STATS (server_family.cc, beside INFO memory; registered with MEMORY).
 void CmdMemoryStats(CommandContext& ctx);
 void CmdMemoryDoctor(CommandContext& ctx);
@@ -280,6 +287,8 @@ void ReplyHelp(CommandContext& ctx, std::string_view command,
 void AccountUnblocked(ClientState& client, ServerState& server, const CommandSpec& spec,
                       absl::Span<const std::string_view> args, int64_t duration_ns, bool failed);
 void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::string_view sub);
+// Redis's addReplySubcommandSyntaxError: a known subcommand with bad arguments.
+void ReplySubcommandSyntaxError(CommandContext& ctx);
 // Redis's string2ld (INCRBYFLOAT, HINCRBYFLOAT) and the %.17Lg form it replies with.
 bool ParseLongDouble(std::string_view text, long double* out);
 std::string FormatLongDouble(long double value);

@@ -106,7 +106,8 @@ class ScriptRun final : public ScriptHost {
       return;
     }
     const uint8_t bits = ScriptBitsOf(*spec);
-    if (bits & kNoScript) {
+    if ((bits & kNoScript) &&
+        !caller_.server.script_disable_deny_script.load(std::memory_order_relaxed)) {
       *reply = "-ERR This Redis command is not allowed from script\r\n";
       return;
     }
@@ -171,6 +172,15 @@ class ScriptRun final : public ScriptHost {
       const int64_t elapsed_ms = (MonotonicNs() - start_ns_) / 1000000;
       if (threshold <= 0 || elapsed_ms < threshold) return false;
       timed_out_ = true;
+      {
+        absl::MutexLock lock(&server.busy_script_mu);
+        server.busy_script_info.name = name_;
+        server.busy_script_info.command.clear();
+        for (size_t i = 0; i < caller_.argc(); ++i) {
+          server.busy_script_info.command.emplace_back(caller_.arg(i));
+        }
+        server.busy_script_info.start_ns = start_ns_;
+      }
       server.kill_busy_script.store(false);
       server.busy_script_from_master.store(caller_.client.is_master);
       server.busy_script.store(kind_);
@@ -546,14 +556,16 @@ bool CreateLibrary(std::string_view payload, bool replace, FunctionLibraries* li
     *error = "Invalid library metadata";
     return false;
   }
-  std::string line(payload.substr(0, end));
-  for (char& c : line) {
-    if (c == '\t' || c == '\r') c = ' ';
-  }
-  std::vector<std::string_view> parts = Split(line, ' ');
-  if (parts.empty()) {
+  // Split as Redis's sdssplitargs: name="foo" is the name foo.
+  std::string storage;
+  std::vector<std::pair<size_t, size_t>> words;
+  if (!SplitArgs(payload.substr(0, end), &storage, &words) || words.empty()) {
     *error = "Invalid library metadata";
     return false;
+  }
+  std::vector<std::string_view> parts;
+  for (const auto& [offset, length] : words) {
+    parts.push_back(std::string_view(storage).substr(offset, length));
   }
   std::string_view engine = parts[0].substr(2);
   std::string name;
@@ -659,7 +671,7 @@ void CmdFunctionDelete(CommandContext& ctx) {
 
 void CmdFunctionFlush(CommandContext& ctx) {
   if (ctx.argc() > 3) {
-    ReplyUnknownSubcommand(ctx, "FUNCTION", ctx.arg(1));
+    ReplySubcommandSyntaxError(ctx);
     return;
   }
   if (ctx.argc() == 3 && !EqualsIgnoreCase(ctx.arg(2), "sync") &&
@@ -748,7 +760,21 @@ void CmdFunctionStats(CommandContext& ctx) {
   for (const auto& [name, library] : *libraries) functions += library.functions.size();
   ctx.out.Map(2);
   ctx.out.Bulk("running_script");
-  ctx.out.Null();  // a script never runs while its loop reads commands
+  if (ctx.server.busy_script.load() == 0) {
+    // A script runs alone: others see it only once it is busy.
+    ctx.out.Null();
+  } else {
+    absl::MutexLock lock(&ctx.server.busy_script_mu);
+    const ServerState::BusyScriptInfo& info = ctx.server.busy_script_info;
+    ctx.out.Map(3);
+    ctx.out.Bulk("name");
+    ctx.out.Bulk(info.name);
+    ctx.out.Bulk("command");
+    ctx.out.Array(info.command.size());
+    for (const std::string& arg : info.command) ctx.out.Bulk(arg);
+    ctx.out.Bulk("duration_ms");
+    ctx.out.Integer((MonotonicNs() - info.start_ns) / 1000000);
+  }
   ctx.out.Bulk("engines");
   ctx.out.Map(1);
   ctx.out.Bulk("LUA");
@@ -778,7 +804,7 @@ void CmdFunctionDump(CommandContext& ctx) {
 
 void CmdFunctionRestore(CommandContext& ctx) {
   if (ctx.argc() > 4) {
-    ReplyUnknownSubcommand(ctx, "FUNCTION", ctx.arg(1));
+    ReplySubcommandSyntaxError(ctx);
     return;
   }
   enum class Policy { kAppend, kReplace, kFlush } policy = Policy::kAppend;
@@ -965,6 +991,24 @@ void CmdFcall(CommandContext& ctx) { FcallGeneric(ctx, false); }
 void CmdFcallRo(CommandContext& ctx) { FcallGeneric(ctx, true); }
 
 }  // namespace
+
+ScriptMemory TakeScriptMemory(ServerState& server) {
+  ScriptMemory m;
+  m.vm_eval = ThreadEngine(server).MemoryBytes();
+  m.scripts_eval = static_cast<int64_t>(server.scripts.bytes());
+  m.cached_scripts = static_cast<int64_t>(server.scripts.size());
+  m.vm_functions = FunctionsFor(server).engine->MemoryBytes();
+  for (const auto& [name, library] : *server.functions.Snapshot()) {
+    ++m.libraries;
+    m.functions += static_cast<int64_t>(library.functions.size());
+    // Roughly Redis's functionsMemoryOverhead: names, code and descriptions.
+    m.functions_overhead += static_cast<int64_t>(name.size() + library.code.size());
+    for (const FunctionInfo& fn : library.functions) {
+      m.functions_overhead += static_cast<int64_t>(fn.name.size() + fn.description.size());
+    }
+  }
+  return m;
+}
 
 void RegisterScriptingFamily(CommandTable* table) {
   constexpr uint32_t kEvalFlags =

@@ -9,10 +9,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "protocol/request_parser.h"
 #include "server/commands/blocking.h"
 #include "server/commands/config.h"
@@ -266,6 +268,16 @@ struct ServerState {
   std::atomic<bool> busy_script_from_master{false};  // sent by our master: UNKILLABLE
   std::atomic<bool> kill_busy_script{false};
   std::atomic<bool> busy_script_shutdown{false};  // SHUTDOWN NOSAVE while busy
+  // FUNCTION STATS' running_script while a script is busy (set before busy_script).
+  struct BusyScriptInfo {
+    std::string name;
+    std::vector<std::string> command;
+    int64_t start_ns = 0;
+  };
+  absl::Mutex busy_script_mu;
+  BusyScriptInfo busy_script_info ABSL_GUARDED_BY(busy_script_mu);
+  // DEBUG set-disable-deny-scripts: scripts may call noscript commands (tests only).
+  std::atomic<bool> script_disable_deny_script{false};
   StatsRegistry stats;  // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
@@ -285,6 +297,22 @@ struct ServerState {
   // With several event loops, EXEC holds this exclusively while every other
   // loop's batch holds it shared, so a transaction is atomic. Unused with one loop.
   absl::Mutex exec_mu;
+
+  // Takes exec_mu shared, as a batch does. But a script on another loop that
+  // ran past busy-reply-threshold holds it alone and may never end: then this
+  // returns false without the lock, so the caller can answer -BUSY (or run
+  // SCRIPT KILL) instead of hanging its whole loop behind the script.
+  bool LockExecSharedUnlessBusy() {
+    for (int tries = 0; !exec_mu.ReaderTryLock(); ++tries) {
+      if (busy_script.load(std::memory_order_acquire) != 0) return false;
+      if (tries < 64) {
+        std::this_thread::yield();
+      } else {
+        absl::SleepFor(absl::Microseconds(50));
+      }
+    }
+    return true;
+  }
 };
 
 }  // namespace valkdb

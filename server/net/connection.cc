@@ -365,7 +365,8 @@ void Connection::ServeWhileBusy() {
   const CommandTable& table = *command_table_;
   size_t consumed = 0;
   while (consumed < input.size() && !state_.close_after_reply && !closing_) {
-    RequestParser::Status status = parser_.Parse(input.substr(consumed), &consumed, &current_);
+    RequestParser::Status status =
+        parser_.Parse(std::string_view(input).substr(consumed), &consumed, &current_);
     if (status == RequestParser::Status::kNeedMore) break;
     if (status == RequestParser::Status::kError) {
       if (state_.reply_mode == ClientState::ReplyMode::kOn) writer_.Error(parser_.error());
@@ -474,9 +475,11 @@ void Connection::Execute(Task& task, int64_t now_ms) {
     if (task.spec != nullptr && (task.spec->flags & kCmdRunsAlone)) {
       absl::MutexLock lock(&server.exec_mu);
       table.Dispatch(ctx, task.spec);
-    } else {
-      absl::ReaderMutexLock lock(&server.exec_mu);
+    } else if (server.LockExecSharedUnlessBusy()) {
       table.Dispatch(ctx, task.spec);
+      server.exec_mu.ReaderUnlock();
+    } else {
+      table.Dispatch(ctx, task.spec);  // -BUSY, or what may stop the script
     }
   } else {
     table.Dispatch(ctx, task.spec);

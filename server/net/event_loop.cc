@@ -459,13 +459,13 @@ void EventLoop::OnCron(uv_timer_t* handle) {
     self->FlushPending();  // "expired" notifications to this loop's subscribers
     // Redis closes them once a second; a check every tick is as cheap.
     self->server_->migrate_sockets.CloseIdle();
-    if (self->server_->persistence != nullptr) {
-      // Shared, as a batch holds it: a save's instant never falls inside
-      // another loop's EXEC.
-      absl::ReaderMutexLock exec_lock(&self->server_->exec_mu);
+    // Shared, as a batch holds it: a save's instant never falls inside
+    // another loop's EXEC. Skipped for this tick while a script is busy.
+    if (self->server_->persistence != nullptr && self->server_->LockExecSharedUnlessBusy()) {
       self->server_->persistence->Cron(now_ms);
       if (self->server_->aof != nullptr) self->server_->aof->Cron(now_ms);
       if (repl != nullptr) repl->Cron(now_ms);
+      self->server_->exec_mu.ReaderUnlock();
     }
   }
   self->MaybeRefreshLimits();

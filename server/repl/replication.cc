@@ -779,6 +779,28 @@ void Replication::SenderLoop(Sender* sender) {
   if (senders_.size() == 1) no_replicas_since_ms_ = UnixTimeMs();
 }
 
+void Replication::SetGoodReplicas(int64_t good) {
+  const int64_t min_replicas = config_.GetInt("min-replicas-to-write");
+  min_replicas_unmet_.store(min_replicas > 0 && !replica_.load() && good < min_replicas,
+                            std::memory_order_relaxed);
+  UpdateChecks();
+}
+
+void Replication::MinReplicasChanged(int64_t now_ms) {
+  int64_t good = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    const int64_t max_lag_ms = config_.GetInt("min-replicas-max-lag") * 1000;
+    for (const auto& sender : senders_) {
+      if (!sender->finished.load() && sender->state == Sender::State::kOnline &&
+          now_ms - sender->ack_ms.load() <= max_lag_ms) {
+        ++good;
+      }
+    }
+  }
+  SetGoodReplicas(good);
+}
+
 void Replication::Cron(int64_t now_ms) {
   SendPending(now_ms, /*force=*/true);  // changes made off the loops' iterations
   MaybeStartFullSync(now_ms);
@@ -829,10 +851,7 @@ void Replication::Cron(int64_t now_ms) {
       second_replid_offset_ = -1;
     }
   }
-  const int64_t min_replicas = config_.GetInt("min-replicas-to-write");
-  min_replicas_unmet_.store(min_replicas > 0 && !replica_.load() && good < min_replicas,
-                            std::memory_order_relaxed);
-  UpdateChecks();  // CONFIG SET of the settings behind them applies within a tick
+  SetGoodReplicas(good);
   std::vector<std::thread> done;
   {
     absl::MutexLock lock(&mu_);

@@ -96,6 +96,8 @@ class Replication : public ChangeObserver {
   // repl-ping-replica-period, counts good replicas (min-replicas-to-write),
   // frees the backlog after repl-backlog-ttl without replicas.
   void Cron(int64_t now_ms);
+  // CONFIG SET min-replicas-to-write / -max-lag: applies at once, as Redis's.
+  void MinReplicasChanged(int64_t now_ms);
   // The PSYNC answer a replica will get, for PSYNC's own checks.
   // WAIT numreplicas: replicas that acknowledged the stream up to now; when
   // fewer than `needed`, the waiter is registered and answered (its reply
@@ -184,6 +186,7 @@ class Replication : public ChangeObserver {
   absl::Status RunLink(uint64_t generation, const std::string& host, int port);
   // Publishes what dispatch checks per command (ServerState::repl_checks).
   void UpdateChecks();
+  void SetGoodReplicas(int64_t good);  // min-replicas-to-write against `good`
   bool LinkCurrent(uint64_t generation) const {
     return link_generation_.load(std::memory_order_acquire) == generation;
   }

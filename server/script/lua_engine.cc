@@ -723,7 +723,9 @@ int RegisterFunction(lua_State* L) {
           return RegisterFunctionError(
               L, "function_name argument given to redis.register_function must be a string");
         }
-        fn.name = lua_tostring(L, -1);
+        size_t len = 0;
+        const char* name = lua_tolstring(L, -1, &len);
+        fn.name.assign(name, len);  // a NUL inside is kept: the name check refuses it
         has_name = true;
       } else if (EqualsIgnoreCase(key, "description")) {
         if (!lua_isstring(L, -1)) {
@@ -769,7 +771,9 @@ int RegisterFunction(lua_State* L) {
       return RegisterFunctionError(L,
                                    "second argument to redis.register_function must be a function");
     }
-    fn.name = lua_tostring(L, 1);
+    size_t len = 0;
+    const char* name = lua_tolstring(L, 1, &len);
+    fn.name.assign(name, len);
     lua_pushvalue(L, 2);
     fn.ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
