@@ -249,6 +249,11 @@ struct ScriptMemory {
   int64_t functions = 0, libraries = 0, vm_functions = 0, functions_overhead = 0;
 };
 ScriptMemory TakeScriptMemory(ServerState& server);
+// A script command's flags as its script declares them (Redis's
+// evalGetCommandFlags / fcallGetCommandFlags): a script with flags=no-writes
+// neither writes nor may replicate, so CLIENT PAUSE WRITE lets it run.
+uint32_t ScriptCommandFlags(ServerState& server, const CommandSpec& spec,
+                            absl::Span<const std::string_view> args);
 // MEMORY STATS (server_family.cc, beside INFO memory; registered with MEMORY).
 void CmdMemoryStats(CommandContext& ctx);
 void CmdMemoryDoctor(CommandContext& ctx);

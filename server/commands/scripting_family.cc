@@ -992,6 +992,41 @@ void CmdFcallRo(CommandContext& ctx) { FcallGeneric(ctx, true); }
 
 }  // namespace
 
+uint32_t ScriptCommandFlags(ServerState& server, const CommandSpec& spec,
+                            absl::Span<const std::string_view> args) {
+  if (args.size() < 2) return spec.flags;
+  uint32_t script_flags = 0;
+  if (spec.name == "eval" || spec.name == "eval_ro") {
+    size_t shebang_len = 0;
+    std::string error;
+    if (!ParseScriptShebang(args[1], &script_flags, &shebang_len, &error)) return spec.flags;
+  } else if (spec.name == "evalsha" || spec.name == "evalsha_ro") {
+    std::optional<ScriptCache::Script> script = server.scripts.Find(AsciiLower(args[1]));
+    if (!script.has_value()) return spec.flags;
+    script_flags = script->flags;
+  } else if (spec.name == "fcall" || spec.name == "fcall_ro") {
+    bool found = false;
+    for (const auto& [name, library] : *server.functions.Snapshot()) {
+      for (const FunctionInfo& fn : library.functions) {
+        if (EqualsIgnoreCase(fn.name, args[1])) {
+          script_flags = fn.flags;
+          found = true;
+        }
+      }
+    }
+    if (!found) return spec.flags;
+  } else {
+    return spec.flags;
+  }
+  if (script_flags & kScriptEvalCompat) return spec.flags;
+  // Redis's scriptFlagsToCmdFlags.
+  uint32_t flags = spec.flags & ~(kCmdStale | kCmdDenyOom | kCmdWrite | kCmdMayReplicate);
+  if (!(script_flags & (kScriptAllowOom | kScriptNoWrites))) flags |= kCmdDenyOom;
+  if (!(script_flags & kScriptNoWrites)) flags |= kCmdWrite;
+  if (script_flags & kScriptAllowStale) flags |= kCmdStale;
+  return flags;
+}
+
 ScriptMemory TakeScriptMemory(ServerState& server) {
   ScriptMemory m;
   m.vm_eval = ThreadEngine(server).MemoryBytes();

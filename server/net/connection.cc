@@ -216,12 +216,17 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   self->Process(std::string_view(buf->base, static_cast<size_t>(nread)));
 }
 
-bool Connection::MustPause(const CommandSpec* spec, int64_t now_ms) const {
+bool Connection::MustPause(const CommandSpec* spec, absl::Span<const std::string_view> args,
+                           int64_t now_ms) const {
   ServerState& server = loop_->server();
   if (now_ms >= server.pause_until_ms.load(std::memory_order_acquire)) return false;
   if (server.pause_all.load(std::memory_order_relaxed)) return true;
   if (spec == nullptr) return false;
-  if (spec->flags & (kCmdWrite | kCmdMayReplicate)) return true;
+  if (spec->flags & (kCmdWrite | kCmdMayReplicate)) {
+    // A script that declares no-writes is not held (Redis's evalGetCommandFlags).
+    if (!(spec->flags & kCmdRunsAlone) || spec->name == "exec") return true;
+    return (ScriptCommandFlags(server, *spec, args) & (kCmdWrite | kCmdMayReplicate)) != 0;
+  }
   // EXEC runs what MULTI queued: it is held when a queued command writes,
   // as Redis judges a transaction by the commands in it.
   if (spec->name == "exec" && state_.in_multi) {
@@ -293,7 +298,7 @@ void Connection::Process(std::string_view input) {
       break;
     }
     const CommandSpec* spec = table.Lookup(current_.views());
-    if (pausing && MustPause(spec, now_ms)) {
+    if (pausing && MustPause(spec, current_.views(), now_ms)) {
       // Hold this command and everything after it until the pause ends.
       paused_ = true;
       paused_command_.Swap(current_);
@@ -385,7 +390,8 @@ void Connection::ServeWhileBusy() {
 
 void Connection::ResumeIfUnpaused(int64_t now_ms) {
   if (!paused_ || closing_ ||
-      MustPause(CommandTable::Get().Lookup(paused_command_.views()), now_ms)) {
+      MustPause(CommandTable::Get().Lookup(paused_command_.views()), paused_command_.views(),
+                now_ms)) {
     return;
   }
   loop_->RemovePaused(this);

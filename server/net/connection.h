@@ -89,7 +89,8 @@ class Connection : public Completion, public Subscriber {
   // A client with no output limit in its class stops being read while its
   // unsent replies are many; one with a limit is read and closed at the limit.
   bool HasOutputLimit() const;
-  bool MustPause(const CommandSpec* spec, int64_t now_ms) const;
+  bool MustPause(const CommandSpec* spec, absl::Span<const std::string_view> args,
+                 int64_t now_ms) const;
   const CommandTable* command_table_ = &CommandTable::Get();
   void Flush();
   // The end of CloseAfterReply: see connection.cc.
