@@ -256,7 +256,11 @@ bool CommandTable::MemoryAllows(CommandContext& ctx, const CommandSpec& spec) co
   // Redis's processCommand: deny-oom commands, an EXEC holding one, and
   // anything queued into MULTI (queueing takes memory too) are refused.
   const bool is_exec = spec.name == "exec";
-  bool reject = (spec.flags & kCmdDenyOom) != 0;
+  // A script that declares flags is judged by them (deny-oom unless allow-oom or no-writes).
+  const uint32_t flags = (spec.flags & kCmdRunsAlone) && !is_exec
+                             ? ScriptCommandFlags(ctx.server, spec, ctx.args.views())
+                             : spec.flags;
+  bool reject = (flags & kCmdDenyOom) != 0;
   if (is_exec) {
     for (const auto& queued : ctx.client.queued) {
       const CommandSpec* q = Lookup(queued.views());
@@ -543,6 +547,9 @@ void PublishChange(CommandContext& ctx) {
     if (ctx.client.script_repl == 0) return;
     auto& change = ctx.client.script_changes->emplace_back();
     change.db = ctx.client.db;
+    // redis.set_repl: the AOF or the replicas alone.
+    change.aof_only = !(ctx.client.script_repl & kReplReplica);
+    change.replicas_only = !(ctx.client.script_repl & kReplAof);
     if (ctx.propagate.empty()) {
       change.argv.assign(ctx.args.views().begin(), ctx.args.views().end());
     } else {

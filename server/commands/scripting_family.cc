@@ -98,54 +98,44 @@ class ScriptRun final : public ScriptHost {
     const CommandSpec* spec = table.Lookup(argv);
     const int argc = static_cast<int>(argv.size());
     if (spec == nullptr) {
-      *reply = "-ERR Unknown Redis command called from script\r\n";
-      return;
+      return Refuse(spec, "-ERR Unknown Redis command called from script", reply);
     }
     if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
-      *reply = "-ERR Wrong number of args calling Redis command from script\r\n";
-      return;
+      return Refuse(spec, "-ERR Wrong number of args calling Redis command from script", reply);
     }
     const uint8_t bits = ScriptBitsOf(*spec);
     if ((bits & kNoScript) &&
         !caller_.server.script_disable_deny_script.load(std::memory_order_relaxed)) {
-      *reply = "-ERR This Redis command is not allowed from script\r\n";
-      return;
+      return Refuse(spec, "-ERR This Redis command is not allowed from script", reply);
     }
     ServerState& server = caller_.server;
     const uint32_t checks = server.repl_checks.load(std::memory_order_relaxed);
     if ((checks & kReplStale) && !(spec->flags & kCmdStale) && !client_.is_master) {
-      *reply = "-ERR Can not execute the command on a stale replica\r\n";
-      return;
+      return Refuse(spec, "-ERR Can not execute the command on a stale replica", reply);
     }
     const bool write = (bits & kWrite) != 0;
     if (read_only_ && (write || (spec->flags & kCmdMayReplicate))) {
-      *reply = "-ERR Write commands are not allowed from read-only scripts.\r\n";
-      return;
+      return Refuse(spec, "-ERR Write commands are not allowed from read-only scripts.", reply);
     }
     // Refused only before the script's first write: after it, failing would
     // leave half a script applied.
     if (write && !write_dirty_ && !client_.is_master) {
       if (checks & kReplReadOnly) {
-        *reply = "-READONLY You can't write against a read only replica.\r\n";
-        return;
+        return Refuse(spec, "-READONLY You can't write against a read only replica.", reply);
       }
       if (server.persistence != nullptr && server.persistence->WritesRefused()) {
-        *reply = StrCat(errors::kMisconf, "\r\n");
-        return;
+        return Refuse(spec, errors::kMisconf, reply);
       }
       if (server.aof != nullptr && server.aof->WritesRefused()) {
-        *reply = StrCat(server.aof->WriteError(), "\r\n");
-        if ((*reply)[0] != '-') *reply = StrCat("-", *reply);
-        return;
+        const std::string error = server.aof->WriteError();
+        return Refuse(spec, error[0] == '-' ? error : StrCat("-", error), reply);
       }
       if (checks & kReplNoReplicas) {
-        *reply = "-NOREPLICAS Not enough good replicas to write.\r\n";
-        return;
+        return Refuse(spec, "-NOREPLICAS Not enough good replicas to write.", reply);
       }
     }
     if (oom_at_start_ && !write_dirty_ && (bits & kDenyOom)) {
-      *reply = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
-      return;
+      return Refuse(spec, "-OOM command not allowed when used memory > 'maxmemory'.", reply);
     }
     if (write) write_dirty_ = true;
 
@@ -158,6 +148,21 @@ class ScriptRun final : public ScriptHost {
     table.Dispatch(ctx, spec);
     *reply = buffer_.ToString();
     buffer_.Clear();
+  }
+
+  // A call refused before it ran: the error counts in INFO errorstats and
+  // against the command as a rejected call, as Redis's rejectCommand.
+  void Refuse(const CommandSpec* spec, std::string_view error, std::string* reply) {
+    RespWriter out(&buffer_, 2);
+    LoopStats* stats = caller_.client.stats;
+    if (stats != nullptr) out.set_error_observer(stats);
+    out.Error(error);
+    *reply = buffer_.ToString();
+    buffer_.Clear();
+    if (stats != nullptr && spec != nullptr) {
+      stats->CatchUpReset();
+      stats->command(spec->id).rejected.Add(1);
+    }
   }
 
   void SetRepl(int flags) override { client_.script_repl = flags; }
@@ -214,6 +219,16 @@ class ScriptRun final : public ScriptHost {
   // ready to the caller (served once EVAL is over).
   void Finish() {
     ChangeFeed& feed = caller_.store.feed();
+    // As Redis's alsoPropagate: a change for the AOF alone when there is no
+    // AOF (or for replicas alone when none listen) is not propagated at all,
+    // and does not count towards wrapping the rest in MULTI/EXEC.
+    if (!changes_.empty() && feed.active() && !abandoned_) {
+      const bool aof_on = caller_.server.aof != nullptr && caller_.server.aof->enabled();
+      const bool replicas_on = feed.replicas_listening();
+      std::erase_if(changes_, [&](const ClientState::ScriptChange& change) {
+        return (change.aof_only && !aof_on) || (change.replicas_only && !replicas_on);
+      });
+    }
     if (!changes_.empty() && feed.active() && !abandoned_) {
       ClientState& caller = caller_.client;
       // Inside EXEC the transaction's MULTI/EXEC already wraps them.
@@ -226,8 +241,12 @@ class ScriptRun final : public ScriptHost {
           caller.exec_feed = ClientState::ExecFeed::kOpen;
         }
         std::vector<std::string_view> views(change.argv.begin(), change.argv.end());
-        if (change.replicas_only) {
+        if (change.replicas_only && change.aof_only) {
+          continue;  // set_repl(REPL_NONE) records nothing (kept out by PublishChange)
+        } else if (change.replicas_only) {
           feed.PublishToReplicas(change.db, views);
+        } else if (change.aof_only) {
+          feed.PublishToAof(change.db, views);
         } else {
           feed.Publish(change.db, views);
         }
@@ -415,14 +434,14 @@ void CmdScriptLoad(CommandContext& ctx) {
 void CmdScriptExists(CommandContext& ctx) {
   ctx.out.Array(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    // Redis looks the SHA up as given: upper case does not match.
-    ctx.out.Integer(ctx.server.scripts.Contains(ctx.arg(i)) ? 1 : 0);
+    // Redis's script dict compares keys without case.
+    ctx.out.Integer(ctx.server.scripts.Contains(AsciiLower(ctx.arg(i))) ? 1 : 0);
   }
 }
 
 void CmdScriptFlush(CommandContext& ctx) {
-  if (ctx.argc() == 3 && !EqualsIgnoreCase(ctx.arg(2), "sync") &&
-      !EqualsIgnoreCase(ctx.arg(2), "async")) {
+  if (ctx.argc() > 3 || (ctx.argc() == 3 && !EqualsIgnoreCase(ctx.arg(2), "sync") &&
+                         !EqualsIgnoreCase(ctx.arg(2), "async"))) {
     ctx.out.Error("SCRIPT FLUSH only support SYNC|ASYNC option");
     return;
   }
@@ -793,7 +812,8 @@ void CmdFunctionDump(CommandContext& ctx) {
   std::string payload;
   for (const auto& [name, library] : *ctx.server.functions.Snapshot()) {
     payload.push_back(static_cast<char>(rdb::kOpFunction2));
-    rdb::SaveString(library.code, /*compress=*/false, &payload);
+    // LZF when it saves enough, as Redis's rdbSaveRawString under rdbcompression.
+    rdb::SaveString(library.code, ctx.server.config->GetBool("rdbcompression"), &payload);
   }
   payload.push_back(static_cast<char>(rdb::kRdbVersion & 0xff));
   payload.push_back(static_cast<char>((rdb::kRdbVersion >> 8) & 0xff));
@@ -843,6 +863,11 @@ void CmdFunctionRestore(CommandContext& ctx) {
     absl::StatusOr<uint8_t> type = reader.ReadByte();
     if (!type.ok()) {
       ctx.out.Error("can not read data type");
+      return;
+    }
+    if (*type == rdb::kOpFunctionPreGa) {
+      // Redis 7.0's RC format: it reads an engine name it cannot find.
+      ctx.out.Error("Failed loading engine name");
       return;
     }
     if (*type != rdb::kOpFunction2) {

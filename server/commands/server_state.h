@@ -116,6 +116,7 @@ struct ClientState {
     int db = 0;
     std::vector<std::string> argv;
     bool replicas_only = false;  // PUBLISH (see PublishToReplicas)
+    bool aof_only = false;       // redis.set_repl(redis.REPL_AOF)
   };
   std::vector<ScriptChange>* script_changes = nullptr;
   int script_repl = 3;

@@ -232,6 +232,7 @@ void Replication::SubscribeToFeed() {
 
 void Replication::OnChange(const Change& change) {
   if (replica_.load(std::memory_order_relaxed)) return;  // a replica's stream is its master's
+  if (change.aof_only) return;
   absl::MutexLock lock(&mu_);
   if (!backlog_) return;
   AppendCommandLocked(change.db, change.argv);

@@ -946,10 +946,15 @@ G.load = function(f, name)
   end
   return G.loadstring(concat(parts), name)
 end
+-- Not in redis-server 7.0.15's (Debian's) script globals.
+G.getfenv, G.setfenv, G.newproxy = nil, nil, nil
 for k, v in next, G do
   if type(v) == 'table' and v ~= G then G[k] = protect(v, false) end
 end
 G._G = proxyG
+-- 'x':upper() and getmetatable('').__index reach the same read-only string
+-- table that the global `string` is.
+getmetatable('').__index = G.string
 local function set_current(t) current = t or G end
 return proxyG, set_current, protect
 )";

@@ -19,6 +19,9 @@ struct Change {
   absl::Span<const std::string_view> argv;  // valid during the call only
   // For replicas only, not the AOF (PUBLISH, SPUBLISH: Redis's PROPAGATE_REPL).
   bool replicas_only = false;
+  // For the AOF only, not replicas (a script's writes under
+  // redis.set_repl(redis.REPL_AOF)).
+  bool aof_only = false;
 };
 
 // Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*.
@@ -184,6 +187,17 @@ class ChangeFeed {
   void PublishToReplicas(int db, absl::Span<const std::string_view> argv) {
     if (!active()) return;
     const Change change{seq_.fetch_add(1, std::memory_order_relaxed) + 1, db, argv, true};
+    for (auto& slot : observers_) {
+      if (ChangeObserver* observer = slot.load(std::memory_order_acquire)) {
+        observer->OnChange(change);
+      }
+    }
+  }
+  // A command for the AOF only: replicas skip it.
+  void PublishToAof(int db, absl::Span<const std::string_view> argv) {
+    if (!active()) return;
+    Change change{seq_.fetch_add(1, std::memory_order_relaxed) + 1, db, argv};
+    change.aof_only = true;
     for (auto& slot : observers_) {
       if (ChangeObserver* observer = slot.load(std::memory_order_acquire)) {
         observer->OnChange(change);
