@@ -82,7 +82,9 @@ class ScriptRun final : public ScriptHost {
     client_.addr = "lua";
     client_.loop = caller.client.loop;
     client_.stats = caller.client.stats;
-    client_.tracking = caller.client.tracking;
+    // A script's reads track the keys its caller declared, not the ones it
+    // read (Redis's call() remembers the script caller's keys): see Call.
+    client_.tracking = 0;
     client_.tracking_redirect = caller.client.tracking_redirect;
     client_.is_master = caller.client.is_master;
     client_.in_exec = true;  // blocking commands do not block; ready keys wait for the end
@@ -148,6 +150,12 @@ class ScriptRun final : public ScriptHost {
     table.Dispatch(ctx, spec);
     *reply = buffer_.ToString();
     buffer_.Clear();
+    if ((spec->flags & kCmdReadOnly) && caller_.client.tracking != 0 && !tracked_caller_keys_) {
+      tracked_caller_keys_ = true;
+      if (const CommandSpec* caller_spec = table.Lookup(caller_.args.views())) {
+        RememberTrackedKeys(caller_, *caller_spec);
+      }
+    }
   }
 
   // A call refused before it ran: the error counts in INFO errorstats and
@@ -267,6 +275,7 @@ class ScriptRun final : public ScriptHost {
   bool abandoned_ = false;  // stopped by SHUTDOWN NOSAVE: its changes go nowhere
   bool write_dirty_ = false;
   bool oom_at_start_ = false;
+  bool tracked_caller_keys_ = false;
   ClientState client_;
   ReplyBuffer buffer_;
   std::vector<ClientState::ScriptChange> changes_;
