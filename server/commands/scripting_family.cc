@@ -800,8 +800,11 @@ void CmdFunctionStats(CommandContext& ctx) {
     // A script runs alone: others see it only once it is busy.
     ctx.out.Null();
   } else {
-    absl::MutexLock lock(&ctx.server.busy_script_mu);
-    const ServerState::BusyScriptInfo& info = ctx.server.busy_script_info;
+    ServerState::BusyScriptInfo info;
+    {
+      absl::MutexLock lock(&ctx.server.busy_script_mu);
+      info = ctx.server.busy_script_info;
+    }
     ctx.out.Map(3);
     ctx.out.Bulk("name");
     ctx.out.Bulk(info.name);
