@@ -144,6 +144,8 @@ const std::vector<Config::Param>& ParamTable() {
       {"rdbchecksum", "", K::kBool, "yes", kImm},
       // Microseconds slept per key saved: lets tests write while a save runs (as Redis's).
       {"rdb-key-save-delay", "", K::kInt, "0", kMut, 0, kIntMax, "", true},
+      // Redis's test-only delay per key loaded (microseconds), hidden as in Redis.
+      {"key-load-delay", "", K::kInt, "0", kMut, INT32_MIN, kIntMax, "", true},
       // RESTORE always checks a payload deeply (as "yes" does); the setting is kept for CONFIG.
       {"sanitize-dump-payload", "", K::kEnum, "no", kMut, 0, 0, "no yes clients"},
       {"crash-log-enabled", "", K::kBool, "yes", kMut},

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "protocol/resp_value.h"
@@ -602,6 +603,8 @@ absl::Status RdbPersistence::LoadBytes(
     last_load_aux_.emplace_back(key, value);
     if (on_aux) on_aux(key, value);
   };
+  // key-load-delay (Redis's test-only setting): microseconds slept per key.
+  const int64_t key_load_delay_us = config_.GetInt("key-load-delay");
   std::vector<std::string> function_codes;
   if (load_functions_fn_) {
     options.on_function = [&function_codes](std::string_view code) {
@@ -610,6 +613,8 @@ absl::Status RdbPersistence::LoadBytes(
     };
   }
   absl::Status loaded = rdb::LoadFile(bytes, options, [&](rdb::LoadedKey& key) -> absl::Status {
+    if (key_load_delay_us > 0)
+      std::this_thread::sleep_for(std::chrono::microseconds(key_load_delay_us));
     if (key.expire_ms && *key.expire_ms < now_ms) {
       loaded_expired_.fetch_add(1, std::memory_order_relaxed);
       return absl::OkStatus();
