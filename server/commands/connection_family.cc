@@ -489,9 +489,9 @@ std::string ClientLine(const ClientSnapshot& c, int64_t now_ms, Tracking& tracki
       "id=", c.id, " addr=", c.addr, " laddr=", c.laddr, " fd=", c.fd, " name=", c.name,
       " age=", (now_ms - c.created_ms) / 1000, " idle=", (now_ms - c.last_interaction_ms) / 1000,
       " flags=", flags, " db=", c.db, " sub=", c.sub, " psub=", c.psub, " ssub=", c.ssub,
-      " multi=", c.multi, " qbuf=", c.qbuf,
-      " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=", c.omem,
-      " tot-mem=", c.tot_mem, " events=r cmd=", c.cmd,
+      " multi=", c.multi, " qbuf=", c.qbuf, " qbuf-free=", c.qbuf_free,
+      " argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=", c.omem, " tot-mem=", c.tot_mem,
+      " events=r cmd=", c.cmd,
       " user=default redir=", (info.flags & kTrackingOn) ? static_cast<int64_t>(info.redirect) : -1,
       " resp=", c.resp, "\n");
 }
@@ -530,6 +530,7 @@ ClientSnapshot SelfSnapshot(CommandContext& ctx) {
         static_cast<int64_t>(StrCat("$", ctx.arg(i).size(), "\r\n").size() + ctx.arg(i).size() + 2);
   }
   s.qbuf = request;
+  s.qbuf_free = std::max<int64_t>(c.qbuf_alloc - request, 0);
   s.tot_mem = request;
   return s;
 }

@@ -76,6 +76,7 @@ struct ClientState {
   bool close_after_reply = false;  // QUIT, protocol errors
   bool close_now = false;     // POST / Host: (cross-protocol attack): close, drop unsent replies
   bool authenticated = true;  // false until AUTH when requirepass is set
+  int64_t qbuf_alloc = 0;     // its connection's query buffer, as Redis sizes one
   // Replication sets kReplica (a replica attached to us) or kMaster (the
   // link to our master); see type().
   ClientType link = ClientType::kNormal;
@@ -162,6 +163,7 @@ struct ClientSnapshot {
   int64_t sub = 0, psub = 0, ssub = 0;
   int64_t multi = -1;  // queued commands, -1 outside MULTI
   int64_t qbuf = 0, omem = 0;
+  int64_t qbuf_free = 0;  // the query buffer's room left (Redis's qbuf-free)
   // Everything the connection holds: its object, qbuf and omem (CLIENT
   // LIST tot-mem, INFO mem_clients_normal / mem_clients_slaves).
   int64_t tot_mem = 0;

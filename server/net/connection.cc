@@ -206,6 +206,19 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     self->Close();
     return;
   }
+  {
+    // Redis reads 16 KB at a time into its query buffer (PROTO_IOBUF_LEN,
+    // 20474 usable bytes once jemalloc has sized it), or as much as an
+    // unfinished big argument needs; the buffer keeps that size until the
+    // cron shrinks it. valkdb reads into a loop-wide buffer, so this models
+    // the size Redis would report.
+    constexpr int64_t kRedisReadBufferAlloc = 20474;
+    const int64_t before = static_cast<int64_t>(self->parser_.held_bytes());
+    const int64_t need = before + std::max<int64_t>(16 * 1024, nread);
+    self->qbuf_peak_ = std::max(self->qbuf_peak_, need);
+    self->qbuf_alloc_ = std::max({self->qbuf_alloc_, kRedisReadBufferAlloc, before + nread});
+    self->state_.qbuf_alloc = self->qbuf_alloc_;
+  }
   if (self->paused_) {
     // Redis reads a client CLIENT PAUSE holds too: a peer that closes
     // meanwhile is seen (above), and what it had sent is never run.
@@ -598,7 +611,28 @@ bool Connection::CronCheck(int64_t now_ms, int64_t idle_timeout_ms) {
     LogOverOutputLimit();
     return true;
   }
+  ResizeQueryBuffer(now_ms);
   return false;
+}
+
+// Redis's clientsCronResizeQueryBuffer: a buffer wasting more than 4 KB is
+// freed after 2 s idle, or cut to the recent peak when it is over 32 KB and
+// twice that peak; the peak restarts from what is held now.
+void Connection::ResizeQueryBuffer(int64_t now_ms) {
+  const int64_t held =
+      static_cast<int64_t>(parser_.held_bytes() + paused_input_.size() + blocked_input_.size());
+  if (qbuf_alloc_ - held > 4 * 1024) {
+    if ((now_ms - state_.last_interaction_ms) / 1000 > 2) {
+      qbuf_alloc_ = held;
+    } else if (qbuf_alloc_ > 32 * 1024 && qbuf_alloc_ / 2 > qbuf_peak_) {
+      qbuf_alloc_ = std::max(held, qbuf_peak_);
+    }
+  }
+  qbuf_peak_ = held;
+  if (state_.qbuf_alloc != qbuf_alloc_) {
+    state_.qbuf_alloc = qbuf_alloc_;
+    UpdateSnapshot();  // CLIENT LIST from other clients reads the snapshot
+  }
 }
 
 void Connection::CloseAfterReply() {
@@ -785,6 +819,7 @@ void Connection::UpdateSnapshot() {
   s.omem = static_cast<int64_t>(out_.size());
   s.qbuf =
       static_cast<int64_t>(parser_.held_bytes() + paused_input_.size() + blocked_input_.size());
+  s.qbuf_free = std::max<int64_t>(qbuf_alloc_ - s.qbuf, 0);
   s.tot_mem = static_cast<int64_t>(sizeof(Connection)) + s.qbuf + s.omem;
   if (!state_.last_command.empty()) s.cmd = state_.last_command;
   s.resp = state_.protocol;

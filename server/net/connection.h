@@ -129,6 +129,11 @@ class Connection : public Completion, public Subscriber {
   int64_t progress_ms_ = 0;
   size_t pending_seen_ = 0;
   int64_t last_input_ms_ = 0;
+  void ResizeQueryBuffer(int64_t now_ms);
+  // Redis's query buffer as CLIENT LIST reports it (qbuf + qbuf-free): its
+  // allocation and the peak since the last cron (see OnRead, CronCheck).
+  int64_t qbuf_alloc_ = 0;
+  int64_t qbuf_peak_ = 0;
   bool over_limit_ = false;          // output limit passed: close, send nothing more
   int64_t soft_limit_since_ms_ = 0;  // since when over the soft limit, 0 if not
   RequestParser parser_;
