@@ -61,6 +61,7 @@ CommandTable::CommandTable() {
   RegisterListFamily(this);
   RegisterZSetFamily(this);
   RegisterStreamFamily(this);
+  RegisterScriptingFamily(this);
   RegisterDumpFamily(this);
   RegisterPersistFamily(this);
   RegisterSortFamily(this);
@@ -506,6 +507,17 @@ void FeedMonitors(CommandContext& ctx) {
 void PublishChange(CommandContext& ctx) {
   ChangeFeed& feed = ctx.store.feed();
   if (!feed.active()) return;
+  if (ctx.client.script_changes != nullptr) [[unlikely]] {
+    if (ctx.client.script_repl == 0) return;
+    auto& change = ctx.client.script_changes->emplace_back();
+    change.first = ctx.client.db;
+    if (ctx.propagate.empty()) {
+      change.second.assign(ctx.args.views().begin(), ctx.args.views().end());
+    } else {
+      change.second.assign(ctx.propagate.begin(), ctx.propagate.end());
+    }
+    return;
+  }
   if (ctx.client.exec_feed == ClientState::ExecFeed::kPending) {
     feed.Publish(ctx.client.db, {"MULTI"});
     ctx.client.exec_feed = ClientState::ExecFeed::kOpen;

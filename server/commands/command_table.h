@@ -231,6 +231,7 @@ void RegisterSetFamily(CommandTable* table);
 void RegisterListFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
 void RegisterStreamFamily(CommandTable* table);
+void RegisterScriptingFamily(CommandTable* table);
 // MEMORY STATS (server_family.cc, beside INFO memory; registered with MEMORY).
 void CmdMemoryStats(CommandContext& ctx);
 void CmdMemoryDoctor(CommandContext& ctx);

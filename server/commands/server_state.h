@@ -21,6 +21,7 @@
 #include "server/commands/stats.h"
 #include "server/commands/tracking.h"
 #include "server/commands/watch.h"
+#include "server/script/script_cache.h"
 
 namespace valkdb {
 
@@ -102,6 +103,12 @@ struct ClientState {
   // EXEC is running the queue: blocking commands do not block (Redis's
   // CLIENT_DENY_BLOCKING), and ready keys wait for the end of EXEC.
   bool in_exec = false;
+
+  // A script's own client (EVAL): its writes are kept here, in the form
+  // Redis propagates them, and published when the script ends (one command
+  // alone, several as MULTI/EXEC); script_repl is redis.set_repl's choice.
+  std::vector<std::pair<int, std::vector<std::string>>>* script_changes = nullptr;
+  int script_repl = 3;
 
   // Blocking commands: the event loop the client lives on, its wait while it
   // is blocked, and keys its commands made ready for others' waits.
@@ -238,6 +245,7 @@ struct ServerState {
   MonitorHub monitors;
   MigrateSockets migrate_sockets;  // MIGRATE's cached connections to its targets
   Tracking tracking;               // CLIENT TRACKING (client-side caching)
+  ScriptCache scripts;             // EVAL / SCRIPT LOAD
   StatsRegistry stats;             // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
