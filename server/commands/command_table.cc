@@ -10,6 +10,7 @@
 #include "server/commands/errors.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/script/lua_engine.h"
 
 namespace valkdb {
 namespace {
@@ -62,6 +63,7 @@ CommandTable::CommandTable() {
   RegisterZSetFamily(this);
   RegisterStreamFamily(this);
   RegisterScriptingFamily(this);
+  RegisterGeoFamily(this);
   RegisterDumpFamily(this);
   RegisterPersistFamily(this);
   RegisterSortFamily(this);
@@ -130,6 +132,11 @@ void ReplyHelp(CommandContext& ctx, std::string_view command,
 void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::string_view sub) {
   ctx.out.Error(
       StrCat("unknown subcommand '", CString(sub, 128), "'. Try ", AsciiUpper(command), " HELP."));
+}
+
+void ReplySubcommandSyntaxError(CommandContext& ctx) {
+  ctx.out.Error(StrCat("unknown subcommand or wrong number of arguments for '",
+                       CString(ctx.arg(1), 128), "'. Try ", AsciiUpper(ctx.arg(0)), " HELP."));
 }
 
 bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
@@ -249,7 +256,11 @@ bool CommandTable::MemoryAllows(CommandContext& ctx, const CommandSpec& spec) co
   // Redis's processCommand: deny-oom commands, an EXEC holding one, and
   // anything queued into MULTI (queueing takes memory too) are refused.
   const bool is_exec = spec.name == "exec";
-  bool reject = (spec.flags & kCmdDenyOom) != 0;
+  // A script that declares flags is judged by them (deny-oom unless allow-oom or no-writes).
+  const uint32_t flags = (spec.flags & kCmdRunsAlone) && !is_exec
+                             ? ScriptCommandFlags(ctx.server, spec, ctx.args.views())
+                             : spec.flags;
+  bool reject = (flags & kCmdDenyOom) != 0;
   if (is_exec) {
     for (const auto& queued : ctx.client.queued) {
       const CommandSpec* q = Lookup(queued.views());
@@ -383,6 +394,31 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
       return;
     }
   }
+  // A script ran past busy-reply-threshold: only what may stop it runs (not
+  // the script's own commands). One relaxed load when none does.
+  if (const int busy = ctx.server.busy_script.load(std::memory_order_relaxed);
+      busy != 0 && !(spec->flags & kCmdAllowBusy) && ctx.client.script_changes == nullptr)
+      [[unlikely]] {
+    CountRejected(ctx, *spec);
+    const std::string_view busy_error =
+        busy == kBusyEval
+            ? "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+              "SHUTDOWN NOSAVE."
+            : "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
+              "SHUTDOWN NOSAVE.";
+    if (ctx.client.in_multi && spec->name == "exec") {
+      // As Redis's rejectCommand: a refused EXEC ends the transaction.
+      ctx.client.in_multi = false;
+      ctx.client.multi_error = false;
+      ctx.client.queued.clear();
+      ctx.server.watches.UnwatchAll(&ctx.client.watch);
+      ctx.out.Error(StrCat("-EXECABORT Transaction discarded because of: ", busy_error.substr(1)));
+      return;
+    }
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
+    ctx.out.Error(busy_error);
+    return;
+  }
   ctx.client.last_command = spec->name;
   if (ctx.client.in_multi && !(spec->flags & kCmdRunsInMulti)) {
     ctx.client.queued.emplace_back();
@@ -510,11 +546,14 @@ void PublishChange(CommandContext& ctx) {
   if (ctx.client.script_changes != nullptr) [[unlikely]] {
     if (ctx.client.script_repl == 0) return;
     auto& change = ctx.client.script_changes->emplace_back();
-    change.first = ctx.client.db;
+    change.db = ctx.client.db;
+    // redis.set_repl: the AOF or the replicas alone.
+    change.aof_only = !(ctx.client.script_repl & kReplReplica);
+    change.replicas_only = !(ctx.client.script_repl & kReplAof);
     if (ctx.propagate.empty()) {
-      change.second.assign(ctx.args.views().begin(), ctx.args.views().end());
+      change.argv.assign(ctx.args.views().begin(), ctx.args.views().end());
     } else {
-      change.second.assign(ctx.propagate.begin(), ctx.propagate.end());
+      change.argv.assign(ctx.propagate.begin(), ctx.propagate.end());
     }
     return;
   }
@@ -528,6 +567,25 @@ void PublishChange(CommandContext& ctx) {
   }
   absl::InlinedVector<std::string_view, 8> argv(ctx.propagate.begin(), ctx.propagate.end());
   feed.Publish(ctx.client.db, argv);
+}
+
+void PublishToReplicas(CommandContext& ctx) {
+  ChangeFeed& feed = ctx.store.feed();
+  if (!feed.replicas_listening()) return;
+  if (ctx.client.script_changes != nullptr) [[unlikely]] {
+    // From a script: with its effects, unless redis.set_repl left replicas out.
+    if (!(ctx.client.script_repl & kReplReplica)) return;
+    auto& change = ctx.client.script_changes->emplace_back();
+    change.db = ctx.client.db;
+    change.argv.assign(ctx.args.views().begin(), ctx.args.views().end());
+    change.replicas_only = true;
+    return;
+  }
+  if (ctx.client.exec_feed == ClientState::ExecFeed::kPending) {
+    feed.Publish(ctx.client.db, {"MULTI"});
+    ctx.client.exec_feed = ClientState::ExecFeed::kOpen;
+  }
+  feed.PublishToReplicas(ctx.client.db, ctx.args.views());
 }
 
 void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* keys) {

@@ -132,6 +132,9 @@ enum CommandFlag : uint32_t {
   // Not a Redis flag: the command may block the client (BLPOP...). The
   // connection runs it before parsing on, and reads no further while it waits.
   kCmdMayBlock = 1u << 27,
+  // Not a Redis flag: with several event loops the command runs alone (EXEC,
+  // scripts), holding ServerState::exec_mu exclusively.
+  kCmdRunsAlone = 1u << 26,
   // Not a Redis flag: dispatch locks the shards of the command's keys (its
   // key spec, or find_keys) before the handler runs, and hands them over in
   // CommandContext::locks. Handlers of such commands never lock by hand.
@@ -174,6 +177,12 @@ struct CommandSpec {
 
 // Publishes a command's change to the store's feed (dispatch calls it).
 void PublishChange(CommandContext& ctx);
+// PUBLISH, SPUBLISH: the command itself goes to the replicas, not to the AOF
+// (Redis's forceCommandPropagation(c, PROPAGATE_REPL)), so their subscribers
+// get the message; only while a replication stream is open (a master with a
+// backlog), inside EXEC in its MULTI, from a script with its effects (unless
+// redis.set_repl leaves replicas out). Changes nothing, so no dirty count.
+void PublishToReplicas(CommandContext& ctx);
 
 // The keys of a request, from its spec (what dispatch locks).
 void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* keys);
@@ -232,6 +241,19 @@ void RegisterListFamily(CommandTable* table);
 void RegisterZSetFamily(CommandTable* table);
 void RegisterStreamFamily(CommandTable* table);
 void RegisterScriptingFamily(CommandTable* table);
+void RegisterGeoFamily(CommandTable* table);
+// INFO memory's scripting figures (scripting_family.cc): this loop's
+// interpreters, the script cache and the function libraries.
+struct ScriptMemory {
+  int64_t vm_eval = 0, scripts_eval = 0, cached_scripts = 0;
+  int64_t functions = 0, libraries = 0, vm_functions = 0, functions_overhead = 0;
+};
+ScriptMemory TakeScriptMemory(ServerState& server);
+// A script command's flags as its script declares them (Redis's
+// evalGetCommandFlags / fcallGetCommandFlags): a script with flags=no-writes
+// neither writes nor may replicate, so CLIENT PAUSE WRITE lets it run.
+uint32_t ScriptCommandFlags(ServerState& server, const CommandSpec& spec,
+                            absl::Span<const std::string_view> args);
 // MEMORY STATS (server_family.cc, beside INFO memory; registered with MEMORY).
 void CmdMemoryStats(CommandContext& ctx);
 void CmdMemoryDoctor(CommandContext& ctx);
@@ -270,6 +292,8 @@ void ReplyHelp(CommandContext& ctx, std::string_view command,
 void AccountUnblocked(ClientState& client, ServerState& server, const CommandSpec& spec,
                       absl::Span<const std::string_view> args, int64_t duration_ns, bool failed);
 void ReplyUnknownSubcommand(CommandContext& ctx, std::string_view command, std::string_view sub);
+// Redis's addReplySubcommandSyntaxError: a known subcommand with bad arguments.
+void ReplySubcommandSyntaxError(CommandContext& ctx);
 // Redis's string2ld (INCRBYFLOAT, HINCRBYFLOAT) and the %.17Lg form it replies with.
 bool ParseLongDouble(std::string_view text, long double* out);
 std::string FormatLongDouble(long double value);

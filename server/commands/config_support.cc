@@ -44,7 +44,6 @@ const std::vector<SettingRule>& SettingRules() {
       {"crash-log-enabled", "no", kNoEffect, "valkdb writes no crash report"},
       {"crash-memcheck-enabled", "no", kNoEffect, "valkdb writes no crash report"},
       {"acllog-max-len", "", kNoEffect, "valkdb has no ACLs yet"},
-      {"busy-reply-threshold", "", kNoEffect, "valkdb has no scripts or modules"},
       {"enable-module-command", "no", kNoEffect, "valkdb has no modules"},
       {"oom-score-adj", "no", kNoEffect, "valkdb leaves its OOM score as it is"},
       {"oom-score-adj-values", "0 200 800", kNoEffect, "valkdb leaves its OOM score as it is"},

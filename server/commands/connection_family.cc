@@ -419,7 +419,7 @@ void CmdReset(CommandContext& ctx) {
   c.name.clear();
   c.authenticated = ctx.server.config->GetString("requirepass").empty();
   c.reply_mode = ClientState::ReplyMode::kOn;
-  c.no_evict = false;
+  // CLIENT NO-EVICT stays on: Redis 7.0's clearClientConnectionState keeps it.
   ctx.out.SimpleString("RESET");
 }
 

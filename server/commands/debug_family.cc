@@ -157,6 +157,10 @@ void DebugHelp(CommandContext& ctx) {
       "    * NOSAVE: the database will be loaded from an existing RDB file.",
       "OBJECT <key>",
       "    Show low level info about `key` and associated value.",
+      "PROTOCOL <type>",
+      "    Reply with a test value of the specified type. <type> can be: string,",
+      "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+      "    true, false.",
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Setting it to 0 disables expiring keys in background when they are not",
       "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -294,6 +298,71 @@ void DebugPopulate(CommandContext& ctx) {
   ctx.out.Ok();
 }
 
+// DEBUG PROTOCOL <type>: one reply of each RESP type, as Redis's (clients'
+// and scripts' conversions are tested with it).
+void DebugProtocol(CommandContext& ctx) {
+  const std::string_view name = ctx.arg(2);
+  RespWriter& out = ctx.out;
+  const bool resp3 = out.protocol() >= 3;
+  if (EqualsIgnoreCase(name, "string")) {
+    out.Bulk("Hello World");
+  } else if (EqualsIgnoreCase(name, "integer")) {
+    out.Integer(12345);
+  } else if (EqualsIgnoreCase(name, "double")) {
+    out.Double(3.141);
+  } else if (EqualsIgnoreCase(name, "bignum")) {
+    constexpr std::string_view kBig = "1234567999999999999999999999999999999";
+    if (resp3) {
+      out.Raw(StrCat("(", kBig, "\r\n"));
+    } else {
+      out.Bulk(kBig);
+    }
+  } else if (EqualsIgnoreCase(name, "null")) {
+    out.Null();
+  } else if (EqualsIgnoreCase(name, "array") || EqualsIgnoreCase(name, "set")) {
+    if (EqualsIgnoreCase(name, "set")) {
+      out.Set(3);
+    } else {
+      out.Array(3);
+    }
+    for (int j = 0; j < 3; ++j) out.Integer(j);
+  } else if (EqualsIgnoreCase(name, "map")) {
+    out.Map(3);
+    for (int j = 0; j < 3; ++j) {
+      out.Integer(j);
+      out.Bool(j == 1);
+    }
+  } else if (EqualsIgnoreCase(name, "attrib")) {
+    if (resp3) {
+      out.Raw("|1\r\n");
+      out.Bulk("key-popularity");
+      out.Array(2);
+      out.Bulk("key:123");
+      out.Integer(90);
+    }
+    out.Bulk("Some real reply following the attribute");
+  } else if (EqualsIgnoreCase(name, "push")) {
+    if (!resp3) {
+      out.Error("RESP2 is not supported by this command");
+      return;
+    }
+    out.Push(2);
+    out.Bulk("server-cpu-usage");
+    out.Integer(42);
+    out.Bulk("Some real reply following the push reply");
+  } else if (EqualsIgnoreCase(name, "true")) {
+    out.Bool(true);
+  } else if (EqualsIgnoreCase(name, "false")) {
+    out.Bool(false);
+  } else if (EqualsIgnoreCase(name, "verbatim")) {
+    out.Verbatim("txt", "This is a verbatim\nstring");
+  } else {
+    out.Error(
+        "Wrong protocol type name. Please use one of the following: "
+        "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+  }
+}
+
 void CmdDebug(CommandContext& ctx) {
   if (!DebugAllowed(ctx)) {
     ctx.out.Error(
@@ -313,6 +382,13 @@ void CmdDebug(CommandContext& ctx) {
     ctx.out.Ok();
     return;
   }
+  if (EqualsIgnoreCase(sub, "set-disable-deny-scripts") && ctx.argc() == 3) {
+    ctx.server.script_disable_deny_script.store(std::atoi(std::string(ctx.arg(2)).c_str()) != 0,
+                                                std::memory_order_relaxed);
+    ctx.out.Ok();
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "protocol") && ctx.argc() == 3) return DebugProtocol(ctx);
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) return DebugHelp(ctx);
   if (EqualsIgnoreCase(sub, "reload")) return DebugReload(ctx);
   if (EqualsIgnoreCase(sub, "loadaof") && ctx.argc() == 2) return DebugLoadAof(ctx);

@@ -103,10 +103,12 @@ void CmdSUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, Kind::kShard
 
 void CmdPublish(CommandContext& ctx) {
   ctx.out.Integer(ctx.server.pubsub.Publish(ctx.arg(1), ctx.arg(2)));
+  PublishToReplicas(ctx);
 }
 
 void CmdSPublish(CommandContext& ctx) {
   ctx.out.Integer(ctx.server.pubsub.SPublish(ctx.arg(1), ctx.arg(2)));
+  PublishToReplicas(ctx);
 }
 
 void PubSubChannels(CommandContext& ctx, bool shard) {

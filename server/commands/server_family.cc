@@ -290,6 +290,12 @@ void CmdConfigSet(CommandContext& ctx) {
     if (EqualsIgnoreCase(name, "notify-keyspace-events")) {
       ctx.store.feed().SetEventFlags(ctx.server.config->keyspace_event_flags());
     }
+    if (ctx.server.replication != nullptr && (EqualsIgnoreCase(name, "min-replicas-to-write") ||
+                                              EqualsIgnoreCase(name, "min-slaves-to-write") ||
+                                              EqualsIgnoreCase(name, "min-replicas-max-lag") ||
+                                              EqualsIgnoreCase(name, "min-slaves-max-lag"))) {
+      ctx.server.replication->MinReplicasChanged(ctx.now_ms);
+    }
   }
   if (AofPersistence* aof = ctx.server.aof) {
     for (const auto& [name, value] : pairs) {
@@ -377,6 +383,15 @@ void CmdShutdown(CommandContext& ctx) {
     ctx.out.Error("-ERR No shutdown in progress.");
     return;
   }
+  // A script past busy-reply-threshold: only SHUTDOWN NOSAVE, which stops it.
+  const int busy = ctx.server.busy_script.load();
+  if (busy != 0 && !nosave) {
+    ctx.out.Error(busy == kBusyEval ? "-BUSY Redis is busy running a script. You can only call "
+                                      "SCRIPT KILL or SHUTDOWN NOSAVE."
+                                    : "-BUSY Redis is busy running a script. You can only call "
+                                      "FUNCTION KILL or SHUTDOWN NOSAVE.");
+    return;
+  }
   Log(LogLevel::kNotice, "User requested shutdown...");
   const ShutdownSave mode =
       save ? ShutdownSave::kSave : (nosave ? ShutdownSave::kNoSave : ShutdownSave::kDefault);
@@ -386,6 +401,8 @@ void CmdShutdown(CommandContext& ctx) {
   }
   ctx.server.shutdown_saved = true;
   ctx.client.close_after_reply = true;  // nothing after it in the pipeline runs
+  // The busy script ends now, its changes not published (Redis exits at once).
+  if (busy != 0) ctx.server.busy_script_shutdown.store(true);
   if (ctx.server.clients != nullptr) ctx.server.clients->StopServer();
 }
 
@@ -575,6 +592,23 @@ std::string InfoMemory(CommandContext& ctx) {
   Line(&s, "allocator_resident", rss);
   Line(&s, "total_system_memory", system_memory);
   Line(&s, "total_system_memory_human", HumanBytes(system_memory));
+  const ScriptMemory scripts = TakeScriptMemory(ctx.server);
+  const uint64_t vm_total = static_cast<uint64_t>(scripts.vm_eval + scripts.vm_functions);
+  const uint64_t scripts_total =
+      static_cast<uint64_t>(scripts.scripts_eval + scripts.functions_overhead);
+  Line(&s, "used_memory_lua", scripts.vm_eval);
+  Line(&s, "used_memory_vm_eval", scripts.vm_eval);
+  Line(&s, "used_memory_lua_human", HumanBytes(static_cast<uint64_t>(scripts.vm_eval)));
+  Line(&s, "used_memory_scripts_eval", scripts.scripts_eval);
+  Line(&s, "number_of_cached_scripts", scripts.cached_scripts);
+  Line(&s, "number_of_functions", scripts.functions);
+  Line(&s, "number_of_libraries", scripts.libraries);
+  Line(&s, "used_memory_vm_functions", scripts.vm_functions);
+  Line(&s, "used_memory_vm_total", vm_total);
+  Line(&s, "used_memory_vm_total_human", HumanBytes(vm_total));
+  Line(&s, "used_memory_functions", scripts.functions_overhead);
+  Line(&s, "used_memory_scripts", scripts_total);
+  Line(&s, "used_memory_scripts_human", HumanBytes(scripts_total));
   Line(&s, "maxmemory", maxmemory);
   Line(&s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(maxmemory)));
   Line(&s, "maxmemory_policy", ctx.server.config->GetString("maxmemory-policy"));

@@ -9,10 +9,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "protocol/request_parser.h"
 #include "server/commands/blocking.h"
 #include "server/commands/config.h"
@@ -21,6 +23,7 @@
 #include "server/commands/stats.h"
 #include "server/commands/tracking.h"
 #include "server/commands/watch.h"
+#include "server/script/function_registry.h"
 #include "server/script/script_cache.h"
 
 namespace valkdb {
@@ -48,6 +51,8 @@ inline ClientType ClassifyClient(ClientType link, bool subscribed) {
 // ServerState::repl_checks: a replica refuses writes (READONLY), or every
 // command but a few while its link is down (replica-serve-stale-data no); a
 // master refuses writes without enough good replicas (min-replicas-to-write).
+inline constexpr int kBusyEval = 1;
+inline constexpr int kBusyFunction = 2;
 inline constexpr uint32_t kReplReadOnly = 1;
 inline constexpr uint32_t kReplStale = 2;
 inline constexpr uint32_t kReplNoReplicas = 4;
@@ -107,7 +112,13 @@ struct ClientState {
   // A script's own client (EVAL): its writes are kept here, in the form
   // Redis propagates them, and published when the script ends (one command
   // alone, several as MULTI/EXEC); script_repl is redis.set_repl's choice.
-  std::vector<std::pair<int, std::vector<std::string>>>* script_changes = nullptr;
+  struct ScriptChange {
+    int db = 0;
+    std::vector<std::string> argv;
+    bool replicas_only = false;  // PUBLISH (see PublishToReplicas)
+    bool aof_only = false;       // redis.set_repl(redis.REPL_AOF)
+  };
+  std::vector<ScriptChange>* script_changes = nullptr;
   int script_repl = 3;
 
   // Blocking commands: the event loop the client lives on, its wait while it
@@ -181,6 +192,10 @@ class ClientDirectory {
   virtual bool Send(uint64_t /*id*/, const PubSubMessage& /*message*/) { return false; }
   // CLIENT UNPAUSE: every loop runs what the pause held now, not at its next cron tick.
   virtual void ResumePaused() {}
+  // Called from a script that runs past busy-reply-threshold, on its loop's
+  // thread: reads and answers the loop's other clients (-BUSY, or SCRIPT
+  // KILL and the other commands allowed while busy).
+  virtual void ServeWhileBusy(uint64_t /*running_client*/) {}
 };
 
 class RdbPersistence;
@@ -246,7 +261,25 @@ struct ServerState {
   MigrateSockets migrate_sockets;  // MIGRATE's cached connections to its targets
   Tracking tracking;               // CLIENT TRACKING (client-side caching)
   ScriptCache scripts;             // EVAL / SCRIPT LOAD
-  StatsRegistry stats;             // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
+  FunctionRegistry functions;      // FUNCTION LOAD / FCALL
+  // A script that ran past busy-reply-threshold (Redis's timed-out script):
+  // other commands get -BUSY until it ends; SCRIPT/FUNCTION KILL may stop it.
+  std::atomic<int> busy_script{0};                   // 0, kBusyEval or kBusyFunction
+  std::atomic<bool> busy_script_dirty{false};        // it wrote: UNKILLABLE
+  std::atomic<bool> busy_script_from_master{false};  // sent by our master: UNKILLABLE
+  std::atomic<bool> kill_busy_script{false};
+  std::atomic<bool> busy_script_shutdown{false};  // SHUTDOWN NOSAVE while busy
+  // FUNCTION STATS' running_script while a script is busy (set before busy_script).
+  struct BusyScriptInfo {
+    std::string name;
+    std::vector<std::string> command;
+    int64_t start_ns = 0;
+  };
+  absl::Mutex busy_script_mu;
+  BusyScriptInfo busy_script_info ABSL_GUARDED_BY(busy_script_mu);
+  // DEBUG set-disable-deny-scripts: scripts may call noscript commands (tests only).
+  std::atomic<bool> script_disable_deny_script{false};
+  StatsRegistry stats;  // commandstats, errorstats, latencystats, SLOWLOG, LATENCY
   ClientDirectory* clients = nullptr;
   RdbPersistence* persistence = nullptr;  // SAVE, BGSAVE, save points (set by the server)
   AofPersistence* aof = nullptr;          // the append-only file (set by the server)
@@ -265,6 +298,22 @@ struct ServerState {
   // With several event loops, EXEC holds this exclusively while every other
   // loop's batch holds it shared, so a transaction is atomic. Unused with one loop.
   absl::Mutex exec_mu;
+
+  // Takes exec_mu shared, as a batch does. But a script on another loop that
+  // ran past busy-reply-threshold holds it alone and may never end: then this
+  // returns false without the lock, so the caller can answer -BUSY (or run
+  // SCRIPT KILL) instead of hanging its whole loop behind the script.
+  bool LockExecSharedUnlessBusy() {
+    for (int tries = 0; !exec_mu.ReaderTryLock(); ++tries) {
+      if (busy_script.load(std::memory_order_acquire) != 0) return false;
+      if (tries < 64) {
+        std::this_thread::yield();
+      } else {
+        absl::SleepFor(absl::Microseconds(50));
+      }
+    }
+    return true;
+  }
 };
 
 }  // namespace valkdb

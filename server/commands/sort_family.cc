@@ -123,8 +123,10 @@ void SortGeneric(CommandContext& ctx, bool readonly) ABSL_NO_THREAD_SAFETY_ANALY
     return;
   }
   const bool is_set = entry != nullptr && entry->type() == Entry::Type::kSet;
-  // A set has no order of its own: stored results are sorted so replicas agree.
-  if (dontsort && is_set && store_key) {
+  // A set has no order of its own: stored results, and results a script
+  // sees, are sorted so replicas agree (a script's writes may depend on them).
+  const bool from_script = ctx.client.script_changes != nullptr;
+  if (dontsort && is_set && (store_key || from_script)) {
     dontsort = false;
     alpha = true;
     sort_by.reset();

@@ -831,6 +831,11 @@ void CmdXRead(CommandContext& ctx) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     const size_t more = ctx.argc() - i - 1;
     const std::string_view o = AsCString(ctx.arg(i));
     if (EqualsIgnoreCase(o, "block") && more > 0) {
+      if (ctx.client.script_changes != nullptr) {
+        // Redis keeps this text for scripts (its CLIENT_DENY_BLOCKING covers the rest).
+        ctx.out.Error(StrCat(ctx.arg(0), " command is not allowed with BLOCK option from scripts"));
+        return;
+      }
       ++i;
       if (!ParseIntArg(ctx, ctx.arg(i), &timeout, "timeout is not an integer or out of range")) {
         return;

@@ -101,10 +101,11 @@ void RegisterTransactionFamily(CommandTable* table) {
   constexpr uint32_t kFlags = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdAllowBusy;
   table->Register({"multi", 1, kFlags | kCmdRunsInMulti, 0, 0, 0, CmdMulti, "transactions",
                    "Mark the start of a transaction block", "1.2.0", "@fast @transaction"});
-  table->Register({"exec", 1,
-                   kCmdNoScript | kCmdLoading | kCmdStale | kCmdSkipSlowlog | kCmdRunsInMulti, 0, 0,
-                   0, CmdExec, "transactions", "Execute all commands issued after MULTI", "1.2.0",
-                   "@slow @transaction", "", "Depends on commands in the transaction"});
+  table->Register(
+      {"exec", 1,
+       kCmdNoScript | kCmdLoading | kCmdStale | kCmdSkipSlowlog | kCmdRunsInMulti | kCmdRunsAlone,
+       0, 0, 0, CmdExec, "transactions", "Execute all commands issued after MULTI", "1.2.0",
+       "@slow @transaction", "", "Depends on commands in the transaction"});
   table->Register({"discard", 1, kFlags | kCmdRunsInMulti, 0, 0, 0, CmdDiscard, "transactions",
                    "Discard all commands issued after MULTI", "2.0.0", "@fast @transaction", "",
                    "O(N), when N is the number of queued commands"});

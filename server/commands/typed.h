@@ -113,6 +113,17 @@ Entry MakeZSetEntry(std::string_view key, std::vector<small_zset::Record>* recor
 // Visits a sorted set's members in order (score, then member).
 void ForEachZSetRecord(const Entry& entry, absl::FunctionRef<void(std::string_view, double)> fn);
 
+// For the GEO commands (geo_family.cc), whose keys are sorted sets
+// (zset_family.cc): ZADD over ctx's arguments (GEOADD calls it with the
+// arguments rewritten, as Redis's geoadd calls zaddCommand); Redis's string2d;
+// a member's score; the members with min <= score < max in order until fn
+// returns false.
+void ZAddCommand(CommandContext& ctx);
+bool ParseZSetScore(std::string_view text, double* value);
+bool ZSetMemberScore(const Entry& entry, std::string_view member, double* score);
+void ForEachZSetInScoreRange(const Entry& entry, double min, double max,
+                             absl::FunctionRef<bool(std::string_view, double)> fn);
+
 // Redis's getTimeoutFromObjectOrReply in seconds, for the blocking commands:
 // the absolute deadline in unix ms, 0 for none; false after replying an error
 // (blocking.cc).

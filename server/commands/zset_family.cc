@@ -1491,6 +1491,21 @@ void ForEachZSetRecord(const Entry& entry, absl::FunctionRef<void(std::string_vi
   });
 }
 
+void ZAddCommand(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
+
+bool ParseZSetScore(std::string_view text, double* value) { return ParseScore(text, value); }
+
+bool ZSetMemberScore(const Entry& entry, std::string_view member, double* score) {
+  return ZSet(&entry).Score(member, score);
+}
+
+void ForEachZSetInScoreRange(const Entry& entry, double min, double max,
+                             absl::FunctionRef<bool(std::string_view, double)> fn) {
+  const ZSet zset(&entry);
+  zset.ForEachFrom(zset.LowerBoundScore(min, false), false,
+                   [&](const Record& r) { return r.score < max && fn(r.member, r.score); });
+}
+
 void RegisterZSetFamily(CommandTable* table) {
   table->Register(
       {"bzmpop",

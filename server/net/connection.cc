@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -215,12 +216,17 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   self->Process(std::string_view(buf->base, static_cast<size_t>(nread)));
 }
 
-bool Connection::MustPause(const CommandSpec* spec, int64_t now_ms) const {
+bool Connection::MustPause(const CommandSpec* spec, absl::Span<const std::string_view> args,
+                           int64_t now_ms) const {
   ServerState& server = loop_->server();
   if (now_ms >= server.pause_until_ms.load(std::memory_order_acquire)) return false;
   if (server.pause_all.load(std::memory_order_relaxed)) return true;
   if (spec == nullptr) return false;
-  if (spec->flags & (kCmdWrite | kCmdMayReplicate)) return true;
+  if (spec->flags & (kCmdWrite | kCmdMayReplicate)) {
+    // A script that declares no-writes is not held (Redis's evalGetCommandFlags).
+    if (!(spec->flags & kCmdRunsAlone) || spec->name == "exec") return true;
+    return (ScriptCommandFlags(server, *spec, args) & (kCmdWrite | kCmdMayReplicate)) != 0;
+  }
   // EXEC runs what MULTI queued: it is held when a queued command writes,
   // as Redis judges a transaction by the commands in it.
   if (spec->name == "exec" && state_.in_multi) {
@@ -292,7 +298,7 @@ void Connection::Process(std::string_view input) {
       break;
     }
     const CommandSpec* spec = table.Lookup(current_.views());
-    if (pausing && MustPause(spec, now_ms)) {
+    if (pausing && MustPause(spec, current_.views(), now_ms)) {
       // Hold this command and everything after it until the pause ends.
       paused_ = true;
       paused_command_.Swap(current_);
@@ -346,9 +352,46 @@ void Connection::Process(std::string_view input) {
   loop_->FlushPending();
 }
 
+void Connection::ServeWhileBusy() {
+  if (closing_ || detached_ || lingering_ || paused_ || !reading_ || handoff_pending_ ||
+      state_.blocked != nullptr || state_.close_after_reply || state_.fd < 0 || over_limit_) {
+    return;
+  }
+  std::string input;
+  char buf[16 * 1024];
+  while (input.size() < loop_->query_buffer_limit()) {
+    const ssize_t n = recv(state_.fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n <= 0) break;  // nothing more now, or EOF: libuv sees that once the loop runs again
+    input.append(buf, static_cast<size_t>(n));
+  }
+  if (input.empty()) return;
+  const int64_t now_ms = UnixTimeMs();
+  state_.last_interaction_ms = now_ms;
+  const CommandTable& table = *command_table_;
+  size_t consumed = 0;
+  while (consumed < input.size() && !state_.close_after_reply && !closing_) {
+    RequestParser::Status status =
+        parser_.Parse(std::string_view(input).substr(consumed), &consumed, &current_);
+    if (status == RequestParser::Status::kNeedMore) break;
+    if (status == RequestParser::Status::kError) {
+      if (state_.reply_mode == ClientState::ReplyMode::kOn) writer_.Error(parser_.error());
+      state_.close_after_reply = true;
+      break;
+    }
+    RespWriter& out = state_.reply_mode == ClientState::ReplyMode::kOn ? writer_ : discard_writer_;
+    out.set_protocol(state_.protocol);
+    CommandContext ctx{loop_->store(), loop_->server(), state_, out, current_, now_ms, &writer_};
+    table.Dispatch(ctx, table.Lookup(current_.views()));
+    discarded_.Clear();
+  }
+  UpdateSnapshot();
+  Flush();
+}
+
 void Connection::ResumeIfUnpaused(int64_t now_ms) {
   if (!paused_ || closing_ ||
-      MustPause(CommandTable::Get().Lookup(paused_command_.views()), now_ms)) {
+      MustPause(CommandTable::Get().Lookup(paused_command_.views()), paused_command_.views(),
+                now_ms)) {
     return;
   }
   loop_->RemovePaused(this);
@@ -435,12 +478,14 @@ void Connection::Execute(Task& task, int64_t now_ms) {
   tracking_scope.set_in_command(true);
   if (server.threads > 1 || server.exec_shared.load(std::memory_order_relaxed)) {
     // Other loops (or a replication link) run commands at the same time; EXEC runs alone.
-    if (task.spec != nullptr && task.spec->name == "exec") {
+    if (task.spec != nullptr && (task.spec->flags & kCmdRunsAlone)) {
       absl::MutexLock lock(&server.exec_mu);
       table.Dispatch(ctx, task.spec);
-    } else {
-      absl::ReaderMutexLock lock(&server.exec_mu);
+    } else if (server.LockExecSharedUnlessBusy()) {
       table.Dispatch(ctx, task.spec);
+      server.exec_mu.ReaderUnlock();
+    } else {
+      table.Dispatch(ctx, task.spec);  // -BUSY, or what may stop the script
     }
   } else {
     table.Dispatch(ctx, task.spec);

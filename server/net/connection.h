@@ -58,6 +58,10 @@ class Connection : public Completion, public Subscriber {
   bool CronCheck(int64_t now_ms, int64_t idle_timeout_ms);
   // Resumes a client that CLIENT PAUSE held back, once the pause is over.
   void ResumeIfUnpaused(int64_t now_ms);
+  // While a script on this loop runs past busy-reply-threshold (the loop
+  // itself cannot run): reads what the client sent and runs it at once, so
+  // it gets -BUSY, or SCRIPT KILL and the other allow-busy commands run.
+  void ServeWhileBusy();
   // A blocking command's wait ended elsewhere (served, CLIENT UNBLOCK): write
   // its outcome and run the input that waited behind it.
   void Unblocked();
@@ -85,7 +89,8 @@ class Connection : public Completion, public Subscriber {
   // A client with no output limit in its class stops being read while its
   // unsent replies are many; one with a limit is read and closed at the limit.
   bool HasOutputLimit() const;
-  bool MustPause(const CommandSpec* spec, int64_t now_ms) const;
+  bool MustPause(const CommandSpec* spec, absl::Span<const std::string_view> args,
+                 int64_t now_ms) const;
   const CommandTable* command_table_ = &CommandTable::Get();
   void Flush();
   // The end of CloseAfterReply: see connection.cc.

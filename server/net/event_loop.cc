@@ -138,6 +138,15 @@ void EventLoop::PostUnblocked(uint64_t client_id) {
   Post(InboxItem{client_id, InboxItem::Kind::kUnblocked, {}});
 }
 
+void EventLoop::ServeWhileBusy(uint64_t running_client) {
+  // Copied first: a command served here may close a connection.
+  std::vector<Connection*> others;
+  for (const auto& [id, connection] : connections_) {
+    if (id != running_client && !killed_.contains(id)) others.push_back(connection);
+  }
+  for (Connection* connection : others) connection->ServeWhileBusy();
+}
+
 void EventLoop::PostResumePaused() { Post(InboxItem{0, InboxItem::Kind::kResumePaused, {}}); }
 
 void EventLoop::PostRelisten(std::vector<int> fds, int backlog) {
@@ -450,13 +459,13 @@ void EventLoop::OnCron(uv_timer_t* handle) {
     self->FlushPending();  // "expired" notifications to this loop's subscribers
     // Redis closes them once a second; a check every tick is as cheap.
     self->server_->migrate_sockets.CloseIdle();
-    if (self->server_->persistence != nullptr) {
-      // Shared, as a batch holds it: a save's instant never falls inside
-      // another loop's EXEC.
-      absl::ReaderMutexLock exec_lock(&self->server_->exec_mu);
+    // Shared, as a batch holds it: a save's instant never falls inside
+    // another loop's EXEC. Skipped for this tick while a script is busy.
+    if (self->server_->persistence != nullptr && self->server_->LockExecSharedUnlessBusy()) {
       self->server_->persistence->Cron(now_ms);
       if (self->server_->aof != nullptr) self->server_->aof->Cron(now_ms);
       if (repl != nullptr) repl->Cron(now_ms);
+      self->server_->exec_mu.ReaderUnlock();
     }
   }
   self->MaybeRefreshLimits();

@@ -67,6 +67,9 @@ class EventLoop {
   void PostUnblocked(uint64_t client_id);
   // Thread-safe: the pause ended (CLIENT UNPAUSE); held clients go on.
   void PostResumePaused();
+  // A script on this loop runs past busy-reply-threshold: answers the other
+  // clients' input meanwhile (see Connection::ServeWhileBusy).
+  void ServeWhileBusy(uint64_t running_client);
   // Thread-safe (CONFIG SET port / bind): closes this loop's TCP listeners
   // and listens on `fds` (bound and listening; the loop takes them over).
   void PostRelisten(std::vector<int> fds, int backlog);

@@ -418,6 +418,10 @@ void Server::ResumePaused() {
 
 void Server::StopServer() { kill(getpid(), SIGTERM); }
 
+void Server::ServeWhileBusy(uint64_t running_client) {
+  if (EventLoop* loop = EventLoop::Current(); loop != nullptr) loop->ServeWhileBusy(running_client);
+}
+
 absl::Status Server::LoadData() {
   const int64_t start_ms = UnixTimeMs();
   if (config_->GetString("appendonly") == "yes") return aof_->Start(start_ms);

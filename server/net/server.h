@@ -42,6 +42,7 @@ class Server : public ClientDirectory {
   bool Exists(uint64_t id) override;
   bool Send(uint64_t id, const PubSubMessage& message) override;
   void ResumePaused() override;
+  void ServeWhileBusy(uint64_t running_client) override;
 
   // Loads the AOF with appendonly yes (the RDB is not read then, as in
   // Redis), else dir/dbfilename when it exists (before Start). An error

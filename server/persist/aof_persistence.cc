@@ -542,6 +542,7 @@ absl::Status AofPersistence::Replay(std::string_view bytes, int64_t now_ms, size
 }
 
 void AofPersistence::OnChange(const Change& change) {
+  if (change.replicas_only) return;  // PUBLISH: Redis's AOF never sees it
   absl::MutexLock lock(&mu_);
   const size_t before = buffer_.size();
   if (timestamps_.load(std::memory_order_relaxed)) {

@@ -462,6 +462,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
       replid2_ = std::string(40, '0');
       second_replid_offset_ = -1;
       backlog_ = true;
+      backlog_open_.store(true, std::memory_order_relaxed);
       stream_.clear();
       stream_first_ = offset + 1;
       selected_db_ = -1;
@@ -541,7 +542,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
               StrCat("the MASTER sent a command valkdb does not have: '", AsCString(argv[0]),
                      "'; replication stopped at offset ", master_repl_offset()));
         }
-        const bool exclusive = spec->name == "exec";
+        const bool exclusive = (spec->flags & kCmdRunsAlone) != 0;
         auto apply = [&] {
           absl::MutexLock apply_lock(&apply_mu_);
           if (!LinkCurrent(generation)) return false;

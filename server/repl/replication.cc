@@ -212,6 +212,7 @@ int64_t Replication::master_repl_offset() {
 void Replication::EnsureBacklogLocked() {
   if (backlog_) return;
   backlog_ = true;
+  backlog_open_.store(true, std::memory_order_relaxed);
   backlog_size_ = std::max<int64_t>(config_.GetInt("repl-backlog-size"), 1);
   stream_.clear();
   stream_first_ = EndOffsetLocked() + 1;
@@ -231,6 +232,7 @@ void Replication::SubscribeToFeed() {
 
 void Replication::OnChange(const Change& change) {
   if (replica_.load(std::memory_order_relaxed)) return;  // a replica's stream is its master's
+  if (change.aof_only) return;
   absl::MutexLock lock(&mu_);
   if (!backlog_) return;
   AppendCommandLocked(change.db, change.argv);
@@ -778,6 +780,28 @@ void Replication::SenderLoop(Sender* sender) {
   if (senders_.size() == 1) no_replicas_since_ms_ = UnixTimeMs();
 }
 
+void Replication::SetGoodReplicas(int64_t good) {
+  const int64_t min_replicas = config_.GetInt("min-replicas-to-write");
+  min_replicas_unmet_.store(min_replicas > 0 && !replica_.load() && good < min_replicas,
+                            std::memory_order_relaxed);
+  UpdateChecks();
+}
+
+void Replication::MinReplicasChanged(int64_t now_ms) {
+  int64_t good = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    const int64_t max_lag_ms = config_.GetInt("min-replicas-max-lag") * 1000;
+    for (const auto& sender : senders_) {
+      if (!sender->finished.load() && sender->state == Sender::State::kOnline &&
+          now_ms - sender->ack_ms.load() <= max_lag_ms) {
+        ++good;
+      }
+    }
+  }
+  SetGoodReplicas(good);
+}
+
 void Replication::Cron(int64_t now_ms) {
   SendPending(now_ms, /*force=*/true);  // changes made off the loops' iterations
   MaybeStartFullSync(now_ms);
@@ -820,6 +844,7 @@ void Replication::Cron(int64_t now_ms) {
         now_ms - no_replicas_since_ms_ > ttl * 1000) {
       const int64_t end = EndOffsetLocked();
       backlog_ = false;
+      backlog_open_.store(false, std::memory_order_relaxed);
       stream_.clear();
       stream_first_ = end + 1;
       replid_ = RandomReplId();
@@ -827,10 +852,7 @@ void Replication::Cron(int64_t now_ms) {
       second_replid_offset_ = -1;
     }
   }
-  const int64_t min_replicas = config_.GetInt("min-replicas-to-write");
-  min_replicas_unmet_.store(min_replicas > 0 && !replica_.load() && good < min_replicas,
-                            std::memory_order_relaxed);
-  UpdateChecks();  // CONFIG SET of the settings behind them applies within a tick
+  SetGoodReplicas(good);
   std::vector<std::thread> done;
   {
     absl::MutexLock lock(&mu_);

@@ -77,6 +77,11 @@ class Replication : public ChangeObserver {
   // ---- Master side.
   // ChangeObserver: a change, appended to the stream (not while a replica).
   void OnChange(const Change& change) override;
+  // A master with a stream (a backlog): PUBLISH goes to its replicas.
+  bool TakesReplicasOnly() const override {
+    return backlog_open_.load(std::memory_order_relaxed) &&
+           !replica_.load(std::memory_order_relaxed);
+  }
   // PSYNC/SYNC: the connection becomes a replica; its sender starts.
   void AddReplica(ReplicaHandoff handoff);
   // After each loop iteration (now_ms: the loop's clock): the changes
@@ -91,6 +96,8 @@ class Replication : public ChangeObserver {
   // repl-ping-replica-period, counts good replicas (min-replicas-to-write),
   // frees the backlog after repl-backlog-ttl without replicas.
   void Cron(int64_t now_ms);
+  // CONFIG SET min-replicas-to-write / -max-lag: applies at once, as Redis's.
+  void MinReplicasChanged(int64_t now_ms);
   // The PSYNC answer a replica will get, for PSYNC's own checks.
   // WAIT numreplicas: replicas that acknowledged the stream up to now; when
   // fewer than `needed`, the waiter is registered and answered (its reply
@@ -179,6 +186,7 @@ class Replication : public ChangeObserver {
   absl::Status RunLink(uint64_t generation, const std::string& host, int port);
   // Publishes what dispatch checks per command (ServerState::repl_checks).
   void UpdateChecks();
+  void SetGoodReplicas(int64_t good);  // min-replicas-to-write against `good`
   bool LinkCurrent(uint64_t generation) const {
     return link_generation_.load(std::memory_order_acquire) == generation;
   }
@@ -195,8 +203,9 @@ class Replication : public ChangeObserver {
   // The stream: stream_[0] is the byte at offset stream_first_; the last
   // byte's offset is master_repl_offset (0 before anything was appended).
   bool backlog_ ABSL_GUARDED_BY(mu_) = false;
-  std::atomic<bool> subscribed_{false};                // to the feed (once, for good)
-  std::atomic<bool> unsent_{false};                    // changes appended since SendPending
+  std::atomic<bool> backlog_open_{false};  // backlog_, read without mu_ (TakesReplicasOnly)
+  std::atomic<bool> subscribed_{false};    // to the feed (once, for good)
+  std::atomic<bool> unsent_{false};        // changes appended since SendPending
   int64_t unsent_since_ms_ ABSL_GUARDED_BY(mu_) = -1;  // SendPending first left them then
   int64_t unsent_from_ ABSL_GUARDED_BY(mu_) = 0;       // the first offset left
   // repl-backlog-size, read by the cron (CONFIG SET applies within a tick):

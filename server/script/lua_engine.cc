@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "protocol/request_parser.h"
 #include "protocol/str_util.h"
 #include "server/log/logger.h"
@@ -31,6 +33,15 @@ constexpr int kRedisVersionNum = 0x0007000f;
 constexpr const char* kRunKey = "__valkdb_run";
 // The real globals table, behind the proxy scripts see.
 constexpr const char* kGlobalsKey = "__valkdb_globals";
+// The sandbox's switch of where global reads go, and FUNCTION LOAD's globals.
+constexpr const char* kSetCurrentKey = "__valkdb_set_current";
+constexpr const char* kLoadApiKey = "__valkdb_load_api";
+// While FUNCTION LOAD runs a library: where register_function puts functions.
+constexpr const char* kLoadKey = "__valkdb_load";
+struct LoadContext {
+  std::vector<LuaEngine::RegisteredFunction>* functions;
+  int64_t deadline_ns;
+};
 struct RunContext {
   ScriptHost* host;
   int resp;  // the protocol redis.call replies in (redis.setresp)
@@ -632,6 +643,184 @@ int MathRandomseed(lua_State* L) {
   return 0;
 }
 
+bool ValidFunctionName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+// The flags of a register_function flags table (Redis's names, any case).
+bool ReadFunctionFlags(lua_State* L, uint32_t* flags) {
+  *flags = 0;
+  for (int j = 1;; ++j) {
+    lua_pushnumber(L, j);
+    lua_gettable(L, -2);
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      return true;
+    }
+    if (!lua_isstring(L, -1)) {
+      lua_pop(L, 1);
+      return false;
+    }
+    std::string_view flag = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    if (EqualsIgnoreCase(flag, "no-writes")) {
+      *flags |= kScriptNoWrites;
+    } else if (EqualsIgnoreCase(flag, "allow-oom")) {
+      *flags |= kScriptAllowOom;
+    } else if (EqualsIgnoreCase(flag, "allow-stale")) {
+      *flags |= kScriptAllowStale;
+    } else if (EqualsIgnoreCase(flag, "no-cluster")) {
+      *flags |= kScriptNoCluster;
+    } else if (EqualsIgnoreCase(flag, "allow-cross-slot-keys")) {
+      *flags |= kScriptAllowCrossSlot;
+    } else {
+      return false;
+    }
+  }
+}
+
+int RegisterFunctionError(lua_State* L, std::string_view text) {
+  PushErrorTable(L, text);
+  return lua_error(L);
+}
+
+// redis.register_function(name, callback) or redis.register_function{
+// function_name=, callback=, flags=, description=}, during FUNCTION LOAD.
+int RegisterFunction(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kLoadKey);
+  auto* load = static_cast<LoadContext*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  if (load == nullptr) {
+    return RegisterFunctionError(
+        L, "redis.register_function can only be called on FUNCTION LOAD command");
+  }
+  const int argc = lua_gettop(L);
+  if (argc < 1 || argc > 2) {
+    return RegisterFunctionError(L, "wrong number of arguments to redis.register_function");
+  }
+  LuaEngine::RegisteredFunction fn;
+  bool has_name = false, has_callback = false;
+  if (argc == 1) {
+    if (!lua_istable(L, 1)) {
+      return RegisterFunctionError(
+          L,
+          "calling redis.register_function with a single argument is only applicable to Lua "
+          "table (representing named arguments).");
+    }
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+      if (!lua_isstring(L, -2)) {
+        return RegisterFunctionError(
+            L, "named argument key given to redis.register_function is not a string");
+      }
+      std::string_view key = lua_tostring(L, -2);
+      if (EqualsIgnoreCase(key, "function_name")) {
+        if (!lua_isstring(L, -1)) {
+          return RegisterFunctionError(
+              L, "function_name argument given to redis.register_function must be a string");
+        }
+        size_t len = 0;
+        const char* name = lua_tolstring(L, -1, &len);
+        fn.name.assign(name, len);  // a NUL inside is kept: the name check refuses it
+        has_name = true;
+      } else if (EqualsIgnoreCase(key, "description")) {
+        if (!lua_isstring(L, -1)) {
+          return RegisterFunctionError(
+              L, "description argument given to redis.register_function must be a string");
+        }
+        fn.description = lua_tostring(L, -1);
+        fn.has_description = true;
+      } else if (EqualsIgnoreCase(key, "callback")) {
+        if (!lua_isfunction(L, -1)) {
+          return RegisterFunctionError(
+              L, "callback argument given to redis.register_function must be a function");
+        }
+        if (has_callback) luaL_unref(L, LUA_REGISTRYINDEX, fn.ref);
+        lua_pushvalue(L, -1);
+        fn.ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        has_callback = true;
+      } else if (EqualsIgnoreCase(key, "flags")) {
+        if (!lua_istable(L, -1)) {
+          return RegisterFunctionError(L,
+                                       "flags argument to redis.register_function must be a "
+                                       "table representing function flags");
+        }
+        if (!ReadFunctionFlags(L, &fn.flags)) {
+          return RegisterFunctionError(L, "unknown flag given");
+        }
+      } else {
+        return RegisterFunctionError(L, "unknown argument given to redis.register_function");
+      }
+      lua_pop(L, 1);
+    }
+    if (!has_name) {
+      return RegisterFunctionError(L, "redis.register_function must get a function name argument");
+    }
+    if (!has_callback) {
+      return RegisterFunctionError(L, "redis.register_function must get a callback argument");
+    }
+  } else {
+    if (!lua_isstring(L, 1)) {
+      return RegisterFunctionError(L, "first argument to redis.register_function must be a string");
+    }
+    if (!lua_isfunction(L, 2)) {
+      return RegisterFunctionError(L,
+                                   "second argument to redis.register_function must be a function");
+    }
+    size_t len = 0;
+    const char* name = lua_tolstring(L, 1, &len);
+    fn.name.assign(name, len);
+    lua_pushvalue(L, 2);
+    fn.ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  if (!ValidFunctionName(fn.name)) {
+    luaL_unref(L, LUA_REGISTRYINDEX, fn.ref);
+    return RegisterFunctionError(L,
+                                 "Library names can only contain letters, numbers, or "
+                                 "underscores(_) and must be at least one character long");
+  }
+  for (const auto& other : *load->functions) {
+    if (other.name == fn.name) {
+      luaL_unref(L, LUA_REGISTRYINDEX, fn.ref);
+      return RegisterFunctionError(L, "Function already exists in the library");
+    }
+  }
+  load->functions->push_back(std::move(fn));
+  return 0;
+}
+
+// Every 100,000 instructions: the host may answer other clients meanwhile
+// and may ask for the script to stop. Once stopped, the hook fires on every
+// line, so a pcall in the script cannot catch it for long (as Redis).
+void InterruptHook(lua_State* L, lua_Debug*) {
+  RunContext* run = Running(L);
+  if (run == nullptr || !run->host->Interrupt()) return;
+  lua_sethook(L, InterruptHook, LUA_MASKLINE, 0);
+  PushErrorTable(L, "Script killed by user with SCRIPT KILL...");
+  lua_error(L);
+}
+
+int64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// FUNCTION LOAD gives a library's code 500 ms to register its functions (Redis's LOAD_TIMEOUT_MS).
+void LoadTimeoutHook(lua_State* L, lua_Debug*) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kLoadKey);
+  auto* load = static_cast<LoadContext*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  if (load != nullptr && load->deadline_ns != 0 && MonotonicNs() > load->deadline_ns) {
+    PushErrorTable(L, "FUNCTION LOAD timeout");
+    lua_error(L);
+  }
+}
+
 void SetFunction(lua_State* L, const char* name, lua_CFunction f) {
   lua_pushcfunction(L, f);
   lua_setfield(L, -2, name);
@@ -701,7 +890,20 @@ local function protect(t, strict)
   proxies[t] = p
   return p
 end
-local proxyG = protect(G, true)
+-- The table global reads go to: the real globals, or while FUNCTION LOAD
+-- runs a library's code, the loading API (only `redis.register_function`...).
+local current = G
+local function strict_index(_, k)
+  local v = current[k]
+  if v == nil then
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end
+  return v
+end
+local proxyG = {}
+setmetatable(proxyG, {__index = strict_index, __newindex = readonly, __metatable = false})
+real[proxyG] = G
+proxies[G] = proxyG
 -- As Redis's C functions raise it: without a position.
 local function readonly_c() error('Attempt to modify a readonly table', 0) end
 G.rawset = function(t, k, v)
@@ -744,11 +946,17 @@ G.load = function(f, name)
   end
   return G.loadstring(concat(parts), name)
 end
+-- Not in redis-server 7.0.15's (Debian's) script globals.
+G.getfenv, G.setfenv, G.newproxy = nil, nil, nil
 for k, v in next, G do
   if type(v) == 'table' and v ~= G then G[k] = protect(v, false) end
 end
 G._G = proxyG
-return proxyG
+-- 'x':upper() and getmetatable('').__index reach the same read-only string
+-- table that the global `string` is.
+getmetatable('').__index = G.string
+local function set_current(t) current = t or G end
+return proxyG, set_current, protect
 )";
 
 void RunChunk(lua_State* L, std::string_view code, const char* name, int nargs, int nresults) {
@@ -841,7 +1049,7 @@ bool ParseScriptShebang(std::string_view body, uint32_t* flags, size_t* shebang_
   return true;
 }
 
-LuaEngine::LuaEngine() : lua_(luaL_newstate()) {
+LuaEngine::LuaEngine(bool functions) : lua_(luaL_newstate()) {
   lua_State* L = lua_;
   LoadLib(L, "", luaopen_base);
   LoadLib(L, LUA_TABLIBNAME, luaopen_table);
@@ -898,7 +1106,29 @@ LuaEngine::LuaEngine() : lua_(luaL_newstate()) {
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_setfield(L, LUA_REGISTRYINDEX, kGlobalsKey);
   lua_pushvalue(L, LUA_GLOBALSINDEX);
-  RunChunk(L, kSandbox, "@sandbox", 1, 1);
+  RunChunk(L, kSandbox, "@sandbox", 1, 3);  // proxy, set_current, protect
+  if (functions) {
+    // What a library's code sees while FUNCTION LOAD runs it: only `redis`,
+    // with register_function, log and the version.
+    lua_newtable(L);       // the loading API's globals
+    lua_pushvalue(L, -2);  // protect
+    lua_newtable(L);
+    SetFunction(L, "register_function", RegisterFunction);
+    SetFunction(L, "log", RedisLog);
+    SetNumber(L, "LOG_DEBUG", 0);
+    SetNumber(L, "LOG_VERBOSE", 1);
+    SetNumber(L, "LOG_NOTICE", 2);
+    SetNumber(L, "LOG_WARNING", 3);
+    SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
+    lua_pushlstring(L, kRedisVersion.data(), kRedisVersion.size());
+    lua_setfield(L, -2, "REDIS_VERSION");
+    lua_pushboolean(L, 1);
+    lua_call(L, 2, 1);  // protect(redis, strict)
+    lua_setfield(L, -2, "redis");
+    lua_setfield(L, LUA_REGISTRYINDEX, kLoadApiKey);
+  }
+  lua_pop(L, 1);  // protect
+  lua_setfield(L, LUA_REGISTRYINDEX, kSetCurrentKey);
   lua_replace(L, LUA_GLOBALSINDEX);
 
   static bool seeded = false;
@@ -953,17 +1183,46 @@ void LuaEngine::Run(std::string_view sha, absl::Span<const std::string_view> key
                     absl::Span<const std::string_view> args, ScriptHost& host, RespWriter& out,
                     RespWriter& uncounted_out) {
   lua_State* L = lua_;
+  SetGlobalArray(L, "KEYS", keys);
+  SetGlobalArray(L, "ARGV", args);
+  lua_getglobal(L, "__redis__err__handler");
+  std::string name = StrCat("f_", sha);
+  lua_getfield(L, LUA_REGISTRYINDEX, name.c_str());
+  Invoke(0, sha, host, out, uncounted_out);
+}
+
+namespace {
+void PushArray(lua_State* L, absl::Span<const std::string_view> items) {
+  lua_newtable(L);
+  for (size_t j = 0; j < items.size(); ++j) {
+    lua_pushlstring(L, items[j].data(), items[j].size());
+    lua_rawseti(L, -2, static_cast<int>(j + 1));
+  }
+}
+}  // namespace
+
+void LuaEngine::CallFunction(int ref, std::string_view name,
+                             absl::Span<const std::string_view> keys,
+                             absl::Span<const std::string_view> args, ScriptHost& host,
+                             RespWriter& out, RespWriter& uncounted_out) {
+  lua_State* L = lua_;
+  lua_getglobal(L, "__redis__err__handler");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  PushArray(L, keys);
+  PushArray(L, args);
+  Invoke(2, name, host, out, uncounted_out);
+}
+
+void LuaEngine::Invoke(int nargs, std::string_view name, ScriptHost& host, RespWriter& out,
+                       RespWriter& uncounted_out) {
+  lua_State* L = lua_;
   RunContext run{&host, 2};
   lua_pushlightuserdata(L, &run);
   lua_setfield(L, LUA_REGISTRYINDEX, kRunKey);
 
-  SetGlobalArray(L, "KEYS", keys);
-  SetGlobalArray(L, "ARGV", args);
-
-  lua_getglobal(L, "__redis__err__handler");
-  std::string name = StrCat("f_", sha);
-  lua_getfield(L, LUA_REGISTRYINDEX, name.c_str());
-  int err = lua_pcall(L, 0, 1, -2);
+  lua_sethook(L, InterruptHook, LUA_MASKCOUNT, 100000);
+  int err = lua_pcall(L, nargs, 1, -(nargs + 2));
+  lua_sethook(L, nullptr, 0, 0);
 
   // A GC step now and then, as Redis, rather than a full cycle at a bad time.
   if (++runs_ % 50 == 0) lua_gc(L, LUA_GCSTEP, 50);
@@ -972,17 +1231,16 @@ void LuaEngine::Run(std::string_view sha, absl::Span<const std::string_view> key
     if (!lua_istable(L, -1)) {
       const char* message = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
       out.Error(
-          StrCat("Error running script ", sha, ", ", std::string_view(message).substr(0, 100)));
+          StrCat("Error running script ", name, ", ", std::string_view(message).substr(0, 100)));
     } else {
-      std::string_view text, source;
-      std::string message;
+      std::string_view text;
       if (!StringField(L, -1, "err", &text)) text = "";
-      message = StrCat("-", text);
+      std::string message = StrCat("-", text);
       lua_getfield(L, -1, "line");
       lua_getfield(L, -2, "source");
       if (lua_isstring(L, -1) && lua_isstring(L, -2)) {
-        StrAppend(&message, " script: ", sha, ", on ", lua_tostring(L, -1), ":",
-                  lua_tostring(L, -2), ".");
+        StrAppend(&message, " script: ", name, ", on ", std::string_view(lua_tostring(L, -1)), ":",
+                  std::string_view(lua_tostring(L, -2)), ".");
       }
       lua_pop(L, 2);
       lua_getfield(L, -1, "ignore_error_stats_update");
@@ -998,6 +1256,49 @@ void LuaEngine::Run(std::string_view sha, absl::Span<const std::string_view> key
 
   lua_pushnil(L);
   lua_setfield(L, LUA_REGISTRYINDEX, kRunKey);
+}
+
+bool LuaEngine::LoadLibrary(std::string_view code, std::vector<RegisteredFunction>* functions,
+                            std::string* error, bool time_limit) {
+  lua_State* L = lua_;
+  if (!code.empty() && code[0] == LUA_SIGNATURE[0]) {
+    *error = "Error compiling function: user_function: binary code is not allowed";
+    return false;
+  }
+  if (luaL_loadbuffer(L, code.data(), code.size(), "@user_function") != 0) {
+    *error = StrCat("Error compiling function: ", std::string_view(lua_tostring(L, -1)));
+    lua_pop(L, 1);
+    return false;
+  }
+  // Global reads go to the loading API while the code runs.
+  lua_getfield(L, LUA_REGISTRYINDEX, kSetCurrentKey);
+  lua_getfield(L, LUA_REGISTRYINDEX, kLoadApiKey);
+  lua_call(L, 1, 0);
+  LoadContext load{functions, time_limit ? MonotonicNs() + 500'000'000 : 0};
+  lua_pushlightuserdata(L, &load);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadKey);
+  lua_sethook(L, LoadTimeoutHook, LUA_MASKCOUNT, 100000);
+  bool ok = lua_pcall(L, 0, 0, 0) == 0;
+  if (!ok) {
+    // Redis's luaExtractErrorInformation: a table's err, or ERR and the string.
+    std::string message;
+    if (lua_istable(L, -1)) {
+      std::string_view text;
+      if (StringField(L, -1, "err", &text)) message = std::string(text);
+    } else if (lua_isstring(L, -1)) {
+      message = StrCat("ERR ", std::string_view(lua_tostring(L, -1)));
+    }
+    *error = StrCat("Error registering functions: ", message);
+    lua_pop(L, 1);
+    for (const RegisteredFunction& fn : *functions) luaL_unref(L, LUA_REGISTRYINDEX, fn.ref);
+    functions->clear();
+  }
+  lua_sethook(L, nullptr, 0, 0);
+  lua_pushnil(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadKey);
+  lua_getfield(L, LUA_REGISTRYINDEX, kSetCurrentKey);
+  lua_call(L, 0, 0);
+  return ok;
 }
 
 int64_t LuaEngine::MemoryBytes() const {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/types/span.h"
 #include "protocol/resp_writer.h"
@@ -45,6 +46,8 @@ class ScriptHost {
   virtual void Call(absl::Span<const std::string_view> argv, int protocol, std::string* reply) = 0;
   // redis.set_repl: kReplAof | kReplReplica bits.
   virtual void SetRepl(int flags) = 0;
+  // Called every 100,000 Lua instructions: true stops the script (SCRIPT KILL).
+  virtual bool Interrupt() = 0;
 
  protected:
   ~ScriptHost() = default;
@@ -52,7 +55,19 @@ class ScriptHost {
 
 class LuaEngine {
  public:
-  LuaEngine();
+  // A function a library registered (FUNCTION LOAD), its callback kept in
+  // the registry under `ref`.
+  struct RegisteredFunction {
+    std::string name;
+    std::string description;
+    bool has_description = false;
+    uint32_t flags = 0;
+    int ref = -1;
+  };
+
+  // `functions`: an interpreter for FUNCTION libraries (Redis keeps one
+  // apart from EVAL's), which can also run a library's loading code.
+  explicit LuaEngine(bool functions = false);
   ~LuaEngine();
   LuaEngine(const LuaEngine&) = delete;
   LuaEngine& operator=(const LuaEngine&) = delete;
@@ -69,10 +84,24 @@ class LuaEngine {
            absl::Span<const std::string_view> args, ScriptHost& host, RespWriter& out,
            RespWriter& uncounted_out);
 
+  // Runs a library's code (without its shebang line) with the loading API;
+  // the functions it registered, or Redis's error. time_limit: 500 ms, as
+  // Redis gives FUNCTION LOAD (not when loading from a master or a file).
+  bool LoadLibrary(std::string_view code, std::vector<RegisteredFunction>* functions,
+                   std::string* error, bool time_limit);
+  // Calls a registered function with its keys and args (FCALL); errors name it.
+  void CallFunction(int ref, std::string_view name, absl::Span<const std::string_view> keys,
+                    absl::Span<const std::string_view> args, ScriptHost& host, RespWriter& out,
+                    RespWriter& uncounted_out);
+
   // Bytes the interpreter holds (INFO used_memory_lua).
   int64_t MemoryBytes() const;
 
  private:
+  // Calls the function below its `nargs` arguments (an error handler below it).
+  void Invoke(int nargs, std::string_view name, ScriptHost& host, RespWriter& out,
+              RespWriter& uncounted_out);
+
   lua_State* lua_;
   int64_t runs_ = 0;
 };

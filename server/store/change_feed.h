@@ -17,6 +17,11 @@ struct Change {
   uint64_t seq;
   int db;
   absl::Span<const std::string_view> argv;  // valid during the call only
+  // For replicas only, not the AOF (PUBLISH, SPUBLISH: Redis's PROPAGATE_REPL).
+  bool replicas_only = false;
+  // For the AOF only, not replicas (a script's writes under
+  // redis.set_repl(redis.REPL_AOF)).
+  bool aof_only = false;
 };
 
 // Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*.
@@ -126,6 +131,10 @@ class ChangeObserver {
   // Called with the locks of the changed keys held, on the thread that made
   // the change: copy what is needed and return.
   virtual void OnChange(const Change& change) = 0;
+  // Whether a change for replicas only would go anywhere now: a master's
+  // replication stream is open (Redis's shouldPropagate(PROPAGATE_REPL)).
+  // Called on any thread, without locks.
+  virtual bool TakesReplicasOnly() const { return false; }
 };
 
 // The one change feed. With several event loops no lock is shared by all
@@ -172,6 +181,36 @@ class ChangeFeed {
   }
   void Publish(int db, std::initializer_list<std::string_view> argv) {
     Publish(db, absl::Span<const std::string_view>(argv.begin(), argv.size()));
+  }
+  // A command for replicas only (PUBLISH): observers that keep the keyspace
+  // (the AOF) skip it. Only worth publishing when replicas_listening().
+  void PublishToReplicas(int db, absl::Span<const std::string_view> argv) {
+    if (!active()) return;
+    const Change change{seq_.fetch_add(1, std::memory_order_relaxed) + 1, db, argv, true};
+    for (auto& slot : observers_) {
+      if (ChangeObserver* observer = slot.load(std::memory_order_acquire)) {
+        observer->OnChange(change);
+      }
+    }
+  }
+  // A command for the AOF only: replicas skip it.
+  void PublishToAof(int db, absl::Span<const std::string_view> argv) {
+    if (!active()) return;
+    Change change{seq_.fetch_add(1, std::memory_order_relaxed) + 1, db, argv};
+    change.aof_only = true;
+    for (auto& slot : observers_) {
+      if (ChangeObserver* observer = slot.load(std::memory_order_acquire)) {
+        observer->OnChange(change);
+      }
+    }
+  }
+  bool replicas_listening() const {
+    if (!active()) return false;
+    for (auto& slot : observers_) {
+      ChangeObserver* observer = slot.load(std::memory_order_acquire);
+      if (observer != nullptr && observer->TakesReplicasOnly()) return true;
+    }
+    return false;
   }
 
   // Keyspace events: each change also raises Redis's event for it (`type`

@@ -16,8 +16,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -74,6 +76,11 @@ int64_t InfoInt(RespClient& c, std::string_view section, std::string_view name) 
 }
 
 std::string Digest(RespClient& c) { return c.Command({"DEBUG", "DIGEST"}).str; }
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // The replica is up and has processed everything the master has.
 bool CaughtUp(RespClient& master, RespClient& replica) {
@@ -482,6 +489,149 @@ TEST(ReplicationTest, StreamsToARedisReplica) {
   auto replica = StartRedis();
   ASSERT_TRUE(master && replica);
   ExpectStreamsReplicate(*master, *replica);
+}
+
+// PUBLISH and SPUBLISH go to the replicas, as Redis's
+// forceCommandPropagation(c, PROPAGATE_REPL): a subscriber on the replica
+// gets what is published on the master, alone, in a transaction or a script
+// (in its MULTI/EXEC, in order with the writes). The master's AOF
+// (appendonly, fsync always) never has them.
+void ExpectPublishReplicates(ServerProcess& master, ServerProcess& replica) {
+  auto m = Client(master);
+  auto r = Client(replica);
+  auto sub = Client(replica);
+  ASSERT_TRUE(m && r && sub);
+  ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master.port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(*m, *r); }));
+  ASSERT_EQ(sub->Command({"SUBSCRIBE", "news"}).elements.size(), 3u);
+  ASSERT_EQ(sub->Command({"SSUBSCRIBE", "shard-news"}).elements.size(), 3u);
+  auto next_message = [&] {
+    absl::StatusOr<RespValue> message = sub->ReadReply(milliseconds(10000));
+    if (!message.ok()) return StrCat("<", message.status().ToString(), ">");
+    std::string text;
+    for (const RespValue& part : message->elements) StrAppend(&text, part.str, " ");
+    return text;
+  };
+  EXPECT_EQ(m->Command({"PUBLISH", "news", "one"}).integer, 0);  // no subscriber on the master
+  EXPECT_EQ(next_message(), "message news one ");
+  m->Command({"SELECT", "3"});
+  m->Command({"MULTI"});
+  m->Command({"PUBLISH", "news", "two"});
+  m->Command({"SET", "pub:k", "v"});
+  m->Command({"PUBLISH", "news", "three"});
+  EXPECT_EQ(m->Command({"EXEC"}).elements.size(), 3u);
+  EXPECT_EQ(next_message(), "message news two ");
+  EXPECT_EQ(next_message(), "message news three ");
+  m->Command({"MULTI"});
+  m->Command({"PUBLISH", "news", "four"});
+  m->Command({"PUBLISH", "news", "five"});
+  m->Command({"EXEC"});
+  EXPECT_EQ(next_message(), "message news four ");
+  EXPECT_EQ(next_message(), "message news five ");
+  EXPECT_EQ(m->Command({"SPUBLISH", "shard-news", "six"}).integer, 0);
+  EXPECT_EQ(next_message(), "smessage shard-news six ");
+  // From a script: with the script's effects.
+  m->Command(
+      {"EVAL", "redis.call('set', 'pub:s', '1') redis.call('publish', 'news', 'seven')", "0"});
+  EXPECT_EQ(next_message(), "message news seven ");
+  m->Command({"EVAL", "redis.call('publish', 'news', 'eight')", "0"});
+  EXPECT_EQ(next_message(), "message news eight ");
+  m->Command({"SELECT", "0"});
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(*m, *r); }));
+  r->Command({"SELECT", "3"});
+  EXPECT_EQ(r->Command({"GET", "pub:k"}).str, "v");
+  EXPECT_EQ(r->Command({"GET", "pub:s"}).str, "1");
+  // PUBLISH on the replica itself reaches its own subscribers.
+  EXPECT_EQ(r->Command({"PUBLISH", "news", "local"}).integer, 1);
+  EXPECT_EQ(next_message(), "message news local ");
+
+  std::string aof;
+  ASSERT_TRUE(WaitFor([&] {
+    aof = ReadFileOrEmpty(master.work_dir() + "/appendonlydir/appendonly.aof.1.incr.aof");
+    return aof.find("pub:k") != std::string::npos;
+  })) << aof;
+  EXPECT_EQ(aof.find("PUBLISH"), std::string::npos) << aof;
+}
+
+// What a replica gets: SYNC on a raw connection, the RDB skipped, then the
+// master's commands up to SET stream-end (PINGs left out), one a line.
+std::string ReplicationStream(ServerProcess& master,
+                              const std::vector<std::vector<std::string>>& commands) {
+  auto sync = Client(master);
+  auto m = Client(master);
+  if (!sync || !m || !sync->Send("SYNC\r\n").ok()) return "<no connection>";
+  std::string line;
+  while (line.empty() || line.back() != '\n') {
+    const std::string byte = sync->ReadRaw(1, milliseconds(30000));
+    if (byte.empty()) return "<no RDB>";
+    if (line.empty() && byte == "\n") continue;  // keepalive while the RDB is made
+    line += byte;
+  }
+  int64_t length = 0;
+  if (line[0] != '$' || !ParseInt64(StripWhitespace(line.substr(1)), &length)) {
+    return StrCat("<not an RDB: ", line, ">");
+  }
+  if (sync->ReadRaw(static_cast<size_t>(length), milliseconds(30000)).size() !=
+      static_cast<size_t>(length)) {
+    return "<short RDB>";
+  }
+  for (const auto& command : commands) m->Run(command);
+  m->Command({"SET", "stream-end", "1"});
+  std::string stream;
+  for (;;) {
+    absl::StatusOr<RespValue> command = sync->ReadReply(milliseconds(10000));
+    if (!command.ok()) return StrCat(stream, "<", command.status().ToString(), ">");
+    std::string text;
+    for (const RespValue& part : command->elements) StrAppend(&text, part.str, " ");
+    if (text == "PING ") continue;
+    StrAppend(&stream, text, "\n");
+    if (text == "SET stream-end 1 ") return stream;
+  }
+}
+
+// The stream of PUBLISH and SPUBLISH, alone, in transactions and in scripts,
+// as a redis-server master sends it. (Not compared: a transaction or script
+// with one write, which valkdb still wraps in MULTI/EXEC.)
+TEST(ReplicationTest, PublishInTheStreamAsRedisSendsIt) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"SELECT", "3"},
+      {"PUBLISH", "news", "one"},
+      {"MULTI"},
+      {"PUBLISH", "news", "two"},
+      {"SET", "pub:k", "v"},
+      {"PUBLISH", "news", "three"},
+      {"EXEC"},
+      {"MULTI"},
+      {"PUBLISH", "news", "four"},
+      {"PUBLISH", "news", "five"},
+      {"EXEC"},
+      {"SPUBLISH", "shard-news", "six"},
+      {"EVAL", "redis.call('set', 'pub:s', '1') redis.call('publish', 'news', 'seven')", "0"},
+      {"EVAL", "redis.call('publish', 'news', 'eight') redis.call('set', 'pub:s', '2')", "0"},
+      {"EVAL", "redis.call('publish', 'news', 'nine')", "0"},
+      {"EVAL", "redis.set_repl(redis.REPL_NONE) redis.call('publish', 'news', 'ten')", "0"},
+      {"SELECT", "0"},
+  };
+  auto valkdb = StartValkdb();
+  auto redis = StartRedis();
+  ASSERT_TRUE(valkdb && redis);
+  const std::string from_redis = ReplicationStream(*redis, commands);
+  EXPECT_NE(from_redis.find("publish news seven"), std::string::npos) << from_redis;
+  EXPECT_EQ(ReplicationStream(*valkdb, commands), from_redis);
+}
+
+TEST(ReplicationTest, PublishReachesSubscribersOfARedisReplica) {
+  auto master = StartValkdb({"--appendonly", "yes", "--appendfsync", "always"});
+  auto replica = StartRedis();
+  ASSERT_TRUE(master && replica);
+  ExpectPublishReplicates(*master, *replica);
+}
+
+TEST(ReplicationTest, PublishFromARedisMasterReachesSubscribers) {
+  auto master = StartRedis({"--appendonly", "yes", "--appendfsync", "always"});
+  auto replica = StartValkdb();
+  ASSERT_TRUE(master && replica);
+  ExpectPublishReplicates(*master, *replica);
 }
 
 TEST(ReplicationTest, MinReplicasToWrite) {
