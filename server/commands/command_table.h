@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "protocol/request_parser.h"
@@ -249,6 +250,12 @@ struct ScriptMemory {
   int64_t functions = 0, libraries = 0, vm_functions = 0, functions_overhead = 0;
 };
 ScriptMemory TakeScriptMemory(ServerState& server);
+// The FUNCTION libraries as RDB files keep them (scripting_family.cc): each
+// library's code, and loading codes read from a file (replace: a library of
+// the same name is replaced, else the load fails as Redis's does).
+std::vector<std::string> FunctionLibraryCodes(ServerState& server);
+absl::Status LoadFunctionLibraries(ServerState& server, const std::vector<std::string>& codes,
+                                   bool replace);
 // A script command's flags as its script declares them (Redis's
 // evalGetCommandFlags / fcallGetCommandFlags): a script with flags=no-writes
 // neither writes nor may replicate, so CLIENT PAUSE WRITE lets it run.

@@ -233,6 +233,8 @@ void DebugReload(CommandContext& ctx) {
   if (ctx.server.aof != nullptr) ctx.server.aof->StopAppending();
   if (flush) {
     ctx.store.FlushAll();
+    // Redis's emptyData(-1, EMPTYDB_NO_FLAGS) empties the function libraries too.
+    ctx.server.functions.Replace(std::make_shared<const FunctionLibraries>());
     ctx.server.tracking.InvalidateAll();  // Redis's emptyData signals a flush
   }
   absl::Status status = rdb.Load(rdb.Path(), UnixTimeMs(), merge);

@@ -1052,6 +1052,26 @@ uint32_t ScriptCommandFlags(ServerState& server, const CommandSpec& spec,
   return flags;
 }
 
+std::vector<std::string> FunctionLibraryCodes(ServerState& server) {
+  std::vector<std::string> codes;
+  for (const auto& [name, library] : *server.functions.Snapshot()) codes.push_back(library.code);
+  return codes;
+}
+
+absl::Status LoadFunctionLibraries(ServerState& server, const std::vector<std::string>& codes,
+                                   bool replace) {
+  auto libraries = std::make_shared<FunctionLibraries>(*server.functions.Snapshot());
+  for (const std::string& code : codes) {
+    std::string name, error;
+    if (!CreateLibrary(code, replace, libraries.get(), &name, &error, /*time_limit=*/false)) {
+      Log(LogLevel::kWarning, "Failed loading library, %s", error.c_str());
+      return absl::InvalidArgumentError(StrCat("Failed loading library, ", error));
+    }
+  }
+  server.functions.Replace(std::move(libraries));
+  return absl::OkStatus();
+}
+
 ScriptMemory TakeScriptMemory(ServerState& server) {
   ScriptMemory m;
   m.vm_eval = ThreadEngine(server).MemoryBytes();

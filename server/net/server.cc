@@ -18,6 +18,7 @@
 #include <random>
 
 #include "protocol/str_util.h"
+#include "server/commands/command_table.h"
 #include "server/log/logger.h"
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
@@ -226,6 +227,10 @@ Server::Server(Config* config) : config_(config), state_(config) {
   state_.clients = this;
   persistence_ = std::make_unique<RdbPersistence>(*store_, *config_);
   state_.persistence = persistence_.get();
+  persistence_->SetFunctions([this] { return FunctionLibraryCodes(state_); },
+                             [this](const std::vector<std::string>& codes, bool merge) {
+                               return LoadFunctionLibraries(state_, codes, merge);
+                             });
   aof_ = std::make_unique<AofPersistence>(*store_, *config_, *persistence_, state_);
   state_.aof = aof_.get();
   replication_ = std::make_unique<Replication>(*store_, *config_, state_, *persistence_);

@@ -207,6 +207,7 @@ bool RdbPersistence::Begin(int64_t now_ms, const std::function<void()>& at_insta
     changes_at_start_ = changes_.load(std::memory_order_relaxed);
     if (at_instant) at_instant();
     if (with_repl && repl_aux_fn_) repl_aux_ = repl_aux_fn_();
+    function_codes_ = function_codes_fn_ ? function_codes_fn_() : std::vector<std::string>();
   });
   if (with_repl) repl_hold_(false);
   capture_us_ = UnixTimeUs() - capture_start_us;
@@ -327,6 +328,8 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
       writer.Aux("used-mem", StrCat(store_.MemoryUsage()));
       writer.Aux("aof-base", aof_base && rewrite_->aof_base ? "1" : "0");
       for (const auto& [key, value] : aof_base ? rewrite_->aux : repl_aux_) writer.Aux(key, value);
+      const bool compress_functions = config_.GetString("rdbcompression") != "no";
+      for (const std::string& code : function_codes_) writer.Function(code, compress_functions);
     }
     std::string value;
     uint64_t saved_early = 0;  // structures serialised before a change
@@ -335,6 +338,13 @@ absl::Status RdbPersistence::WriteAndFinish(bool background) {
     // key (Redis's rewriteAppendOnlyFileRio), written in 1 MB pieces.
     const bool as_commands = aof_base && !rewrite_->rdb_preamble;
     std::string commands = as_commands ? rewrite_->preface : std::string();
+    if (as_commands) {
+      // Redis's rewriteFunctions: each library as FUNCTION LOAD.
+      for (const std::string& code : function_codes_) {
+        StrAppend(&commands, "*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n$", code.size(), "\r\n", code,
+                  "\r\n");
+      }
+    }
     // Redis saves the access data its policy tracks (rdbSaveKeyValuePair).
     const std::string policy = config_.GetString("maxmemory-policy");
     const bool save_lru = policy.find("lru") != std::string::npos;
@@ -592,7 +602,14 @@ absl::Status RdbPersistence::LoadBytes(
     last_load_aux_.emplace_back(key, value);
     if (on_aux) on_aux(key, value);
   };
-  return rdb::LoadFile(bytes, options, [&](rdb::LoadedKey& key) -> absl::Status {
+  std::vector<std::string> function_codes;
+  if (load_functions_fn_) {
+    options.on_function = [&function_codes](std::string_view code) {
+      function_codes.emplace_back(code);
+      return absl::OkStatus();
+    };
+  }
+  absl::Status loaded = rdb::LoadFile(bytes, options, [&](rdb::LoadedKey& key) -> absl::Status {
     if (key.expire_ms && *key.expire_ms < now_ms) {
       loaded_expired_.fetch_add(1, std::memory_order_relaxed);
       return absl::OkStatus();
@@ -619,6 +636,8 @@ absl::Status RdbPersistence::LoadBytes(
     loaded_keys_.fetch_add(1, std::memory_order_relaxed);
     return absl::OkStatus();
   });
+  if (!loaded.ok() || function_codes.empty()) return loaded;
+  return load_functions_fn_(function_codes, merge);
 }
 
 }  // namespace valkdb

@@ -125,6 +125,15 @@ class RdbPersistence : public SnapshotGuard {
     repl_hold_ = std::move(hold);
     repl_aux_fn_ = std::move(aux);
   }
+  // The FUNCTION libraries in files (Redis's RDB_OPCODE_FUNCTION2): codes()
+  // gives each library's code at a save's instant; load() takes those a file
+  // holds once it loaded whole (merge: a library of the same name is replaced,
+  // else the load fails, as Redis's RDBFLAGS_ALLOW_DUP). Set before serving.
+  void SetFunctions(std::function<std::vector<std::string>()> codes,
+                    std::function<absl::Status(const std::vector<std::string>&, bool merge)> load) {
+    function_codes_fn_ = std::move(codes);
+    load_functions_fn_ = std::move(load);
+  }
   // The aux fields of the last file loaded.
   const AuxFields& last_load_aux() const { return last_load_aux_; }
 
@@ -208,6 +217,9 @@ class RdbPersistence : public SnapshotGuard {
   std::function<void(bool)> repl_hold_;
   std::function<AuxFields()> repl_aux_fn_;
   AuxFields repl_aux_;  // the running save's replication aux fields
+  std::function<std::vector<std::string>()> function_codes_fn_;
+  std::function<absl::Status(const std::vector<std::string>&, bool)> load_functions_fn_;
+  std::vector<std::string> function_codes_;  // the running save's libraries
   AuxFields last_load_aux_;
 
   absl::Mutex worker_mu_;  // worker_ is assigned and joined under it

@@ -441,6 +441,8 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
       }
       if (server_.aof != nullptr) server_.aof->StopAppending();
       store_.FlushAll();
+      // The master's libraries replace ours, as its keys do (Redis's emptyData).
+      server_.functions.Replace(std::make_shared<const FunctionLibraries>());
       server_.tracking.InvalidateAll();
       // The stream goes on in the db the master's RDB says (repl-stream-db).
       int stream_db = 0;

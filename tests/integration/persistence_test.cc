@@ -128,6 +128,57 @@ TEST(integration_Persistence, SaveIsLoadedBackAtRestartAndByRedis) {
   EXPECT_THAT((*again)->log(), HasSubstr("DB loaded from disk"));
 }
 
+// FUNCTION libraries live in the RDB file (RDB_OPCODE_FUNCTION2), as in
+// Redis: a restart keeps them, redis-server loads valkdb's file and valkdb
+// loads redis-server's (a big library's code is LZF-compressed there).
+TEST(integration_Persistence, FunctionLibrariesAreSavedAndExchangedWithRedis) {
+  auto valkdb = ServerProcess::StartValkdb({"--enable-debug-command", "yes"});
+  ASSERT_OK(valkdb);
+  const std::string dir = (*valkdb)->work_dir();
+  auto c = MustConnect((*valkdb)->port());
+  ASSERT_NE(c, nullptr);
+  const std::string lib1 =
+      "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return 42 end)";
+  ASSERT_EQ(c->Run({"FUNCTION", "LOAD", lib1}), Bulk("lib1"));
+  ASSERT_EQ(c->Run({"SET", "k", "v"}), Ok());
+  ASSERT_EQ(c->Run({"SAVE"}), Ok());
+  // DEBUG RELOAD empties the libraries and loads them back; NOFLUSH finds
+  // the library already there and fails, NOFLUSH MERGE replaces it.
+  ASSERT_EQ(c->Run({"DEBUG", "RELOAD"}), Ok());
+  EXPECT_EQ(c->Run({"FCALL", "f1", "0"}), Int(42));
+  EXPECT_EQ(c->Run({"DEBUG", "RELOAD", "NOFLUSH"}).type, RespValue::Type::kError);
+  EXPECT_EQ(c->Run({"DEBUG", "RELOAD", "NOFLUSH", "MERGE"}), Ok());
+  EXPECT_EQ(c->Run({"FCALL", "f1", "0"}), Int(42));
+
+  {
+    auto redis = ServerProcess::StartRedis({"--dir", dir, "--enable-debug-command", "yes"});
+    ASSERT_OK(redis);
+    auto r = MustConnect((*redis)->port());
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->Run({"FCALL", "f1", "0"}), Int(42));
+    const std::string lib2 = "#!lua name=lib2\nredis.register_function('f2', function() return '" +
+                             std::string(400, 'x') + "' end)";
+    ASSERT_EQ(r->Run({"FUNCTION", "LOAD", lib2}), Bulk("lib2"));
+    ASSERT_EQ(r->Run({"SAVE"}), Ok());
+    (*redis)->Stop();
+  }
+  ASSERT_EQ(c->Run({"DEBUG", "RELOAD", "NOSAVE"}), Ok());
+  EXPECT_EQ(c->Run({"FCALL", "f1", "0"}), Int(42));
+  EXPECT_EQ(c->Run({"FCALL", "f2", "0"}), Bulk(std::string(400, 'x')));
+
+  // A restart keeps them (SHUTDOWN saves).
+  c->Send("*1\r\n$8\r\nSHUTDOWN\r\n").IgnoreError();
+  auto ended = (*valkdb)->Wait(std::chrono::milliseconds(30000));
+  ASSERT_OK(ended);
+  auto again = ServerProcess::StartValkdb({"--dir", dir});
+  ASSERT_OK(again);
+  auto c2 = MustConnect((*again)->port());
+  ASSERT_NE(c2, nullptr);
+  EXPECT_EQ(c2->Run({"FCALL", "f1", "0"}), Int(42));
+  EXPECT_EQ(c2->Run({"FCALL", "f2", "0"}), Bulk(std::string(400, 'x')));
+  EXPECT_EQ(c2->Run({"GET", "k"}), Bulk("v"));
+}
+
 TEST(integration_Persistence, RedisAssetDumpsLoadAsRedisLoadsThem) {
   const std::string dir = RedisTestAssetsDir();
   for (const char* name : {"encodings.rdb", "hash-ziplist.rdb", "hash-zipmap.rdb",

@@ -29,6 +29,12 @@ void FileWriter::Aux(std::string_view key, std::string_view value) {
   MaybeFlush();
 }
 
+void FileWriter::Function(std::string_view code, bool compress) {
+  buffer_.push_back(static_cast<char>(kOpFunction2));
+  SaveString(code, compress, &buffer_);
+  MaybeFlush();
+}
+
 void FileWriter::SelectDb(int db, uint64_t keys, uint64_t expires) {
   buffer_.push_back(static_cast<char>(kOpSelectDb));
   SaveLen(static_cast<uint64_t>(db), &buffer_);
@@ -163,9 +169,37 @@ absl::Status LoadFile(std::string_view bytes, const LoadOptions& options,
       }
       case kOpModuleAux:
         return absl::UnimplementedError("The RDB file contains module AUX data, not supported");
-      case kOpFunctionPreGa:
-      case kOpFunction2:
-        return absl::UnimplementedError("The RDB file contains functions, not supported");
+      case kOpFunction2: {
+        if (!options.on_function) {
+          return absl::UnimplementedError("The RDB file contains functions, not supported");
+        }
+        auto code = reader.ReadString();
+        if (!code.ok()) return Corrupt("truncated function library");
+        absl::Status status = options.on_function(*code);
+        if (!status.ok()) return status;
+        continue;
+      }
+      case kOpFunctionPreGa: {
+        // Redis 7.0 RC1/RC2: name, engine, optional description, code; made
+        // into the payload 7.0 keeps (its rdbFunctionLoad does the same).
+        if (!options.on_function) {
+          return absl::UnimplementedError("The RDB file contains functions, not supported");
+        }
+        auto name = reader.ReadString();
+        auto engine = name.ok() ? reader.ReadString() : name;
+        if (!engine.ok()) return Corrupt("truncated function library");
+        auto has_desc = reader.ReadLen();
+        if (!has_desc.ok()) return Corrupt("truncated function library");
+        if (*has_desc != 0 && !reader.ReadString().ok()) {
+          return Corrupt("truncated function library");
+        }
+        auto blob = reader.ReadString();
+        if (!blob.ok()) return Corrupt("truncated function library");
+        absl::Status status =
+            options.on_function(StrCat("#!", *engine, " name=", *name, "\n", *blob));
+        if (!status.ok()) return status;
+        continue;
+      }
       default: {
         auto key = reader.ReadString();
         if (!key.ok()) return Corrupt("truncated key");

@@ -43,6 +43,8 @@ class FileWriter {
   // "REDIS0010".
   void Header();
   void Aux(std::string_view key, std::string_view value);
+  // A FUNCTION library (RDB_OPCODE_FUNCTION2 and its code).
+  void Function(std::string_view code, bool compress);
   void SelectDb(int db, uint64_t keys, uint64_t expires);
   // One key: `typed_value` is Encode's output (the type byte, then the payload).
   // lru_idle_s / lfu_freq: Redis's IDLE and FREQ opcodes, written when >= 0
@@ -86,14 +88,17 @@ struct LoadOptions {
   size_t* consumed = nullptr;
   // Aux fields, as read (a replica takes repl-stream-db from its master's RDB).
   std::function<void(std::string_view key, std::string_view value)> on_aux;
+  // A FUNCTION library's code (RDB_OPCODE_FUNCTION2); without it, a file
+  // with functions is refused (kUnimplemented).
+  std::function<absl::Status(std::string_view code)> on_function;
 };
 
 // Parses a whole file, calling `on_key` for each key in file order (a
 // non-OK status from it stops the load and is returned). Aux fields are
-// read and skipped; module data and functions are refused
-// (kUnimplemented); bad magic or version, truncation, malformed values and a
-// wrong checksum fail (kInvalidArgument / kDataLoss) with a message saying
-// what was wrong, as Redis's log would.
+// read and skipped; module data is refused (and functions, unless
+// options.on_function takes them) (kUnimplemented); bad magic or version, truncation, malformed
+// values and a wrong checksum fail (kInvalidArgument / kDataLoss) with a message saying what was
+// wrong, as Redis's log would.
 absl::Status LoadFile(std::string_view bytes, const LoadOptions& options,
                       const std::function<absl::Status(LoadedKey&)>& on_key);
 
