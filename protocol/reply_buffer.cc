@@ -10,8 +10,7 @@ ReplyBuffer::~ReplyBuffer() {
 
 void ReplyBuffer::SealTail() {
   if (tail_ == nullptr || tail_used_ == tail_start_) return;
-  pieces_.push_back(
-      Bytes::Share(tail_, tail_->payload() + tail_start_, tail_used_ - tail_start_));
+  pieces_.push_back(Bytes::Share(tail_, tail_->payload() + tail_start_, tail_used_ - tail_start_));
   tail_start_ = tail_used_;
 }
 
@@ -75,10 +74,14 @@ void ReplyBuffer::Consume(size_t n) {
 
 std::string ReplyBuffer::ToString() const {
   std::string out;
-  out.reserve(size_);
-  for (const Bytes& piece : pieces_) out.append(piece.view());
-  if (tail_ != nullptr) out.append(tail_->payload() + tail_start_, tail_used_ - tail_start_);
+  AppendTo(&out);
   return out;
+}
+
+void ReplyBuffer::AppendTo(std::string* out) const {
+  out->reserve(out->size() + size_);
+  for (const Bytes& piece : pieces_) out->append(piece.view());
+  if (tail_ != nullptr) out->append(tail_->payload() + tail_start_, tail_used_ - tail_start_);
 }
 
 }  // namespace valkdb

@@ -49,6 +49,8 @@ class ReplyBuffer {
   void Consume(size_t n);
   // Everything pending, as one string (tests and the in-process dispatcher).
   std::string ToString() const;
+  // The same, appended to *out (whose capacity a caller may reuse).
+  void AppendTo(std::string* out) const;
   void Clear() { Consume(size_); }
 
  private:

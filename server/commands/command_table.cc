@@ -448,14 +448,17 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     spec->handler(ctx);
     if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
     // Under the keys' locks: a write that follows finds them in the table.
-    if (ctx.client.tracking != 0 && (spec->flags & kCmdReadOnly)) [[unlikely]] {
+    // Read-only scripts (they run alone) track through their reads instead.
+    if (ctx.client.tracking != 0 && (spec->flags & kCmdReadOnly) && !(spec->flags & kCmdRunsAlone))
+        [[unlikely]] {
       RememberTrackedKeys(ctx, *spec);
     }
     ctx.locks = nullptr;
   } else {
     spec->handler(ctx);
     if (ctx.wrote && ctx.store.feed().active()) PublishChange(ctx);
-    if (ctx.client.tracking != 0 && (spec->flags & kCmdReadOnly)) [[unlikely]] {
+    if (ctx.client.tracking != 0 && (spec->flags & kCmdReadOnly) && !(spec->flags & kCmdRunsAlone))
+        [[unlikely]] {
       RememberTrackedKeys(ctx, *spec);
     }
   }

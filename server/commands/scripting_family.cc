@@ -33,8 +33,10 @@ constexpr std::string_view kNoScriptError = "-NOSCRIPT No matching script. Pleas
 
 // The interpreter of this thread (each event loop has its own), started
 // afresh after SCRIPT FLUSH.
+thread_local std::unique_ptr<LuaEngine> thread_engine;
+
 LuaEngine& ThreadEngine(ServerState& server) {
-  thread_local std::unique_ptr<LuaEngine> engine;
+  std::unique_ptr<LuaEngine>& engine = thread_engine;
   thread_local uint64_t generation = 0;
   const uint64_t now = server.scripts.generation();
   if (engine == nullptr || generation != now) {
@@ -82,7 +84,9 @@ class ScriptRun final : public ScriptHost {
     client_.addr = "lua";
     client_.loop = caller.client.loop;
     client_.stats = caller.client.stats;
-    client_.tracking = caller.client.tracking;
+    // A script's reads track the keys its caller declared, not the ones it
+    // read (Redis's call() remembers the script caller's keys): see Call.
+    client_.tracking = 0;
     client_.tracking_redirect = caller.client.tracking_redirect;
     client_.is_master = caller.client.is_master;
     client_.in_exec = true;  // blocking commands do not block; ready keys wait for the end
@@ -140,14 +144,21 @@ class ScriptRun final : public ScriptHost {
     if (write) write_dirty_ = true;
 
     client_.protocol = protocol;
-    CommandArgs args;
+    // Reused per thread: a command run from a script never runs a script.
+    thread_local CommandArgs args;
     args.Assign(argv);
     RespWriter out(&buffer_, protocol);
     if (caller_.client.stats != nullptr) out.set_error_observer(caller_.client.stats);
     CommandContext ctx{caller_.store, caller_.server, client_, out, args, caller_.now_ms};
     table.Dispatch(ctx, spec);
-    *reply = buffer_.ToString();
+    buffer_.AppendTo(reply);
     buffer_.Clear();
+    if ((spec->flags & kCmdReadOnly) && caller_.client.tracking != 0 && !tracked_caller_keys_) {
+      tracked_caller_keys_ = true;
+      if (const CommandSpec* caller_spec = table.Lookup(caller_.args.views())) {
+        RememberTrackedKeys(caller_, *caller_spec);
+      }
+    }
   }
 
   // A call refused before it ran: the error counts in INFO errorstats and
@@ -157,7 +168,7 @@ class ScriptRun final : public ScriptHost {
     LoopStats* stats = caller_.client.stats;
     if (stats != nullptr) out.set_error_observer(stats);
     out.Error(error);
-    *reply = buffer_.ToString();
+    buffer_.AppendTo(reply);
     buffer_.Clear();
     if (stats != nullptr && spec != nullptr) {
       stats->CatchUpReset();
@@ -267,6 +278,7 @@ class ScriptRun final : public ScriptHost {
   bool abandoned_ = false;  // stopped by SHUTDOWN NOSAVE: its changes go nowhere
   bool write_dirty_ = false;
   bool oom_at_start_ = false;
+  bool tracked_caller_keys_ = false;
   ClientState client_;
   ReplyBuffer buffer_;
   std::vector<ClientState::ScriptChange> changes_;
@@ -358,11 +370,14 @@ void EvalGeneric(CommandContext& ctx, bool evalsha, bool ro) {
     sha = Sha1Hex(ctx.arg(1));
   }
   LuaEngine& engine = ThreadEngine(ctx.server);
-  std::optional<ScriptCache::Script> script = ctx.server.scripts.Find(sha);
+  // The flags alone (no copy of the body) when this loop compiled it already.
+  std::optional<uint32_t> cached_flags = ctx.server.scripts.FlagsOf(sha);
+  std::optional<ScriptCache::Script> script;
+  if (cached_flags.has_value() && !engine.Has(sha)) script = ctx.server.scripts.Find(sha);
   uint32_t flags = 0;
   size_t shebang_len = 0;
   std::string error;
-  if (!script.has_value()) {
+  if (!cached_flags.has_value() || (!engine.Has(sha) && !script.has_value())) {
     if (evalsha) {
       ctx.out.Error(kNoScriptError);
       return;
@@ -374,7 +389,7 @@ void EvalGeneric(CommandContext& ctx, bool evalsha, bool ro) {
     }
     ctx.server.scripts.Add(sha, ctx.arg(1), flags);
   } else {
-    flags = script->flags;
+    flags = *cached_flags;
     if (!engine.Has(sha)) {
       // Known from another loop (or before this loop's last reset).
       if (!ParseScriptShebang(script->body, &flags, &shebang_len, &error) ||
@@ -528,8 +543,10 @@ struct ThreadFunctions {
   absl::flat_hash_map<std::string, int> refs;  // function name (as registered) -> ref
 };
 
+thread_local ThreadFunctions thread_functions;
+
 ThreadFunctions& FunctionsFor(ServerState& server) {
-  thread_local ThreadFunctions functions;
+  ThreadFunctions& functions = thread_functions;
   const uint64_t now = server.functions.generation();
   if (functions.engine == nullptr || functions.generation != now) {
     functions.engine = std::make_unique<LuaEngine>(/*functions=*/true);
@@ -783,8 +800,11 @@ void CmdFunctionStats(CommandContext& ctx) {
     // A script runs alone: others see it only once it is busy.
     ctx.out.Null();
   } else {
-    absl::MutexLock lock(&ctx.server.busy_script_mu);
-    const ServerState::BusyScriptInfo& info = ctx.server.busy_script_info;
+    ServerState::BusyScriptInfo info;
+    {
+      absl::MutexLock lock(&ctx.server.busy_script_mu);
+      info = ctx.server.busy_script_info;
+    }
     ctx.out.Map(3);
     ctx.out.Bulk("name");
     ctx.out.Bulk(info.name);
@@ -1074,10 +1094,12 @@ absl::Status LoadFunctionLibraries(ServerState& server, const std::vector<std::s
 
 ScriptMemory TakeScriptMemory(ServerState& server) {
   ScriptMemory m;
-  m.vm_eval = ThreadEngine(server).MemoryBytes();
+  // Only interpreters that exist: INFO does not start one (that would move
+  // used_memory between two INFO calls).
+  m.vm_eval = thread_engine != nullptr ? thread_engine->MemoryBytes() : 0;
   m.scripts_eval = static_cast<int64_t>(server.scripts.bytes());
   m.cached_scripts = static_cast<int64_t>(server.scripts.size());
-  m.vm_functions = FunctionsFor(server).engine->MemoryBytes();
+  m.vm_functions = thread_functions.engine != nullptr ? thread_functions.engine->MemoryBytes() : 0;
   for (const auto& [name, library] : *server.functions.Snapshot()) {
     ++m.libraries;
     m.functions += static_cast<int64_t>(library.functions.size());

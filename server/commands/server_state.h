@@ -303,7 +303,8 @@ struct ServerState {
   // ran past busy-reply-threshold holds it alone and may never end: then this
   // returns false without the lock, so the caller can answer -BUSY (or run
   // SCRIPT KILL) instead of hanging its whole loop behind the script.
-  bool LockExecSharedUnlessBusy() {
+  bool LockExecSharedUnlessBusy()
+      ABSL_SHARED_TRYLOCK_FUNCTION(true, exec_mu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     for (int tries = 0; !exec_mu.ReaderTryLock(); ++tries) {
       if (busy_script.load(std::memory_order_acquire) != 0) return false;
       if (tries < 64) {

@@ -141,8 +141,11 @@ void EventLoop::PostUnblocked(uint64_t client_id) {
 void EventLoop::ServeWhileBusy(uint64_t running_client) {
   // Copied first: a command served here may close a connection.
   std::vector<Connection*> others;
-  for (const auto& [id, connection] : connections_) {
-    if (id != running_client && !killed_.contains(id)) others.push_back(connection);
+  {
+    absl::MutexLock lock(&clients_mu_);
+    for (const auto& [id, connection] : connections_) {
+      if (id != running_client && !killed_.contains(id)) others.push_back(connection);
+    }
   }
   for (Connection* connection : others) connection->ServeWhileBusy();
 }

@@ -69,7 +69,7 @@ class EventLoop {
   void PostResumePaused();
   // A script on this loop runs past busy-reply-threshold: answers the other
   // clients' input meanwhile (see Connection::ServeWhileBusy).
-  void ServeWhileBusy(uint64_t running_client);
+  void ServeWhileBusy(uint64_t running_client) ABSL_LOCKS_EXCLUDED(clients_mu_);
   // Thread-safe (CONFIG SET port / bind): closes this loop's TCP listeners
   // and listens on `fds` (bound and listening; the loop takes them over).
   void PostRelisten(std::vector<int> fds, int backlog);

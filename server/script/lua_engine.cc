@@ -430,13 +430,24 @@ int RedisGenericCall(lua_State* L, bool raise) {
     PushErrorTable(L, "Please specify at least one argument for this redis lib call");
     return raise ? lua_error(L) : 1;
   }
-  std::vector<std::string> storage(static_cast<size_t>(argc));
+  // The arguments stay on the Lua stack while the command runs, so strings
+  // are passed without copies; numbers are formatted into one reused buffer.
+  // Reused per thread: a command run from a script never runs a script.
+  thread_local std::vector<std::string_view> argv;
+  thread_local std::string numbers;
+  thread_local std::vector<std::pair<int, size_t>> number_at;  // (argument, offset in numbers)
+  thread_local std::string reply;
+  argv.assign(static_cast<size_t>(argc), std::string_view());
+  numbers.clear();
+  number_at.clear();
   for (int j = 0; j < argc; ++j) {
     if (lua_type(L, j + 1) == LUA_TNUMBER) {
       // Not lua_tolstring: its format loses precision.
       char buf[64];
       int n = std::snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(lua_tonumber(L, j + 1)));
-      storage[static_cast<size_t>(j)].assign(buf, static_cast<size_t>(n));
+      number_at.emplace_back(j, numbers.size());
+      numbers.append(buf, static_cast<size_t>(n));
+      argv[static_cast<size_t>(j)] = std::string_view(nullptr, static_cast<size_t>(n));
       continue;
     }
     size_t len = 0;
@@ -446,12 +457,15 @@ int RedisGenericCall(lua_State* L, bool raise) {
       PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
       return raise ? lua_error(L) : 1;
     }
-    storage[static_cast<size_t>(j)].assign(s, len);
+    argv[static_cast<size_t>(j)] = std::string_view(s, len);
   }
-  lua_pop(L, argc);
-  std::vector<std::string_view> argv(storage.begin(), storage.end());
-  std::string reply;
+  for (const auto& [j, offset] : number_at) {
+    argv[static_cast<size_t>(j)] =
+        std::string_view(numbers).substr(offset, argv[static_cast<size_t>(j)].size());
+  }
+  reply.clear();
   run->host->Call(argv, run->resp, &reply);
+  lua_pop(L, argc);
   if (reply.empty()) reply = "$-1\r\n";
   PushResp(L, reply.c_str());
   if (raise && reply[0] == '-') return lua_error(L);

@@ -30,6 +30,12 @@ class ScriptCache {
     if (it == scripts_.end()) return std::nullopt;
     return it->second;
   }
+  std::optional<uint32_t> FlagsOf(std::string_view sha) const {
+    absl::MutexLock lock(&mu_);
+    auto it = scripts_.find(absl::string_view(sha.data(), sha.size()));
+    if (it == scripts_.end()) return std::nullopt;
+    return it->second.flags;
+  }
   bool Contains(std::string_view sha) const {
     absl::MutexLock lock(&mu_);
     return scripts_.contains(absl::string_view(sha.data(), sha.size()));

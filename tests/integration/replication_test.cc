@@ -422,9 +422,9 @@ TEST(ReplicationTest, ExpiryIsDrivenByTheMaster) {
   ASSERT_TRUE(WaitFor([&] { return r->Command({"DBSIZE"}).integer == 1; }));
 }
 
-// A command valkdb does not have (FUNCTION LOAD: no scripting) in the
-// master's stream: the link goes down and says why; nothing is skipped
-// silently.
+// A command valkdb does not have (RESTORE-ASKING, a cluster command that a
+// standalone Redis runs and propagates as it is) in the master's stream: the
+// link goes down and says why; nothing is skipped silently.
 TEST(ReplicationTest, UnknownCommandInStreamStopsTheLink) {
   auto master = StartRedis();
   auto replica = StartValkdb();
@@ -434,15 +434,14 @@ TEST(ReplicationTest, UnknownCommandInStreamStopsTheLink) {
   ASSERT_EQ(r->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}).str, "OK");
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(*m, *r); }));
   m->Command({"SET", "before", "1"});
-  ASSERT_EQ(m->Command({"FUNCTION", "LOAD",
-                        "#!lua name=lib\nredis.register_function('f', function() return 1 end)"})
-                .str,
-            "lib");
+  const std::string payload = m->Command({"DUMP", "before"}).str;
+  ASSERT_FALSE(payload.empty());
+  ASSERT_EQ(m->Command({"RESTORE-ASKING", "asked", "0", payload}).str, "OK");
   m->Command({"SET", "after", "1"});
   ASSERT_TRUE(WaitFor([&] {
-    return InfoField(*r, "replication", "master_link_error").find("function") !=
-               std::string::npos ||
-           InfoField(*r, "replication", "master_link_error").find("FUNCTION") != std::string::npos;
+    const std::string error = InfoField(*r, "replication", "master_link_error");
+    return error.find("restore-asking") != std::string::npos ||
+           error.find("RESTORE-ASKING") != std::string::npos;
   })) << r->Command({"INFO", "replication"}).str;
   EXPECT_EQ(InfoField(*r, "replication", "master_link_status"), "down");
   EXPECT_EQ(r->Command({"GET", "before"}).str, "1");
