@@ -248,6 +248,7 @@ bool CommandTable::IsCrossProtocol(std::string_view name) {
 
 bool CommandTable::MemoryAllows(CommandContext& ctx, const CommandSpec& spec) const {
   WatchRegistry& watches = ctx.server.watches;
+  Tracking::OutsideCommand before_the_command;
   if (PerformEvictions(ctx.store, ctx.server.config->eviction_settings(),
                        [&watches](int db, std::string_view key) { watches.Touch(db, key); }) !=
       EvictionResult::kFail) {

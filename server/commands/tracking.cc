@@ -74,6 +74,12 @@ Tracking::Scope::~Scope() {
 
 void Tracking::Scope::set_in_command(bool in_command) { current.in_command = in_command; }
 
+Tracking::OutsideCommand::OutsideCommand() : prev_in_command_(current.in_command) {
+  current.in_command = false;
+}
+
+Tracking::OutsideCommand::~OutsideCommand() { current.in_command = prev_in_command_; }
+
 void Tracking::UpdateActiveLocked() {
   active_.store(!table_.empty() || !prefixes_.empty(), std::memory_order_relaxed);
   keys_count_.store(table_.size(), std::memory_order_relaxed);

@@ -128,6 +128,19 @@ class Tracking : public KeyTrackingSink {
     bool prev_in_command_;
     bool prev_has_pending_;
   };
+  // While it lives, what this thread does is not inside the current client's
+  // command: evictions before a command runs (Redis's processCommand) send
+  // the client's own invalidations before its reply, not after.
+  class OutsideCommand {
+   public:
+    OutsideCommand();
+    ~OutsideCommand();
+    OutsideCommand(const OutsideCommand&) = delete;
+    OutsideCommand& operator=(const OutsideCommand&) = delete;
+
+   private:
+    bool prev_in_command_;
+  };
   // Sends what waited for the end of the command of client `id` (Redis's
   // trackingHandlePendingKeyInvalidations); `to_self` writes a message meant
   // for the client itself. Cheap when nothing waits.
