@@ -14,6 +14,7 @@ class Sha1Hasher {
   void Update(std::string_view bytes) {
     const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
     size_t n = bytes.size();
+    if (n == 0) return;  // an empty view's data() may be null: nothing to copy
     total_bytes_ += n;
     if (buffered_ > 0) {
       size_t take = std::min(n, sizeof(block_) - buffered_);

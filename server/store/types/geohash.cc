@@ -155,8 +155,19 @@ void GetNeighbors(const HashBits& hash, Neighbors* n) {
 
 uint64_t Align52Bits(const HashBits& hash) { return hash.bits << (52 - hash.step * 2); }
 
+// Redis's (uint64_t)score, as x86-64 computes it, without the undefined
+// behaviour: a negative score wraps, and what no int64 holds (NaN, -inf,
+// below -2^63) becomes 2^63.
+uint64_t ScoreBits(double score) {
+  if (score >= 9223372036854775808.0) {
+    return score < 18446744073709551616.0 ? static_cast<uint64_t>(score) : 0;
+  }
+  if (!(score > -9223372036854775808.0)) return uint64_t{1} << 63;
+  return static_cast<uint64_t>(static_cast<int64_t>(score));
+}
+
 bool DecodeScore(double score, double* xy) {
-  const HashBits hash{static_cast<uint64_t>(score), kStepMax};
+  const HashBits hash{ScoreBits(score), kStepMax};
   return DecodeToLongLat(hash, xy);
 }
 
