@@ -302,6 +302,15 @@ bool SplitArgs(std::string_view line, std::string* storage,
   }
 }
 
+bool SplitArgs(std::string_view line, std::string* storage, std::vector<std::string_view>* words) {
+  std::vector<std::pair<size_t, size_t>> spans;
+  if (!SplitArgs(line, storage, &spans)) return false;
+  for (const auto& [offset, length] : spans) {
+    words->push_back(std::string_view(*storage).substr(offset, length));
+  }
+  return true;
+}
+
 bool RequestParser::SplitInline(std::string_view line, CommandArgs* out) {
   words_.clear();
   if (!SplitArgs(line, &out->scratch_, &words_)) return false;

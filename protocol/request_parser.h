@@ -142,6 +142,8 @@ class RequestParser {
 // *words. False on unbalanced quotes.
 bool SplitArgs(std::string_view line, std::string* storage,
                std::vector<std::pair<size_t, size_t>>* words);
+// The same, as views into *storage (valid while *storage is unchanged).
+bool SplitArgs(std::string_view line, std::string* storage, std::vector<std::string_view>* words);
 
 // Redis's strict integer parse (string2ll): optional '-', no '+', no spaces,
 // no leading zeros, fits in int64.

@@ -343,22 +343,29 @@ bool ScriptMayRun(CommandContext& ctx, uint32_t flags, bool ro) {
   return true;
 }
 
+// EVAL's and FCALL's numkeys (argument 2), checked in Redis's order; the
+// two commands differ only in the text for a non-number.
+bool ParseNumKeys(CommandContext& ctx, std::string_view not_a_number, int64_t* numkeys) {
+  if (!ParseInt64(ctx.arg(2), numkeys)) {
+    ctx.out.Error(not_a_number);
+    return false;
+  }
+  if (*numkeys > static_cast<int64_t>(ctx.argc()) - 3) {
+    ctx.out.Error("Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (*numkeys < 0) {
+    ctx.out.Error("Number of keys can't be negative");
+    return false;
+  }
+  return true;
+}
+
 void EvalGeneric(CommandContext& ctx, bool evalsha, bool ro) {
   // MONITOR shows the script before the commands it runs (as Redis).
   if (ctx.server.monitors.active()) FeedMonitors(ctx);
   int64_t numkeys = 0;
-  if (!ParseInt64(ctx.arg(2), &numkeys)) {
-    ctx.out.Error(errors::kNotInteger);
-    return;
-  }
-  if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) {
-    ctx.out.Error("Number of keys can't be greater than number of args");
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.out.Error("Number of keys can't be negative");
-    return;
-  }
+  if (!ParseNumKeys(ctx, errors::kNotInteger, &numkeys)) return;
   std::string sha;
   if (evalsha) {
     if (ctx.arg(1).size() != 40) {
@@ -594,14 +601,10 @@ bool CreateLibrary(std::string_view payload, bool replace, FunctionLibraries* li
   }
   // Split as Redis's sdssplitargs: name="foo" is the name foo.
   std::string storage;
-  std::vector<std::pair<size_t, size_t>> words;
-  if (!SplitArgs(payload.substr(0, end), &storage, &words) || words.empty()) {
+  std::vector<std::string_view> parts;
+  if (!SplitArgs(payload.substr(0, end), &storage, &parts) || parts.empty()) {
     *error = "Invalid library metadata";
     return false;
-  }
-  std::vector<std::string_view> parts;
-  for (const auto& [offset, length] : words) {
-    parts.push_back(std::string_view(storage).substr(offset, length));
   }
   std::string_view engine = parts[0].substr(2);
   std::string name;
@@ -1004,18 +1007,7 @@ void FcallGeneric(CommandContext& ctx, bool ro) {
     return;
   }
   int64_t numkeys = 0;
-  if (!ParseInt64(ctx.arg(2), &numkeys)) {
-    ctx.out.Error("Bad number of keys provided");
-    return;
-  }
-  if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) {
-    ctx.out.Error("Number of keys can't be greater than number of args");
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.out.Error("Number of keys can't be negative");
-    return;
-  }
+  if (!ParseNumKeys(ctx, "Bad number of keys provided", &numkeys)) return;
   if (!ScriptMayRun(ctx, found->flags, ro)) return;
   ThreadFunctions& functions = FunctionsFor(ctx.server);
   auto ref = functions.refs.find(found->name);

@@ -1021,12 +1021,10 @@ bool ParseScriptShebang(std::string_view body, uint32_t* flags, size_t* shebang_
     *error = "Invalid script shebang";
     return false;
   }
-  std::string line(body.substr(0, end));
-  for (char& c : line) {
-    if (c == '\t' || c == '\r') c = ' ';
-  }
-  std::vector<std::string_view> parts = Split(line, ' ');
-  if (parts.empty()) {
+  // Split as Redis's sdssplitargs, as a function library's first line is.
+  std::string storage;
+  std::vector<std::string_view> parts;
+  if (!SplitArgs(body.substr(0, end), &storage, &parts) || parts.empty()) {
     *error = "Invalid engine in script shebang";
     return false;
   }
@@ -1063,6 +1061,23 @@ bool ParseScriptShebang(std::string_view body, uint32_t* flags, size_t* shebang_
   return true;
 }
 
+namespace {
+
+// redis.log, its levels and the version: in the scripting API and in the
+// API a function library's code sees while FUNCTION LOAD runs it.
+void SetLogAndVersion(lua_State* L) {
+  SetFunction(L, "log", RedisLog);
+  SetNumber(L, "LOG_DEBUG", 0);
+  SetNumber(L, "LOG_VERBOSE", 1);
+  SetNumber(L, "LOG_NOTICE", 2);
+  SetNumber(L, "LOG_WARNING", 3);
+  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
+  lua_pushlstring(L, kRedisVersion.data(), kRedisVersion.size());
+  lua_setfield(L, -2, "REDIS_VERSION");
+}
+
+}  // namespace
+
 LuaEngine::LuaEngine(bool functions) : lua_(luaL_newstate()) {
   lua_State* L = lua_;
   LoadLib(L, "", luaopen_base);
@@ -1084,14 +1099,7 @@ LuaEngine::LuaEngine(bool functions) : lua_(luaL_newstate()) {
   lua_newtable(L);
   SetFunction(L, "call", RedisCall);
   SetFunction(L, "pcall", RedisPcall);
-  SetFunction(L, "log", RedisLog);
-  SetNumber(L, "LOG_DEBUG", 0);
-  SetNumber(L, "LOG_VERBOSE", 1);
-  SetNumber(L, "LOG_NOTICE", 2);
-  SetNumber(L, "LOG_WARNING", 3);
-  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
-  lua_pushlstring(L, kRedisVersion.data(), kRedisVersion.size());
-  lua_setfield(L, -2, "REDIS_VERSION");
+  SetLogAndVersion(L);
   SetFunction(L, "setresp", RedisSetResp);
   SetFunction(L, "sha1hex", RedisSha1hex);
   SetFunction(L, "error_reply", RedisErrorReply);
@@ -1128,14 +1136,7 @@ LuaEngine::LuaEngine(bool functions) : lua_(luaL_newstate()) {
     lua_pushvalue(L, -2);  // protect
     lua_newtable(L);
     SetFunction(L, "register_function", RegisterFunction);
-    SetFunction(L, "log", RedisLog);
-    SetNumber(L, "LOG_DEBUG", 0);
-    SetNumber(L, "LOG_VERBOSE", 1);
-    SetNumber(L, "LOG_NOTICE", 2);
-    SetNumber(L, "LOG_WARNING", 3);
-    SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
-    lua_pushlstring(L, kRedisVersion.data(), kRedisVersion.size());
-    lua_setfield(L, -2, "REDIS_VERSION");
+    SetLogAndVersion(L);
     lua_pushboolean(L, 1);
     lua_call(L, 2, 1);  // protect(redis, strict)
     lua_setfield(L, -2, "redis");

@@ -461,6 +461,11 @@ std::vector<DiffCase> Cases() {
             Eval("#!LUA\nreturn 15"),
             Eval("#notshebang\nreturn 16"),
             Eval(" #!lua\nreturn 17"),
+            // The line is split as sdssplitargs splits it: quotes, tabs, a bad quote.
+            Eval("#!lua flags=\"no-writes\"\nreturn 18"),
+            Eval("#!lua\tflags=no-writes\t\nreturn 19"),
+            Eval("#!lua flags=\"no-writes\nreturn 20"),
+            Eval("#!lua flags=no-writes,,\nreturn 21"),
             Args({"SCRIPT", "LOAD", "#!lua flags=allow-oom\nreturn 'oom ok'"}),
             C("GET k")}),
       Case("ScriptsAndMaxmemory",
