@@ -43,6 +43,9 @@ const std::vector<Config::Param>& ParamTable() {
       {"bind", "", K::kString, "127.0.0.1", kMut},
       {"port", "", K::kInt, "6379", kMut, 0, 65535},
       {"threads", "", K::kInt, "1", kImm, 1, 64, "", true},
+      // valkdb's own: the priority of the thread that writes a BGSAVE or an AOF
+      // rewrite (see ApplySavePriority in server/persist/rdb_persistence.cc).
+      {"bgsave-priority", "", K::kEnum, "normal", kMut, 0, 0, "normal low idle", true},
       {"databases", "", K::kInt, "16", kImm, 1, kIntMax},
       {"maxclients", "", K::kInt, "10000", kMut, 1, UINT32_MAX},
       {"timeout", "", K::kInt, "0", kMut, 0, kIntMax},

@@ -189,8 +189,9 @@ class RdbPersistence : public SnapshotGuard {
   // Serialises a pending structure (mu_ held).
   void SerialiseLocked(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Captures `shard` (locked by the caller) if the running save has not yet.
-  void MaybeCapture(Shard& shard);
-  void CaptureLocked(int db, Shard& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // by_saver: the save's own thread, not a client's loop that must wait.
+  void MaybeCapture(Shard& shard, bool by_saver = false);
+  void CaptureLocked(int db, Shard& shard, bool by_saver) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The save's own pass over the shards not captured yet.
   void CaptureRemaining();
   // rdb-key-save-delay's sleeps (tests), cut short by a cancel.
@@ -202,6 +203,9 @@ class RdbPersistence : public SnapshotGuard {
   std::vector<Database> dbs_;   // the view; owned by the running save
   uint64_t changes_at_start_ = 0;
   int64_t capture_us_ = 0;  // how long the instant held every shard
+  // Shards captured by client loops (which wait meanwhile), and the time it took.
+  uint64_t loop_captures_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t loop_capture_us_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Mutex mu_;
   // Structures of the view not serialised yet, and those serialised early.

@@ -7,11 +7,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -205,10 +207,31 @@ TEST(integration_Persistence, RedisAssetDumpsLoadAsRedisLoadsThem) {
   }
 }
 
-TEST(integration_Persistence, BgsaveSavesTheKeyspaceAsItWasWhenItStarted) {
+// The scheduling policy and nice value of each thread of `pid` other than
+// the main one, from /proc/PID/task/TID/stat (fields 19 and 41).
+std::vector<std::pair<int, int>> ThreadPolicies(pid_t pid) {
+  std::vector<std::pair<int, int>> policies;
+  const std::string tasks = StrCat("/proc/", pid, "/task");
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    if (task.path().filename() == std::to_string(pid)) continue;
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));  // from field 3, the state
+    std::vector<std::string> f{"", "", ""};
+    for (std::string field; fields >> field;) f.push_back(field);
+    if (f.size() > 41) policies.emplace_back(std::stoi(f[41]), std::stoi(f[19]));
+  }
+  return policies;
+}
+
+class BgsavePriorityTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BgsavePriorityTest, BgsaveSavesTheKeyspaceAsItWasWhenItStarted) {
   // Several event loops, writes to every kind of value while the save is slowed down.
-  auto valkdb =
-      ServerProcess::StartValkdb({"--threads", "2", "--enable-debug-command", "yes", "--save", ""});
+  auto valkdb = ServerProcess::StartValkdb({"--threads", "2", "--enable-debug-command", "yes",
+                                            "--save", "", "--bgsave-priority", GetParam()});
   ASSERT_OK(valkdb);
   auto c = MustConnect((*valkdb)->port());
   ASSERT_NE(c, nullptr);
@@ -220,6 +243,23 @@ TEST(integration_Persistence, BgsaveSavesTheKeyspaceAsItWasWhenItStarted) {
   EXPECT_EQ(PersistenceInfo(*c, "rdb_bgsave_in_progress"), "1");
   EXPECT_EQ(c->Run({"BGSAVE"}), Err("ERR Background save already in progress"));
   EXPECT_EQ(c->Run({"SAVE"}), Err("ERR Background save already in progress"));
+  // The save's thread runs at the priority asked for: SCHED_IDLE (policy 5)
+  // for idle, nice 19 for low; every thread at nice 0, SCHED_OTHER, for normal.
+  // The thread sets its own priority as it starts: wait for that (liveness).
+  auto policies = ThreadPolicies((*valkdb)->pid());
+  const std::pair<int, int> expected = GetParam() == "idle"  ? std::pair(5, 0)
+                                       : GetParam() == "low" ? std::pair(0, 19)
+                                                             : std::pair(-1, -1);
+  if (expected.first >= 0) {
+    for (int i = 0; i < 3000 && std::count(policies.begin(), policies.end(), expected) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      policies = ThreadPolicies((*valkdb)->pid());
+    }
+    EXPECT_EQ(std::count(policies.begin(), policies.end(), expected), 1) << GetParam();
+  } else {
+    EXPECT_EQ(std::count(policies.begin(), policies.end(), std::pair(0, 0)),
+              static_cast<long>(policies.size()));
+  }
   // Changes of every kind while it runs, from two connections (two loops),
   // most of them before the save's own pass has captured their shards.
   auto c2 = MustConnect((*valkdb)->port());
@@ -252,6 +292,9 @@ TEST(integration_Persistence, BgsaveSavesTheKeyspaceAsItWasWhenItStarted) {
   ASSERT_EQ(c->Run({"DEBUG", "RELOAD", "NOSAVE"}), Ok());
   EXPECT_EQ(Digest(*c), before);
 }
+
+INSTANTIATE_TEST_SUITE_P(integration_Persistence, BgsavePriorityTest,
+                         ::testing::Values("normal", "low", "idle"));
 
 TEST(integration_Persistence, SigtermSavesWhenSavePointsAreSet) {
   auto valkdb = ServerProcess::StartValkdb();
