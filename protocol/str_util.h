@@ -39,6 +39,10 @@ void StrAppend(std::string* out, const Args&... args) {
   absl::StrAppend(out, str_internal::Adapt(args)...);
 }
 
+// ASCII case folding as C's tolower in the "C" locale (Redis's), inline: no
+// call per byte on the command path.
+inline char AsciiToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // An argument as Redis's C-string comparisons see it: up to its first NUL.
 inline std::string_view AsCString(std::string_view s) { return s.substr(0, s.find('\0')); }

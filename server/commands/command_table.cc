@@ -93,7 +93,7 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   char lower[32];
   if (name.size() > sizeof(lower)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i) {
-    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    lower[i] = AsciiToLower(name[i]);
   }
   auto it = index_.find(std::string_view(lower, name.size()));
   return it == index_.end() ? nullptr : &commands_[it->second];

@@ -995,13 +995,8 @@ void CmdFunctionContainer(CommandContext& ctx) { ReplyWrongArity(ctx, "function"
 
 void FcallGeneric(CommandContext& ctx, bool ro) {
   if (ctx.server.monitors.active()) FeedMonitors(ctx);
-  auto libraries = ctx.server.functions.Snapshot();
-  const FunctionInfo* found = nullptr;
-  for (const auto& [name, library] : *libraries) {
-    for (const FunctionInfo& fn : library.functions) {
-      if (EqualsIgnoreCase(fn.name, ctx.arg(1))) found = &fn;
-    }
-  }
+  const FunctionRegistry::Found function = ctx.server.functions.Find(ctx.arg(1));
+  const FunctionInfo* found = function.info;
   if (found == nullptr) {
     ctx.out.Error("Function not found");
     return;
@@ -1042,16 +1037,9 @@ uint32_t ScriptCommandFlags(ServerState& server, const CommandSpec& spec,
     if (!script.has_value()) return spec.flags;
     script_flags = script->flags;
   } else if (spec.name == "fcall" || spec.name == "fcall_ro") {
-    bool found = false;
-    for (const auto& [name, library] : *server.functions.Snapshot()) {
-      for (const FunctionInfo& fn : library.functions) {
-        if (EqualsIgnoreCase(fn.name, args[1])) {
-          script_flags = fn.flags;
-          found = true;
-        }
-      }
-    }
-    if (!found) return spec.flags;
+    const FunctionRegistry::Found function = server.functions.Find(args[1]);
+    if (function.info == nullptr) return spec.flags;
+    script_flags = function.info->flags;
   } else {
     return spec.flags;
   }
