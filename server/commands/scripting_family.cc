@@ -585,6 +585,22 @@ constexpr std::string_view kBadNameError =
     "Library names can only contain letters, numbers, or underscores(_) and must be at least one "
     "character long";
 
+// Whether a library other than `except_library` has a function `name`
+// (names ignore case): Redis's "Function ... already exists".
+bool FunctionTaken(const FunctionLibraries& libraries, std::string_view name,
+                   std::string_view except_library, std::string* error) {
+  for (const auto& [library_name, library] : libraries) {
+    if (library_name == except_library) continue;
+    for (const FunctionInfo& info : library.functions) {
+      if (EqualsIgnoreCase(info.name, name)) {
+        *error = StrCat("Function ", name, " already exists");
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 // Redis's functionsCreateWithLibraryCtx: parses and runs a library's code
 // in a fresh interpreter, checks it against `libraries` (the one it
 // replaces taken out), and adds it there.
@@ -647,15 +663,7 @@ bool CreateLibrary(std::string_view payload, bool replace, FunctionLibraries* li
     return false;
   }
   for (const auto& fn : registered) {
-    for (const auto& [other_name, other] : *libraries) {
-      if (other_name == name) continue;
-      for (const FunctionInfo& info : other.functions) {
-        if (EqualsIgnoreCase(info.name, fn.name)) {
-          *error = StrCat("Function ", fn.name, " already exists");
-          return false;
-        }
-      }
-    }
+    if (FunctionTaken(*libraries, fn.name, /*except_library=*/name, error)) return false;
   }
   FunctionLibrary library;
   library.name = name;
@@ -926,13 +934,10 @@ void CmdFunctionRestore(CommandContext& ctx) {
     }
     for (const auto& [name, library] : restored) {
       for (const FunctionInfo& fn : library.functions) {
-        for (const auto& [other_name, other] : *libraries) {
-          for (const FunctionInfo& info : other.functions) {
-            if (EqualsIgnoreCase(info.name, fn.name)) {
-              ctx.out.Error(StrCat("Function ", fn.name, " already exists"));
-              return;
-            }
-          }
+        std::string error;
+        if (FunctionTaken(*libraries, fn.name, /*except_library=*/"", &error)) {
+          ctx.out.Error(error);
+          return;
         }
       }
     }
