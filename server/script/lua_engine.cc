@@ -1078,8 +1078,22 @@ void SetLogAndVersion(lua_State* L) {
 
 }  // namespace
 
-LuaEngine::LuaEngine(bool functions) : lua_(luaL_newstate()) {
+namespace {
+
+// As luaL_newstate's: an error outside any protected call ends the process.
+int LuaPanic(lua_State* L) {
+  const char* message = lua_tostring(L, -1);
+  LogLine(LogLevel::kWarning, StrCat("Lua panic: ", message != nullptr ? message : "(no message)"));
+  return 0;
+}
+
+}  // namespace
+
+LuaEngine::LuaEngine(bool functions)
+    : allocator_(std::make_unique<LuaAllocator>()),
+      lua_(lua_newstate(&LuaAllocator::Alloc, allocator_.get())) {
   lua_State* L = lua_;
+  lua_atpanic(L, &LuaPanic);
   LoadLib(L, "", luaopen_base);
   LoadLib(L, LUA_TABLIBNAME, luaopen_table);
   LoadLib(L, LUA_STRLIBNAME, luaopen_string);

@@ -8,12 +8,14 @@
 // through ScriptHost.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/types/span.h"
 #include "protocol/resp_writer.h"
+#include "server/script/lua_allocator.h"
 
 struct lua_State;
 
@@ -102,6 +104,7 @@ class LuaEngine {
   void Invoke(int nargs, std::string_view name, ScriptHost& host, RespWriter& out,
               RespWriter& uncounted_out);
 
+  std::unique_ptr<LuaAllocator> allocator_;  // before lua_: it outlives the interpreter
   lua_State* lua_;
   int64_t runs_ = 0;
 };
