@@ -167,6 +167,8 @@ void DebugHelp(CommandContext& ctx) {
       "    default.",
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
+      "PAUSE-CRON <0|1>",
+      "    Stop periodic cron job processing.",
       "HELP",
       "    Print this help.",
   };
@@ -381,6 +383,12 @@ void CmdDebug(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
     ctx.server.active_expire_enabled.store(std::atoi(std::string(ctx.arg(2)).c_str()) != 0,
                                            std::memory_order_relaxed);
+    ctx.out.Ok();
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "pause-cron") && ctx.argc() == 3) {
+    ctx.server.cron_paused.store(std::atoi(std::string(ctx.arg(2)).c_str()) != 0,
+                                 std::memory_order_relaxed);
     ctx.out.Ok();
     return;
   }

@@ -215,6 +215,8 @@ struct ServerState {
   uint64_t startup_memory = 0;
   // DEBUG SET-ACTIVE-EXPIRE: whether the cron deletes expired keys nobody reads.
   std::atomic<bool> active_expire_enabled{true};
+  // DEBUG PAUSE-CRON 1: the loops' cron does no work (tests), as Redis's serverCron.
+  std::atomic<bool> cron_paused{false};
   std::string run_id;
   std::string executable;
   std::string config_file;

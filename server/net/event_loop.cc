@@ -425,6 +425,9 @@ void EventLoop::ClientsCron(int64_t now_ms) {
 void EventLoop::OnCron(uv_timer_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
   const int64_t now_ms = UnixTimeMs();
+  // DEBUG PAUSE-CRON: as Redis, the time is kept and nothing else runs (a
+  // server that is stopping still closes its clients).
+  if (self->server_->cron_paused.load(std::memory_order_relaxed) && !self->stopping_) return;
   if (self->index_ == 0) {
     AccessClock::Tick(now_ms);
     self->server_->SampleMetrics(now_ms, EvictionUsedMemory(*self->store_));

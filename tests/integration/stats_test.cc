@@ -265,5 +265,23 @@ TEST_F(integration_Stats, DebugSleepIsSlowAndALatencyEvent) {
   EXPECT_TRUE(c_->Command({"LATENCY", "HISTORY", "command"}).elements.empty());
 }
 
+TEST_F(integration_Stats, DebugPauseCronStopsTheActiveExpiryCycle) {
+  // Paused, the cron deletes nothing: an expired key stays counted however
+  // long it waits (DBSIZE counts keys not yet deleted, as Redis's).
+  ASSERT_EQ(c_->Command({"DEBUG", "PAUSE-CRON", "1"}).str, "OK");
+  ASSERT_EQ(c_->Command({"SET", "gone", "v", "PX", "1"}).str, "OK");
+  std::this_thread::sleep_for(milliseconds(300));  // three cron ticks that do nothing
+  EXPECT_EQ(c_->Command({"DBSIZE"}).integer, 1);
+  // Resumed, the cycle deletes it (liveness: a generous bound).
+  ASSERT_EQ(c_->Command({"DEBUG", "PAUSE-CRON", "0"}).str, "OK");
+  bool deleted = false;
+  for (int i = 0; i < 2000 && !deleted; ++i) {
+    deleted = c_->Command({"DBSIZE"}).integer == 0;
+    if (!deleted) std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_TRUE(deleted);
+}
+
 }  // namespace
+
 }  // namespace valkdb::test
