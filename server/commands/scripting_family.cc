@@ -8,6 +8,7 @@
 // (the default) nothing else runs meanwhile, as in Redis. With several,
 // each command of the script is atomic but the script as a whole is not
 // isolated from other loops (as EXEC today).
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -366,16 +367,19 @@ void EvalGeneric(CommandContext& ctx, bool evalsha, bool ro) {
   if (ctx.server.monitors.active()) FeedMonitors(ctx);
   int64_t numkeys = 0;
   if (!ParseNumKeys(ctx, errors::kNotInteger, &numkeys)) return;
-  std::string sha;
+  // The SHA1 in lower case, on the stack (EVALSHA's hot path allocates nothing for it).
+  char sha_text[40];
   if (evalsha) {
-    if (ctx.arg(1).size() != 40) {
+    if (ctx.arg(1).size() != sizeof(sha_text)) {
       ctx.out.Error(kNoScriptError);
       return;
     }
-    sha = AsciiLower(ctx.arg(1));
+    for (size_t i = 0; i < sizeof(sha_text); ++i) sha_text[i] = AsciiToLower(ctx.arg(1)[i]);
   } else {
-    sha = Sha1Hex(ctx.arg(1));
+    const std::string hex = Sha1Hex(ctx.arg(1));
+    std::memcpy(sha_text, hex.data(), sizeof(sha_text));
   }
+  const std::string_view sha(sha_text, sizeof(sha_text));
   LuaEngine& engine = ThreadEngine(ctx.server);
   // The flags alone (no copy of the body) when this loop compiled it already.
   std::optional<uint32_t> cached_flags = ctx.server.scripts.FlagsOf(sha);

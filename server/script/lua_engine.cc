@@ -1169,8 +1169,37 @@ LuaEngine::LuaEngine(bool functions)
 
 LuaEngine::~LuaEngine() { lua_close(lua_); }
 
+namespace {
+
+// A script's key in the registry, "f_" and its SHA1, as a C string. Built on
+// the stack for a SHA1's 40 characters: EVALSHA asks for it several times.
+class ScriptRegistryName {
+ public:
+  explicit ScriptRegistryName(std::string_view sha) {
+    if (sha.size() + 3 <= sizeof(inline_)) {
+      std::memcpy(inline_, "f_", 2);
+      std::memcpy(inline_ + 2, sha.data(), sha.size());
+      inline_[2 + sha.size()] = '\0';
+      c_str_ = inline_;
+    } else {
+      heap_ = StrCat("f_", sha);
+      c_str_ = heap_.c_str();
+    }
+  }
+  ScriptRegistryName(const ScriptRegistryName&) = delete;
+  ScriptRegistryName& operator=(const ScriptRegistryName&) = delete;
+  const char* c_str() const { return c_str_; }
+
+ private:
+  char inline_[48];
+  std::string heap_;
+  const char* c_str_;
+};
+
+}  // namespace
+
 bool LuaEngine::Has(std::string_view sha) const {
-  std::string name = StrCat("f_", sha);
+  const ScriptRegistryName name(sha);
   lua_getfield(lua_, LUA_REGISTRYINDEX, name.c_str());
   bool found = !lua_isnil(lua_, -1);
   lua_pop(lua_, 1);
@@ -1189,7 +1218,7 @@ bool LuaEngine::Compile(std::string_view sha, std::string_view body, size_t sheb
     lua_pop(lua_, 1);
     return false;
   }
-  std::string name = StrCat("f_", sha);
+  const ScriptRegistryName name(sha);
   lua_setfield(lua_, LUA_REGISTRYINDEX, name.c_str());
   return true;
 }
@@ -1215,7 +1244,7 @@ void LuaEngine::Run(std::string_view sha, absl::Span<const std::string_view> key
   SetGlobalArray(L, "KEYS", keys);
   SetGlobalArray(L, "ARGV", args);
   lua_getglobal(L, "__redis__err__handler");
-  std::string name = StrCat("f_", sha);
+  const ScriptRegistryName name(sha);
   lua_getfield(L, LUA_REGISTRYINDEX, name.c_str());
   Invoke(0, sha, host, out, uncounted_out);
 }
