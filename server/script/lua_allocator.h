@@ -27,6 +27,9 @@ class LuaAllocator {
   static constexpr size_t kMaxSmall = 256;
   static constexpr size_t kRegionBytes = size_t{64} << 20;
 
+  // Whether small blocks come from the region (not under AddressSanitizer,
+  // nor when the reservation failed).
+  bool pooled() const { return region_ != nullptr; }
   // Bytes of the region handed out so far (free-listed blocks included).
   size_t region_used() const { return static_cast<size_t>(bump_ - region_); }
 

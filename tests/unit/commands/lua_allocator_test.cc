@@ -54,10 +54,17 @@ TEST(LuaAllocator, FreedBlocksAreReusedWithinTheirClass) {
   const size_t used = a.region_used();
   LuaAllocator::Alloc(&a, p, 40, 0);
   void* q = LuaAllocator::Alloc(&a, nullptr, 0, 48);  // same 16-byte class as 40
-  EXPECT_EQ(q, p);
   EXPECT_EQ(a.region_used(), used);
-  // A size in the same class grows in place.
-  EXPECT_EQ(LuaAllocator::Alloc(&a, q, 48, 33), q);
+  if (a.pooled()) {
+    EXPECT_EQ(q, p);
+    EXPECT_EQ(used, 48u);
+    // A size in the same class grows in place.
+    EXPECT_EQ(LuaAllocator::Alloc(&a, q, 48, 33), q);
+  } else {
+    // Under AddressSanitizer malloc serves every block: the region is untouched.
+    EXPECT_EQ(used, 0u);
+    q = LuaAllocator::Alloc(&a, q, 48, 33);
+  }
   LuaAllocator::Alloc(&a, q, 33, 0);
 }
 
