@@ -569,6 +569,13 @@ absl::Status RdbPersistence::CancelAndSave(bool keep_changes) {
   }
 }
 
+void RdbPersistence::StartWorkerLocked() {
+  worker_ = std::thread([this] {
+    ApplySavePriority(config_);
+    (void)WriteAndFinish(true);
+  });
+}
+
 bool RdbPersistence::StartBackgroundRewrite(Rewrite rewrite) {
   std::function<void()> at_instant = std::move(rewrite.at_instant);
   if (!Begin(UnixTimeMs(), at_instant)) return false;
@@ -576,10 +583,7 @@ bool RdbPersistence::StartBackgroundRewrite(Rewrite rewrite) {
   rewriting_.store(true, std::memory_order_relaxed);
   background_.store(true, std::memory_order_relaxed);
   absl::MutexLock lock(&worker_mu_);
-  worker_ = std::thread([this] {
-    ApplySavePriority(config_);
-    (void)WriteAndFinish(true);
-  });
+  StartWorkerLocked();
   return true;
 }
 
@@ -599,10 +603,7 @@ bool RdbPersistence::StartBackgroundSave() {
   // The thread may end (and another save begin) before the assignment below
   // completes: that save's Begin joins it under the same lock, so it waits.
   absl::MutexLock lock(&worker_mu_);
-  worker_ = std::thread([this] {
-    ApplySavePriority(config_);
-    (void)WriteAndFinish(true);
-  });
+  StartWorkerLocked();
   return true;
 }
 

@@ -190,6 +190,8 @@ class RdbPersistence : public SnapshotGuard {
   void SerialiseLocked(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Captures `shard` (locked by the caller) if the running save has not yet.
   // by_saver: the save's own thread, not a client's loop that must wait.
+  // The background thread of a BGSAVE or rewrite, at bgsave-priority.
+  void StartWorkerLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(worker_mu_);
   void MaybeCapture(Shard& shard, bool by_saver = false);
   void CaptureLocked(int db, Shard& shard, bool by_saver) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The save's own pass over the shards not captured yet.
