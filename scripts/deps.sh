@@ -5,7 +5,7 @@
 #   scripts/deps.sh --package  also what scripts/package.sh uses (dpkg-shlibdeps; systemd-analyze)
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libuv1-dev libabsl-dev libgtest-dev libgmock-dev
+packages=(cmake g++ make pkg-config libuv1-dev liburing-dev libabsl-dev libgtest-dev libgmock-dev
           libbenchmark-dev libedit-dev liblzf-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # iproute2 (ss) and util-linux (prlimit): the connection-limit tests inspect sockets and rlimits.

@@ -183,7 +183,7 @@ class ClientDirectory {
  public:
   virtual ~ClientDirectory() = default;
   virtual std::vector<ClientSnapshot> Snapshot() = 0;
-  // Closes a client (after its pending replies); false if there is none.
+  // Closes a client (its unsent replies are dropped); false if there is none.
   virtual bool Kill(uint64_t id) = 0;
   // Stops the server gracefully, as SIGTERM does (SHUTDOWN); from any thread.
   virtual void StopServer() = 0;

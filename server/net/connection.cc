@@ -651,7 +651,8 @@ void Connection::DrainInput() {
 }
 
 size_t Connection::PendingOutput() const {
-  size_t pending = out_.size() - (writing_ ? writing_bytes_ : 0) +
+  // A uv_write's bytes are in libuv's queue; a ring send's still in out_.
+  size_t pending = out_.size() - (writing_ && !ring_sending_ ? writing_bytes_ : 0) +
                    uv_stream_get_write_queue_size(&handle_.stream);
   uv_os_fd_t fd;
   int unacked = 0;
@@ -681,7 +682,9 @@ void Connection::Flush() {
   if (AofPersistence* aof = loop_->server().aof; aof != nullptr && aof->enabled()) {
     aof->FlushBeforeReply();
   }
-  if (!writing_) {
+  if (!writing_ && !out_.empty() && loop_->ring().enabled() && RingSend()) {
+    // Submitted with the loop iteration's other sends (EventLoop::OnCheck).
+  } else if (!writing_) {
     // Write synchronously while the socket takes it; queue the rest.
     uv_stream_t* stream = &handle_.stream;
     uv_buf_t bufs[kMaxIov];
@@ -784,18 +787,53 @@ void Connection::OnWrite(uv_write_t* req, int status) {
     self->Close();
     return;
   }
-  self->out_.Consume(self->writing_bytes_);
-  if (self->handoff_pending_) {
-    self->writing_bytes_ = 0;
-    self->HandOffToReplication();
+  self->Sent(self->writing_bytes_);
+}
+
+bool Connection::RingSend() {
+  uv_os_fd_t fd;
+  if (uv_fileno(&handle_.handle, &fd) != 0) return false;
+  const size_t n = out_.Peek(ring_iov_, kRingIov);
+  writing_bytes_ = 0;
+  for (size_t i = 0; i < n; ++i) writing_bytes_ += ring_iov_[i].iov_len;
+  ring_msg_ = {};
+  ring_msg_.msg_iov = ring_iov_;
+  ring_msg_.msg_iovlen = n;
+  if (!loop_->ring().SendMsg(fd, &ring_msg_, this)) return false;
+  if (LoopStats* stats = state_.stats) stats->writes_processed.Add(1);
+  writing_ = true;
+  ring_sending_ = true;
+  return true;
+}
+
+void Connection::OnRingComplete(int result) {
+  ring_sending_ = false;
+  writing_ = false;
+  if (closing_) {
+    // Close waited for the kernel to be done with the buffers.
+    uv_close(&handle_.handle, OnClose);
+    return;
+  }
+  if (result < 0) {
+    Close();  // the peer is gone (reset, broken pipe)
+    return;
+  }
+  // A stream socket may take part of it: the rest goes in the next send.
+  Sent(static_cast<size_t>(result));
+}
+
+void Connection::Sent(size_t bytes) {
+  out_.Consume(bytes);
+  writing_bytes_ = 0;
+  if (handoff_pending_) {
+    HandOffToReplication();
     return;
   }
   // Sending counts as interaction (Redis's writeToClient): a slow reader of a
   // big reply is not idle.
-  self->state_.last_interaction_ms = UnixTimeMs();
-  self->loop_->server().net_output_bytes.fetch_add(self->writing_bytes_, std::memory_order_relaxed);
-  self->writing_bytes_ = 0;
-  self->Flush();
+  state_.last_interaction_ms = UnixTimeMs();
+  loop_->server().net_output_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  Flush();
 }
 
 void Connection::UpdateSnapshot() {
@@ -897,6 +935,13 @@ void Connection::Close() {
   reading_ = false;
   Detach();
   loop_->Forget(this);
+  if (ring_sending_) {
+    // The kernel may still read out_: the handle closes once the send is
+    // back (OnRingComplete), which the cancel makes soon.
+    uv_read_stop(&handle_.stream);
+    loop_->ring().Cancel(this);
+    return;
+  }
   uv_close(&handle_.handle, OnClose);
 }
 

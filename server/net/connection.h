@@ -12,6 +12,7 @@
 #include "protocol/resp_writer.h"
 #include "server/commands/command_table.h"
 #include "server/commands/pubsub.h"
+#include "server/net/io_ring.h"
 #include "server/scheduler/applier.h"
 #include "server/scheduler/notifier.h"
 
@@ -23,7 +24,7 @@ class EventLoop;
 // requests, which go through the loop's scheduler pipeline (id, notifier,
 // applier); replies collect in the ReplyBuffer and leave in request order,
 // in as few writes as the socket allows.
-class Connection : public Completion, public Subscriber {
+class Connection : public Completion, public Subscriber, public RingOp {
  public:
   // `unix_socket`: accepted on the unix socket (a uv_pipe_t), else TCP.
   Connection(EventLoop* loop, bool unix_socket);
@@ -70,6 +71,9 @@ class Connection : public Completion, public Subscriber {
   void BlockTimedOut(int64_t deadline_ms);
 
   ClientSnapshot Snapshot() const ABSL_LOCKS_EXCLUDED(snapshot_mu_);
+
+  // RingOp: the send queued on the loop's io_uring ended.
+  void OnRingComplete(int result) override;
 
  private:
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -118,8 +122,20 @@ class Connection : public Completion, public Subscriber {
   const bool unix_socket_;
   uv_write_t write_req_;
   uv_shutdown_t shutdown_req_;
+  // A send is in flight (uv_write, or on the loop's io_uring), of the first
+  // writing_bytes_ of out_.
   bool writing_ = false;
   size_t writing_bytes_ = 0;
+  // The send in flight is on the io_uring: a closing connection keeps its
+  // handle until it is back (the kernel may still read these buffers).
+  bool ring_sending_ = false;
+  static constexpr size_t kRingIov = 16;
+  msghdr ring_msg_{};
+  iovec ring_iov_[kRingIov];
+  // Starts a send of out_ on the io_uring; false if the ring took nothing.
+  bool RingSend();
+  // After a send: counts it, and goes on (more output, hand-off, linger).
+  void Sent(size_t bytes);
   bool reading_ = false;
   bool closing_ = false;
   bool detached_ = false;

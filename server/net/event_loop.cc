@@ -49,6 +49,12 @@ EventLoop::EventLoop(int index, Store* store, ServerState* server)
   repl_timer_.data = this;
   uv_check_init(&loop_, &check_);
   check_.data = this;
+  uv_prepare_init(&loop_, &prepare_);
+  prepare_.data = this;
+  if (server->config->GetBool("io-uring") && ring_.Init(1024)) {
+    uv_poll_init(&loop_, &ring_poll_, ring_.fd());
+    ring_poll_.data = this;
+  }
   RefreshLimits();
   applier_.Start();
 }
@@ -92,6 +98,12 @@ void EventLoop::Run() {
   uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
   uv_check_start(&check_, OnCheck);
   uv_unref(reinterpret_cast<uv_handle_t*>(&check_));  // never what keeps the loop running
+  if (ring_.enabled()) {
+    uv_prepare_start(&prepare_, OnPrepare);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
+    uv_poll_start(&ring_poll_, UV_READABLE, OnRingReadable);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&ring_poll_));
+  }
   uv_run(&loop_, UV_RUN_DEFAULT);
   current_loop = nullptr;
 }
@@ -148,6 +160,8 @@ void EventLoop::ServeWhileBusy(uint64_t running_client) {
     }
   }
   for (Connection* connection : others) connection->ServeWhileBusy();
+  // The loop is not running meanwhile: the replies leave now.
+  SubmitRing();
 }
 
 void EventLoop::PostResumePaused() { Post(InboxItem{0, InboxItem::Kind::kResumePaused, {}}); }
@@ -231,7 +245,9 @@ void EventLoop::OnAsync(uv_async_t* handle) {
     if (it == self->connections_.end()) continue;
     switch (item.kind) {
       case InboxItem::Kind::kKill:
-        it->second->CloseAfterReply();
+        // As Redis's freeClient: replies not yet written go with it (a
+        // client that stopped reading is not kept until it drains).
+        it->second->Close();
         break;
       case InboxItem::Kind::kMessage:
         it->second->DeliverLocal(item.message);
@@ -256,29 +272,49 @@ void EventLoop::WaitForAof(Connection* connection) { aof_waiting_.push_back(conn
 
 void EventLoop::OnCheck(uv_check_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
+  self->AfterPoll();
+  self->SubmitRing();
+}
+
+void EventLoop::OnPrepare(uv_prepare_t* handle) {
+  static_cast<EventLoop*>(handle->data)->SubmitRing();
+}
+
+void EventLoop::OnRingReadable(uv_poll_t* handle, int, int) {
+  static_cast<EventLoop*>(handle->data)->SubmitRing();
+}
+
+void EventLoop::SubmitRing() {
+  if (!ring_.enabled()) return;
+  ring_.SubmitAndReap();
+  // A connection that closed while its send was in flight has now closed.
+  if (stopping_) MaybeFinishStop();
+}
+
+void EventLoop::AfterPoll() {
   // Redis's beforeSleep: this iteration's changes go to the replicas (or,
   // under load, within the millisecond: the timer makes sure).
-  if (Replication* repl = self->server_->replication; repl != nullptr) {
-    const auto now_ms = static_cast<int64_t>(uv_now(&self->loop_));
+  if (Replication* repl = server_->replication; repl != nullptr) {
+    const auto now_ms = static_cast<int64_t>(uv_now(&loop_));
     if (repl->SendPending(now_ms, /*force=*/false) &&
-        !uv_is_active(reinterpret_cast<uv_handle_t*>(&self->repl_timer_))) {
-      uv_timer_start(&self->repl_timer_, OnReplTimer, 1, 0);
+        !uv_is_active(reinterpret_cast<uv_handle_t*>(&repl_timer_))) {
+      uv_timer_start(&repl_timer_, OnReplTimer, 1, 0);
     }
   }
   // BCAST invalidations of the keys changed meanwhile.
-  if (self->server_->tracking.broadcast_pending()) [[unlikely]] {
-    self->server_->tracking.BroadcastPending();
-    self->FlushPending();
+  if (server_->tracking.broadcast_pending()) [[unlikely]] {
+    server_->tracking.BroadcastPending();
+    FlushPending();
   }
-  if (self->aof_waiting_.empty()) return;
-  if (AofPersistence* aof = self->server_->aof; aof != nullptr) aof->FlushBeforeReply();
+  if (aof_waiting_.empty()) return;
+  if (AofPersistence* aof = server_->aof; aof != nullptr) aof->FlushBeforeReply();
   std::vector<uint64_t> ids;
-  ids.swap(self->aof_waiting_);
+  ids.swap(aof_waiting_);
   for (uint64_t id : ids) {
-    auto it = self->connections_.find(id);
-    if (it != self->connections_.end()) it->second->FlushOrKill();
+    auto it = connections_.find(id);
+    if (it != connections_.end()) it->second->FlushOrKill();
   }
-  self->FlushPending();
+  FlushPending();
 }
 
 void EventLoop::OnReplTimer(uv_timer_t* handle) {
@@ -509,7 +545,10 @@ void EventLoop::OnGraceTimeout(uv_timer_t* handle) {
 }
 
 void EventLoop::MaybeFinishStop() {
-  if (!stopping_ || finished_ || !connections_.empty() || !lingering_.empty()) return;
+  if (!stopping_ || finished_ || !connections_.empty() || !lingering_.empty() ||
+      ring_.in_flight() > 0) {
+    return;
+  }
   finished_ = true;
   uv_timer_stop(&grace_);
   uv_timer_stop(&block_timer_);
@@ -521,6 +560,8 @@ void EventLoop::MaybeFinishStop() {
   uv_close(reinterpret_cast<uv_handle_t*>(&grace_), nullptr);
   uv_check_stop(&check_);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
+  if (ring_.enabled()) uv_close(reinterpret_cast<uv_handle_t*>(&ring_poll_), nullptr);
 }
 
 }  // namespace valkdb

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/commands/command_table.h"
 #include "server/commands/pubsub.h"
+#include "server/net/io_ring.h"
 #include "server/scheduler/applier.h"
 #include "server/scheduler/id_generator.h"
 #include "server/scheduler/notifier.h"
@@ -60,7 +61,7 @@ class EventLoop {
   // loop (at once on this loop's thread, else through the inbox).
   bool DeliverIfHere(uint64_t client_id, const PubSubMessage& message)
       ABSL_LOCKS_EXCLUDED(clients_mu_);
-  // Thread-safe: close a client of this loop after its pending replies.
+  // Thread-safe: close a client of this loop (CLIENT KILL); unsent replies are dropped.
   void PostKill(uint64_t client_id);
   // Thread-safe: a blocked client of this loop had its wait ended (served,
   // CLIENT UNBLOCK): it writes the outcome and goes on.
@@ -84,6 +85,8 @@ class EventLoop {
   IdGenerator& ids() { return ids_; }
   Notifier& notifier() { return notifier_; }
   Applier& applier() { return applier_; }
+  // Where replies are sent from, when enabled (io-uring, and the kernel allows it).
+  IoRing& ring() { return ring_; }
   // Shared by every connection of this loop: each read is parsed and
   // applied before the next one is made, so one buffer serves them all.
   char* read_buffer() { return read_buffer_.get(); }
@@ -126,8 +129,8 @@ class EventLoop {
   void AppendSnapshots(std::vector<ClientSnapshot>* out) ABSL_LOCKS_EXCLUDED(clients_mu_);
   bool HasClient(uint64_t id) ABSL_LOCKS_EXCLUDED(clients_mu_);
   // Thread-safe CLIENT KILL: the client leaves CLIENT LIST and the client
-  // count at once, as in Redis, and closes on its own loop after its pending
-  // replies. false if it is not here (or already killed).
+  // count at once, as in Redis, and closes on its own loop soon after
+  // (unsent replies are dropped). false if it is not here (or already killed).
   bool Kill(uint64_t id) ABSL_LOCKS_EXCLUDED(clients_mu_);
 
  private:
@@ -147,6 +150,12 @@ class EventLoop {
   static void OnBlockTimer(uv_timer_t* handle);
   static void OnReplTimer(uv_timer_t* handle);
   static void OnCheck(uv_check_t* handle);
+  static void OnPrepare(uv_prepare_t* handle);
+  static void OnRingReadable(uv_poll_t* handle, int status, int events);
+  // Redis's beforeSleep work after the iteration's I/O (OnCheck).
+  void AfterPoll();
+  // Submits the iteration's sends and takes what completed.
+  void SubmitRing();
   void ArmBlockTimer();
   void Post(InboxItem item) ABSL_LOCKS_EXCLUDED(inbox_mu_);
   // Takes a connection out of the client list (and the paused set).
@@ -171,6 +180,9 @@ class EventLoop {
   uv_timer_t block_timer_;
   uv_timer_t repl_timer_;  // sends the replication stream SendPending batched
   uv_check_t check_;       // after each poll: the AOF flush and the replies waiting for it
+  uv_prepare_t prepare_;   // before each poll: submits the sends timers queued
+  IoRing ring_;
+  uv_poll_t ring_poll_;  // the ring's completions of sends that had to wait
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   std::vector<std::unique_ptr<uv_pipe_t>> unix_listeners_;
   // Written only by this loop's thread, under clients_mu_ so others may read.

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -66,6 +67,16 @@ std::string PipelinedGets(int n, std::string_view key) {
   std::string out;
   for (int i = 0; i < n; ++i) out += Encode({"GET", key});
   return out;
+}
+
+// How many files process `pid` has open.
+size_t OpenFiles(pid_t pid) {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator(StrCat("/proc/", pid, "/fd"))) {
+    ++count;
+  }
+  return count;
 }
 
 // Whether CLIENT LIST shows a client of this name.
@@ -148,6 +159,7 @@ class integration_Limits : public ServerTest {
   void EveryReplyBeforeQuitArrivesThoughMoreInputFollows();
   void NoReplyBeforeQuitIsLostIn200BusyTries();
   void KilledClientIsGoneBeforeTheReply();
+  void ClientsWithRepliesInFlightCloseCleanly();
 };
 
 // --- client-output-buffer-limit, normal class -------------------------------
@@ -833,11 +845,75 @@ TEST_F(integration_Limits, StalledPipelinerKeepsServerMemoryBounded) {
   EXPECT_EQ(replies, kGets);
 }
 
+// A client that stops reading has a send in flight (on valkdb's io_uring, a
+// send the kernel holds until the socket drains). Leaving, or being killed,
+// then closes it at once; the server serves on and forgets it.
+void integration_Limits::ClientsWithRepliesInFlightCloseCleanly() {
+  for (const auto& [server, port] : Servers()) {
+    SCOPED_TRACE(server);
+    const pid_t pid = server == "valkdb" ? valkdb().pid() : redis().pid();
+    auto admin = ConnectTo(port);
+    ASSERT_NE(admin, nullptr);
+    ASSERT_TRUE(WaitUntilOnlyClient(*admin, milliseconds(10000)));
+    const size_t fds_before = OpenFiles(pid);
+    ASSERT_EQ(admin->Command({"SET", "big", std::string(kBigValue, 'v')}), Ok());
+    // 5 MB of replies to clients whose tiny windows take a few KB.
+    {
+      auto leaver = SlowReader(port, "leaver");
+      ASSERT_NE(leaver, nullptr);
+      ASSERT_OK(leaver->Send(PipelinedGets(50, "big")));
+      EXPECT_EQ(admin->Command({"PING"}), Simple("PONG"));
+    }  // closed with replies unread: the server sees a reset
+    EXPECT_TRUE(WaitUntilGone(*admin, "leaver", milliseconds(10000)));
+    auto killed = SlowReader(port, "killed");
+    ASSERT_NE(killed, nullptr);
+    const RespValue id = killed->Command({"CLIENT", "ID"});
+    ASSERT_EQ(id.type, RespValue::Type::kInteger);
+    ASSERT_OK(killed->Send(PipelinedGets(50, "big")));
+    EXPECT_EQ(admin->Command({"PING"}), Simple("PONG"));
+    EXPECT_EQ(admin->Command({"CLIENT", "KILL", "ID", StrCat(id.integer)}), Int(1));
+    EXPECT_TRUE(WaitUntilGone(*admin, "killed", milliseconds(10000)));
+    EXPECT_TRUE(WaitUntilOnlyClient(*admin, milliseconds(10000)));
+    // Both sockets are closed in the server, not only forgotten.
+    const auto deadline = Clock::now() + milliseconds(10000);
+    while (OpenFiles(pid) > fds_before && Clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    EXPECT_EQ(OpenFiles(pid), fds_before);
+    EXPECT_EQ(admin->Command({"GET", "big"}), Bulk(std::string(kBigValue, 'v')));
+  }
+}
+
+// valkdb-server shuts down while a client that stopped reading has a send in
+// flight: the grace period ends, the client is closed, the process exits.
+void ShutdownWithASendInFlight(const std::vector<std::string>& args) {
+  auto server = ServerProcess::StartValkdb(args);
+  ASSERT_OK(server.status());
+  auto admin = Dial((*server)->port());
+  ASSERT_NE(admin, nullptr);
+  ASSERT_EQ(admin->Command({"SET", "big", std::string(kBigValue, 'v')}), Ok());
+  auto stalled = SlowReader((*server)->port(), "stalled");
+  ASSERT_NE(stalled, nullptr);
+  ASSERT_OK(stalled->Send(PipelinedGets(50, "big")));
+  EXPECT_EQ(admin->Command({"PING"}), Simple("PONG"));
+  ASSERT_OK(admin->Send(Encode({"SHUTDOWN", "NOSAVE"})));
+  absl::StatusOr<ExitStatus> exit = (*server)->Wait(milliseconds(60000));
+  ASSERT_OK(exit.status()) << (*server)->log();
+  EXPECT_TRUE(exit->exited && exit->code == 0) << (*server)->log();
+}
+
 // The scenarios, on valkdb with one event loop and with two (connections on
 // both loops, pub/sub messages and kills crossing between them).
 class integration_LimitsMultiLoop : public integration_Limits {
  protected:
   std::vector<std::string> ValkdbArgs() const override { return {"--threads", "2"}; }
+};
+
+// The same with replies written through libuv (io-uring no, as on a kernel
+// that refuses io_uring).
+class integration_LimitsLibuvWrites : public integration_Limits {
+ protected:
+  std::vector<std::string> ValkdbArgs() const override { return {"--io-uring", "no"}; }
 };
 
 TEST_F(integration_Limits, NormalHardOutputLimitClosesAPipeliningClient) {
@@ -883,6 +959,38 @@ TEST_F(integration_Limits, NoReplyBeforeQuitIsLostIn200BusyTries) {
 }
 TEST_F(integration_LimitsMultiLoop, NoReplyBeforeQuitIsLostIn200BusyTries) {
   NoReplyBeforeQuitIsLostIn200BusyTries();
+}
+
+TEST_F(integration_Limits, ClientsWithRepliesInFlightCloseCleanly) {
+  ClientsWithRepliesInFlightCloseCleanly();
+}
+TEST_F(integration_LimitsMultiLoop, ClientsWithRepliesInFlightCloseCleanly) {
+  ClientsWithRepliesInFlightCloseCleanly();
+}
+TEST_F(integration_LimitsLibuvWrites, ClientsWithRepliesInFlightCloseCleanly) {
+  ClientsWithRepliesInFlightCloseCleanly();
+}
+TEST_F(integration_LimitsLibuvWrites, NormalHardOutputLimitClosesAPipeliningClient) {
+  NormalHardOutputLimitClosesAPipeliningClient();
+}
+TEST_F(integration_LimitsLibuvWrites, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
+  EveryReplyBeforeQuitArrivesThoughMoreInputFollows();
+}
+TEST_F(integration_LimitsLibuvWrites, NoReplyBeforeQuitIsLostIn200BusyTries) {
+  NoReplyBeforeQuitIsLostIn200BusyTries();
+}
+TEST_F(integration_LimitsLibuvWrites, KilledClientIsGoneBeforeTheReply) {
+  KilledClientIsGoneBeforeTheReply();
+}
+TEST_F(integration_LimitsLibuvWrites, SubscribersUseThePubsubClass) {
+  SubscribersUseThePubsubClass();
+}
+TEST(integration_Shutdown, ExitsWithASendInFlight) { ShutdownWithASendInFlight({}); }
+TEST(integration_Shutdown, ExitsWithASendInFlightOnTwoLoops) {
+  ShutdownWithASendInFlight({"--threads", "2"});
+}
+TEST(integration_Shutdown, ExitsWithAWriteInFlightThroughLibuv) {
+  ShutdownWithASendInFlight({"--io-uring", "no"});
 }
 
 }  // namespace
