@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 
 #include "protocol/str_util.h"
@@ -682,9 +683,10 @@ void Connection::Flush() {
   if (AofPersistence* aof = loop_->server().aof; aof != nullptr && aof->enabled()) {
     aof->FlushBeforeReply();
   }
-  if (!writing_ && !out_.empty() && loop_->ring().enabled() && RingSend()) {
+  if (!writing_ && !out_.empty() && loop_->ring().enabled() && !send_via_libuv_ && RingSend()) {
     // Submitted with the loop iteration's other sends (EventLoop::OnCheck).
   } else if (!writing_) {
+    send_via_libuv_ = false;
     // Write synchronously while the socket takes it; queue the rest.
     uv_stream_t* stream = &handle_.stream;
     uv_buf_t bufs[kMaxIov];
@@ -814,6 +816,13 @@ void Connection::OnRingComplete(int result) {
     uv_close(&handle_.handle, OnClose);
     return;
   }
+  if (result == -EAGAIN || result == -EINTR || result == -ENOBUFS) {
+    // Nothing was sent (not expected with FAST_POLL): this chunk goes
+    // through libuv, which waits for the socket itself.
+    send_via_libuv_ = true;
+    Flush();
+    return;
+  }
   if (result < 0) {
     Close();  // the peer is gone (reset, broken pipe)
     return;
@@ -937,9 +946,11 @@ void Connection::Close() {
   loop_->Forget(this);
   if (ring_sending_) {
     // The kernel may still read out_: the handle closes once the send is
-    // back (OnRingComplete), which the cancel makes soon.
+    // back (OnRingComplete), which the cancel makes soon; so does the
+    // shutdown, should the cancel not reach the kernel.
     uv_read_stop(&handle_.stream);
     loop_->ring().Cancel(this);
+    if (uv_os_fd_t fd; uv_fileno(&handle_.handle, &fd) == 0) shutdown(fd, SHUT_RDWR);
     return;
   }
   uv_close(&handle_.handle, OnClose);

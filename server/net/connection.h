@@ -129,6 +129,7 @@ class Connection : public Completion, public Subscriber, public RingOp {
   // The send in flight is on the io_uring: a closing connection keeps its
   // handle until it is back (the kernel may still read these buffers).
   bool ring_sending_ = false;
+  bool send_via_libuv_ = false;  // the ring sent nothing: the next send goes through libuv
   static constexpr size_t kRingIov = 16;
   msghdr ring_msg_{};
   iovec ring_iov_[kRingIov];

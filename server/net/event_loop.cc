@@ -52,8 +52,11 @@ EventLoop::EventLoop(int index, Store* store, ServerState* server)
   uv_prepare_init(&loop_, &prepare_);
   prepare_.data = this;
   if (server->config->GetBool("io-uring") && ring_.Init(1024)) {
-    uv_poll_init(&loop_, &ring_poll_, ring_.fd());
-    ring_poll_.data = this;
+    if (uv_poll_init(&loop_, &ring_poll_, ring_.fd()) == 0) {
+      ring_poll_.data = this;
+    } else {
+      ring_.Disable();
+    }
   }
   RefreshLimits();
   applier_.Start();
@@ -160,8 +163,9 @@ void EventLoop::ServeWhileBusy(uint64_t running_client) {
     }
   }
   for (Connection* connection : others) connection->ServeWhileBusy();
-  // The loop is not running meanwhile: the replies leave now.
-  SubmitRing();
+  // The loop is not running meanwhile: the replies leave now (their
+  // completions wait for it, as the running client is mid-command).
+  ring_.Submit();
 }
 
 void EventLoop::PostResumePaused() { Post(InboxItem{0, InboxItem::Kind::kResumePaused, {}}); }

@@ -12,21 +12,39 @@ IoRing::~IoRing() {
 }
 
 bool IoRing::Init(unsigned entries) {
-  const int rc = io_uring_queue_init(entries, &ring_, 0);
+  io_uring_params params{};
+  const int rc = io_uring_queue_init_params(entries, &ring_, &params);
   if (rc < 0) {
     Log(LogLevel::kNotice, "io_uring is not available (%s): replies are written through libuv",
         strerror(-rc));
+    return false;
+  }
+  constexpr unsigned kNeeded = IORING_FEAT_NODROP | IORING_FEAT_FAST_POLL;
+  io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+  const bool ops = probe != nullptr && io_uring_opcode_supported(probe, IORING_OP_SENDMSG) &&
+                   io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
+  if (probe != nullptr) io_uring_free_probe(probe);
+  if ((params.features & kNeeded) != kNeeded || !ops) {
+    io_uring_queue_exit(&ring_);
+    Log(LogLevel::kNotice, "io_uring lacks what valkdb needs: replies are written through libuv");
     return false;
   }
   enabled_ = true;
   return true;
 }
 
+void IoRing::Disable() {
+  if (!enabled_) return;
+  io_uring_queue_exit(&ring_);
+  enabled_ = false;
+}
+
 io_uring_sqe* IoRing::NextSqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   if (sqe == nullptr) {
     // The submission queue is full: hand it to the kernel and take a slot.
-    SubmitAndReap();
+    // Nothing is reaped here: the caller is in the middle of its work.
+    Submit();
     sqe = io_uring_get_sqe(&ring_);
   }
   return sqe;
@@ -43,7 +61,7 @@ bool IoRing::SendMsg(int fd, const msghdr* msg, RingOp* op) {
 
 void IoRing::Cancel(RingOp* op) {
   io_uring_sqe* sqe = NextSqe();
-  if (sqe == nullptr) return;  // the send ends by itself (written, or the socket fails)
+  if (sqe == nullptr) return;  // the caller shuts the socket down too
   io_uring_prep_cancel(sqe, op, 0);
   io_uring_sqe_set_data(sqe, nullptr);  // its own completion is not reported
 }
@@ -51,7 +69,8 @@ void IoRing::Cancel(RingOp* op) {
 bool IoRing::Submit() {
   while (io_uring_sq_ready(&ring_) > 0) {
     const int rc = io_uring_submit(&ring_);
-    if (rc >= 0 || rc == -EINTR) continue;
+    if (rc > 0 || rc == -EINTR) continue;
+    if (rc == 0) return false;  // nothing taken: retried later
     // -EBUSY/-EAGAIN: completions must be taken first (Reap), then retry.
     if (rc != -EBUSY && rc != -EAGAIN && !submit_error_logged_) {
       submit_error_logged_ = true;

@@ -32,9 +32,13 @@ class IoRing {
   IoRing(const IoRing&) = delete;
   IoRing& operator=(const IoRing&) = delete;
 
-  // false where the kernel refuses io_uring (too old, or a seccomp profile
-  // such as Docker's default): the caller then writes through libuv.
+  // false where the kernel refuses io_uring (a seccomp profile such as
+  // Docker's default) or lacks what this needs (sendmsg and cancel
+  // operations, no dropped completions, sends that wait for the socket
+  // themselves: Linux 5.7 on): the caller then writes through libuv.
   bool Init(unsigned entries);
+  // Gives the ring back (the event loop could not watch it).
+  void Disable();
   bool enabled() const { return enabled_; }
   int fd() const { return ring_.ring_fd; }
   // Operations submitted and not yet completed.
@@ -47,12 +51,16 @@ class IoRing {
   // Queues a cancel of `op`: it completes soon, with -ECANCELED or its result.
   void Cancel(RingOp* op);
   // Submits what is queued (one system call) and runs the completions that
-  // are ready, again while those queue more.
+  // are ready, again while those queue more. Only from the loop itself:
+  // completions run connections' code (Flush, Close).
   void SubmitAndReap();
+  // Submits what is queued and runs nothing: where a connection may be in
+  // the middle of a command (a busy script serving others). false if the
+  // kernel refused.
+  bool Submit();
 
  private:
   io_uring_sqe* NextSqe();
-  bool Submit();
   size_t Reap();  // how many completions it took
 
   io_uring ring_{};
