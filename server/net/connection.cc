@@ -809,6 +809,11 @@ bool Connection::RingSend() {
 }
 
 void Connection::OnRingComplete(int result) {
+  if (loop_->MustHoldCompletion(state_.id, handoff_pending_)) {
+    held_result_ = result;  // the handle stays open: ring_sending_ is still set
+    loop_->HoldCompletion(this);
+    return;
+  }
   ring_sending_ = false;
   writing_ = false;
   if (closing_) {

@@ -74,6 +74,8 @@ class Connection : public Completion, public Subscriber, public RingOp {
 
   // RingOp: the send queued on the loop's io_uring ended.
   void OnRingComplete(int result) override;
+  // A completion the loop held (EventLoop::HoldCompletion) is handled now.
+  void DeliverHeldCompletion() { OnRingComplete(held_result_); }
 
  private:
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -129,6 +131,7 @@ class Connection : public Completion, public Subscriber, public RingOp {
   // The send in flight is on the io_uring: a closing connection keeps its
   // handle until it is back (the kernel may still read these buffers).
   bool ring_sending_ = false;
+  int held_result_ = 0;          // a completion the loop holds (ring_sending_ stays set)
   bool send_via_libuv_ = false;  // the ring sent nothing: the next send goes through libuv
   static constexpr size_t kRingIov = 16;
   msghdr ring_msg_{};

@@ -163,10 +163,21 @@ void EventLoop::ServeWhileBusy(uint64_t running_client) {
     }
   }
   for (Connection* connection : others) connection->ServeWhileBusy();
-  // The loop is not running meanwhile: the replies leave now (their
-  // completions wait for it, as the running client is mid-command).
-  ring_.Submit();
+  // The loop is not running meanwhile: the replies leave now, and the sends
+  // that completed are taken, so a client whose earlier send was in flight
+  // gets its -BUSY (SCRIPT KILL must be able to reach the server). The
+  // running client is mid-command, and a replica hand-off must not run
+  // inside a script: their completions wait for the loop (HoldCompletion).
+  busy_client_ = running_client;
+  ring_.SubmitAndReap();
+  busy_client_ = 0;
 }
+
+bool EventLoop::MustHoldCompletion(uint64_t client_id, bool handing_off) const {
+  return busy_client_ != 0 && (client_id == busy_client_ || handing_off);
+}
+
+void EventLoop::HoldCompletion(Connection* connection) { held_.push_back(connection); }
 
 void EventLoop::PostResumePaused() { Post(InboxItem{0, InboxItem::Kind::kResumePaused, {}}); }
 
@@ -290,6 +301,12 @@ void EventLoop::OnRingReadable(uv_poll_t* handle, int, int) {
 
 void EventLoop::SubmitRing() {
   if (!ring_.enabled()) return;
+  // Completions held while a busy script ran (see ServeWhileBusy).
+  while (!held_.empty()) {
+    std::vector<Connection*> held;
+    held.swap(held_);
+    for (Connection* connection : held) connection->DeliverHeldCompletion();
+  }
   ring_.SubmitAndReap();
   // A connection that closed while its send was in flight has now closed.
   if (stopping_) MaybeFinishStop();
@@ -550,7 +567,7 @@ void EventLoop::OnGraceTimeout(uv_timer_t* handle) {
 
 void EventLoop::MaybeFinishStop() {
   if (!stopping_ || finished_ || !connections_.empty() || !lingering_.empty() ||
-      ring_.in_flight() > 0) {
+      ring_.in_flight() > 0 || !held_.empty()) {
     return;
   }
   finished_ = true;

@@ -87,6 +87,11 @@ class EventLoop {
   Applier& applier() { return applier_; }
   // Where replies are sent from, when enabled (io-uring, and the kernel allows it).
   IoRing& ring() { return ring_; }
+  // While a busy script serves the others (ServeWhileBusy): a send
+  // completion of the running client, or of one handing its socket to
+  // replication, waits for the loop; HoldCompletion keeps it until then.
+  bool MustHoldCompletion(uint64_t client_id, bool handing_off) const;
+  void HoldCompletion(Connection* connection);
   // Shared by every connection of this loop: each read is parsed and
   // applied before the next one is made, so one buffer serves them all.
   char* read_buffer() { return read_buffer_.get(); }
@@ -182,7 +187,9 @@ class EventLoop {
   uv_check_t check_;       // after each poll: the AOF flush and the replies waiting for it
   uv_prepare_t prepare_;   // before each poll: submits the sends timers queued
   IoRing ring_;
-  uv_poll_t ring_poll_;  // the ring's completions of sends that had to wait
+  uv_poll_t ring_poll_;            // the ring's completions of sends that had to wait
+  uint64_t busy_client_ = 0;       // the client whose script is busy, while others are served
+  std::vector<Connection*> held_;  // their send completions, delivered by SubmitRing
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   std::vector<std::unique_ptr<uv_pipe_t>> unix_listeners_;
   // Written only by this loop's thread, under clients_mu_ so others may read.
