@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -127,35 +128,33 @@ void FillSocket(int fd) {
   fcntl(fd, F_SETFL, flags);
 }
 
-TEST_F(IoRingTest, CancelEndsASendThatWaitsForThePeer) {
+// A send on a full socket, left waiting for its peer; then `end` is done to
+// it, and the send must complete with `expected`.
+void EndAWaitingSend(IoRing& ring, const std::function<void(int fd, Recorder& op)>& end,
+                     int expected) {
   SocketPair pair;
   FillSocket(pair.fds[0]);
   Message message(std::string(64 * 1024, 'y'));
   Recorder op;
-  ASSERT_TRUE(ring_.SendMsg(pair.fds[0], &message.msg, &op));
-  ring_.SubmitAndReap();
+  ASSERT_TRUE(ring.SendMsg(pair.fds[0], &message.msg, &op));
+  ring.SubmitAndReap();
   EXPECT_TRUE(op.results.empty());  // waiting: the peer reads nothing
-  EXPECT_EQ(ring_.in_flight(), 1u);
-  ring_.Cancel(&op);
-  WaitForCompletion(ring_, op);
+  EXPECT_EQ(ring.in_flight(), 1u);
+  end(pair.fds[0], op);
+  WaitForCompletion(ring, op);
   ASSERT_EQ(op.results.size(), 1u);
-  EXPECT_EQ(op.results[0], -ECANCELED);
-  EXPECT_EQ(ring_.in_flight(), 0u);
+  EXPECT_EQ(op.results[0], expected);
+  EXPECT_EQ(ring.in_flight(), 0u);
+}
+
+TEST_F(IoRingTest, CancelEndsASendThatWaitsForThePeer) {
+  EndAWaitingSend(
+      ring_, [&](int, Recorder& op) { ring_.Cancel(&op); }, -ECANCELED);
 }
 
 TEST_F(IoRingTest, ShutdownEndsASendThatWaitsForThePeer) {
-  SocketPair pair;
-  FillSocket(pair.fds[0]);
-  Message message(std::string(64 * 1024, 'y'));
-  Recorder op;
-  ASSERT_TRUE(ring_.SendMsg(pair.fds[0], &message.msg, &op));
-  ring_.SubmitAndReap();
-  EXPECT_TRUE(op.results.empty());
-  ASSERT_EQ(shutdown(pair.fds[0], SHUT_RDWR), 0);
-  WaitForCompletion(ring_, op);
-  ASSERT_EQ(op.results.size(), 1u);
-  EXPECT_EQ(op.results[0], -EPIPE);
-  EXPECT_EQ(ring_.in_flight(), 0u);
+  EndAWaitingSend(
+      ring_, [](int fd, Recorder&) { ASSERT_EQ(shutdown(fd, SHUT_RDWR), 0); }, -EPIPE);
 }
 
 }  // namespace
