@@ -46,9 +46,11 @@ const std::vector<Config::Param>& ParamTable() {
       // valkdb's own: the priority of the thread that writes a BGSAVE or an AOF
       // rewrite (see ApplySavePriority in server/persist/rdb_persistence.cc).
       {"bgsave-priority", "", K::kEnum, "normal", kMut, 0, 0, "normal low idle", true},
-      // valkdb's own: client replies leave through one io_uring per event loop
-      // (server/net/io_ring.h); "no", or a kernel that refuses it, uses libuv's writes.
-      {"io-uring", "", K::kBool, "yes", kImm, 0, 0, "", true},
+      // valkdb's own: each event loop reads, sends and waits through one
+      // io_uring (server/net/io_ring.h); "sends" (or a kernel before 6.1)
+      // uses it for replies only; "no" (or a kernel that refuses io_uring)
+      // uses libuv for everything.
+      {"io-uring", "", K::kEnum, "yes", kImm, 0, 0, "yes sends no", true},
       {"databases", "", K::kInt, "16", kImm, 1, kIntMax},
       {"maxclients", "", K::kInt, "10000", kMut, 1, UINT32_MAX},
       {"timeout", "", K::kInt, "0", kMut, 0, kIntMax},

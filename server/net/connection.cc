@@ -110,6 +110,8 @@ Connection::Connection(EventLoop* loop, bool unix_socket)
   }
   handle_.handle.data = this;
   write_req_.data = this;
+  recv_op_.self = this;
+  ring_reads_ = loop->ring().native();
   state_.id = loop->server().next_client_id.fetch_add(1, std::memory_order_relaxed);
   state_.loop = loop->index();
   state_.created_ms = state_.last_interaction_ms = UnixTimeMs();
@@ -162,13 +164,120 @@ void Connection::Start() {
 
 void Connection::StartReading() {
   if (reading_ || closing_ || state_.close_after_reply) return;
+  if (ring_reads_) {
+    reading_ = true;
+    ArmRecv();
+    if (!kept_input_.empty()) Defer();  // what came while stopped runs first
+    return;
+  }
   reading_ = uv_read_start(&handle_.stream, OnAlloc, OnRead) == 0;
 }
 
 void Connection::StopReading() {
   if (!reading_) return;
-  uv_read_stop(&handle_.stream);
   reading_ = false;
+  if (ring_reads_) {
+    // What arrives before the cancel lands is kept (KeepForLater).
+    if (recv_armed_ && !recv_cancelling_) {
+      loop_->ring().Cancel(&recv_op_);
+      recv_cancelling_ = true;
+    }
+    return;
+  }
+  uv_read_stop(&handle_.stream);
+}
+
+void Connection::ArmRecv() {
+  // A receive being cancelled is armed again when it ends (OnRingRecv).
+  if (recv_armed_ || closing_ || peer_closed_) return;
+  uv_os_fd_t fd;
+  if (uv_fileno(&handle_.handle, &fd) == 0 && loop_->ring().RecvMultishot(fd, &recv_op_)) {
+    recv_armed_ = true;
+    return;
+  }
+  // The ring takes nothing now: libuv reads this connection from here on.
+  ring_reads_ = false;
+  reading_ = uv_read_start(&handle_.stream, OnAlloc, OnRead) == 0;
+}
+
+void Connection::OnRingRecv(int result, unsigned flags) {
+  if (!(flags & IORING_CQE_F_MORE)) {
+    recv_armed_ = false;
+    recv_cancelling_ = false;
+  }
+  if (result > 0) {
+    const std::string_view data = loop_->ring().RecvData(result, flags);
+    const uint64_t busy = loop_->busy_client();
+    if (closing_) {
+      // Dropped: nothing more is answered.
+    } else if (!reading_ || !kept_input_.empty() || busy == state_.id) {
+      KeepForLater(data);
+    } else if (busy != 0) {
+      ServeBusyInput(data);
+    } else {
+      Input(data);
+    }
+    loop_->ring().RecycleRecvBuffer(flags);
+  } else if (result == 0 && !closing_ && (writing_ || !out_.empty())) {
+    // The peer closed its side after its last request: as in Redis, whose
+    // read of the end comes in a later iteration than the reply's write,
+    // the pending reply is sent first (Sent closes).
+    peer_closed_ = true;
+  } else if (result != -ENOBUFS && result != -ECANCELED && !closing_) {
+    // End of input (0) or a reset: nothing more to answer.
+    Close();
+  }
+  if (recv_armed_) return;
+  if (closing_) {
+    MaybeCloseHandle();
+  } else if (handoff_pending_) {
+    Defer();  // the socket can go to replication now: no receive can take its input
+  } else if (reading_ && !peer_closed_) {
+    ArmRecv();  // ended by -ENOBUFS (every buffer taken), or a cancel overtaken
+  }
+}
+
+void Connection::KeepForLater(std::string_view input) {
+  if (handoff_pending_) {
+    handoff_input_.append(input);  // replication reads it
+    return;
+  }
+  kept_input_.append(input);
+  if (kept_input_.size() > loop_->query_buffer_limit()) {
+    Close();
+    return;
+  }
+  if (reading_) Defer();
+}
+
+void Connection::Defer() {
+  if (deferred_) return;
+  deferred_ = true;
+  loop_->HoldCompletion(this);
+}
+
+void Connection::RunDeferred() {
+  deferred_ = false;
+  if (has_held_result_) {
+    has_held_result_ = false;
+    OnRingComplete(held_result_, 0);
+  }
+  if (closing_) {
+    MaybeCloseHandle();
+    return;
+  }
+  if (!kept_input_.empty() && reading_) {
+    std::string input;
+    input.swap(kept_input_);
+    Input(input);
+  }
+  if (handoff_pending_ && !writing_ && !recv_armed_ && !closing_) HandOffToReplication();
+}
+
+void Connection::MaybeCloseHandle() {
+  if (!closing_ || handle_closing_ || ring_sending_ || recv_armed_ || deferred_) return;
+  handle_closing_ = true;
+  uv_close(&handle_.handle, OnClose);
 }
 
 void Connection::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
@@ -185,26 +294,31 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     return;
   }
   if (nread == 0) return;
-  if (self->state_.close_after_reply || self->lingering_) {
+  self->Input(std::string_view(buf->base, static_cast<size_t>(nread)));
+}
+
+void Connection::Input(std::string_view input) {
+  const auto nread = static_cast<int64_t>(input.size());
+  if (state_.close_after_reply || lingering_) {
     // After QUIT, a protocol error or at shutdown, input is read and dropped:
     // a peer still sending never stalls behind replies it has yet to read.
-    self->last_input_ms_ = UnixTimeMs();
+    last_input_ms_ = UnixTimeMs();
     return;
   }
-  if (LoopStats* stats = self->state_.stats) stats->reads_processed.Add(1);
-  self->loop_->server().net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
-                                                  std::memory_order_relaxed);
-  EventLoop& loop = *self->loop_;
+  if (LoopStats* stats = state_.stats) stats->reads_processed.Add(1);
+  loop_->server().net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
+                                            std::memory_order_relaxed);
+  EventLoop& loop = *loop_;
   loop.MaybeRefreshLimits();
   // Redis's client-query-buffer-limit: what it holds of an unfinished request
   // plus this read; the client is closed without a reply.
-  const size_t held = self->parser_.held_bytes() + static_cast<size_t>(nread);
+  const size_t held = parser_.held_bytes() + static_cast<size_t>(nread);
   if (held > loop.query_buffer_limit()) {
     Log(LogLevel::kWarning,
         "Closing client that reached max query buffer length: id=%llu addr=%s "
         "qbuf=%zu",
-        static_cast<unsigned long long>(self->state_.id), self->state_.addr.c_str(), held);
-    self->Close();
+        static_cast<unsigned long long>(state_.id), state_.addr.c_str(), held);
+    Close();
     return;
   }
   {
@@ -214,20 +328,20 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     // cron shrinks it. valkdb reads into a loop-wide buffer, so this models
     // the size Redis would report.
     constexpr int64_t kRedisReadBufferAlloc = 20474;
-    const int64_t before = static_cast<int64_t>(self->parser_.held_bytes());
+    const int64_t before = static_cast<int64_t>(parser_.held_bytes());
     const int64_t need = before + std::max<int64_t>(16 * 1024, nread);
-    self->qbuf_peak_ = std::max(self->qbuf_peak_, need);
-    self->qbuf_alloc_ = std::max({self->qbuf_alloc_, kRedisReadBufferAlloc, before + nread});
-    self->state_.qbuf_alloc = self->qbuf_alloc_;
+    qbuf_peak_ = std::max(qbuf_peak_, need);
+    qbuf_alloc_ = std::max({qbuf_alloc_, kRedisReadBufferAlloc, before + nread});
+    state_.qbuf_alloc = qbuf_alloc_;
   }
-  if (self->paused_) {
+  if (paused_) {
     // Redis reads a client CLIENT PAUSE holds too: a peer that closes
     // meanwhile is seen (above), and what it had sent is never run.
-    self->paused_input_.append(buf->base, static_cast<size_t>(nread));
-    if (self->paused_input_.size() > loop.query_buffer_limit()) self->Close();
+    paused_input_.append(input);
+    if (paused_input_.size() > loop.query_buffer_limit()) Close();
     return;
   }
-  self->Process(std::string_view(buf->base, static_cast<size_t>(nread)));
+  Process(input);
 }
 
 bool Connection::MustPause(const CommandSpec* spec, absl::Span<const std::string_view> args,
@@ -342,7 +456,8 @@ void Connection::Process(std::string_view input) {
     StopReading();
     handoff_input_.assign(input.substr(consumed));
     handoff_pending_ = true;
-    if (!writing_) HandOffToReplication();
+    // A receive on the ring still in flight ends first (OnRingRecv).
+    if (!writing_ && !recv_armed_) HandOffToReplication();
     return;
   }
   if (state_.close_now) {
@@ -366,11 +481,13 @@ void Connection::Process(std::string_view input) {
   loop_->FlushPending();
 }
 
+bool Connection::CanServeWhileBusy() const {
+  return !closing_ && !detached_ && !lingering_ && !paused_ && reading_ && !handoff_pending_ &&
+         state_.blocked == nullptr && !state_.close_after_reply && state_.fd >= 0 && !over_limit_;
+}
+
 void Connection::ServeWhileBusy() {
-  if (closing_ || detached_ || lingering_ || paused_ || !reading_ || handoff_pending_ ||
-      state_.blocked != nullptr || state_.close_after_reply || state_.fd < 0 || over_limit_) {
-    return;
-  }
+  if (ring_reads_ || !CanServeWhileBusy()) return;
   std::string input;
   char buf[16 * 1024];
   while (input.size() < loop_->query_buffer_limit()) {
@@ -379,13 +496,20 @@ void Connection::ServeWhileBusy() {
     input.append(buf, static_cast<size_t>(n));
   }
   if (input.empty()) return;
+  ServeBusyInput(input);
+}
+
+void Connection::ServeBusyInput(std::string_view input) {
+  if (!CanServeWhileBusy()) {
+    KeepForLater(input);
+    return;
+  }
   const int64_t now_ms = UnixTimeMs();
   state_.last_interaction_ms = now_ms;
   const CommandTable& table = *command_table_;
   size_t consumed = 0;
   while (consumed < input.size() && !state_.close_after_reply && !closing_) {
-    RequestParser::Status status =
-        parser_.Parse(std::string_view(input).substr(consumed), &consumed, &current_);
+    RequestParser::Status status = parser_.Parse(input.substr(consumed), &consumed, &current_);
     if (status == RequestParser::Status::kNeedMore) break;
     if (status == RequestParser::Status::kError) {
       if (state_.reply_mode == ClientState::ReplyMode::kOn) writer_.Error(parser_.error());
@@ -647,6 +771,11 @@ void Connection::CloseAfterReply() {
 
 void Connection::DrainInput() {
   if (closing_ || reading_) return;
+  if (ring_reads_) {
+    reading_ = true;
+    ArmRecv();
+    return;
+  }
   reading_ = uv_read_start(&handle_.stream, OnAlloc, OnRead) == 0;
   if (!reading_) Close();
 }
@@ -808,17 +937,18 @@ bool Connection::RingSend() {
   return true;
 }
 
-void Connection::OnRingComplete(int result) {
+void Connection::OnRingComplete(int result, unsigned) {
   if (loop_->MustHoldCompletion(state_.id, handoff_pending_)) {
     held_result_ = result;  // the handle stays open: ring_sending_ is still set
-    loop_->HoldCompletion(this);
+    has_held_result_ = true;
+    Defer();
     return;
   }
   ring_sending_ = false;
   writing_ = false;
   if (closing_) {
     // Close waited for the kernel to be done with the buffers.
-    uv_close(&handle_.handle, OnClose);
+    MaybeCloseHandle();
     return;
   }
   if (result == -EAGAIN || result == -EINTR || result == -ENOBUFS) {
@@ -839,8 +969,12 @@ void Connection::OnRingComplete(int result) {
 void Connection::Sent(size_t bytes) {
   out_.Consume(bytes);
   writing_bytes_ = 0;
+  if (peer_closed_) {
+    Close();  // what was pending when the peer closed has been written
+    return;
+  }
   if (handoff_pending_) {
-    HandOffToReplication();
+    if (!recv_armed_) HandOffToReplication();  // else once the receive ends
     return;
   }
   // Sending counts as interaction (Redis's writeToClient): a slow reader of a
@@ -949,16 +1083,19 @@ void Connection::Close() {
   reading_ = false;
   Detach();
   loop_->Forget(this);
-  if (ring_sending_) {
-    // The kernel may still read out_: the handle closes once the send is
-    // back (OnRingComplete), which the cancel makes soon; so does the
-    // shutdown, should the cancel not reach the kernel.
-    uv_read_stop(&handle_.stream);
-    loop_->ring().Cancel(this);
+  if (ring_sending_ || recv_armed_) {
+    // The kernel may still read out_ or fill a receive buffer: the handle
+    // closes once they are back (MaybeCloseHandle), which the cancels make
+    // soon; so does the shutdown, should a cancel not reach the kernel.
+    if (!ring_reads_) uv_read_stop(&handle_.stream);
+    if (ring_sending_) loop_->ring().Cancel(this);
+    if (recv_armed_ && !recv_cancelling_) {
+      loop_->ring().Cancel(&recv_op_);
+      recv_cancelling_ = true;
+    }
     if (uv_os_fd_t fd; uv_fileno(&handle_.handle, &fd) == 0) shutdown(fd, SHUT_RDWR);
-    return;
   }
-  uv_close(&handle_.handle, OnClose);
+  MaybeCloseHandle();
 }
 
 void Connection::OnClose(uv_handle_t* handle) {

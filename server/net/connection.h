@@ -62,6 +62,8 @@ class Connection : public Completion, public Subscriber, public RingOp {
   // While a script on this loop runs past busy-reply-threshold (the loop
   // itself cannot run): reads what the client sent and runs it at once, so
   // it gets -BUSY, or SCRIPT KILL and the other allow-busy commands run.
+  // (A client read through the ring gets its input from the ring instead:
+  // EventLoop::ServeWhileBusy takes its completions.)
   void ServeWhileBusy();
   // A blocking command's wait ended elsewhere (served, CLIENT UNBLOCK): write
   // its outcome and run the input that waited behind it.
@@ -73,9 +75,10 @@ class Connection : public Completion, public Subscriber, public RingOp {
   ClientSnapshot Snapshot() const ABSL_LOCKS_EXCLUDED(snapshot_mu_);
 
   // RingOp: the send queued on the loop's io_uring ended.
-  void OnRingComplete(int result) override;
-  // A completion the loop held (EventLoop::HoldCompletion) is handled now.
-  void DeliverHeldCompletion() { OnRingComplete(held_result_); }
+  void OnRingComplete(int result, unsigned flags) override;
+  // What the loop deferred (EventLoop::HoldCompletion) runs now: a held
+  // send completion, input kept while it could not run, a hand-off.
+  void RunDeferred();
 
  private:
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -84,6 +87,12 @@ class Connection : public Completion, public Subscriber, public RingOp {
   static void OnShutdown(uv_shutdown_t* req, int status);
   static void OnClose(uv_handle_t* handle);
 
+  // What a read brought (libuv's or the ring's): counted, checked against
+  // the query buffer limit, then run (Process).
+  void Input(std::string_view input);
+  // A busy script on this loop: runs `input` at once (-BUSY, SCRIPT KILL).
+  void ServeBusyInput(std::string_view input);
+  bool CanServeWhileBusy() const;
   void Process(std::string_view input);
   // Redis's checkClientOutputBufferLimits, for both classes: true (and kept)
   // once the client is over its hard limit, or over its soft limit for longer
@@ -111,6 +120,18 @@ class Connection : public Completion, public Subscriber, public RingOp {
   void Detach();
   void StartReading();
   void StopReading();
+  // Native ring (IoRing::native): the socket is read by a multishot receive.
+  struct RecvOp : RingOp {
+    Connection* self = nullptr;
+    void OnRingComplete(int result, unsigned flags) override { self->OnRingRecv(result, flags); }
+  };
+  void OnRingRecv(int result, unsigned flags);
+  void ArmRecv();
+  // Closes the handle once no ring operation can touch the socket's buffers.
+  void MaybeCloseHandle();
+  // Input that arrived while it could not run (reading stopped, a busy
+  // script, input before it still waiting): run by RunDeferred, in order.
+  void KeepForLater(std::string_view input);
   void UpdateSnapshot() ABSL_LOCKS_EXCLUDED(snapshot_mu_);
 
   EventLoop* loop_;
@@ -131,7 +152,18 @@ class Connection : public Completion, public Subscriber, public RingOp {
   // The send in flight is on the io_uring: a closing connection keeps its
   // handle until it is back (the kernel may still read these buffers).
   bool ring_sending_ = false;
-  int held_result_ = 0;          // a completion the loop holds (ring_sending_ stays set)
+  int held_result_ = 0;  // a completion the loop holds (ring_sending_ stays set)
+  bool has_held_result_ = false;
+  bool ring_reads_ = false;       // read through the ring's multishot receive
+  bool recv_armed_ = false;       // that receive is in flight
+  bool recv_cancelling_ = false;  // and a cancel of it is queued
+  bool handle_closing_ = false;   // uv_close was called
+  bool deferred_ = false;         // on the loop's list for RunDeferred
+  bool peer_closed_ = false;      // end of input came with a reply pending
+  // Has RunDeferred run soon (from the loop, outside any command).
+  void Defer();
+  RecvOp recv_op_;
+  std::string kept_input_;       // see KeepForLater
   bool send_via_libuv_ = false;  // the ring sent nothing: the next send goes through libuv
   static constexpr size_t kRingIov = 16;
   msghdr ring_msg_{};

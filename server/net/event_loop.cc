@@ -51,13 +51,7 @@ EventLoop::EventLoop(int index, Store* store, ServerState* server)
   check_.data = this;
   uv_prepare_init(&loop_, &prepare_);
   prepare_.data = this;
-  if (server->config->GetBool("io-uring") && ring_.Init(1024)) {
-    if (uv_poll_init(&loop_, &ring_poll_, ring_.fd()) == 0) {
-      ring_poll_.data = this;
-    } else {
-      ring_.Disable();
-    }
-  }
+  epoll_watch_.loop = this;
   RefreshLimits();
   applier_.Start();
 }
@@ -96,19 +90,60 @@ absl::Status EventLoop::ListenUnix(int fd, int backlog) {
   return absl::OkStatus();
 }
 
+void EventLoop::SetUpRing() {
+  const std::string mode = server_->config->GetString("io-uring");
+  if (mode == "no") return;
+  if (mode == "yes" && ring_.InitNative(1024)) return;
+  if (!ring_.Init(1024)) return;
+  if (uv_poll_init(&loop_, &ring_poll_, ring_.fd()) == 0) {
+    ring_poll_.data = this;
+    ring_polled_ = true;
+  } else {
+    ring_.Disable();
+  }
+}
+
 void EventLoop::Run() {
   current_loop = this;
+  SetUpRing();
   uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
   uv_check_start(&check_, OnCheck);
   uv_unref(reinterpret_cast<uv_handle_t*>(&check_));  // never what keeps the loop running
-  if (ring_.enabled()) {
-    uv_prepare_start(&prepare_, OnPrepare);
-    uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
-    uv_poll_start(&ring_poll_, UV_READABLE, OnRingReadable);
-    uv_unref(reinterpret_cast<uv_handle_t*>(&ring_poll_));
+  if (ring_.native()) {
+    RunNative();
+  } else {
+    if (ring_polled_) {
+      uv_prepare_start(&prepare_, OnPrepare);
+      uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
+      uv_poll_start(&ring_poll_, UV_READABLE, OnRingReadable);
+      uv_unref(reinterpret_cast<uv_handle_t*>(&ring_poll_));
+    }
+    uv_run(&loop_, UV_RUN_DEFAULT);
   }
-  uv_run(&loop_, UV_RUN_DEFAULT);
   current_loop = nullptr;
+}
+
+void EventLoop::RunNative() {
+  const int epoll_fd = uv_backend_fd(&loop_);
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  for (;;) {
+    RunDeferred();
+    // Redis's beforeSleep (OnCheck does it too when libuv runs).
+    AfterPoll();
+    if (stopping_) MaybeFinishStop();
+    uv_update_time(&loop_);
+    const bool alive = uv_loop_alive(&loop_) != 0;
+    if (!alive && ring_.in_flight() == 0) break;
+    // libuv has work now (a timer due, handles closing): no waiting.
+    const int timeout = alive ? uv_backend_timeout(&loop_) : -1;
+    if (!epoll_watched_ && alive) epoll_watched_ = ring_.WatchReadable(epoll_fd, &epoll_watch_);
+    // The iteration's sends and receives, and the one wait.
+    ring_.SubmitAndWait(timeout);
+    if (uv_ready_ || timeout == 0) {
+      uv_ready_ = false;
+      uv_run(&loop_, UV_RUN_NOWAIT);
+    }
+  }
 }
 
 void EventLoop::RequestStop() {
@@ -288,7 +323,7 @@ void EventLoop::WaitForAof(Connection* connection) { aof_waiting_.push_back(conn
 void EventLoop::OnCheck(uv_check_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
   self->AfterPoll();
-  self->SubmitRing();
+  if (!self->ring_.native()) self->SubmitRing();  // native: RunNative submits
 }
 
 void EventLoop::OnPrepare(uv_prepare_t* handle) {
@@ -299,14 +334,19 @@ void EventLoop::OnRingReadable(uv_poll_t* handle, int, int) {
   static_cast<EventLoop*>(handle->data)->SubmitRing();
 }
 
-void EventLoop::SubmitRing() {
-  if (!ring_.enabled()) return;
-  // Completions held while a busy script ran (see ServeWhileBusy).
+void EventLoop::RunDeferred() {
+  // Completions held while a busy script ran (see ServeWhileBusy), input
+  // that came while it could not run.
   while (!held_.empty()) {
     std::vector<Connection*> held;
     held.swap(held_);
-    for (Connection* connection : held) connection->DeliverHeldCompletion();
+    for (Connection* connection : held) connection->RunDeferred();
   }
+}
+
+void EventLoop::SubmitRing() {
+  if (!ring_.enabled()) return;
+  RunDeferred();
   ring_.SubmitAndReap();
   // A connection that closed while its send was in flight has now closed.
   if (stopping_) MaybeFinishStop();
@@ -582,7 +622,7 @@ void EventLoop::MaybeFinishStop() {
   uv_check_stop(&check_);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
-  if (ring_.enabled()) uv_close(reinterpret_cast<uv_handle_t*>(&ring_poll_), nullptr);
+  if (ring_polled_) uv_close(reinterpret_cast<uv_handle_t*>(&ring_poll_), nullptr);
 }
 
 }  // namespace valkdb

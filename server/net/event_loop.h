@@ -85,13 +85,17 @@ class EventLoop {
   IdGenerator& ids() { return ids_; }
   Notifier& notifier() { return notifier_; }
   Applier& applier() { return applier_; }
-  // Where replies are sent from, when enabled (io-uring, and the kernel allows it).
+  // The loop's io_uring, when enabled (io-uring, and the kernel allows it).
   IoRing& ring() { return ring_; }
   // While a busy script serves the others (ServeWhileBusy): a send
   // completion of the running client, or of one handing its socket to
   // replication, waits for the loop; HoldCompletion keeps it until then.
   bool MustHoldCompletion(uint64_t client_id, bool handing_off) const;
+  // Runs the connection's RunDeferred at the loop's next turn (outside any
+  // command): held completions, input kept meanwhile, a hand-off.
   void HoldCompletion(Connection* connection);
+  // The client whose busy script is serving the others, or 0.
+  uint64_t busy_client() const { return busy_client_; }
   // Shared by every connection of this loop: each read is parsed and
   // applied before the next one is made, so one buffer serves them all.
   char* read_buffer() { return read_buffer_.get(); }
@@ -161,6 +165,14 @@ class EventLoop {
   void AfterPoll();
   // Submits the iteration's sends and takes what completed.
   void SubmitRing();
+  // Sets the ring up on the loop's thread: native if the kernel allows it,
+  // else for sends only (watched through a uv_poll), else none.
+  void SetUpRing();
+  // The loop when the ring is native: it waits in io_uring_enter, and runs
+  // libuv (accepts, timers, other threads' posts, anything libuv watches)
+  // without waiting, when its epoll fd is readable or a timer is due.
+  void RunNative();
+  void RunDeferred();
   void ArmBlockTimer();
   void Post(InboxItem item) ABSL_LOCKS_EXCLUDED(inbox_mu_);
   // Takes a connection out of the client list (and the paused set).
@@ -187,7 +199,19 @@ class EventLoop {
   uv_check_t check_;       // after each poll: the AOF flush and the replies waiting for it
   uv_prepare_t prepare_;   // before each poll: submits the sends timers queued
   IoRing ring_;
-  uv_poll_t ring_poll_;            // the ring's completions of sends that had to wait
+  uv_poll_t ring_poll_;       // the ring's completions of sends that had to wait
+  bool ring_polled_ = false;  // ring_poll_ is initialised (sends-only ring)
+  // Native ring: a poll of libuv's epoll fd, so libuv runs when it has work.
+  struct EpollWatch : RingOp {
+    EventLoop* loop = nullptr;
+    void OnRingComplete(int, unsigned) override {
+      loop->epoll_watched_ = false;
+      loop->uv_ready_ = true;
+    }
+  };
+  EpollWatch epoll_watch_;
+  bool epoll_watched_ = false;
+  bool uv_ready_ = false;
   uint64_t busy_client_ = 0;       // the client whose script is busy, while others are served
   std::vector<Connection*> held_;  // their send completions, delivered by SubmitRing
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;

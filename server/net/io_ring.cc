@@ -1,14 +1,75 @@
 #include "server/net/io_ring.h"
 
+#include <poll.h>
+#include <sys/mman.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "server/log/logger.h"
 
 namespace valkdb {
 
+namespace {
+
+// The low bit of an operation's user data marks one not counted in
+// in_flight() (RingOp objects are aligned, so the bit is free).
+constexpr uintptr_t kUncounted = 1;
+
+}  // namespace
+
 IoRing::~IoRing() {
   if (enabled_) io_uring_queue_exit(&ring_);
+  if (recv_ring_ != nullptr) munmap(recv_ring_, kRecvBuffers * sizeof(io_uring_buf));
+}
+
+bool IoRing::InitNative(unsigned entries) {
+  io_uring_params params{};
+  // One thread submits; completions' kernel work runs when that thread asks
+  // for events (the loop's wait), not by interrupting it (Linux 6.1).
+  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  if (io_uring_queue_init_params(entries, &ring_, &params) < 0) return false;
+  constexpr unsigned kNeeded = IORING_FEAT_NODROP | IORING_FEAT_FAST_POLL | IORING_FEAT_EXT_ARG;
+  io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+  const bool ops = probe != nullptr && io_uring_opcode_supported(probe, IORING_OP_SENDMSG) &&
+                   io_uring_opcode_supported(probe, IORING_OP_RECV) &&
+                   io_uring_opcode_supported(probe, IORING_OP_POLL_ADD) &&
+                   io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
+  if (probe != nullptr) io_uring_free_probe(probe);
+  enabled_ = true;
+  if ((params.features & kNeeded) != kNeeded || !ops || !SetUpRecvBuffers()) {
+    Disable();
+    return false;
+  }
+  native_ = true;
+  return true;
+}
+
+bool IoRing::SetUpRecvBuffers() {
+  const size_t ring_bytes = kRecvBuffers * sizeof(io_uring_buf);
+  void* mem = mmap(nullptr, ring_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (mem == MAP_FAILED) return false;
+  recv_ring_ = static_cast<io_uring_buf_ring*>(mem);
+  io_uring_buf_ring_init(recv_ring_);
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(recv_ring_);
+  reg.ring_entries = kRecvBuffers;
+  reg.bgid = 0;
+  if (io_uring_register_buf_ring(&ring_, &reg, 0) != 0) {
+    munmap(recv_ring_, ring_bytes);
+    recv_ring_ = nullptr;
+    return false;
+  }
+  recv_memory_.assign(size_t{kRecvBuffers} * kRecvBufferSize, 0);
+  const int mask = io_uring_buf_ring_mask(kRecvBuffers);
+  for (unsigned i = 0; i < kRecvBuffers; ++i) {
+    io_uring_buf_ring_add(recv_ring_, recv_memory_.data() + size_t{i} * kRecvBufferSize,
+                          kRecvBufferSize, static_cast<unsigned short>(i), mask,
+                          static_cast<int>(i));
+  }
+  io_uring_buf_ring_advance(recv_ring_, static_cast<int>(kRecvBuffers));
+  return true;
 }
 
 bool IoRing::Init(unsigned entries) {
@@ -37,6 +98,7 @@ void IoRing::Disable() {
   if (!enabled_) return;
   io_uring_queue_exit(&ring_);
   enabled_ = false;
+  native_ = false;
 }
 
 io_uring_sqe* IoRing::NextSqe() {
@@ -56,6 +118,38 @@ bool IoRing::SendMsg(int fd, const msghdr* msg, RingOp* op) {
   io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
   io_uring_sqe_set_data(sqe, op);
   ++in_flight_;
+  return true;
+}
+
+bool IoRing::RecvMultishot(int fd, RingOp* op) {
+  io_uring_sqe* sqe = NextSqe();
+  if (sqe == nullptr) return false;
+  io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = 0;
+  io_uring_sqe_set_data(sqe, op);
+  ++in_flight_;
+  return true;
+}
+
+std::string_view IoRing::RecvData(int result, unsigned flags) const {
+  const unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
+  return {recv_memory_.data() + size_t{id} * kRecvBufferSize, static_cast<size_t>(result)};
+}
+
+void IoRing::RecycleRecvBuffer(unsigned flags) {
+  const unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
+  io_uring_buf_ring_add(recv_ring_, recv_memory_.data() + size_t{id} * kRecvBufferSize,
+                        kRecvBufferSize, static_cast<unsigned short>(id),
+                        io_uring_buf_ring_mask(kRecvBuffers), 0);
+  io_uring_buf_ring_advance(recv_ring_, 1);
+}
+
+bool IoRing::WatchReadable(int fd, RingOp* op) {
+  io_uring_sqe* sqe = NextSqe();
+  if (sqe == nullptr) return false;
+  io_uring_prep_poll_add(sqe, fd, POLLIN);
+  io_uring_sqe_set_data(sqe, reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(op) | kUncounted));
   return true;
 }
 
@@ -85,19 +179,40 @@ size_t IoRing::Reap() {
   size_t reaped = 0;
   io_uring_cqe* cqe = nullptr;
   while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
-    auto* op = static_cast<RingOp*>(io_uring_cqe_get_data(cqe));
+    const auto data = reinterpret_cast<uintptr_t>(io_uring_cqe_get_data(cqe));
     const int result = cqe->res;
+    const unsigned flags = cqe->flags;
+    // Taken before the callback, which may reap again (a busy script).
     io_uring_cqe_seen(&ring_, cqe);
     ++reaped;
-    if (op == nullptr) continue;  // a cancel's own completion
-    --in_flight_;
-    op->OnRingComplete(result);  // may queue more
+    if (data == 0) continue;  // a cancel's own completion
+    if (!(data & kUncounted) && !(flags & IORING_CQE_F_MORE)) --in_flight_;
+    reinterpret_cast<RingOp*>(data & ~kUncounted)->OnRingComplete(result, flags);  // may queue more
   }
   return reaped;
 }
 
+void IoRing::SubmitAndWait(int timeout_ms) {
+  io_uring_cqe* cqe = nullptr;
+  if (timeout_ms < 0) {
+    io_uring_submit_and_wait(&ring_, 1);
+  } else {
+    __kernel_timespec ts{};
+    ts.tv_sec = timeout_ms / 1000;
+    ts.tv_nsec = static_cast<long long>(timeout_ms % 1000) * 1000000;
+    io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+  }
+  // Errors (a signal, the time passing, a full completion queue) need
+  // nothing here: what is ready is taken, what is queued goes next time.
+  Reap();
+}
+
 void IoRing::SubmitAndReap() {
   if (!enabled_) return;
+  if (native_) {
+    // The kernel's part of completions waits for a request for events.
+    io_uring_submit_and_get_events(&ring_);
+  }
   // Completions queue follow-ups (the rest of a short send): those go in
   // the next round, until nothing is queued.
   for (;;) {

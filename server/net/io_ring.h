@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <string_view>
+#include <vector>
 
 namespace valkdb {
 
@@ -11,20 +13,23 @@ namespace valkdb {
 // OnRingComplete has been called.
 class RingOp {
  public:
-  // `result`: what the system call would have returned, or -errno.
-  virtual void OnRingComplete(int result) = 0;
+  // `result`: what the system call would have returned, or -errno;
+  // `flags`: the completion's (IORING_CQE_F_MORE: a multishot goes on;
+  // the buffer a receive filled).
+  virtual void OnRingComplete(int result, unsigned flags) = 0;
 
  protected:
   ~RingOp() = default;
 };
 
-// One io_uring per event loop, for the sends of client replies. The sends a
-// loop iteration prepares go to the kernel in one system call at its end,
-// where libuv would make one write per client: at -P 1 most of a request's
-// CPU is kernel entries and exits, and this takes one per client off each
-// iteration. Completions of sends the kernel finished at once are handled
-// right after the submission; the others make fd() readable (the event loop
-// polls it). Only the loop's thread uses it.
+// One io_uring per event loop. The sends a loop iteration prepares go to
+// the kernel in one system call at its end, where libuv would make one write
+// per client: at -P 1 most of a request's CPU is kernel entries and exits.
+// Native (InitNative), it also receives and is where the loop waits, so an
+// iteration is one system call in all. Sends-only (Init), completions of
+// sends the kernel finished at once are handled right after the submission,
+// and the others make fd() readable (the event loop polls it). Only the
+// loop's thread uses it.
 class IoRing {
  public:
   IoRing() = default;
@@ -37,6 +42,14 @@ class IoRing {
   // operations, no dropped completions, sends that wait for the socket
   // themselves: Linux 5.7 on): the caller then writes through libuv.
   bool Init(unsigned entries);
+  // The event loop's own ring, on the loop's thread (only that thread may
+  // use it): also receives (multishot, into buffers the ring provides) and
+  // is where the loop waits (SubmitAndWait), so a loop iteration makes one
+  // system call where libuv made an epoll_wait and a read per client. false
+  // where the kernel lacks it (before Linux 6.1): Init is the fallback.
+  bool InitNative(unsigned entries);
+  // Receives and waits go through the ring (InitNative succeeded).
+  bool native() const { return native_; }
   // Gives the ring back (the event loop could not watch it).
   void Disable();
   bool enabled() const { return enabled_; }
@@ -50,6 +63,19 @@ class IoRing {
   bool SendMsg(int fd, const msghdr* msg, RingOp* op);
   // Queues a cancel of `op`: it completes soon, with -ECANCELED or its result.
   void Cancel(RingOp* op);
+  // Native only. Queues a multishot receive on `fd`: each completion brings
+  // what arrived (RecvData) until one without IORING_CQE_F_MORE ends it (an
+  // error, 0 at end of input, -ENOBUFS when every buffer is taken, a cancel).
+  bool RecvMultishot(int fd, RingOp* op);
+  // The bytes a receive's completion brought; valid until RecycleRecvBuffer.
+  std::string_view RecvData(int result, unsigned flags) const;
+  void RecycleRecvBuffer(unsigned flags);
+  // Queues a one-shot poll for `fd` readable; not counted in in_flight()
+  // (the event loop watches libuv's epoll fd with it, always).
+  bool WatchReadable(int fd, RingOp* op);
+  // Native: submits what is queued and waits up to `timeout_ms` (-1: no
+  // limit, 0: not at all) for a completion, then runs what completed.
+  void SubmitAndWait(int timeout_ms);
   // Submits what is queued (one system call) and runs the completions that
   // are ready, again while those queue more. Only from the loop itself:
   // completions run connections' code (Flush, Close).
@@ -62,9 +88,18 @@ class IoRing {
  private:
   io_uring_sqe* NextSqe();
   size_t Reap();  // how many completions it took
+  bool SetUpRecvBuffers();
 
   io_uring ring_{};
   bool enabled_ = false;
+  bool native_ = false;
+  // The receive buffers the kernel picks from (buffer group 0): a ring of
+  // kRecvBuffers, each kRecvBufferSize, touched at start so the resident
+  // size does not grow with the first clients.
+  static constexpr unsigned kRecvBuffers = 256;
+  static constexpr unsigned kRecvBufferSize = 4096;
+  io_uring_buf_ring* recv_ring_ = nullptr;
+  std::vector<char> recv_memory_;
   size_t in_flight_ = 0;
   bool submit_error_logged_ = false;
 };

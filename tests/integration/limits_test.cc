@@ -916,6 +916,13 @@ class integration_LimitsLibuvWrites : public integration_Limits {
   std::vector<std::string> ValkdbArgs() const override { return {"--io-uring", "no"}; }
 };
 
+// The same with the ring for replies only (io-uring sends, as on a kernel
+// before 6.1): libuv reads and waits.
+class integration_LimitsRingSends : public integration_Limits {
+ protected:
+  std::vector<std::string> ValkdbArgs() const override { return {"--io-uring", "sends"}; }
+};
+
 TEST_F(integration_Limits, NormalHardOutputLimitClosesAPipeliningClient) {
   NormalHardOutputLimitClosesAPipeliningClient();
 }
@@ -985,7 +992,22 @@ TEST_F(integration_LimitsLibuvWrites, KilledClientIsGoneBeforeTheReply) {
 TEST_F(integration_LimitsLibuvWrites, SubscribersUseThePubsubClass) {
   SubscribersUseThePubsubClass();
 }
+TEST_F(integration_LimitsRingSends, ClientsWithRepliesInFlightCloseCleanly) {
+  ClientsWithRepliesInFlightCloseCleanly();
+}
+TEST_F(integration_LimitsRingSends, NormalHardOutputLimitClosesAPipeliningClient) {
+  NormalHardOutputLimitClosesAPipeliningClient();
+}
+TEST_F(integration_LimitsRingSends, EveryReplyBeforeQuitArrivesThoughMoreInputFollows) {
+  EveryReplyBeforeQuitArrivesThoughMoreInputFollows();
+}
+TEST_F(integration_LimitsRingSends, KilledClientIsGoneBeforeTheReply) {
+  KilledClientIsGoneBeforeTheReply();
+}
 TEST(integration_Shutdown, ExitsWithASendInFlight) { ShutdownWithASendInFlight({}); }
+TEST(integration_Shutdown, ExitsWithASendInFlightOnRingSends) {
+  ShutdownWithASendInFlight({"--io-uring", "sends"});
+}
 TEST(integration_Shutdown, ExitsWithASendInFlightOnTwoLoops) {
   ShutdownWithASendInFlight({"--threads", "2"});
 }

@@ -17,7 +17,23 @@ namespace {
 
 struct Recorder : RingOp {
   std::vector<int> results;
-  void OnRingComplete(int result) override { results.push_back(result); }
+  void OnRingComplete(int result, unsigned) override { results.push_back(result); }
+};
+
+// Records a multishot receive: the bytes, each result, whether it went on.
+struct Receiver : RingOp {
+  IoRing* ring = nullptr;
+  std::string data;
+  std::vector<int> results;
+  bool ended = false;
+  void OnRingComplete(int result, unsigned flags) override {
+    results.push_back(result);
+    if (result > 0) {
+      data.append(ring->RecvData(result, flags));
+      ring->RecycleRecvBuffer(flags);
+    }
+    ended = !(flags & IORING_CQE_F_MORE);
+  }
 };
 
 // A connected pair of stream sockets, closed at the end.
@@ -69,6 +85,17 @@ void WaitForCompletion(IoRing& ring, const Recorder& op) {
     poll(&p, 1, 100);
     ring.SubmitAndReap();
   }
+}
+
+// Whether this kernel has what the native ring needs (Linux 6.1: one
+// issuer, deferred task work); then InitNative must succeed.
+bool KernelHasNativeRing() {
+  io_uring ring;
+  io_uring_params params{};
+  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  if (io_uring_queue_init_params(4, &ring, &params) < 0) return false;
+  io_uring_queue_exit(&ring);
+  return true;
 }
 
 class IoRingTest : public ::testing::Test {
@@ -155,6 +182,88 @@ TEST_F(IoRingTest, CancelEndsASendThatWaitsForThePeer) {
 TEST_F(IoRingTest, ShutdownEndsASendThatWaitsForThePeer) {
   EndAWaitingSend(
       ring_, [](int fd, Recorder&) { ASSERT_EQ(shutdown(fd, SHUT_RDWR), 0); }, -EPIPE);
+}
+
+TEST(IoRingNative, InitNativeSaysWhetherTheKernelServes) {
+  IoRing ring;
+  EXPECT_EQ(ring.InitNative(8), KernelHasNativeRing());
+  EXPECT_EQ(ring.native(), KernelHasNativeRing());
+}
+
+class IoRingNativeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(KernelHasNativeRing()) << "before Linux 6.1; InitNativeSaysWhetherTheKernelServes "
+                                          "covers the fallback";
+    ASSERT_TRUE(ring_.InitNative(8));
+    receiver_.ring = &ring_;
+  }
+  // Waits (up to a generous 10 s in all) until `done` holds.
+  void WaitUntil(const std::function<bool()>& done) {
+    for (int i = 0; i < 100 && !done(); ++i) ring_.SubmitAndWait(100);
+  }
+  IoRing ring_;
+  Receiver receiver_;
+};
+
+TEST_F(IoRingNativeTest, AMultishotReceiveBringsEachArrivalThenTheEnd) {
+  SocketPair pair;
+  ASSERT_TRUE(ring_.RecvMultishot(pair.fds[0], &receiver_));
+  EXPECT_EQ(ring_.in_flight(), 1u);
+  ASSERT_EQ(send(pair.fds[1], "*1\r\n$4\r\nPING\r\n", 14, 0), 14);
+  WaitUntil([&] { return receiver_.data.size() == 14; });
+  EXPECT_EQ(receiver_.data, "*1\r\n$4\r\nPING\r\n");
+  EXPECT_FALSE(receiver_.ended);  // it goes on: no new receive per arrival
+  // More than one buffer's worth arrives whole, over several completions.
+  const std::string big(20000, 'z');
+  ASSERT_EQ(send(pair.fds[1], big.data(), big.size(), 0), static_cast<ssize_t>(big.size()));
+  WaitUntil([&] { return receiver_.data.size() == 14 + big.size(); });
+  EXPECT_EQ(receiver_.data.substr(14), big);
+  EXPECT_FALSE(receiver_.ended);
+  shutdown(pair.fds[1], SHUT_WR);
+  WaitUntil([&] { return receiver_.ended; });
+  ASSERT_TRUE(receiver_.ended);
+  EXPECT_EQ(receiver_.results.back(), 0);  // the end of input
+  EXPECT_EQ(ring_.in_flight(), 0u);
+}
+
+TEST_F(IoRingNativeTest, CancelEndsAMultishotReceive) {
+  SocketPair pair;
+  ASSERT_TRUE(ring_.RecvMultishot(pair.fds[0], &receiver_));
+  ring_.SubmitAndWait(0);
+  EXPECT_TRUE(receiver_.results.empty());
+  ring_.Cancel(&receiver_);
+  WaitUntil([&] { return receiver_.ended; });
+  ASSERT_TRUE(receiver_.ended);
+  EXPECT_EQ(receiver_.results.back(), -ECANCELED);
+  EXPECT_EQ(ring_.in_flight(), 0u);
+}
+
+TEST_F(IoRingNativeTest, WaitEndsAtItsTimeoutOrAtAWatchedFd) {
+  SocketPair pair;
+  Recorder watch;
+  ASSERT_TRUE(ring_.WatchReadable(pair.fds[0], &watch));
+  EXPECT_EQ(ring_.in_flight(), 0u);  // a watch is not counted
+  ring_.SubmitAndWait(10);           // nothing to read: the time passes
+  EXPECT_TRUE(watch.results.empty());
+  ASSERT_EQ(send(pair.fds[1], "x", 1, 0), 1);
+  for (int i = 0; i < 100 && watch.results.empty(); ++i) ring_.SubmitAndWait(100);
+  ASSERT_EQ(watch.results.size(), 1u);
+  EXPECT_TRUE(watch.results[0] & POLLIN);
+}
+
+TEST_F(IoRingNativeTest, SendsAndReceivesShareTheRing) {
+  SocketPair pair;
+  ASSERT_TRUE(ring_.RecvMultishot(pair.fds[0], &receiver_));
+  Message message("+PONG\r\n");
+  Recorder sent;
+  ASSERT_TRUE(ring_.SendMsg(pair.fds[0], &message.msg, &sent));
+  ASSERT_EQ(send(pair.fds[1], "PING\r\n", 6, 0), 6);
+  WaitUntil([&] { return !sent.results.empty() && receiver_.data.size() == 6; });
+  ASSERT_EQ(sent.results.size(), 1u);
+  EXPECT_EQ(sent.results[0], static_cast<int>(message.data.size()));
+  EXPECT_EQ(pair.ReadAvailable(), message.data);
+  EXPECT_EQ(receiver_.data, "PING\r\n");
 }
 
 }  // namespace
