@@ -205,9 +205,9 @@ void Connection::OnRingRecv(int result, unsigned flags) {
     recv_armed_ = false;
     recv_cancelling_ = false;
   }
+  const uint64_t busy = loop_->busy_client();
   if (result > 0) {
     const std::string_view data = loop_->ring().RecvData(result, flags);
-    const uint64_t busy = loop_->busy_client();
     if (closing_) {
       // Dropped: nothing more is answered.
     } else if (!reading_ || !kept_input_.empty() || busy == state_.id) {
@@ -218,14 +218,19 @@ void Connection::OnRingRecv(int result, unsigned flags) {
       Input(data);
     }
     loop_->ring().RecycleRecvBuffer(flags);
-  } else if (result == 0 && !closing_ && (writing_ || !out_.empty())) {
-    // The peer closed its side after its last request: as in Redis, whose
-    // read of the end comes in a later iteration than the reply's write,
-    // the pending reply is sent first (Sent closes).
+  } else if (result == -ENOBUFS || result == -ECANCELED) {
+    // Ended with the input still open: armed again below while reading.
+  } else if (!closing_) {
+    // End of input (0), or a reset. Decided outside any command (a busy
+    // script's reaping), after the input kept before it.
     peer_closed_ = true;
-  } else if (result != -ENOBUFS && result != -ECANCELED && !closing_) {
-    // End of input (0) or a reset: nothing more to answer.
-    Close();
+    peer_reset_ = result < 0;
+    progress_ms_ = UnixTimeMs();
+    if (busy != 0 || !kept_input_.empty() || deferred_) {
+      Defer();
+    } else {
+      FinishIfPeerClosed();
+    }
   }
   if (recv_armed_) return;
   if (closing_) {
@@ -272,6 +277,14 @@ void Connection::RunDeferred() {
     Input(input);
   }
   if (handoff_pending_ && !writing_ && !recv_armed_ && !closing_) HandOffToReplication();
+  FinishIfPeerClosed();
+}
+
+void Connection::FinishIfPeerClosed() {
+  if (!peer_closed_ || closing_) return;
+  // A reset loses what was not sent. At the end of input, Redis has written
+  // the replies of what it read before its read sees the end: so here (Sent).
+  if (peer_reset_ || (!writing_ && out_.empty() && kept_input_.empty())) Close();
 }
 
 void Connection::MaybeCloseHandle() {
@@ -294,7 +307,12 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     return;
   }
   if (nread == 0) return;
-  self->Input(std::string_view(buf->base, static_cast<size_t>(nread)));
+  const std::string_view input(buf->base, static_cast<size_t>(nread));
+  if (!self->kept_input_.empty()) {
+    self->KeepForLater(input);  // after what the ring brought (ArmRecv fell back)
+  } else {
+    self->Input(input);
+  }
 }
 
 void Connection::Input(std::string_view input) {
@@ -724,7 +742,8 @@ void Connection::FlushOrKill() {
 
 bool Connection::CronCheck(int64_t now_ms, int64_t idle_timeout_ms) {
   if (closing_) return false;
-  if (state_.close_after_reply || lingering_) return DoneClosing(now_ms);
+  // A peer that closed its side and stopped reading is not kept forever.
+  if (state_.close_after_reply || lingering_ || peer_closed_) return DoneClosing(now_ms);
   // Redis's clientsCronHandleTimeout: subscribers (and clients CLIENT PAUSE
   // holds, which Redis counts as blocked) never time out.
   if (idle_timeout_ms > 0 && !paused_ && state_.subscriptions() == 0 &&
@@ -967,10 +986,13 @@ void Connection::OnRingComplete(int result, unsigned) {
 }
 
 void Connection::Sent(size_t bytes) {
+  const bool whole = bytes == writing_bytes_;
   out_.Consume(bytes);
   writing_bytes_ = 0;
-  if (peer_closed_) {
-    Close();  // what was pending when the peer closed has been written
+  // The peer closed its side: replies go while its socket takes them all,
+  // as Redis writes before its next read sees the end.
+  if (peer_closed_ && (!whole || (out_.empty() && kept_input_.empty()))) {
+    Close();
     return;
   }
   if (handoff_pending_) {

@@ -159,7 +159,9 @@ class Connection : public Completion, public Subscriber, public RingOp {
   bool recv_cancelling_ = false;  // and a cancel of it is queued
   bool handle_closing_ = false;   // uv_close was called
   bool deferred_ = false;         // on the loop's list for RunDeferred
-  bool peer_closed_ = false;      // end of input came with a reply pending
+  bool peer_closed_ = false;      // end of input (or a reset) came: see FinishIfPeerClosed
+  bool peer_reset_ = false;
+  void FinishIfPeerClosed();
   // Has RunDeferred run soon (from the loop, outside any command).
   void Defer();
   RecvOp recv_op_;

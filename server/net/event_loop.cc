@@ -133,13 +133,18 @@ void EventLoop::RunNative() {
     if (stopping_) MaybeFinishStop();
     uv_update_time(&loop_);
     const bool alive = uv_loop_alive(&loop_) != 0;
-    if (!alive && ring_.in_flight() == 0) break;
-    // libuv has work now (a timer due, handles closing): no waiting.
-    const int timeout = alive ? uv_backend_timeout(&loop_) : -1;
+    if (!alive && ring_.in_flight() == 0 && held_.empty()) break;
+    // libuv has work now (a timer due, handles closing), or a connection
+    // deferred some (AfterPoll resumed its reading): no waiting.
+    int timeout = alive ? uv_backend_timeout(&loop_) : -1;
+    if (!held_.empty()) timeout = 0;
     if (!epoll_watched_ && alive) epoll_watched_ = ring_.WatchReadable(epoll_fd, &epoll_watch_);
     // The iteration's sends and receives, and the one wait.
     ring_.SubmitAndWait(timeout);
-    if (uv_ready_ || timeout == 0) {
+    // What the completions start (block timers, the replication stream's
+    // batching) counts from now, not from before the wait.
+    uv_update_time(&loop_);
+    if (uv_ready_ || (alive && uv_backend_timeout(&loop_) == 0)) {
       uv_ready_ = false;
       uv_run(&loop_, UV_RUN_NOWAIT);
     }
