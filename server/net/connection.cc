@@ -177,11 +177,7 @@ void Connection::StopReading() {
   if (!reading_) return;
   reading_ = false;
   if (ring_reads_) {
-    // What arrives before the cancel lands is kept (KeepForLater).
-    if (recv_armed_ && !recv_cancelling_) {
-      loop_->ring().Cancel(&recv_op_);
-      recv_cancelling_ = true;
-    }
+    CancelRecv();  // what arrives before the cancel lands is kept (KeepForLater)
     return;
   }
   uv_read_stop(&handle_.stream);
@@ -198,6 +194,12 @@ void Connection::ArmRecv() {
   // The ring takes nothing now: libuv reads this connection from here on.
   ring_reads_ = false;
   reading_ = uv_read_start(&handle_.stream, OnAlloc, OnRead) == 0;
+}
+
+void Connection::CancelRecv() {
+  if (!recv_armed_ || recv_cancelling_) return;
+  loop_->ring().Cancel(&recv_op_);
+  recv_cancelling_ = true;
 }
 
 void Connection::OnRingRecv(int result, unsigned flags) {
@@ -258,7 +260,7 @@ void Connection::KeepForLater(std::string_view input) {
 void Connection::Defer() {
   if (deferred_) return;
   deferred_ = true;
-  loop_->HoldCompletion(this);
+  loop_->Defer(this);
 }
 
 void Connection::RunDeferred() {
@@ -1111,10 +1113,7 @@ void Connection::Close() {
     // soon; so does the shutdown, should a cancel not reach the kernel.
     if (!ring_reads_) uv_read_stop(&handle_.stream);
     if (ring_sending_) loop_->ring().Cancel(this);
-    if (recv_armed_ && !recv_cancelling_) {
-      loop_->ring().Cancel(&recv_op_);
-      recv_cancelling_ = true;
-    }
+    CancelRecv();
     if (uv_os_fd_t fd; uv_fileno(&handle_.handle, &fd) == 0) shutdown(fd, SHUT_RDWR);
   }
   MaybeCloseHandle();

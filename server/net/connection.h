@@ -76,7 +76,7 @@ class Connection : public Completion, public Subscriber, public RingOp {
 
   // RingOp: the send queued on the loop's io_uring ended.
   void OnRingComplete(int result, unsigned flags) override;
-  // What the loop deferred (EventLoop::HoldCompletion) runs now: a held
+  // What the loop deferred (EventLoop::Defer) runs now: a held
   // send completion, input kept while it could not run, a hand-off.
   void RunDeferred();
 
@@ -127,6 +127,7 @@ class Connection : public Completion, public Subscriber, public RingOp {
   };
   void OnRingRecv(int result, unsigned flags);
   void ArmRecv();
+  void CancelRecv();  // once, while the receive is in flight
   // Closes the handle once no ring operation can touch the socket's buffers.
   void MaybeCloseHandle();
   // Input that arrived while it could not run (reading stopped, a busy

@@ -133,11 +133,11 @@ void EventLoop::RunNative() {
     if (stopping_) MaybeFinishStop();
     uv_update_time(&loop_);
     const bool alive = uv_loop_alive(&loop_) != 0;
-    if (!alive && ring_.in_flight() == 0 && held_.empty()) break;
+    if (!alive && ring_.in_flight() == 0 && deferred_.empty()) break;
     // libuv has work now (a timer due, handles closing), or a connection
     // deferred some (AfterPoll resumed its reading): no waiting.
     int timeout = alive ? uv_backend_timeout(&loop_) : -1;
-    if (!held_.empty()) timeout = 0;
+    if (!deferred_.empty()) timeout = 0;
     if (!epoll_watched_ && alive) epoll_watched_ = ring_.WatchReadable(epoll_fd, &epoll_watch_);
     // The iteration's sends and receives, and the one wait.
     ring_.SubmitAndWait(timeout);
@@ -207,7 +207,7 @@ void EventLoop::ServeWhileBusy(uint64_t running_client) {
   // that completed are taken, so a client whose earlier send was in flight
   // gets its -BUSY (SCRIPT KILL must be able to reach the server). The
   // running client is mid-command, and a replica hand-off must not run
-  // inside a script: their completions wait for the loop (HoldCompletion).
+  // inside a script: their completions wait for the loop (Defer).
   busy_client_ = running_client;
   ring_.SubmitAndReap();
   busy_client_ = 0;
@@ -217,7 +217,7 @@ bool EventLoop::MustHoldCompletion(uint64_t client_id, bool handing_off) const {
   return busy_client_ != 0 && (client_id == busy_client_ || handing_off);
 }
 
-void EventLoop::HoldCompletion(Connection* connection) { held_.push_back(connection); }
+void EventLoop::Defer(Connection* connection) { deferred_.push_back(connection); }
 
 void EventLoop::PostResumePaused() { Post(InboxItem{0, InboxItem::Kind::kResumePaused, {}}); }
 
@@ -342,10 +342,10 @@ void EventLoop::OnRingReadable(uv_poll_t* handle, int, int) {
 void EventLoop::RunDeferred() {
   // Completions held while a busy script ran (see ServeWhileBusy), input
   // that came while it could not run.
-  while (!held_.empty()) {
-    std::vector<Connection*> held;
-    held.swap(held_);
-    for (Connection* connection : held) connection->RunDeferred();
+  while (!deferred_.empty()) {
+    std::vector<Connection*> due;
+    due.swap(deferred_);
+    for (Connection* connection : due) connection->RunDeferred();
   }
 }
 
@@ -612,7 +612,7 @@ void EventLoop::OnGraceTimeout(uv_timer_t* handle) {
 
 void EventLoop::MaybeFinishStop() {
   if (!stopping_ || finished_ || !connections_.empty() || !lingering_.empty() ||
-      ring_.in_flight() > 0 || !held_.empty()) {
+      ring_.in_flight() > 0 || !deferred_.empty()) {
     return;
   }
   finished_ = true;

@@ -89,11 +89,11 @@ class EventLoop {
   IoRing& ring() { return ring_; }
   // While a busy script serves the others (ServeWhileBusy): a send
   // completion of the running client, or of one handing its socket to
-  // replication, waits for the loop; HoldCompletion keeps it until then.
+  // replication, waits for the loop (the connection defers it).
   bool MustHoldCompletion(uint64_t client_id, bool handing_off) const;
   // Runs the connection's RunDeferred at the loop's next turn (outside any
   // command): held completions, input kept meanwhile, a hand-off.
-  void HoldCompletion(Connection* connection);
+  void Defer(Connection* connection);
   // The client whose busy script is serving the others, or 0.
   uint64_t busy_client() const { return busy_client_; }
   // Shared by every connection of this loop: each read is parsed and
@@ -212,8 +212,9 @@ class EventLoop {
   EpollWatch epoll_watch_;
   bool epoll_watched_ = false;
   bool uv_ready_ = false;
-  uint64_t busy_client_ = 0;       // the client whose script is busy, while others are served
-  std::vector<Connection*> held_;  // their send completions, delivered by SubmitRing
+  uint64_t busy_client_ = 0;  // the client whose script is busy, while others are served
+  // Connections whose RunDeferred is due at the loop's next turn (Defer).
+  std::vector<Connection*> deferred_;
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   std::vector<std::unique_ptr<uv_pipe_t>> unix_listeners_;
   // Written only by this loop's thread, under clients_mu_ so others may read.
