@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -225,6 +226,34 @@ class CommandTable {
     size_t operator()(std::string_view s) const { return absl::HashOf(ToAbsl(s)); }
   };
   absl::flat_hash_map<std::string_view, size_t, NameHash> index_;  // lower-case name -> position
+};
+
+// A connection's last command name, as it was spelled, and its entry: a
+// pipeline mostly repeats one command, so most lookups end at one comparison
+// instead of lower-casing and hashing the name.
+class LookupCache {
+ public:
+  const CommandSpec* Lookup(const CommandTable& table, absl::Span<const std::string_view> args) {
+    if (!args.empty() && args[0].size() == size_ && size_ != 0 &&
+        std::memcmp(args[0].data(), name_, size_) == 0) {
+      return spec_;
+    }
+    const CommandSpec* spec = table.Lookup(args);
+    // Commands with subcommands depend on the next argument too (a
+    // subcommand's entry is named "config|get").
+    if (spec != nullptr && spec->subcommands.empty() &&
+        spec->name.find('|') == std::string_view::npos && args[0].size() <= sizeof(name_)) {
+      std::memcpy(name_, args[0].data(), args[0].size());
+      size_ = static_cast<uint8_t>(args[0].size());
+      spec_ = spec;
+    }
+    return spec;
+  }
+
+ private:
+  char name_[16];
+  uint8_t size_ = 0;
+  const CommandSpec* spec_ = nullptr;
 };
 
 // Families: each registers its commands.

@@ -445,7 +445,7 @@ void Connection::Process(std::string_view input) {
       protocol_error = true;
       break;
     }
-    const CommandSpec* spec = table.Lookup(current_.views());
+    const CommandSpec* spec = lookup_cache_.Lookup(table, current_.views());
     if (pausing && MustPause(spec, current_.views(), now_ms)) {
       // Hold this command and everything after it until the pause ends.
       paused_ = true;

@@ -192,7 +192,8 @@ class Connection : public Completion, public Subscriber, public RingOp {
   bool over_limit_ = false;          // output limit passed: close, send nothing more
   int64_t soft_limit_since_ms_ = 0;  // since when over the soft limit, 0 if not
   RequestParser parser_;
-  CommandArgs current_;  // the frame being parsed
+  LookupCache lookup_cache_;  // the last command name and its entry
+  CommandArgs current_;       // the frame being parsed
   // CLIENT PAUSE: the command that was held back and the input after it.
   bool paused_ = false;
   CommandArgs paused_command_;

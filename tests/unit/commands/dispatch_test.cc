@@ -202,5 +202,27 @@ TEST(CommandTableTest, LookupResolvesSubcommands) {
   EXPECT_EQ(table.Lookup(args), nullptr);
 }
 
+TEST(CommandTableTest, LookupCacheAnswersAsTheTableDoes) {
+  const CommandTable& table = CommandTable::Get();
+  LookupCache cache;
+  const std::vector<std::vector<std::string_view>> requests = {{"GET", "k"},
+                                                               {"GET", "k"},
+                                                               {"get", "k"},
+                                                               {"CONFIG", "GET", "x"},
+                                                               {"CONFIG", "SET", "x"},
+                                                               {"CONFIG"},
+                                                               {"CONFIG", "nosuch"},
+                                                               {"nosuch"},
+                                                               {"nosuch"},
+                                                               {"client", "list"},
+                                                               {"client", "id"},
+                                                               {"set", "k", "v"},
+                                                               {"averyveryverylongcommandname"},
+                                                               {"set", "k", "v"}};
+  for (const auto& args : requests) {
+    EXPECT_EQ(cache.Lookup(table, args), table.Lookup(args)) << args[0];
+  }
+}
+
 }  // namespace
 }  // namespace valkdb::testing_util
