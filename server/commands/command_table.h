@@ -234,7 +234,9 @@ class CommandTable {
 class LookupCache {
  public:
   const CommandSpec* Lookup(const CommandTable& table, absl::Span<const std::string_view> args) {
-    if (!args.empty() && args[0].size() == size_ && size_ != 0 &&
+    // Nothing cached yet matches only an empty name, which the table does
+    // not know either (spec_ is nullptr).
+    if (!args.empty() && args[0].size() == size_ &&
         std::memcmp(args[0].data(), name_, size_) == 0) {
       return spec_;
     }

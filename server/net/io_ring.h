@@ -57,8 +57,9 @@ class IoRing {
   // Operations submitted and not yet completed.
   size_t in_flight() const { return in_flight_; }
 
-  // Queues sendmsg(fd, msg, MSG_NOSIGNAL); `msg` and what it points to stay
-  // valid until `op` hears the result. false if the ring takes nothing now
+  // Queues sendmsg(fd, msg, MSG_NOSIGNAL) (on the native ring a plain send
+  // when `msg` has one buffer); `msg` and what it points to stay valid until
+  // `op` hears the result. false if the ring takes nothing now
   // (the kernel refuses submissions): the caller writes another way.
   bool SendMsg(int fd, const msghdr* msg, RingOp* op);
   // Queues a cancel of `op`: it completes soon, with -ECANCELED or its result.

@@ -205,7 +205,8 @@ TEST(CommandTableTest, LookupResolvesSubcommands) {
 TEST(CommandTableTest, LookupCacheAnswersAsTheTableDoes) {
   const CommandTable& table = CommandTable::Get();
   LookupCache cache;
-  const std::vector<std::vector<std::string_view>> requests = {{"GET", "k"},
+  const std::vector<std::vector<std::string_view>> requests = {{""},
+                                                               {"GET", "k"},
                                                                {"GET", "k"},
                                                                {"get", "k"},
                                                                {"CONFIG", "GET", "x"},
