@@ -244,11 +244,11 @@ struct ServerState {
   InstantaneousMetric repl_input_bytes_per_sec, repl_output_bytes_per_sec;
   std::atomic<uint64_t> used_memory_peak{0};
   void SampleMetrics(int64_t now_ms, uint64_t used_memory) {
-    ops_per_sec.Sample(now_ms, total_commands.load(std::memory_order_relaxed));
-    input_bytes_per_sec.Sample(now_ms, net_input_bytes.load(std::memory_order_relaxed));
-    output_bytes_per_sec.Sample(now_ms, net_output_bytes.load(std::memory_order_relaxed));
-    repl_input_bytes_per_sec.Sample(now_ms, net_repl_input_bytes.load(std::memory_order_relaxed));
-    repl_output_bytes_per_sec.Sample(now_ms, net_repl_output_bytes.load(std::memory_order_relaxed));
+    ops_per_sec.Sample(now_ms, total_commands);
+    input_bytes_per_sec.Sample(now_ms, net_input_bytes);
+    output_bytes_per_sec.Sample(now_ms, net_output_bytes);
+    repl_input_bytes_per_sec.Sample(now_ms, net_repl_input_bytes);
+    repl_output_bytes_per_sec.Sample(now_ms, net_repl_output_bytes);
     NotePeakMemory(used_memory);
   }
   void NotePeakMemory(uint64_t used) {

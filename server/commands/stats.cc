@@ -308,9 +308,10 @@ bool ParsePercentiles(std::string_view text, std::vector<double>* out) {
   return true;
 }
 
-void InstantaneousMetric::Sample(int64_t now_ms, uint64_t total) {
+void InstantaneousMetric::Sample(int64_t now_ms, const std::atomic<uint64_t>& counter) {
   absl::MutexLock lock(&mu_);
   if (last_ms_ != 0 && now_ms - last_ms_ < 100) return;
+  const uint64_t total = counter.load(std::memory_order_relaxed);
   const int64_t elapsed = now_ms - last_ms_;
   // A counter reset since the last sample (CONFIG RESETSTAT) counts from 0.
   const uint64_t delta = total >= last_total_ ? total - last_total_ : total;

@@ -106,9 +106,12 @@ class StatsRegistry;
 // every 100 ms (by loop 0's cron) and averaged over the last 16 samples.
 class InstantaneousMetric {
  public:
-  void Sample(int64_t now_ms, uint64_t total) ABSL_LOCKS_EXCLUDED(mu_);
+  // Reads `counter` under the lock Reset takes: a reset (the counter zeroed,
+  // then Reset) never meets a value read before it, which would count the
+  // whole pre-reset total as one sample's traffic.
+  void Sample(int64_t now_ms, const std::atomic<uint64_t>& counter) ABSL_LOCKS_EXCLUDED(mu_);
   double PerSecond() const ABSL_LOCKS_EXCLUDED(mu_);
-  void Reset() ABSL_LOCKS_EXCLUDED(mu_);  // CONFIG RESETSTAT
+  void Reset() ABSL_LOCKS_EXCLUDED(mu_);  // CONFIG RESETSTAT, after zeroing the counter
 
  private:
   static constexpr int kSamples = 16;  // Redis's STATS_METRIC_SAMPLES

@@ -54,13 +54,16 @@ std::string Describe(absl::Span<const std::string_view> args) {
 }  // namespace
 
 // The value of `name:` in an INFO section, "" if absent.
-std::string InfoField(RespClient& c, std::string_view section, std::string_view name) {
-  const std::string info = c.Command({"INFO", section}).str;
+std::string InfoValue(std::string_view info, std::string_view name) {
   const std::string key = StrCat("\r\n", name, ":");
   size_t at = info.find(key);
-  if (at == std::string::npos) return "";
+  if (at == std::string_view::npos) return "";
   at += key.size();
-  return info.substr(at, info.find("\r\n", at) - at);
+  return std::string(info.substr(at, info.find("\r\n", at) - at));
+}
+
+std::string InfoField(RespClient& c, std::string_view section, std::string_view name) {
+  return InfoValue(c.Command({"INFO", section}).str, name);
 }
 
 std::string Encode(std::initializer_list<std::string_view> args) {

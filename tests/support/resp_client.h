@@ -73,6 +73,8 @@ class RespClient {
   ReplyParser parser_;
 };
 
+// The value of `name:` in an INFO text, "" if absent.
+std::string InfoValue(std::string_view info, std::string_view name);
 // The value of `name:` in an INFO section, "" if absent.
 std::string InfoField(RespClient& c, std::string_view section, std::string_view name);
 
