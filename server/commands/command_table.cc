@@ -287,6 +287,36 @@ bool CommandTable::MemoryAllows(CommandContext& ctx, const CommandSpec& spec) co
   return false;
 }
 
+namespace {
+
+// The flags CLIENT PAUSE WRITE judges a command by.
+uint32_t PauseFlags(ServerState& server, const CommandSpec& spec,
+                    absl::Span<const std::string_view> args) {
+  return (spec.flags & kCmdRunsAlone) ? ScriptCommandFlags(server, spec, args) : spec.flags;
+}
+
+}  // namespace
+
+bool PauseHolds(ServerState& server, const ClientState& client, const CommandSpec* spec,
+                absl::Span<const std::string_view> args, bool all) {
+  if (spec == nullptr || !ArityMatches(*spec, args.size())) return false;
+  if (!client.authenticated && !(spec->flags & kCmdNoAuth)) return false;
+  if (client.in_multi && (spec->flags & kCmdNoMulti)) return false;
+  if (client.protocol == 2 && client.subscriptions() > 0 && !(spec->flags & kCmdSubscribedOk)) {
+    return false;
+  }
+  if (all) return true;
+  constexpr uint32_t kHeld = kCmdWrite | kCmdMayReplicate;
+  if (PauseFlags(server, *spec, args) & kHeld) return true;
+  if (spec->name == "exec" && client.in_multi) {
+    for (const CommandArgs& queued : client.queued) {
+      const CommandSpec* inner = CommandTable::Get().Lookup(queued.views());
+      if (inner != nullptr && (PauseFlags(server, *inner, queued.views()) & kHeld)) return true;
+    }
+  }
+  return false;
+}
+
 void CommandTable::Dispatch(CommandContext& ctx) const { Dispatch(ctx, Lookup(ctx.args.views())); }
 
 void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const {
@@ -316,8 +346,7 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
         StrCat("unknown command '", CString(args[0], 128), "', with args beginning with: ", list));
     return;
   }
-  const int argc = static_cast<int>(args.size());
-  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+  if (!ArityMatches(*spec, args.size())) {
     if (spec->name == "exec") {
       // Redis ends the transaction (in MULTI or not) with EXECABORT.
       ctx.client.in_multi = false;
@@ -437,7 +466,8 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
   if (spec->flags & kCmdLocksKeys) {
     MultiShardLock locks(ctx.store);
     if (spec->find_keys == nullptr && spec->first_key > 0 &&
-        (spec->last_key == spec->first_key || argc == spec->first_key + 1)) {
+        (spec->last_key == spec->first_key ||
+         args.size() == static_cast<size_t>(spec->first_key) + 1)) {
       locks.LockOne(ctx.client.db,
                     args[static_cast<size_t>(spec->first_key)]);  // one key: the common case
     } else {

@@ -292,6 +292,19 @@ absl::Status LoadFunctionLibraries(ServerState& server, const std::vector<std::s
 // neither writes nor may replicate, so CLIENT PAUSE WRITE lets it run.
 uint32_t ScriptCommandFlags(ServerState& server, const CommandSpec& spec,
                             absl::Span<const std::string_view> args);
+// Whether `argc` arguments (the command's name included) fit the spec's arity.
+inline bool ArityMatches(const CommandSpec& spec, size_t argc) {
+  const int n = static_cast<int>(argc);
+  return spec.arity > 0 ? spec.arity == n : n >= -spec.arity;
+}
+// Whether a CLIENT PAUSE in force holds this command (`all`: PAUSE ALL, else
+// WRITE), as Redis's processCommand decides: the refusals it checks first
+// (unknown command, arity, NOAUTH, a command MULTI does not allow, a RESP2
+// subscriber's other commands) are answered at once; PAUSE WRITE holds what
+// writes or may replicate, judging a script by its declared flags and EXEC by
+// the commands it queued.
+bool PauseHolds(ServerState& server, const ClientState& client, const CommandSpec* spec,
+                absl::Span<const std::string_view> args, bool all);
 // MEMORY STATS (server_family.cc, beside INFO memory; registered with MEMORY).
 void CmdMemoryStats(CommandContext& ctx);
 void CmdMemoryDoctor(CommandContext& ctx);

@@ -368,22 +368,7 @@ bool Connection::MustPause(const CommandSpec* spec, absl::Span<const std::string
                            int64_t now_ms) const {
   ServerState& server = loop_->server();
   if (now_ms >= server.pause_until_ms.load(std::memory_order_acquire)) return false;
-  if (server.pause_all.load(std::memory_order_relaxed)) return true;
-  if (spec == nullptr) return false;
-  if (spec->flags & (kCmdWrite | kCmdMayReplicate)) {
-    // A script that declares no-writes is not held (Redis's evalGetCommandFlags).
-    if (!(spec->flags & kCmdRunsAlone) || spec->name == "exec") return true;
-    return (ScriptCommandFlags(server, *spec, args) & (kCmdWrite | kCmdMayReplicate)) != 0;
-  }
-  // EXEC runs what MULTI queued: it is held when a queued command writes,
-  // as Redis judges a transaction by the commands in it.
-  if (spec->name == "exec" && state_.in_multi) {
-    for (const CommandArgs& queued : state_.queued) {
-      const CommandSpec* inner = CommandTable::Get().Lookup(queued.views());
-      if (inner != nullptr && (inner->flags & (kCmdWrite | kCmdMayReplicate))) return true;
-    }
-  }
-  return false;
+  return PauseHolds(server, state_, spec, args, server.pause_all.load(std::memory_order_relaxed));
 }
 
 void Connection::Process(std::string_view input) {

@@ -192,5 +192,41 @@ TEST_F(RunBeforeParsingDiffTest, PausedWriteOfAClosedClientNeverRuns) {
   EXPECT_EQ(valkdb_out, ":0\r\n+OK\r\n[blocked_clients:1][blocked_clients:0]+OK\r\n:0\r\n");
 }
 
+// What CLIENT PAUSE WRITE does not hold, answered while the pause lasts (each
+// read waits at most 10 s, far less than the pause): a transaction of
+// no-writes scripts, and the refusals Redis checks before the pause (an
+// unknown command, a write with the wrong arity). (Under PAUSE ALL even
+// CLIENT UNPAUSE waits, as in Redis; tests/unit/commands/client_admin_test.cc
+// covers that case.)
+std::string NotHeldByPauseWrite(int port) {
+  auto admin = RespClient::Connect(port);
+  auto client = RespClient::Connect(port);
+  if (!admin.ok() || !client.ok()) return "<connect failed>";
+  std::string out;
+  auto reply = [&](RespClient& c) { AppendReply(c, &out); };
+  (*admin)->Send(Encode({"CLIENT", "PAUSE", "60000", "WRITE"})).IgnoreError();
+  reply(**admin);
+  const std::string no_writes = "#!lua flags=no-writes\nreturn 12";
+  (*client)
+      ->Send(Encode({"MULTI"}) + Encode({"EVAL", no_writes, "0"}) +
+             Encode({"EVAL", no_writes, "0"}) + Encode({"EXEC"}) + Encode({"NOSUCHCMD", "a"}) +
+             Encode({"SET", "k"}))
+      .IgnoreError();
+  for (int i = 0; i < 6; ++i) reply(**client);
+  (*admin)->Send(Encode({"CLIENT", "UNPAUSE"})).IgnoreError();
+  reply(**admin);
+  return out;
+}
+
+TEST_F(RunBeforeParsingDiffTest, PauseWriteAnswersRefusalsAndNoWritesTransactions) {
+  const std::string valkdb_out = NotHeldByPauseWrite(port());
+  const std::string redis_out = NotHeldByPauseWrite(redis().port());
+  EXPECT_EQ(valkdb_out, redis_out);
+  EXPECT_EQ(valkdb_out,
+            "+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:12\r\n:12\r\n"
+            "-ERR unknown command 'NOSUCHCMD', with args beginning with: 'a' \r\n"
+            "-ERR wrong number of arguments for 'set' command\r\n+OK\r\n");
+}
+
 }  // namespace
 }  // namespace valkdb::test

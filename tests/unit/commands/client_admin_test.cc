@@ -304,6 +304,40 @@ TEST_F(ClientAdminTest, PauseAndUnpause) {
   EXPECT_EQ(server_.pause_until_ms.load(), 0);
 }
 
+// What a CLIENT PAUSE in force holds, as Redis's processCommand decides: the
+// refusals it checks first are answered, under ALL too; WRITE holds writes
+// and may-replicate commands, scripts by their declared flags, EXEC by what
+// MULTI queued.
+TEST_F(ClientAdminTest, PauseHoldsAsRedisDecides) {
+  auto holds = [&](std::vector<std::string_view> args, bool all) {
+    return PauseHolds(server_, client_, CommandTable::Get().Lookup(args), args, all);
+  };
+  const std::string_view no_writes = "#!lua flags=no-writes\nreturn 1";
+  EXPECT_FALSE(holds({"nosuchcmd"}, true));
+  EXPECT_FALSE(holds({"set", "k"}, true));
+  EXPECT_TRUE(holds({"get", "k"}, true));
+  EXPECT_TRUE(holds({"client", "unpause"}, true));
+  EXPECT_FALSE(holds({"get", "k"}, false));
+  EXPECT_FALSE(holds({"set", "k"}, false));
+  EXPECT_TRUE(holds({"set", "k", "v"}, false));
+  EXPECT_TRUE(holds({"publish", "c", "m"}, false));
+  EXPECT_TRUE(holds({"eval", "return 1", "0"}, false));
+  EXPECT_FALSE(holds({"eval", no_writes, "0"}, false));
+
+  EXPECT_EQ(Run({"multi"}), kOk);
+  EXPECT_EQ(Run({"eval", no_writes, "0"}), "+QUEUED\r\n");
+  EXPECT_FALSE(holds({"exec"}, false));
+  EXPECT_EQ(Run({"set", "k", "v"}), "+QUEUED\r\n");
+  EXPECT_TRUE(holds({"exec"}, false));
+  EXPECT_FALSE(holds({"save"}, true)) << "a command MULTI refuses is refused first";
+  EXPECT_EQ(Run({"discard"}), kOk);
+
+  client_.authenticated = false;
+  EXPECT_FALSE(holds({"get", "k"}, true)) << "NOAUTH is answered first";
+  EXPECT_TRUE(holds({"auth", "pw"}, true));
+  client_.authenticated = true;
+}
+
 TEST_F(ClientAdminTest, PauseErrors) {
   EXPECT_EQ(Run({"client", "pause"}), WrongArity("client|pause"));
   EXPECT_EQ(Run({"client", "pause", "abc"}), "-ERR timeout is not an integer or out of range\r\n");
