@@ -289,6 +289,18 @@ bool CommandTable::MemoryAllows(CommandContext& ctx, const CommandSpec& spec) co
 
 namespace {
 
+// Refusals Redis's processCommand makes before it looks at CLIENT PAUSE;
+// Dispatch answers them, PauseHolds lets them through to be answered.
+bool NeedsAuth(const ClientState& client, const CommandSpec& spec) {
+  return !client.authenticated && !(spec.flags & kCmdNoAuth);
+}
+bool RefusedInMulti(const ClientState& client, const CommandSpec& spec) {
+  return client.in_multi && (spec.flags & kCmdNoMulti);
+}
+bool RefusedWhileSubscribed(const ClientState& client, const CommandSpec& spec) {
+  return client.protocol == 2 && client.subscriptions() > 0 && !(spec.flags & kCmdSubscribedOk);
+}
+
 // The flags CLIENT PAUSE WRITE judges a command by.
 uint32_t PauseFlags(ServerState& server, const CommandSpec& spec,
                     absl::Span<const std::string_view> args) {
@@ -300,9 +312,8 @@ uint32_t PauseFlags(ServerState& server, const CommandSpec& spec,
 bool PauseHolds(ServerState& server, const ClientState& client, const CommandSpec* spec,
                 absl::Span<const std::string_view> args, bool all) {
   if (spec == nullptr || !ArityMatches(*spec, args.size())) return false;
-  if (!client.authenticated && !(spec->flags & kCmdNoAuth)) return false;
-  if (client.in_multi && (spec->flags & kCmdNoMulti)) return false;
-  if (client.protocol == 2 && client.subscriptions() > 0 && !(spec->flags & kCmdSubscribedOk)) {
+  if (NeedsAuth(client, *spec) || RefusedInMulti(client, *spec) ||
+      RefusedWhileSubscribed(client, *spec)) {
     return false;
   }
   if (all) return true;
@@ -364,13 +375,13 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     ReplyWrongArity(ctx, spec->name);
     return;
   }
-  if (!ctx.client.authenticated && !(spec->flags & kCmdNoAuth)) {
+  if (NeedsAuth(ctx.client, *spec)) {
     if (ctx.client.in_multi) ctx.client.multi_error = true;
     CountRejected(ctx, *spec);
     ctx.out.Error("-NOAUTH Authentication required.");
     return;
   }
-  if (ctx.client.in_multi && (spec->flags & kCmdNoMulti)) {
+  if (RefusedInMulti(ctx.client, *spec)) {
     ctx.client.multi_error = true;
     CountRejected(ctx, *spec);
     ctx.out.Error("-ERR Command not allowed inside a transaction");
@@ -383,8 +394,7 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
       [[unlikely]] {
     if (!MemoryAllows(ctx, *spec)) return;
   }
-  if (ctx.client.protocol == 2 && ctx.client.subscriptions() > 0 &&
-      !(spec->flags & kCmdSubscribedOk)) {
+  if (RefusedWhileSubscribed(ctx.client, *spec)) {
     CountRejected(ctx, *spec);
     ctx.out.Error(StrCat("Can't execute '", spec->name,
                          "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
