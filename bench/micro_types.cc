@@ -11,6 +11,8 @@
 //                                (malloc_usable_size), heap/rec by glibc's own
 //                                count (chunk headers and rounding included).
 //   BM_PackedTable_Find*         lookups in a table of 1M records.
+//   BM_PackedTable_Random        random picks in a table of 1M records.
+//   BM_PackedTable_SetPopAll/N   SPOP until empty (Random + Erase), from N members.
 //   BM_FlatHashMap_HashInsert/N  the same records in absl::flat_hash_map<std::string,
 //                                std::string>, for scale.
 //   BM_Intset_AddTo512           builds a 512-member intset from random values.
@@ -204,6 +206,27 @@ void BM_PackedTable_Random(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_PackedTable_Random);
+
+// SPOP until empty: a random member, then its removal. The table halves as
+// it empties, so draws see every load from kLoad down to kLoad / 8, where
+// most draws miss.
+void BM_PackedTable_SetPopAll(benchmark::State& state) {
+  const Keys& keys = Keys::Get();
+  const size_t n = static_cast<size_t>(state.range(0));
+  uint64_t rng = 0x9abc;
+  for (auto _ : state) {
+    state.PauseTiming();
+    PackedTable table(1);
+    for (size_t i = 0; i < n; ++i) table.Insert(keys.fields[i]);
+    state.ResumeTiming();
+    while (!table.empty()) {
+      const std::string member(table.Random(&rng).first);
+      table.Erase(member);
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_PackedTable_SetPopAll)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 void BM_Intset_AddTo512(benchmark::State& state) {
   Rng rng(0xdef0);

@@ -110,6 +110,16 @@ struct Cursor {
   }
 };
 
+// Records in a bucket, up to `most`.
+size_t CountRecords(const char* bucket, int arity, size_t most) {
+  Cursor cursor(bucket, arity);
+  std::string_view key, value;
+  const char* start;
+  size_t n = 0;
+  while (n < most && cursor.Next(&key, &value, &start)) ++n;
+  return n;
+}
+
 // Key equality for the bucket walk: most records of a bucket have a key of
 // the same length as the one sought (fields are often alike) and differ in
 // their last bytes (counters, ids), so those 8 bytes are compared inline
@@ -214,8 +224,10 @@ PackedTable::~PackedTable() { Clear(); }
 PackedTable::PackedTable(PackedTable&& other) noexcept
     : arity_(other.arity_),
       size_(std::exchange(other.size_, 0)),
-      buckets_(std::move(other.buckets_)) {
+      buckets_(std::move(other.buckets_)),
+      counts_(std::move(other.counts_)) {
   other.buckets_.clear();
+  other.counts_.clear();
 }
 
 PackedTable& PackedTable::operator=(PackedTable&& other) noexcept {
@@ -224,7 +236,9 @@ PackedTable& PackedTable::operator=(PackedTable&& other) noexcept {
     arity_ = other.arity_;
     size_ = std::exchange(other.size_, 0);
     buckets_ = std::move(other.buckets_);
+    counts_ = std::move(other.counts_);
     other.buckets_.clear();
+    other.counts_.clear();
   }
   return *this;
 }
@@ -238,6 +252,7 @@ PackedTable PackedTable::Clone() const {
     copy.buckets_[i] = Reallocate(nullptr, bytes);
     std::memcpy(copy.buckets_[i], buckets_[i], bytes);
   }
+  copy.counts_ = counts_;
   copy.size_ = size_;
   return copy;
 }
@@ -246,7 +261,21 @@ void PackedTable::Clear() {
   for (char* bucket : buckets_) std::free(bucket);
   buckets_.clear();
   buckets_.shrink_to_fit();
+  counts_.clear();
+  counts_.shrink_to_fit();
   size_ = 0;
+}
+
+void PackedTable::Counted(size_t b) {
+  if (counts_[b] < kCountMax) ++counts_[b];
+}
+
+void PackedTable::Uncounted(size_t b) {
+  if (counts_[b] < kCountMax) {
+    --counts_[b];
+  } else {
+    counts_[b] = static_cast<uint8_t>(CountRecords(buckets_[b], arity_, kCountMax));
+  }
 }
 
 uint64_t PackedTable::Hash(std::string_view key) { return HashKey(key, kSeed); }
@@ -296,10 +325,13 @@ bool PackedTable::Insert(std::string_view key, std::string_view value) {
   }
   if (buckets_.empty()) {
     buckets_.assign(kMinBuckets, nullptr);
+    counts_.assign(kMinBuckets, 0);
   } else if (size_ + 1 > buckets_.size() * kLoad) {
     Grow();
   }
-  AppendRecord(&buckets_[hash & (buckets_.size() - 1)], arity_, key, value);
+  bucket = hash & (buckets_.size() - 1);
+  AppendRecord(&buckets_[bucket], arity_, key, value);
+  Counted(bucket);
   ++size_;
   return true;
 }
@@ -311,6 +343,7 @@ bool PackedTable::Erase(std::string_view key) {
   if (!Locate(key, Hash(key), &bucket, &start, &value)) return false;
   const size_t offset = static_cast<size_t>(start - Records(buckets_[bucket]));
   RemoveRecord(&buckets_[bucket], offset, RecordSize(arity_, key, value));
+  Uncounted(bucket);
   --size_;
   if (size_ == 0) {
     Clear();
@@ -323,6 +356,7 @@ bool PackedTable::Erase(std::string_view key) {
 void PackedTable::Grow() {
   const size_t old_size = buckets_.size();
   buckets_.resize(old_size * 2, nullptr);
+  counts_.resize(old_size * 2, 0);
   for (size_t i = 0; i < old_size; ++i) {
     char* bucket = buckets_[i];
     if (bucket == nullptr) continue;
@@ -333,15 +367,19 @@ void PackedTable::Grow() {
     uint64_t moves = 0;
     size_t moved = 0;
     size_t n = 0;
+    size_t movers = 0;
     std::string_view key, value;
     for (const char* p = Records(bucket); p != end; ++n) {
       const char* next = GetRecord(p, arity_, &key, &value);
       if (Hash(key) & old_size) {
         if (n < 64) moves |= uint64_t{1} << n;
         moved += static_cast<size_t>(next - p);
+        ++movers;
       }
       p = next;
     }
+    counts_[i] = static_cast<uint8_t>(std::min<size_t>(n - movers, kCountMax));
+    counts_[i + old_size] = static_cast<uint8_t>(std::min<size_t>(movers, kCountMax));
     if (moved == 0) continue;
     if (moved == used) {
       buckets_[i + old_size] = std::exchange(buckets_[i], nullptr);
@@ -377,6 +415,8 @@ void PackedTable::Shrink() {
   for (size_t i = 0; i < new_size; ++i) {
     char* other = buckets_[i + new_size];
     if (other == nullptr) continue;
+    counts_[i] = static_cast<uint8_t>(
+        std::min<size_t>(size_t{counts_[i]} + counts_[i + new_size], kCountMax));
     if (buckets_[i] == nullptr) {
       buckets_[i] = other;
       continue;
@@ -390,6 +430,8 @@ void PackedTable::Shrink() {
   }
   buckets_.resize(new_size);
   buckets_.shrink_to_fit();
+  counts_.resize(new_size);
+  counts_.shrink_to_fit();
 }
 
 void PackedTable::ForEach(Visitor fn) const {
@@ -419,27 +461,30 @@ uint64_t PackedTable::Scan(uint64_t cursor, Visitor fn) const {
 std::pair<std::string_view, std::string_view> PackedTable::Random(uint64_t* rng) const {
   // Every record equally likely (Redis's dictGetFairRandomKey intent): pick
   // a bucket and a slot among kSlots; a slot past the bucket's records is a
-  // miss and we draw again. Buckets hold under kLoad records on average, so
-  // a few draws suffice; a bucket longer than kSlots (rare) is sampled in its
-  // first kSlots.
+  // miss and we draw again. Buckets hold kLoad / 8 to kLoad records on
+  // average, so a pick takes 4 to 32 draws; they read counts_, and only the
+  // hit walks its bucket. A bucket longer than kSlots (rare) is sampled in
+  // its first kSlots.
   constexpr size_t kSlots = 4 * kLoad;
   const size_t n = buckets_.size();
   for (int draw = 0;; ++draw) {
-    const char* bucket = buckets_[NextRandom(rng) & (n - 1)];
-    if (bucket == nullptr) continue;
+    const size_t bucket = NextRandom(rng) & (n - 1);
+    const size_t count = counts_[bucket];
+    if (count == 0) continue;
     size_t slot = NextRandom(rng) % kSlots;
-    Cursor cursor(bucket, arity_);
+    if (slot >= count && draw <= 1000) continue;
+    Cursor cursor(buckets_[bucket], arity_);
     std::string_view key, value;
     const char* start;
     while (cursor.Next(&key, &value, &start)) {
       if (slot-- == 0) return {key, value};
     }
-    if (draw > 1000) return {key, value};  // the last record of a non-empty bucket
+    return {key, value};  // after 1000 draws: the last record of a non-empty bucket
   }
 }
 
 size_t PackedTable::MemoryUsage() const {
-  size_t total = buckets_.capacity() * sizeof(char*);
+  size_t total = buckets_.capacity() * sizeof(char*) + counts_.capacity();
   for (const char* b : buckets_) {
     if (b != nullptr) total += Capacity(b);
   }

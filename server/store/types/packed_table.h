@@ -57,6 +57,8 @@ class PackedTable {
   // A record chosen at random, every record equally likely: a random bucket
   // and a random slot in it, drawn again when the slot is past the bucket's
   // records (Redis's dictGetFairRandomKey intent). Requires !empty().
+  // (A bucket of more than 4 * kLoad records, rare, is sampled in its first
+  // 4 * kLoad.)
   std::pair<std::string_view, std::string_view> Random(uint64_t* rng) const;
   // Bytes allocated for buckets and the bucket table (MEMORY USAGE, INFO).
   size_t MemoryUsage() const;
@@ -73,8 +75,16 @@ class PackedTable {
   void Grow();
   // Halves the table: buckets i and i + new size merge.
   void Shrink();
+  // counts_ after a record was added to or removed from bucket b.
+  void Counted(size_t b);
+  void Uncounted(size_t b);
 
   std::vector<char*> buckets_;  // each nullptr or a bucket allocation
+  // Records in each bucket, kCountMax meaning kCountMax or more. Random's
+  // draws read these bytes instead of the buckets: at a low load most draws
+  // miss, and a miss that walked a bucket was a cache miss each time.
+  std::vector<uint8_t> counts_;
+  static constexpr uint8_t kCountMax = 255;
 };
 
 // A fast 64-bit generator (xorshift64*) for random picks; *state must be nonzero.

@@ -407,6 +407,34 @@ TEST(PackedTableTest, RandomPicksOnlyRecordsThatExist) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(one.Random(&rng).first, "solo");
 }
 
+// Each record's share of many picks, after the table grew, had records
+// replaced and erased, and shrank: a bucket count that drifted from its
+// bucket would skew the shares (or never pick some records).
+TEST(PackedTableTest, RandomIsFairAfterGrowthReplacementAndShrinking) {
+  for (int arity : {1, 2}) {
+    SCOPED_TRACE(arity);
+    PackedTable table(arity);
+    for (int i = 0; i < 20000; ++i) table.Insert(Name("m", i), "v");
+    for (int i = 0; i < 20000; i += 3) table.Insert(Name("m", i), "a longer value");
+    for (int i = 0; i < 20000; ++i) {
+      if (i % 40 != 0) {
+        ASSERT_TRUE(table.Erase(Name("m", i)));
+      }
+    }
+    ASSERT_EQ(table.size(), 500u);
+    absl::flat_hash_map<std::string, int> picks;
+    uint64_t rng = 0x5eed;
+    constexpr int kPerRecord = 400;
+    for (int i = 0; i < 500 * kPerRecord; ++i) ++picks[std::string(table.Random(&rng).first)];
+    ASSERT_EQ(picks.size(), 500u);
+    // Binomial(200000, 1/500): mean 400, sd 20; 6 sd either side.
+    for (const auto& [key, count] : picks) {
+      EXPECT_GT(count, kPerRecord - 120) << key;
+      EXPECT_LT(count, kPerRecord + 120) << key;
+    }
+  }
+}
+
 TEST(PackedTableTest, NextRandomIsXorshift64Star) {
   // The reference algorithm (Vigna, "An experimental exploration of
   // Marsaglia's xorshift generators"): shifts 12, 25, 27; multiplier 2685821657736338717.
