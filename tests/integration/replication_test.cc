@@ -21,6 +21,7 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,13 +90,45 @@ bool CaughtUp(RespClient& master, RespClient& replica) {
   return offset >= 0 && InfoInt(replica, "replication", "slave_repl_offset") == offset;
 }
 
+// Where two keyspaces differ, key by key (DEBUG DIGEST-VALUE and TYPE), for
+// a failure's message: a digest alone does not say what went wrong.
+std::string KeyspaceDifferences(RespClient& master, RespClient& replica) {
+  std::string out;
+  for (const char* db : {"0", "1", "9"}) {
+    master.Command({"SELECT", db});
+    replica.Command({"SELECT", db});
+    std::set<std::string> keys;
+    for (RespClient* c : {&master, &replica}) {
+      for (const RespValue& key : c->Command({"KEYS", "*"}).elements) keys.insert(key.str);
+    }
+    for (const std::string& key : keys) {
+      auto digest = [&](RespClient& c) {
+        const RespValue reply = c.Command({"DEBUG", "DIGEST-VALUE", key});
+        return reply.elements.empty() ? reply.str : reply.elements[0].str;
+      };
+      const std::string a = digest(master);
+      const std::string b = digest(replica);
+      if (a == b) continue;
+      StrAppend(&out, "db ", db, " ", key, " (", master.Command({"TYPE", key}).str, "/",
+                replica.Command({"TYPE", key}).str, ") ttl ", master.Command({"PTTL", key}).integer,
+                "/", replica.Command({"PTTL", key}).integer, "\n");
+    }
+  }
+  master.Command({"SELECT", "0"});
+  replica.Command({"SELECT", "0"});
+  return out;
+}
+
 // The same keyspace: digests equal once the replica caught up.
 void ExpectSameKeyspace(RespClient& master, RespClient& replica) {
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(master, replica); }))
       << "master:\n"
       << master.Command({"INFO", "replication"}).str << "\nreplica:\n"
       << replica.Command({"INFO", "replication"}).str;
-  EXPECT_EQ(Digest(master), Digest(replica));
+  const std::string master_digest = Digest(master);
+  const std::string replica_digest = Digest(replica);
+  EXPECT_EQ(master_digest, replica_digest)
+      << (master_digest == replica_digest ? std::string() : KeyspaceDifferences(master, replica));
   for (const char* db : {"0", "1", "9"}) {
     master.Command({"SELECT", db});
     replica.Command({"SELECT", db});
