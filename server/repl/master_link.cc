@@ -513,6 +513,23 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
   CommandArgs args;
   std::vector<std::string_view> argv;
   int64_t last_ack_ms = 0;
+  // A transaction's bytes (MULTI ... EXEC) join this server's stream and
+  // offset together, after its EXEC, as Redis advances a master client's
+  // reploff only outside MULTI: a snapshot for a sub-replica, taken between
+  // two applied commands, must never fall inside one, or the sub-replica
+  // would get the queued commands neither in the RDB nor in the stream.
+  std::string transaction;
+  auto append = [&](std::string_view raw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (client.in_multi) {
+      transaction.append(raw);
+      return;
+    }
+    if (!transaction.empty()) {
+      AppendLocked(transaction);
+      transaction.clear();
+    }
+    AppendLocked(raw);
+  };
   while (true) {
     size_t pos = 0;
     while (pos < io.buf.size()) {
@@ -534,7 +551,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
         absl::MutexLock apply(&apply_mu_);
         if (!LinkCurrent(generation)) return absl::CancelledError("link stopped");
         absl::MutexLock lock(&mu_);
-        AppendLocked(raw);
+        append(raw);
       } else {
         args.Assign(argv);
         const CommandSpec* spec = table.Lookup(args.views());
@@ -554,7 +571,7 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
           discard.Clear();
           master_db_ = client.db;
           absl::MutexLock lock(&mu_);
-          AppendLocked(raw);
+          append(raw);
           return true;
         };
         bool applied;
