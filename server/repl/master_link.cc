@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/cleanup/cleanup.h"
 #include "protocol/reply_buffer.h"
 #include "protocol/str_util.h"
 #include "server/commands/command_table.h"
@@ -519,14 +520,17 @@ absl::Status Replication::RunLink(uint64_t generation, const std::string& host, 
   // two applied commands, must never fall inside one, or the sub-replica
   // would get the queued commands neither in the RDB nor in the stream.
   std::string transaction;
+  absl::Cleanup no_transaction = [this] { transaction_bytes_.store(0); };
   auto append = [&](std::string_view raw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (client.in_multi) {
       transaction.append(raw);
+      transaction_bytes_.store(static_cast<int64_t>(transaction.size()));
       return;
     }
     if (!transaction.empty()) {
       AppendLocked(transaction);
       transaction.clear();
+      transaction_bytes_.store(0);
     }
     AppendLocked(raw);
   };

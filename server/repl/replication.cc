@@ -1046,7 +1046,7 @@ std::string Replication::InfoSection() {
     line("master_sync_in_progress", syncing ? 1 : 0);
     {
       absl::MutexLock lock(&mu_);
-      line("slave_read_repl_offset", EndOffsetLocked());
+      line("slave_read_repl_offset", EndOffsetLocked() + transaction_bytes_.load());
       line("slave_repl_offset", EndOffsetLocked());
     }
     if (syncing) {

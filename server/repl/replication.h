@@ -266,6 +266,9 @@ class Replication : public ChangeObserver {
   absl::Mutex apply_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::vector<std::thread> link_threads_ ABSL_GUARDED_BY(link_mu_);
   int master_db_ ABSL_GUARDED_BY(apply_mu_) = 0;  // the master's stream's selected db
+  // Bytes of the master's MULTI block applied but not yet in the stream
+  // (see the link's apply loop): slave_read_repl_offset counts them.
+  std::atomic<int64_t> transaction_bytes_{0};
 };
 
 }  // namespace valkdb

@@ -10,8 +10,12 @@
 // Nothing here asserts a time: every wait polls for a state, with a
 // generous deadline that only proves liveness.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -322,6 +326,116 @@ TEST(ReplicationTest, ChainAndPromotionContinuePartially) {
   if (::testing::Test::HasFailure()) {
     std::cerr << "---- b's log\n" << b->log() << "---- c's log\n" << c->log();
   }
+}
+
+// A master the test plays by hand on a socket: it answers one replica's
+// handshake, gives it a full sync of an empty keyspace (offset 0), then
+// sends the stream bytes the test chooses, when it chooses.
+class HandPlayedMaster {
+ public:
+  HandPlayedMaster() {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        listen(listen_fd_, 1) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "listen: " << strerror(errno);
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~HandPlayedMaster() {
+    if (fd_ >= 0) close(fd_);
+    if (listen_fd_ >= 0) close(listen_fd_);
+  }
+  int port() const { return port_; }
+
+  // Accepts the replica and answers it up to and including the full sync.
+  bool ServeFullSync() {
+    fd_ = accept(listen_fd_, nullptr, nullptr);
+    if (fd_ < 0) return false;
+    timeval timeout{30, 0};  // liveness only
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    RequestParser parser;
+    CommandArgs args;
+    std::string input;
+    char chunk[4096];
+    for (;;) {
+      const ssize_t n = read(fd_, chunk, sizeof(chunk));
+      if (n <= 0) return false;
+      input.append(chunk, static_cast<size_t>(n));
+      size_t consumed = 0;
+      while (parser.Parse(std::string_view(input).substr(consumed), &consumed, &args) ==
+             RequestParser::Status::kCommand) {
+        const std::string name = AsciiLower(args.views()[0]);
+        if (name == "psync" || name == "sync") {
+          // An RDB of no keys: header, EOF opcode, a zero checksum (not checked).
+          const std::string rdb = std::string("REDIS0009\xff", 10) + std::string(8, '\0');
+          return Send(
+              StrCat("+FULLRESYNC ", std::string(40, 'a'), " 0\r\n$", rdb.size(), "\r\n", rdb));
+        }
+        if (!Send(name == "ping" ? "+PONG\r\n" : "+OK\r\n")) return false;
+      }
+      input.erase(0, consumed);
+    }
+  }
+
+  bool Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = write(fd_, bytes.data(), bytes.size());
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+ private:
+  int listen_fd_ = -1;
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// A sub-replica's full sync while the master's transaction is half-way
+// through: the replica counts none of MULTI ... EXEC in its offset until
+// EXEC (as Redis's reploff), so the sub-replica gets the whole block after
+// its RDB. Counting each command as it came, the offset would fall inside
+// the block: the sub-replica would start after MULTI, run what follows
+// outside a transaction, and never see the commands queued before it.
+TEST(ReplicationTest, SubReplicaSyncedInsideTheMastersTransactionGetsItWhole) {
+  HandPlayedMaster master;
+  auto b = StartValkdb();
+  auto c = StartValkdb();
+  ASSERT_TRUE(b && c);
+  auto cb = Client(*b);
+  auto cc = Client(*c);
+  ASSERT_EQ(cb->Command({"REPLICAOF", "127.0.0.1", std::to_string(master.port())}).str, "OK");
+  ASSERT_TRUE(master.ServeFullSync());
+  ASSERT_TRUE(WaitFor([&] { return InfoField(*cb, "replication", "master_link_status") == "up"; }));
+  const std::string before = Encode({"SET", "before", "1"});
+  const std::string queued =
+      Encode({"MULTI"}) + Encode({"INCR", "tx"}) + Encode({"RPUSH", "txl", "a"});
+  const std::string exec = Encode({"EXEC"});
+  ASSERT_TRUE(master.Send(before + queued));
+  const auto end_of = [](const std::string& bytes) { return static_cast<int64_t>(bytes.size()); };
+  // The replica has read the queued commands; its offset stops before MULTI.
+  ASSERT_TRUE(WaitFor([&] {
+    return InfoInt(*cb, "replication", "slave_read_repl_offset") == end_of(before + queued);
+  })) << cb->Command({"INFO", "replication"}).str;
+  EXPECT_EQ(InfoInt(*cb, "replication", "slave_repl_offset"), end_of(before));
+
+  // c syncs from b now, with the transaction open on b.
+  ASSERT_EQ(cc->Command({"REPLICAOF", "127.0.0.1", std::to_string(b->port())}).str, "OK");
+  ASSERT_TRUE(WaitFor([&] { return InfoField(*cc, "replication", "master_link_status") == "up"; }));
+  EXPECT_EQ(InfoInt(*cc, "replication", "slave_repl_offset"), end_of(before));
+  ASSERT_TRUE(master.Send(exec));
+  ExpectSameKeyspace(*cb, *cc);
+  EXPECT_EQ(InfoInt(*cc, "replication", "slave_repl_offset"), end_of(before + queued + exec));
+  EXPECT_EQ(cc->Command({"GET", "tx"}).str, "1");
+  EXPECT_EQ(cc->Command({"LRANGE", "txl", "0", "-1"}).elements.size(), 1u);
+  EXPECT_EQ(cc->Command({"GET", "before"}).str, "1");
 }
 
 // repl-diskless-sync-max-replicas: the master waits no longer than for that
