@@ -11,6 +11,11 @@
 //                                (malloc_usable_size), heap/rec by glibc's own
 //                                count (chunk headers and rounding included).
 //   BM_PackedTable_Find*         lookups in a table of 1M records.
+//   BM_PackedTable_FindBatch/P   16 lookups in a table of 1M records, as a
+//                                pipeline of 16 commands makes them: P=0 one
+//                                after another; P=1 after PrefetchSlots of all
+//                                16 and then Prefetch of all 16, as a connection
+//                                does for the commands it queued (time per lookup).
 //   BM_PackedTable_Random        random picks in a table of 1M records.
 //   BM_PackedTable_SetPopAll/N   SPOP until empty (Random + Erase), from N members.
 //   BM_FlatHashMap_HashInsert/N  the same records in absl::flat_hash_map<std::string,
@@ -178,6 +183,33 @@ void BM_PackedTable_FindMiss(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_PackedTable_FindMiss);
+
+void BM_PackedTable_FindBatch(benchmark::State& state) {
+  const PackedTable& table = BigHash();
+  const Keys& keys = Keys::Get();
+  const bool prefetch = state.range(0) != 0;
+  constexpr size_t kBatch = 16;
+  Rng rng(0x9abc);
+  int64_t hits = 0;
+  for (auto _ : state) {
+    std::string_view batch[kBatch];
+    for (std::string_view& key : batch) key = keys.fields[rng.Below(kMaxRecords)];
+    if (prefetch) {
+      table.PrefetchSlots(batch);
+      table.Prefetch(batch);
+    }
+    for (std::string_view key : batch) {
+      std::string_view value;
+      hits += table.Find(key, &value);
+      benchmark::DoNotOptimize(value);
+    }
+  }
+  if (hits != static_cast<int64_t>(state.iterations() * kBatch)) {
+    state.SkipWithError("expected hits");
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+}
+BENCHMARK(BM_PackedTable_FindBatch)->Arg(0)->Arg(1);
 
 void BM_FlatHashMap_FindHit(benchmark::State& state) {
   static const auto* map = [] {

@@ -11,6 +11,8 @@
 #include "server/persist/aof_persistence.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/script/lua_engine.h"
+#include "server/store/types/packed_table.h"
+#include "server/store/types/sorted_set.h"
 
 namespace valkdb {
 namespace {
@@ -87,6 +89,12 @@ void CommandTable::Register(CommandSpec spec) {
   spec.id = spec_count_++;
   index_[spec.name] = commands_.size();
   commands_.push_back(std::move(spec));
+}
+
+void CommandTable::SetMemberArgs(std::string_view name, int first, int step) {
+  CommandSpec& spec = commands_[index_.at(name)];
+  spec.member_first = first;
+  spec.member_step = step;
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
@@ -328,6 +336,53 @@ bool PauseHolds(ServerState& server, const ClientState& client, const CommandSpe
   return false;
 }
 
+namespace {
+
+// At most this many members of one command: a command with more would have
+// the first lines evicted again before it got to them.
+constexpr size_t kMaxPrefetched = 32;
+
+// False when the entry holds no big hash, set or sorted set.
+bool PrefetchMembersOf(const Entry& entry, const CommandSpec& spec,
+                       absl::Span<const std::string_view> args, MemberPrefetch stage) {
+  if (!entry.is_table()) return false;  // compact encodings live in the entry's own bytes
+  std::string_view members[kMaxPrefetched];
+  size_t n = 0;
+  for (size_t i = static_cast<size_t>(spec.member_first); i < args.size() && n < kMaxPrefetched;
+       i += static_cast<size_t>(spec.member_step)) {
+    members[n++] = args[i];
+  }
+  const absl::Span<const std::string_view> span(members, n);
+  const bool slots = stage == MemberPrefetch::kSlots;
+  switch (entry.type()) {
+    case Entry::Type::kHash:
+    case Entry::Type::kSet:
+      slots ? entry.table()->PrefetchSlots(span) : entry.table()->Prefetch(span);
+      return true;
+    case Entry::Type::kZSet:
+      slots ? entry.sorted_set()->PrefetchSlots(span) : entry.sorted_set()->Prefetch(span);
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool PrefetchMembers(Store& store, int db, const CommandSpec& spec,
+                     absl::Span<const std::string_view> args, MemberPrefetch stage) {
+  if (spec.member_first == 0 || args.size() <= static_cast<size_t>(spec.member_first)) {
+    return false;
+  }
+  const std::string_view key = args[static_cast<size_t>(spec.first_key)];
+  Shard* shard = store.ShardFor(db, key);
+  if (!shard->mu.TryLock()) return false;
+  const Entry* entry = shard->FindAny(key);
+  const bool big = entry != nullptr && PrefetchMembersOf(*entry, spec, args, stage);
+  shard->mu.Unlock();
+  return big;
+}
+
 void CommandTable::Dispatch(CommandContext& ctx) const { Dispatch(ctx, Lookup(ctx.args.views())); }
 
 void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const {
@@ -478,8 +533,17 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     if (spec->find_keys == nullptr && spec->first_key > 0 &&
         (spec->last_key == spec->first_key ||
          args.size() == static_cast<size_t>(spec->first_key) + 1)) {
-      locks.LockOne(ctx.client.db,
-                    args[static_cast<size_t>(spec->first_key)]);  // one key: the common case
+      const std::string_view key = args[static_cast<size_t>(spec->first_key)];
+      locks.LockOne(ctx.client.db, key);  // one key: the common case
+      if (spec->member_first != 0 &&
+          args.size() > static_cast<size_t>(spec->member_first + spec->member_step)) {
+        // Two members or more: their lookups' misses overlap.
+        Shard& shard = locks(ctx.client.db, key);
+        AssumeLocked(shard);
+        if (const Entry* entry = shard.FindAny(key)) {
+          PrefetchMembersOf(*entry, *spec, args, MemberPrefetch::kBuckets);
+        }
+      }
     } else {
       KeyList keys;
       CommandKeys(*spec, ctx, &keys);

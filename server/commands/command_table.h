@@ -175,6 +175,11 @@ struct CommandSpec {
   std::vector<CommandSpec> subcommands = {};
   KeyFinder find_keys = nullptr;  // movable keys; otherwise first/last/step
   size_t id = 0;                  // set by Register: the index of its counters in LoopStats
+  // The arguments naming members or fields of the first key's hash, set or
+  // sorted set: args[member_first], then every member_step-th (0: none). Set
+  // by CommandTable::SetMemberArgs; PrefetchMembers reads them.
+  int member_first = 0;
+  int member_step = 0;
 };
 
 // Publishes a command's change to the store's feed (dispatch calls it).
@@ -189,12 +194,30 @@ void PublishToReplicas(CommandContext& ctx);
 // The keys of a request, from its spec (what dispatch locks).
 void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* keys);
 
+// Starts loading the buckets in which a request will look up its members
+// (spec.member_first/member_step), when its key holds a big hash, set or
+// sorted set, so the cache misses overlap with other work instead of
+// stalling the command. A connection calls it for the commands of a
+// pipeline: kSlots as each is parsed (it never waits for memory), then
+// kBuckets for those that returned true, just before the batch runs (the
+// slots are loaded by then). It never waits for the shard's lock either (a
+// busy shard, a script holding every lock: it gives up) and changes
+// nothing, so a command it guessed wrong for (after a SELECT not run yet, a
+// key that changes before the command runs) only loses the prefetch.
+// Returns true when the key holds such a structure.
+enum class MemberPrefetch { kSlots, kBuckets };
+bool PrefetchMembers(Store& store, int db, const CommandSpec& spec,
+                     absl::Span<const std::string_view> args, MemberPrefetch stage);
+
 class CommandTable {
  public:
   // Builds the table with every family registered.
   CommandTable();
 
   void Register(CommandSpec spec);
+  // Which arguments of a registered command are members or fields of its key
+  // (CommandSpec::member_first, member_step).
+  void SetMemberArgs(std::string_view name, int first, int step);
   // Case-insensitive lookup of a top-level command.
   const CommandSpec* Find(std::string_view name) const;
   // The command a request names: a subcommand when the command has them

@@ -257,6 +257,18 @@ void CmdSPop(CommandContext& ctx) {
     ctx.Notify(kEventGeneric, "del", key);
     return;
   }
+  if (!with_count) {  // the common case, without the list of members below
+    const std::string member = SetRef(entry).Random();
+    SetRemove(shard, key, entry, member);
+    const bool emptied = DeleteIfEmpty(ctx, shard, key);
+    // Replayed, a random pop would pick another member: Redis propagates SREM.
+    ctx.Propagate({"SREM", key, member});
+    ctx.KeyModified(key);
+    ctx.Notify(kEventSet, "spop", key);
+    if (emptied) ctx.Notify(kEventGeneric, "del", key);
+    ctx.out.Bulk(member);
+    return;
+  }
   std::vector<std::string> popped;
   for (int64_t i = 0; i < count; ++i) {
     popped.push_back(SetRef(entry).Random());
@@ -270,10 +282,6 @@ void CmdSPop(CommandContext& ctx) {
   ctx.KeyModified(key);
   ctx.Notify(kEventSet, "spop", key);
   if (emptied) ctx.Notify(kEventGeneric, "del", key);
-  if (!with_count) {
-    ctx.out.Bulk(popped[0]);
-    return;
-  }
   ctx.out.Set(popped.size());
   for (const std::string& m : popped) ctx.out.Bulk(m);
 }
@@ -642,6 +650,11 @@ void RegisterSetFamily(CommandTable* table) {
                    "Incrementally iterate Set elements", "2.8.0", "@read @set @slow", "RO access",
                    "O(1) for every call. O(N) for a complete iteration, including enough command "
                    "calls for the cursor to return back to 0. N is the size of the collection."});
+  // The members each looks up (PrefetchMembers).
+  for (std::string_view name : {"sadd", "srem", "sismember", "smismember"}) {
+    table->SetMemberArgs(name, 2, 1);
+  }
+  table->SetMemberArgs("smove", 3, 1);
 }
 
 }  // namespace valkdb

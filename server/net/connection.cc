@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 
@@ -395,17 +396,36 @@ void Connection::Process(std::string_view input) {
   const CommandTable& table = CommandTable::Get();
   // CLIENT PAUSE is rare: one load per read decides whether to look.
   const bool pausing = now_ms < loop_->server().pause_until_ms.load(std::memory_order_acquire);
-  auto enqueue = [&](CommandArgs& args, const CommandSpec* spec) {
+  // nullptr when stopping: the connection is about to close.
+  auto enqueue = [&](CommandArgs& args, const CommandSpec* spec) -> Task* {
     Task* task = applier.Enqueue(loop_->ids().Next(), this, now_ms);
-    if (task == nullptr) return false;  // stopping: the connection is about to close
+    if (task == nullptr) return nullptr;
     task->args.Swap(args);
     task->spec = spec;
     ++commands;
-    return true;
+    return task;
+  };
+  // Queued commands of a pipeline whose members' bucket slots were prefetched
+  // as they were parsed: their buckets are, just before the queue runs (see
+  // PrefetchMembers). The args stay where they are until their task has run.
+  struct Prefetched {
+    const CommandSpec* spec;
+    int db;
+    absl::Span<const std::string_view> args;
+  };
+  std::array<Prefetched, 16> prefetched;
+  size_t prefetched_count = 0;
+  auto prefetch_buckets = [&] {
+    for (size_t i = 0; i < prefetched_count; ++i) {
+      const Prefetched& p = prefetched[i];
+      PrefetchMembers(loop_->store(), p.db, *p.spec, p.args, MemberPrefetch::kBuckets);
+    }
+    prefetched_count = 0;
   };
   // Runs what is queued now, before parsing on (see DecidesWhatFollows);
   // false if nothing more may be read.
   auto run_now = [&] {
+    prefetch_buckets();
     applier.Drain(now_ms);
     if (state_.close_after_reply || state_.close_now || closing_ || over_limit_) return false;
     if (state_.blocked != nullptr) return false;  // the rest waits for the wait to end
@@ -441,11 +461,21 @@ void Connection::Process(std::string_view input) {
       break;
     }
     const bool decides = DecidesWhatFollows(spec, current_);
-    if (!enqueue(current_, spec)) break;
+    // More of a pipeline follows: what this command will look its members up
+    // in loads while the rest is parsed and run before it.
+    const bool big =
+        spec != nullptr && spec->member_first != 0 && consumed < input.size() &&
+        PrefetchMembers(loop_->store(), state_.db, *spec, current_.views(), MemberPrefetch::kSlots);
+    Task* task = enqueue(current_, spec);
+    if (task == nullptr) break;
+    if (big && prefetched_count < prefetched.size()) {
+      prefetched[prefetched_count++] = {spec, state_.db, task->args.views()};
+    }
     if (decides && !run_now()) break;
   }
   // One hand-off for everything this read brought: the applier runs the
   // batch in order and the replies leave together.
+  prefetch_buckets();
   applier.Drain(now_ms);
   if (state_.blocked != nullptr && !closing_) {
     blocked_input_.assign(input.substr(consumed));

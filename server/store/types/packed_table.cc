@@ -292,6 +292,27 @@ bool PackedTable::Locate(std::string_view key, uint64_t hash, size_t* bucket, co
   return false;
 }
 
+void PackedTable::Prefetch(absl::Span<const std::string_view> keys) const {
+  if (buckets_.empty()) return;
+  constexpr size_t kChunk = 16;
+  size_t bucket[kChunk];
+  for (size_t begin = 0; begin < keys.size(); begin += kChunk) {
+    const size_t n = std::min(kChunk, keys.size() - begin);
+    for (size_t i = 0; i < n; ++i) {
+      bucket[i] = Hash(keys[begin + i]) & (buckets_.size() - 1);
+      __builtin_prefetch(&buckets_[bucket[i]]);
+    }
+    // A null slot prefetches nothing (a prefetch never faults).
+    for (size_t i = 0; i < n; ++i) __builtin_prefetch(buckets_[bucket[i]]);
+  }
+}
+
+void PackedTable::PrefetchSlots(absl::Span<const std::string_view> keys) const {
+  if (buckets_.empty()) return;
+  for (std::string_view key : keys)
+    __builtin_prefetch(&buckets_[Hash(key) & (buckets_.size() - 1)]);
+}
+
 bool PackedTable::Contains(std::string_view key) const {
   size_t bucket;
   const char* start;

@@ -121,6 +121,61 @@ TEST_F(DispatchTest, ErrorsLeaveTheStoreAlone) {
   EXPECT_EQ(Run({"dbsize"}), Int(1));
 }
 
+// PrefetchMembers: which keys it finds a structure to prefetch in, and that
+// it never waits for a shard's lock.
+TEST_F(DispatchTest, PrefetchMembersFindsBigStructuresOnly) {
+  const CommandTable& table = CommandTable::Get();
+  auto prefetch = [&](std::vector<std::string_view> args, int db = 0) {
+    const CommandSpec* spec = table.Lookup(args);
+    EXPECT_NE(spec, nullptr) << args[0];
+    return PrefetchMembers(store_, db, *spec, args, MemberPrefetch::kSlots) &&
+           PrefetchMembers(store_, db, *spec, args, MemberPrefetch::kBuckets);
+  };
+  std::vector<std::string> sadd = {"sadd", "big"}, hset = {"hset", "bighash"},
+                           zadd = {"zadd", "bigz"};
+  for (int i = 0; i < 600; ++i) {
+    sadd.push_back(StrCat("m", i));
+    hset.insert(hset.end(), {StrCat("f", i), "v"});
+    zadd.insert(zadd.end(), {StrCat(i), StrCat("m", i)});
+  }
+  ASSERT_EQ(Run(sadd), Int(600));
+  ASSERT_EQ(Run(hset), Int(600));
+  ASSERT_EQ(Run(zadd), Int(600));
+  Run({"sadd", "small", "1", "2"});  // an intset (a set of strings is a table at any size)
+  Run({"hset", "smallhash", "a", "1"});
+  Run({"set", "str", "v"});
+  const std::string before = Run({"debug", "digest"});
+
+  EXPECT_TRUE(prefetch({"sismember", "big", "m1"}));
+  EXPECT_TRUE(prefetch({"sadd", "big", "m1", "new", "other"}));
+  EXPECT_TRUE(prefetch({"hget", "bighash", "f1"}));
+  EXPECT_TRUE(prefetch({"hset", "bighash", "f1", "v", "f2", "v"}));
+  EXPECT_TRUE(prefetch({"zscore", "bigz", "m1"}));
+  EXPECT_TRUE(prefetch({"zadd", "bigz", "1", "m1"}));
+  EXPECT_TRUE(prefetch({"zadd", "bigz", "nx", "1", "m1"}));  // a wrong guess: harmless
+  // Compact encodings, other types, missing keys, another database, commands
+  // without members.
+  EXPECT_FALSE(prefetch({"sismember", "small", "1"}));
+  EXPECT_FALSE(prefetch({"hget", "smallhash", "a"}));
+  EXPECT_FALSE(prefetch({"sismember", "str", "a"}));
+  EXPECT_FALSE(prefetch({"sismember", "nokey", "a"}));
+  EXPECT_FALSE(prefetch({"sismember", "big", "m1"}, 1));
+  EXPECT_FALSE(prefetch({"scard", "big"}));
+  EXPECT_FALSE(prefetch({"get", "str"}));
+
+  // A shard locked elsewhere: it gives up rather than wait.
+  Shard* shard = store_.ShardFor(0, "big");
+  shard->mu.Lock();
+  EXPECT_FALSE(prefetch({"sismember", "big", "m1"}));
+  shard->mu.Unlock();
+  EXPECT_TRUE(prefetch({"sismember", "big", "m1"}));
+
+  // It changed nothing, and the commands still answer.
+  EXPECT_EQ(Run({"debug", "digest"}), before);
+  EXPECT_EQ(Run({"smismember", "big", "m1", "m599", "m600"}), "*3\r\n:1\r\n:1\r\n:0\r\n");
+  EXPECT_EQ(Run({"hmget", "bighash", "f0", "nope"}), "*2\r\n$1\r\nv\r\n$-1\r\n");
+}
+
 // ---------------------------------------------------------------- the table itself
 
 TEST(CommandTableTest, NamesAreLowerCaseAndUnique) {

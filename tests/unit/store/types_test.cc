@@ -159,6 +159,28 @@ TEST(PackedTableTest, BehavesLikeAMap) {
   }
 }
 
+TEST(PackedTableTest, PrefetchChangesNothing) {
+  PackedTable table(2);
+  const std::vector<std::string_view> keys = {"a", "b", "", "missing"};
+  table.Prefetch(keys);  // empty: no buckets yet
+  table.PrefetchSlots(keys);
+  EXPECT_TRUE(table.empty());
+  std::vector<std::string> fields;
+  for (int i = 0; i < 1000; ++i) fields.push_back(StrCat("field", i));
+  for (const std::string& f : fields) table.Insert(f, f + "v");
+  std::vector<std::string_view> many(fields.begin(), fields.end());
+  many.push_back("missing");
+  table.PrefetchSlots(many);
+  table.Prefetch(many);  // more than one chunk
+  EXPECT_EQ(table.size(), 1000u);
+  for (const std::string& f : fields) {
+    std::string_view v;
+    ASSERT_TRUE(table.Find(f, &v)) << f;
+    EXPECT_EQ(v, f + "v");
+  }
+  EXPECT_FALSE(table.Contains("missing"));
+}
+
 TEST(PackedTableTest, ScanReturnsEveryRecordPresentThroughoutDespiteResizes) {
   PackedTable table(2);
   for (int i = 0; i < 5000; ++i) table.Insert(StrCat("stay", i), "v");
