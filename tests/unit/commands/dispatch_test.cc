@@ -207,6 +207,11 @@ TEST(CommandTableTest, EntriesAreComplete) {
       EXPECT_FALSE(s->since.empty()) << s->name;
       EXPECT_FALSE(s->acl_categories.empty()) << s->name;
       EXPECT_FALSE(s->complexity.empty()) << s->name;
+      if (s->member_first != 0) {  // PrefetchMembers: members come after the key
+        EXPECT_GT(s->first_key, 0) << s->name;
+        EXPECT_GT(s->member_first, s->first_key) << s->name;
+        EXPECT_GT(s->member_step, 0) << s->name;
+      }
       if (s->first_key > 0) {
         EXPECT_GT(s->key_step, 0) << s->name;
         EXPECT_FALSE(s->key_flags.empty()) << s->name;
