@@ -346,6 +346,18 @@ constexpr size_t kMaxPrefetched = 32;
 bool PrefetchMembersOf(const Entry& entry, const CommandSpec& spec,
                        absl::Span<const std::string_view> args, MemberPrefetch stage) {
   if (!entry.is_table()) return false;  // compact encodings live in the entry's own bytes
+  const PackedTable* table = nullptr;
+  switch (entry.type()) {
+    case Entry::Type::kHash:
+    case Entry::Type::kSet:
+      table = entry.table();
+      break;
+    case Entry::Type::kZSet:
+      table = &entry.sorted_set()->index();
+      break;
+    default:
+      return false;
+  }
   std::string_view members[kMaxPrefetched];
   size_t n = 0;
   for (size_t i = static_cast<size_t>(spec.member_first); i < args.size() && n < kMaxPrefetched;
@@ -353,18 +365,12 @@ bool PrefetchMembersOf(const Entry& entry, const CommandSpec& spec,
     members[n++] = args[i];
   }
   const absl::Span<const std::string_view> span(members, n);
-  const bool slots = stage == MemberPrefetch::kSlots;
-  switch (entry.type()) {
-    case Entry::Type::kHash:
-    case Entry::Type::kSet:
-      slots ? entry.table()->PrefetchSlots(span) : entry.table()->Prefetch(span);
-      return true;
-    case Entry::Type::kZSet:
-      slots ? entry.sorted_set()->PrefetchSlots(span) : entry.sorted_set()->Prefetch(span);
-      return true;
-    default:
-      return false;
+  if (stage == MemberPrefetch::kSlots) {
+    table->PrefetchSlots(span);
+  } else {
+    table->Prefetch(span);
   }
+  return true;
 }
 
 }  // namespace

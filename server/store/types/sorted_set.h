@@ -6,7 +6,6 @@
 #include <string_view>
 
 #include "absl/functional/function_ref.h"
-#include "absl/types/span.h"
 #include "server/store/types/packed_table.h"
 #include "server/store/types/score_tree.h"
 
@@ -48,11 +47,8 @@ class SortedSet {
   bool Erase(std::string_view member);
 
   bool Contains(std::string_view member) const { return index_.Contains(member); }
-  // Starts loading where lookups of `members` will go (PackedTable::Prefetch).
-  void Prefetch(absl::Span<const std::string_view> members) const { index_.Prefetch(members); }
-  void PrefetchSlots(absl::Span<const std::string_view> members) const {
-    index_.PrefetchSlots(members);
-  }
+  // Member -> score, where ZSCORE and ZADD look members up (PrefetchMembers).
+  const PackedTable& index() const { return index_; }
   bool Score(std::string_view member, double* score) const;
   // member's rank, nullopt when absent.
   std::optional<size_t> Rank(std::string_view member) const;
