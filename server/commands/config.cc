@@ -51,6 +51,10 @@ const std::vector<Config::Param>& ParamTable() {
       // uses it for replies only; "no" (or a kernel that refuses io_uring)
       // uses libuv for everything.
       {"io-uring", "", K::kEnum, "yes", kImm, 0, 0, "yes sends no", true},
+      // valkdb's own: after a turn with work, how long (microseconds) a loop
+      // on the native ring watches it for more before it sleeps (0: it
+      // sleeps at once); see EventLoop::RunNative.
+      {"loop-spin-us", "", K::kInt, "0", kImm, 0, 1000, "", true},
       {"databases", "", K::kInt, "16", kImm, 1, kIntMax},
       {"maxclients", "", K::kInt, "10000", kMut, 1, UINT32_MAX},
       {"timeout", "", K::kInt, "0", kMut, 0, kIntMax},

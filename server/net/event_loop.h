@@ -172,6 +172,9 @@ class EventLoop {
   // libuv (accepts, timers, other threads' posts, anything libuv watches)
   // without waiting, when its epoll fd is readable or a timer is due.
   void RunNative();
+  // Watches the ring up to spin_ns_ (and no longer than `timeout_ms`, -1: no
+  // limit) for completions; true when some came.
+  bool SpinForWork(int timeout_ms);
   void RunDeferred();
   void ArmBlockTimer();
   void Post(InboxItem item) ABSL_LOCKS_EXCLUDED(inbox_mu_);
@@ -212,6 +215,10 @@ class EventLoop {
   EpollWatch epoll_watch_;
   bool epoll_watched_ = false;
   bool uv_ready_ = false;
+  // Native ring: how long the loop watches the ring for more work before it
+  // sleeps, after a turn that had some (`loop-spin-us`); see SpinForWork.
+  int64_t spin_ns_ = 0;
+  bool had_work_ = false;
   uint64_t busy_client_ = 0;  // the client whose script is busy, while others are served
   // Connections whose RunDeferred is due at the loop's next turn (Defer).
   std::vector<Connection*> deferred_;

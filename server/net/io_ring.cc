@@ -28,7 +28,10 @@ bool IoRing::InitNative(unsigned entries) {
   io_uring_params params{};
   // One thread submits; completions' kernel work runs when that thread asks
   // for events (the loop's wait), not by interrupting it (Linux 6.1).
-  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  // TASKRUN_FLAG: the kernel flags pending work in the ring, so a loop can
+  // see it come without a system call (CompletionsPending).
+  params.flags =
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   if (io_uring_queue_init_params(entries, &ring_, &params) < 0) return false;
   constexpr unsigned kNeeded = IORING_FEAT_NODROP | IORING_FEAT_FAST_POLL | IORING_FEAT_EXT_ARG;
   io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
@@ -187,7 +190,9 @@ bool IoRing::Submit() {
 size_t IoRing::Reap() {
   size_t reaped = 0;
   io_uring_cqe* cqe = nullptr;
-  while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
+  // Only what is posted: peeking an empty queue would ask the kernel for
+  // its pending part (TASKRUN_FLAG), and under steady load never end.
+  while (io_uring_cq_ready(&ring_) != 0 && io_uring_peek_cqe(&ring_, &cqe) == 0) {
     const auto data = reinterpret_cast<uintptr_t>(io_uring_cqe_get_data(cqe));
     const int result = cqe->res;
     const unsigned flags = cqe->flags;
@@ -201,7 +206,13 @@ size_t IoRing::Reap() {
   return reaped;
 }
 
-void IoRing::SubmitAndWait(int timeout_ms) {
+bool IoRing::CompletionsPending() const {
+  const unsigned flags = IO_URING_READ_ONCE(*ring_.sq.kflags);
+  return (flags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) != 0 ||
+         io_uring_cq_ready(&ring_) != 0;
+}
+
+size_t IoRing::SubmitAndWait(int timeout_ms) {
   io_uring_cqe* cqe = nullptr;
   if (timeout_ms < 0) {
     io_uring_submit_and_wait(&ring_, 1);
@@ -213,11 +224,12 @@ void IoRing::SubmitAndWait(int timeout_ms) {
   }
   // Errors (a signal, the time passing, a full completion queue) need
   // nothing here: what is ready is taken, what is queued goes next time.
-  Reap();
+  return Reap();
 }
 
-void IoRing::SubmitAndReap() {
-  if (!enabled_) return;
+size_t IoRing::SubmitAndReap() {
+  if (!enabled_) return 0;
+  size_t total = 0;
   if (native_) {
     // The kernel's part of completions waits for a request for events.
     io_uring_submit_and_get_events(&ring_);
@@ -227,10 +239,11 @@ void IoRing::SubmitAndReap() {
   for (;;) {
     const bool submitted = Submit();
     const size_t reaped = Reap();
-    if (io_uring_sq_ready(&ring_) == 0) return;
+    total += reaped;
+    if (io_uring_sq_ready(&ring_) == 0) return total;
     // The kernel refuses now and nothing came back: the loop's next
     // iteration (or the completions that wake it) retries.
-    if (!submitted && reaped == 0) return;
+    if (!submitted && reaped == 0) return total;
   }
 }
 

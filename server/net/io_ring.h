@@ -76,11 +76,15 @@ class IoRing {
   bool WatchReadable(int fd, RingOp* op);
   // Native: submits what is queued and waits up to `timeout_ms` (-1: no
   // limit, 0: not at all) for a completion, then runs what completed.
-  void SubmitAndWait(int timeout_ms);
+  size_t SubmitAndWait(int timeout_ms);  // how many completions it ran
   // Submits what is queued (one system call) and runs the completions that
   // are ready, again while those queue more. Only from the loop itself:
   // completions run connections' code (Flush, Close).
-  void SubmitAndReap();
+  size_t SubmitAndReap();  // how many completions it ran
+  // Native: whether completions are waiting to be taken (the kernel's part
+  // of them flagged, or already posted). A read of shared memory, no
+  // system call: what a loop watches while it spins before sleeping.
+  bool CompletionsPending() const;
   // Submits what is queued and runs nothing: where a connection may be in
   // the middle of a command (a busy script serving others). false if the
   // kernel refused.

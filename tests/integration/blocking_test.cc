@@ -552,6 +552,25 @@ TEST_F(integration_Blocking, StressNoWakeupIsLostWhenConsumersWaitForever) {
   EXPECT_EQ(v.unique, v.delivered) << "an element was delivered twice";
 }
 
+// The same with loops that spin before they sleep (loop-spin-us): a push
+// from another loop lands while the waiter's loop watches its ring, not
+// sleeps, and must still reach the waiter.
+class SpinningLoopsTest : public BlockingTest {
+ protected:
+  std::vector<std::string> ValkdbArgs() const override {
+    return {"--threads", "4", "--loop-spin-us", "200"};
+  }
+};
+using integration_BlockingSpinningLoops = SpinningLoopsTest;
+
+TEST_F(integration_BlockingSpinningLoops, NoWakeupIsLostWhenConsumersWaitForever) {
+  const ForeverStressVerdict v = RunForeverStress(port(), *c_);
+  EXPECT_EQ(v.failures, 0);
+  EXPECT_FALSE(v.stuck) << "elements stayed queued while every consumer was blocked on them";
+  EXPECT_EQ(v.delivered, v.pushed);
+  EXPECT_EQ(v.unique, v.delivered) << "an element was delivered twice";
+}
+
 // The same run against a server that drops every third wake-up
 // (VALKDB_TEST_DROP_WAKEUP_EVERY): the check above must notice.
 class DroppedWakeupTest : public BlockingTest {
