@@ -72,6 +72,8 @@ CommandTable::CommandTable() {
   RegisterDebugFamily(this);
   RegisterIntrospectionFamily(this);
   RegisterReplicationFamily(this);
+  RegisterClusterFamily(this);
+  RegisterModuleFamily(this);
 }
 
 const CommandTable& CommandTable::Get() {
@@ -125,6 +127,25 @@ Entry MakeEntry(const CommandContext& ctx, std::string_view key, size_t value_in
 
 void ReplyWrongArity(CommandContext& ctx, std::string_view full_name) {
   ctx.out.Error(StrCat("wrong number of arguments for '", full_name, "' command"));
+}
+
+void CmdContainer(CommandContext& ctx) { ReplyWrongArity(ctx, AsciiLower(ctx.arg(0))); }
+
+bool ProtectedCommandAllowed(const CommandContext& ctx, std::string_view setting) {
+  const std::string value = ctx.server.config->GetString(setting);
+  if (value == "yes") return true;
+  if (value != "local") return false;
+  const std::string_view addr = ctx.client.addr;
+  return addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("::1") ||
+         addr.empty();
+}
+
+void ReplyProtectedCommandRefused(CommandContext& ctx, std::string_view command,
+                                  std::string_view setting) {
+  ctx.out.Error(StrCat(command, " command not allowed. If the ", setting,
+                       " option is set to \"local\", you can run it from a local connection, "
+                       "otherwise you need to set this option in the configuration file, and "
+                       "then restart the server."));
 }
 
 void ReplyHelp(CommandContext& ctx, std::string_view command,

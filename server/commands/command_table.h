@@ -337,6 +337,10 @@ void RegisterSortFamily(CommandTable* table);
 void RegisterDebugFamily(CommandTable* table);
 void RegisterIntrospectionFamily(CommandTable* table);
 void RegisterReplicationFamily(CommandTable* table);
+// CLUSTER, ASKING, READONLY, READWRITE, as a Redis without cluster-enabled.
+void RegisterClusterFamily(CommandTable* table);
+// MODULE: valkdb loads no modules.
+void RegisterModuleFamily(CommandTable* table);
 
 // Helpers shared by the families.
 // Ends every subscription of a client (RESET, disconnect).
@@ -358,6 +362,16 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
 // An entry for key holding argument `value_index`, sharing a big argument's buffer.
 Entry MakeEntry(const CommandContext& ctx, std::string_view key, size_t value_index);
 void ReplyWrongArity(CommandContext& ctx, std::string_view full_name);
+// A container command's own handler (CONFIG, CLUSTER, ...): only reached
+// without a subcommand, which its arity already refuses.
+void CmdContainer(CommandContext& ctx);
+// Redis's allowProtectedAction: whether a command that `setting`
+// (enable-debug-command, enable-module-command) protects may run for this
+// client: "yes", or "local" and a loopback or unix-socket client.
+bool ProtectedCommandAllowed(const CommandContext& ctx, std::string_view setting);
+// Redis's error for a protected command refused (`command`: "DEBUG", "MODULE").
+void ReplyProtectedCommandRefused(CommandContext& ctx, std::string_view command,
+                                  std::string_view setting);
 // Redis's addReplyHelp: `command`'s subcommands, one line each, then HELP.
 void ReplyHelp(CommandContext& ctx, std::string_view command,
                std::initializer_list<std::string_view> lines);

@@ -87,15 +87,6 @@ void MixValue(Digest* d, const Entry& entry) {
   }
 }
 
-bool DebugAllowed(const CommandContext& ctx) {
-  const std::string setting = ctx.server.config->GetString("enable-debug-command");
-  if (setting == "yes") return true;
-  if (setting != "local") return false;
-  const std::string_view addr = ctx.client.addr;
-  return addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("::1") ||
-         addr.empty();
-}
-
 void DebugDigest(CommandContext& ctx) {
   DatasetDigest digest;
   for (int db = 0; db < ctx.store.databases(); ++db) {
@@ -368,12 +359,8 @@ void DebugProtocol(CommandContext& ctx) {
 }
 
 void CmdDebug(CommandContext& ctx) {
-  if (!DebugAllowed(ctx)) {
-    ctx.out.Error(
-        "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
-        "can run it from a local connection, otherwise you need to set this option in the "
-        "configuration file, and then restart the server.");
-    return;
+  if (!ProtectedCommandAllowed(ctx, "enable-debug-command")) {
+    return ReplyProtectedCommandRefused(ctx, "DEBUG", "enable-debug-command");
   }
   const std::string_view sub = ctx.arg(1);
   if (EqualsIgnoreCase(sub, "digest") && ctx.argc() == 2) return DebugDigest(ctx);

@@ -381,6 +381,16 @@ void RegisterDumpFamily(CommandTable* table) {
                    "average size. For small string values the time complexity is thus O(1)+O(1*M) "
                    "where M is small, so simply O(1). However for sorted set values the complexity "
                    "is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."});
+  // What a cluster node's MIGRATE sends after an -ASK redirect: RESTORE
+  // itself, as in Redis (only cluster mode gives its asking flag a meaning).
+  table->Register({"restore-asking", -4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1,
+                   CmdRestore, "server", "An internal command for migrating keys in a cluster",
+                   "3.0.0", "@keyspace @write @slow @dangerous", "OW update",
+                   "O(1) to create the new key and additional O(N*M) to reconstruct the serialized "
+                   "value, where N is the number of Redis objects composing the value and M their "
+                   "average size. For small string values the time complexity is thus O(1)+O(1*M) "
+                   "where M is small, so simply O(1). However for sorted set values the complexity "
+                   "is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."});
   // COMMAND INFO shows the first of Redis's two key specs (the key argument);
   // the table has no place for the second (after KEYS), nor for movablekeys.
   table->Register({"migrate",

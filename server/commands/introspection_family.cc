@@ -463,8 +463,6 @@ void CmdLatency(CommandContext& ctx) {
   }
 }
 
-void CmdContainer(CommandContext& ctx) { ReplyWrongArity(ctx, AsciiLower(ctx.arg(0))); }
-
 }  // namespace
 
 void RegisterIntrospectionFamily(CommandTable* table) {

@@ -160,8 +160,6 @@ void CmdPubSubHelp(CommandContext& ctx) {
   for (std::string_view line : kLines) ctx.out.SimpleString(line);
 }
 
-void CmdContainer(CommandContext& ctx) { ReplyWrongArity(ctx, "pubsub"); }
-
 }  // namespace
 
 void DropSubscriptions(ServerState& server, ClientState& client) {

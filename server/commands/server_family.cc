@@ -431,8 +431,6 @@ void CmdConfigHelp(CommandContext& ctx) {
   for (std::string_view line : kLines) ctx.out.SimpleString(line);
 }
 
-void CmdContainer(CommandContext& ctx) { ReplyWrongArity(ctx, AsciiLower(ctx.arg(0))); }
-
 template <typename... Args>
 std::string Format(const char* format, Args... args) {
   char buf[64];
