@@ -587,7 +587,17 @@ void EventLoop::OnCron(uv_timer_t* handle) {
     // Nor does a paused server delete expired keys (Redis 7.0).
     if (self->server_->active_expire_enabled.load(std::memory_order_relaxed) && !replica &&
         !self->store_->feed().expiry_held(now_ms)) {
+      const auto start = std::chrono::steady_clock::now();
       self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
+      // Redis's "expire-cycle" latency event: a cycle that took at least
+      // latency-monitor-threshold ms (freeing a big expired value can).
+      const int64_t threshold = self->server_->config->GetInt("latency-monitor-threshold");
+      const int64_t took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count();
+      if (threshold > 0 && took_ms >= threshold) {
+        self->server_->stats.latency.AddSample("expire-cycle", took_ms);
+      }
     }
     // Memory over maxmemory (a CONFIG SET that lowered it, or commands that
     // ran out of eviction time) keeps being freed here, as Redis's eviction

@@ -269,6 +269,33 @@ TEST_F(integration_Stats, DebugSleepIsSlowAndALatencyEvent) {
   EXPECT_TRUE(c_->Command({"LATENCY", "HISTORY", "command"}).elements.empty());
 }
 
+// Redis's "expire-cycle" latency event: an active expiry cycle that frees a
+// big value takes longer than the threshold (1 ms: freeing a million members
+// takes tens here, and no machine frees them in less).
+TEST_F(integration_Stats, SlowActiveExpiryCycleIsALatencyEvent) {
+  ASSERT_EQ(c_->Command({"CONFIG", "SET", "latency-monitor-threshold", "1"}).str, "OK");
+  for (int batch = 0; batch < 100; ++batch) {
+    std::vector<std::string> sadd = {"SADD", "big"};
+    for (int i = 0; i < 10000; ++i) sadd.push_back(StrCat("m", batch * 10000 + i));
+    ASSERT_EQ(c_->Run(sadd).integer, 10000);
+  }
+  ASSERT_EQ(c_->Command({"PEXPIRE", "big", "1"}).integer, 1);
+  // The cron's cycle deletes it (liveness: a generous bound); nothing reads
+  // the key meanwhile, so no lazy expiry takes it first.
+  bool deleted = false;
+  for (int i = 0; i < 2000 && !deleted; ++i) {
+    deleted = c_->Command({"DBSIZE"}).integer == 0;
+    if (!deleted) std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_TRUE(deleted);
+  const RespValue latest = c_->Command({"LATENCY", "LATEST"});
+  bool seen = false;
+  for (const RespValue& event : latest.elements) {
+    if (event.elements.at(0).str == "expire-cycle") seen = event.elements.at(3).integer >= 1;
+  }
+  EXPECT_TRUE(seen) << latest.DebugString();
+}
+
 TEST_F(integration_Stats, DebugPauseCronStopsTheActiveExpiryCycle) {
   // Paused, the cron deletes nothing: an expired key stays counted however
   // long it waits (DBSIZE counts keys not yet deleted, as Redis's).
