@@ -3,13 +3,12 @@
 // or READONLY and take this error as "not a cluster"; COMMAND lists the
 // commands with Redis's metadata, as Redis does.
 #include "server/commands/command_table.h"
+#include "server/commands/errors.h"
 
 namespace valkdb {
 namespace {
 
-constexpr std::string_view kClusterDisabled = "This instance has cluster support disabled";
-
-void CmdClusterDisabled(CommandContext& ctx) { ctx.out.Error(kClusterDisabled); }
+void CmdClusterDisabled(CommandContext& ctx) { ctx.out.Error(errors::kClusterDisabled); }
 
 }  // namespace
 

@@ -131,23 +131,6 @@ void ReplyWrongArity(CommandContext& ctx, std::string_view full_name) {
 
 void CmdContainer(CommandContext& ctx) { ReplyWrongArity(ctx, AsciiLower(ctx.arg(0))); }
 
-bool ProtectedCommandAllowed(const CommandContext& ctx, std::string_view setting) {
-  const std::string value = ctx.server.config->GetString(setting);
-  if (value == "yes") return true;
-  if (value != "local") return false;
-  const std::string_view addr = ctx.client.addr;
-  return addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("::1") ||
-         addr.empty();
-}
-
-void ReplyProtectedCommandRefused(CommandContext& ctx, std::string_view command,
-                                  std::string_view setting) {
-  ctx.out.Error(StrCat(command, " command not allowed. If the ", setting,
-                       " option is set to \"local\", you can run it from a local connection, "
-                       "otherwise you need to set this option in the configuration file, and "
-                       "then restart the server."));
-}
-
 void ReplyHelp(CommandContext& ctx, std::string_view command,
                std::initializer_list<std::string_view> lines) {
   ctx.out.Array(lines.size() + 3);
@@ -178,6 +161,21 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
 namespace {
 
 // Redis's rejectCommand: a refusal before the command ran counts against it.
+// Redis's allowProtectedAction: whether a command `setting` protects
+// (enable-debug-command, enable-module-command) may run for this client:
+// "yes", or "local" and a client on the unix socket, 127.0.0.1 or ::1 (as
+// Redis's islocalClient), or one of valkdb's own (no address).
+bool ProtectedCommandAllowed(const CommandContext& ctx, std::string_view setting) {
+  const std::string value = ctx.server.config->GetString(setting);
+  if (value == "yes") return true;
+  if (value != "local") return false;
+  const ClientState& client = ctx.client;
+  if (client.unix_socket || client.addr.empty()) return true;
+  std::string_view host = client.addr;
+  host = host.substr(0, host.rfind(':'));
+  return host == "127.0.0.1" || host == "::1" || host == "[::1]";
+}
+
 void CountRejected(CommandContext& ctx, const CommandSpec& spec) {
   LoopStats* stats = ctx.client.stats;
   if (stats == nullptr) return;
@@ -456,6 +454,20 @@ void CommandTable::Dispatch(CommandContext& ctx, const CommandSpec* spec) const 
     CountRejected(ctx, *spec);
     ReplyWrongArity(ctx, spec->name);
     return;
+  }
+  // Redis's order: before authentication (CMD_PROTECTED).
+  if ((spec->flags & kCmdProtected) != 0) [[unlikely]] {
+    const bool debug = spec->name == "debug";
+    const std::string_view setting = debug ? "enable-debug-command" : "enable-module-command";
+    if (!ProtectedCommandAllowed(ctx, setting)) {
+      if (ctx.client.in_multi) ctx.client.multi_error = true;
+      CountRejected(ctx, *spec);
+      ctx.out.Error(StrCat(debug ? "DEBUG" : "MODULE", " command not allowed. If the ", setting,
+                           " option is set to \"local\", you can run it from a local "
+                           "connection, otherwise you need to set this option in the "
+                           "configuration file, and then restart the server."));
+      return;
+    }
   }
   if (NeedsAuth(ctx.client, *spec)) {
     if (ctx.client.in_multi) ctx.client.multi_error = true;

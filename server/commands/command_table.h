@@ -131,6 +131,10 @@ enum CommandFlag : uint32_t {
   // Redis's CMD_MAY_REPLICATE (PFCOUNT, PUBLISH, SPUBLISH), which COMMAND
   // INFO does not show: CLIENT PAUSE WRITE holds these as it holds writes.
   kCmdMayReplicate = 1 << 15,
+  // Redis's CMD_PROTECTED (not shown by COMMAND INFO): DEBUG and MODULE
+  // LOAD/LOADEX/UNLOAD run only as enable-debug-command or
+  // enable-module-command allow; dispatch refuses them otherwise.
+  kCmdProtected = 1 << 16,
   // Not a Redis flag: the command may block the client (BLPOP...). The
   // connection runs it before parsing on, and reads no further while it waits.
   kCmdMayBlock = 1u << 27,
@@ -362,16 +366,10 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
 // An entry for key holding argument `value_index`, sharing a big argument's buffer.
 Entry MakeEntry(const CommandContext& ctx, std::string_view key, size_t value_index);
 void ReplyWrongArity(CommandContext& ctx, std::string_view full_name);
-// A container command's own handler (CONFIG, CLUSTER, ...): only reached
-// without a subcommand, which its arity already refuses.
+// A container command's own handler (CONFIG, CLUSTER, ...). Unreachable in
+// practice: the container's arity refuses it without a subcommand; it
+// replies as Redis would.
 void CmdContainer(CommandContext& ctx);
-// Redis's allowProtectedAction: whether a command that `setting`
-// (enable-debug-command, enable-module-command) protects may run for this
-// client: "yes", or "local" and a loopback or unix-socket client.
-bool ProtectedCommandAllowed(const CommandContext& ctx, std::string_view setting);
-// Redis's error for a protected command refused (`command`: "DEBUG", "MODULE").
-void ReplyProtectedCommandRefused(CommandContext& ctx, std::string_view command,
-                                  std::string_view setting);
 // Redis's addReplyHelp: `command`'s subcommands, one line each, then HELP.
 void ReplyHelp(CommandContext& ctx, std::string_view command,
                std::initializer_list<std::string_view> lines);

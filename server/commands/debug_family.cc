@@ -1,8 +1,7 @@
 // DEBUG: the subcommands tools and tests rely on. DIGEST and DIGEST-VALUE
 // compute exactly what Redis 7.0 computes (server/store/digest.h), so a
-// keyspace can be compared with a real redis-server's. Like Redis, DEBUG is
-// refused unless enable-debug-command allows it (yes, or local for loopback
-// clients).
+// keyspace can be compared with a real redis-server's. Like Redis, dispatch
+// refuses DEBUG unless enable-debug-command allows it (kCmdProtected).
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -359,9 +358,6 @@ void DebugProtocol(CommandContext& ctx) {
 }
 
 void CmdDebug(CommandContext& ctx) {
-  if (!ProtectedCommandAllowed(ctx, "enable-debug-command")) {
-    return ReplyProtectedCommandRefused(ctx, "DEBUG", "enable-debug-command");
-  }
   const std::string_view sub = ctx.arg(1);
   if (EqualsIgnoreCase(sub, "digest") && ctx.argc() == 2) return DebugDigest(ctx);
   if (EqualsIgnoreCase(sub, "digest-value")) return DebugDigestValue(ctx);
@@ -410,8 +406,8 @@ void CmdDebug(CommandContext& ctx) {
 }  // namespace
 
 void RegisterDebugFamily(CommandTable* table) {
-  table->Register({"debug", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0,
-                   CmdDebug, "server", "A container for debugging commands", "1.0.0",
+  table->Register({"debug", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdProtected,
+                   0, 0, 0, CmdDebug, "server", "A container for debugging commands", "1.0.0",
                    "@admin @slow @dangerous", "", "Depends on subcommand."});
 }
 

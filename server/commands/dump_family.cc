@@ -381,8 +381,8 @@ void RegisterDumpFamily(CommandTable* table) {
                    "average size. For small string values the time complexity is thus O(1)+O(1*M) "
                    "where M is small, so simply O(1). However for sorted set values the complexity "
                    "is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."});
-  // What a cluster node's MIGRATE sends after an -ASK redirect: RESTORE
-  // itself, as in Redis (only cluster mode gives its asking flag a meaning).
+  // What a cluster node's MIGRATE sends instead of RESTORE: RESTORE itself,
+  // as in Redis (only cluster mode gives its asking flag a meaning).
   table->Register({"restore-asking", -4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1,
                    CmdRestore, "server", "An internal command for migrating keys in a cluster",
                    "3.0.0", "@keyspace @write @slow @dangerous", "OW update",

@@ -32,6 +32,14 @@ inline constexpr std::string_view kExpireNxAndOthers =
 inline constexpr std::string_view kExpireGtAndLt =
     "GT and LT options at the same time are not compatible";
 
+// Redis Cluster's commands on a server that is not a cluster node.
+inline constexpr std::string_view kClusterDisabled = "This instance has cluster support disabled";
+// MODULE (valkdb loads no modules).
+inline constexpr std::string_view kModuleLoadFailed =
+    "Error loading the extension. Please check the server logs.";
+inline constexpr std::string_view kModuleUnloadNoSuchModule =
+    "Error unloading module: no such module with that name";
+
 // Strings.
 inline constexpr std::string_view kStringTooLong =
     "string exceeds maximum allowed size (proto-max-bulk-len)";

@@ -2,12 +2,11 @@
 // that none is loaded; LOAD and LOADEX fail as Redis's do for a library
 // that does not load, behind the same enable-module-command protection.
 #include "server/commands/command_table.h"
+#include "server/commands/errors.h"
 #include "server/log/logger.h"
 
 namespace valkdb {
 namespace {
-
-constexpr std::string_view kSetting = "enable-module-command";
 
 void CmdModuleHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "MODULE",
@@ -21,20 +20,14 @@ void CmdModuleHelp(CommandContext& ctx) {
 
 void CmdModuleList(CommandContext& ctx) { ctx.out.Array(0); }
 
+// Dispatch refuses these unless enable-module-command allows them
+// (kCmdProtected), as Redis's processCommand does.
 void CmdModuleLoad(CommandContext& ctx) {
-  if (!ProtectedCommandAllowed(ctx, kSetting)) {
-    return ReplyProtectedCommandRefused(ctx, "MODULE", kSetting);
-  }
   Log(LogLevel::kWarning, "Module %s not loaded: valkdb does not load Redis modules", ctx.arg(2));
-  ctx.out.Error("Error loading the extension. Please check the server logs.");
+  ctx.out.Error(errors::kModuleLoadFailed);
 }
 
-void CmdModuleUnload(CommandContext& ctx) {
-  if (!ProtectedCommandAllowed(ctx, kSetting)) {
-    return ReplyProtectedCommandRefused(ctx, "MODULE", kSetting);
-  }
-  ctx.out.Error("Error unloading module: no such module with that name");
-}
+void CmdModuleUnload(CommandContext& ctx) { ctx.out.Error(errors::kModuleUnloadNoSuchModule); }
 
 }  // namespace
 
@@ -46,12 +39,13 @@ void RegisterModuleFamily(CommandTable* table) {
       {"module|list", 2, kCmdAdmin | kCmdNoScript, 0, 0, 0, CmdModuleList, "server",
        "List all modules loaded by the server", "4.0.0", "@admin @slow @dangerous", "",
        "O(N) where N is the number of loaded modules."},
-      {"module|load", -3, kCmdAdmin | kCmdNoScript, 0, 0, 0, CmdModuleLoad, "server",
-       "Load a module", "4.0.0", "@admin @slow @dangerous", "", "O(1)"},
-      {"module|loadex", -3, kCmdAdmin | kCmdNoScript, 0, 0, 0, CmdModuleLoad, "server",
-       "Load a module with extended parameters", "7.0.0", "@admin @slow @dangerous", "", "O(1)"},
-      {"module|unload", 3, kCmdAdmin | kCmdNoScript, 0, 0, 0, CmdModuleUnload, "server",
-       "Unload a module", "4.0.0", "@admin @slow @dangerous", "", "O(1)"},
+      {"module|load", -3, kCmdAdmin | kCmdNoScript | kCmdProtected, 0, 0, 0, CmdModuleLoad,
+       "server", "Load a module", "4.0.0", "@admin @slow @dangerous", "", "O(1)"},
+      {"module|loadex", -3, kCmdAdmin | kCmdNoScript | kCmdProtected, 0, 0, 0, CmdModuleLoad,
+       "server", "Load a module with extended parameters", "7.0.0", "@admin @slow @dangerous", "",
+       "O(1)"},
+      {"module|unload", 3, kCmdAdmin | kCmdNoScript | kCmdProtected, 0, 0, 0, CmdModuleUnload,
+       "server", "Unload a module", "4.0.0", "@admin @slow @dangerous", "", "O(1)"},
   };
   table->Register({"module", -2, 0, 0, 0, 0, CmdContainer, "server",
                    "A container for module commands", "4.0.0", "@slow", "",

@@ -190,9 +190,13 @@ bool IoRing::Submit() {
 size_t IoRing::Reap() {
   size_t reaped = 0;
   io_uring_cqe* cqe = nullptr;
-  // Only what is posted: peeking an empty queue would ask the kernel for
-  // its pending part (TASKRUN_FLAG), and under steady load never end.
-  while (io_uring_cq_ready(&ring_) != 0 && io_uring_peek_cqe(&ring_, &cqe) == 0) {
+  for (;;) {
+    // Native: only what is posted. Peeking an empty queue would ask the
+    // kernel for its pending part (TASKRUN_FLAG), and under steady load never
+    // end; the loop's waits ask for it. The sends-only ring needs that peek:
+    // it is what brings back completions that overflowed the queue.
+    if (native_ && io_uring_cq_ready(&ring_) == 0) break;
+    if (io_uring_peek_cqe(&ring_, &cqe) != 0) break;
     const auto data = reinterpret_cast<uintptr_t>(io_uring_cqe_get_data(cqe));
     const int result = cqe->res;
     const unsigned flags = cqe->flags;

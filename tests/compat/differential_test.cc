@@ -388,7 +388,8 @@ std::vector<DiffCase> Cases() {
       {"ModuleCommands",
        {C("MODULE LIST"), C("MODULE HELP"), C("MODULE LOAD /no/such/module.so"),
         C("MODULE LOADEX /no/such/module.so"), C("MODULE UNLOAD nosuch"), C("MODULE"),
-        C("MODULE LIST x"), C("MODULE UNLOAD"), C("MODULE NOSUCH")}},
+        C("MODULE LIST x"), C("MODULE UNLOAD"), C("MODULE NOSUCH"), C("MULTI"),
+        C("MODULE LOAD /no/such/module.so"), C("MODULE LIST"), C("EXEC")}},
       {"RestoreAsking",
        {Args({"RESTORE-ASKING", "k", "0",
               std::string("\x00\x01v\n\x00\x91\b\xce\xb2\x19"

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -882,6 +883,60 @@ void integration_Limits::ClientsWithRepliesInFlightCloseCleanly() {
     EXPECT_EQ(OpenFiles(pid), fds_before);
     EXPECT_EQ(admin->Command({"GET", "big"}), Bulk(std::string(kBigValue, 'v')));
   }
+}
+
+// The CPU time (utime + stime, in clock ticks) a process has used.
+int64_t CpuTicks(pid_t pid) {
+  std::ifstream in(StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+  std::string field;
+  int64_t ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stoll(field);
+  }
+  return ticks;
+}
+
+// More sends complete at once than the ring's completion queue holds (3000
+// clients answered in one turn): the completions that overflowed still come
+// back, every client has its reply, and the idle server sleeps instead of
+// spinning on a ring that stays readable.
+void ManyRepliesAtOnceThenIdle(const std::vector<std::string>& args) {
+  constexpr int kClients = 3000;
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  limit.rlim_cur = limit.rlim_max;  // the server inherits it
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &limit), 0);
+  ASSERT_GE(limit.rlim_cur, rlim_t{kClients + 200}) << "the hard fd limit is too low";
+  auto server = ServerProcess::StartValkdb(args);
+  ASSERT_OK(server.status());
+  std::vector<std::unique_ptr<RespClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(Dial((*server)->port()));
+    ASSERT_NE(clients.back(), nullptr) << "client " << i;
+  }
+  for (auto& client : clients) ASSERT_OK(client->Send("PING\r\n"));
+  for (auto& client : clients) {
+    auto reply = client->ReadReply(milliseconds(30000));
+    ASSERT_OK(reply.status());
+    ASSERT_EQ(*reply, Simple("PONG"));
+  }
+  // Idle for a second: a sleeping server uses a few ticks, a spinning one a
+  // whole second's worth (100).
+  const int64_t before = CpuTicks((*server)->pid());
+  std::this_thread::sleep_for(milliseconds(1000));
+  EXPECT_LT(CpuTicks((*server)->pid()) - before, 50) << "the idle server kept running";
+  for (int i = 0; i < kClients; i += 300) {
+    EXPECT_EQ(clients[i]->Command({"PING"}), Simple("PONG")) << "client " << i;
+  }
+}
+
+TEST(integration_LimitsRing, ManyRepliesAtOnceThenIdleOnTheSendsRing) {
+  ManyRepliesAtOnceThenIdle({"--io-uring", "sends"});
+}
+TEST(integration_LimitsRing, ManyRepliesAtOnceThenIdleOnTheNativeRing) {
+  ManyRepliesAtOnceThenIdle({"--io-uring", "yes"});
 }
 
 // valkdb-server shuts down while a client that stopped reading has a send in
