@@ -160,7 +160,6 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* value,
 
 namespace {
 
-// Redis's rejectCommand: a refusal before the command ran counts against it.
 // Redis's allowProtectedAction: whether a command `setting` protects
 // (enable-debug-command, enable-module-command) may run for this client:
 // "yes", or "local" and a client on the unix socket, 127.0.0.1 or ::1 (as
@@ -176,6 +175,7 @@ bool ProtectedCommandAllowed(const CommandContext& ctx, std::string_view setting
   return host == "127.0.0.1" || host == "::1" || host == "[::1]";
 }
 
+// Redis's rejectCommand: a refusal before the command ran counts against it.
 void CountRejected(CommandContext& ctx, const CommandSpec& spec) {
   LoopStats* stats = ctx.client.stats;
   if (stats == nullptr) return;

@@ -363,6 +363,14 @@ void MigrateKeys(const CommandContext& ctx, KeyList* keys) {
 
 }  // namespace
 
+// RESTORE's and RESTORE-ASKING's COMMAND DOCS complexity.
+constexpr std::string_view kRestoreComplexity =
+    "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where "
+    "N is the number of Redis objects composing the value and M their average size. For small "
+    "string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). "
+    "However for sorted set values the complexity is O(N*M*log(N)) because inserting values into "
+    "sorted sets is O(log(N)).";
+
 void RegisterDumpFamily(CommandTable* table) {
   table->Register({"dump", 2, kCmdReadOnly | kCmdLocksKeys, 1, 1, 1, CmdDump, "generic",
                    "Return a serialized version of the value stored at the specified key.", "2.6.0",
@@ -375,22 +383,12 @@ void RegisterDumpFamily(CommandTable* table) {
                    "generic",
                    "Create a key using the provided serialized value, previously obtained using "
                    "DUMP.",
-                   "2.6.0", "@keyspace @write @slow @dangerous", "OW update",
-                   "O(1) to create the new key and additional O(N*M) to reconstruct the serialized "
-                   "value, where N is the number of Redis objects composing the value and M their "
-                   "average size. For small string values the time complexity is thus O(1)+O(1*M) "
-                   "where M is small, so simply O(1). However for sorted set values the complexity "
-                   "is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."});
+                   "2.6.0", "@keyspace @write @slow @dangerous", "OW update", kRestoreComplexity});
   // What a cluster node's MIGRATE sends instead of RESTORE: RESTORE itself,
   // as in Redis (only cluster mode gives its asking flag a meaning).
   table->Register({"restore-asking", -4, kCmdWrite | kCmdDenyOom | kCmdLocksKeys, 1, 1, 1,
                    CmdRestore, "server", "An internal command for migrating keys in a cluster",
-                   "3.0.0", "@keyspace @write @slow @dangerous", "OW update",
-                   "O(1) to create the new key and additional O(N*M) to reconstruct the serialized "
-                   "value, where N is the number of Redis objects composing the value and M their "
-                   "average size. For small string values the time complexity is thus O(1)+O(1*M) "
-                   "where M is small, so simply O(1). However for sorted set values the complexity "
-                   "is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."});
+                   "3.0.0", "@keyspace @write @slow @dangerous", "OW update", kRestoreComplexity});
   // COMMAND INFO shows the first of Redis's two key specs (the key argument);
   // the table has no place for the second (after KEYS), nor for movablekeys.
   table->Register({"migrate",

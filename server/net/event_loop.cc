@@ -159,14 +159,13 @@ void EventLoop::RunNative() {
     // interrupt. It trades this loop's CPU for latency and for the CPU of
     // clients on the same machine; off by default. A timer may fire up to
     // the spin's length late.
+    size_t taken = 0;
     if (timeout != 0 && had_work_ && spin_ns_ > 0) {
-      size_t taken = ring_.SubmitAndReap();
+      taken = ring_.SubmitAndReap();
       if (taken == 0 && SpinForWork(timeout)) taken = ring_.SubmitAndReap();
-      had_work_ = taken != 0 || uv_ready_;
-      if (!had_work_) had_work_ = ring_.SubmitAndWait(timeout) != 0;
-    } else {
-      had_work_ = ring_.SubmitAndWait(timeout) != 0;
     }
+    if (taken == 0) taken = ring_.SubmitAndWait(timeout);
+    had_work_ = taken != 0;
     // What the completions start (block timers, the replication stream's
     // batching) counts from now, not from before the wait.
     uv_update_time(&loop_);
@@ -590,13 +589,16 @@ void EventLoop::OnCron(uv_timer_t* handle) {
       const auto start = std::chrono::steady_clock::now();
       self->store_->ActiveExpireCycle(now_ms, kExpireBudgetUs);
       // Redis's "expire-cycle" latency event: a cycle that took at least
-      // latency-monitor-threshold ms (freeing a big expired value can).
-      const int64_t threshold = self->server_->config->GetInt("latency-monitor-threshold");
+      // latency-monitor-threshold ms (freeing a big expired value can). The
+      // setting is read only for a cycle that took a millisecond or more.
       const int64_t took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::steady_clock::now() - start)
                                   .count();
-      if (threshold > 0 && took_ms >= threshold) {
-        self->server_->stats.latency.AddSample("expire-cycle", took_ms);
+      if (took_ms > 0) {
+        const int64_t threshold = self->server_->config->GetInt("latency-monitor-threshold");
+        if (threshold > 0 && took_ms >= threshold) {
+          self->server_->stats.latency.AddSample("expire-cycle", took_ms);
+        }
       }
     }
     // Memory over maxmemory (a CONFIG SET that lowered it, or commands that
