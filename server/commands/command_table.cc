@@ -394,18 +394,33 @@ bool PrefetchMembersOf(const Entry& entry, const CommandSpec& spec,
 
 }  // namespace
 
-bool PrefetchMembers(Store& store, int db, const CommandSpec& spec,
-                     absl::Span<const std::string_view> args, MemberPrefetch stage) {
+// The lock outlives the call (until Release), which the analysis cannot follow.
+bool MemberPrefetcher::Prefetch(int db, const CommandSpec& spec,
+                                absl::Span<const std::string_view> args,
+                                MemberPrefetch stage) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (spec.member_first == 0 || args.size() <= static_cast<size_t>(spec.member_first)) {
     return false;
   }
   const std::string_view key = args[static_cast<size_t>(spec.first_key)];
-  Shard* shard = store.ShardFor(db, key);
-  if (!shard->mu.TryLock()) return false;
-  const Entry* entry = shard->FindAny(key);
-  const bool big = entry != nullptr && PrefetchMembersOf(*entry, spec, args, stage);
-  shard->mu.Unlock();
-  return big;
+  // The last key again: its shard is still held, so its entry is still the one found.
+  if (entry_ == nullptr || db != db_ || entry_->key() != key) {
+    Shard* shard = store_.ShardFor(db, key);
+    if (shard != shard_) {
+      Release();
+      if (!shard->mu.TryLock()) return false;
+      shard_ = shard;
+    }
+    db_ = db;
+    entry_ = shard->FindAny(key);
+  }
+  return entry_ != nullptr && PrefetchMembersOf(*entry_, spec, args, stage);
+}
+
+void MemberPrefetcher::Release() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  if (shard_ == nullptr) return;
+  shard_->mu.Unlock();
+  shard_ = nullptr;
+  entry_ = nullptr;
 }
 
 void CommandTable::Dispatch(CommandContext& ctx) const { Dispatch(ctx, Lookup(ctx.args.views())); }

@@ -181,7 +181,7 @@ struct CommandSpec {
   size_t id = 0;                  // set by Register: the index of its counters in LoopStats
   // The arguments naming members or fields of the first key's hash, set or
   // sorted set: args[member_first], then every member_step-th (0: none). Set
-  // by CommandTable::SetMemberArgs; PrefetchMembers reads them.
+  // by CommandTable::SetMemberArgs; MemberPrefetcher reads them.
   int member_first = 0;
   int member_step = 0;
 };
@@ -208,10 +208,31 @@ void CommandKeys(const CommandSpec& spec, const CommandContext& ctx, KeyList* ke
 // busy shard, a script holding every lock: it gives up) and changes
 // nothing, so a command it guessed wrong for (after a SELECT not run yet, a
 // key that changes before the command runs) only loses the prefetch.
-// Returns true when the key holds such a structure.
+//
+// It keeps the last key's shard locked and its entry found until Release,
+// so a pipeline of commands on one key (a set being filled, a hash being
+// read) locks the shard and finds the key once, not once per command and
+// stage. Nothing may run meanwhile: Release before the batch runs.
 enum class MemberPrefetch { kSlots, kBuckets };
-bool PrefetchMembers(Store& store, int db, const CommandSpec& spec,
-                     absl::Span<const std::string_view> args, MemberPrefetch stage);
+class MemberPrefetcher {
+ public:
+  explicit MemberPrefetcher(Store& store) : store_(store) {}
+  ~MemberPrefetcher() { Release(); }
+  MemberPrefetcher(const MemberPrefetcher&) = delete;
+  MemberPrefetcher& operator=(const MemberPrefetcher&) = delete;
+
+  // True when the key holds such a structure.
+  bool Prefetch(int db, const CommandSpec& spec, absl::Span<const std::string_view> args,
+                MemberPrefetch stage);
+  // Unlocks the shard held, if any.
+  void Release();
+
+ private:
+  Store& store_;
+  Shard* shard_ = nullptr;  // locked by this object while not null
+  int db_ = 0;
+  const Entry* entry_ = nullptr;  // the last key's entry in shard_, if it has one
+};
 
 class CommandTable {
  public:

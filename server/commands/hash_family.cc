@@ -535,7 +535,7 @@ void RegisterHashFamily(CommandTable* table) {
                    "@read @hash @slow", "RO access",
                    "O(1) for every call. O(N) for a complete iteration, including enough command "
                    "calls for the cursor to return back to 0. N is the size of the collection."});
-  // The fields each looks up (PrefetchMembers): field value pairs, or fields.
+  // The fields each looks up (MemberPrefetcher): field value pairs, or fields.
   for (std::string_view name : {"hset", "hsetnx", "hmset", "hincrby", "hincrbyfloat"}) {
     table->SetMemberArgs(name, 2, 2);
   }

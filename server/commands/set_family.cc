@@ -650,7 +650,7 @@ void RegisterSetFamily(CommandTable* table) {
                    "Incrementally iterate Set elements", "2.8.0", "@read @set @slow", "RO access",
                    "O(1) for every call. O(N) for a complete iteration, including enough command "
                    "calls for the cursor to return back to 0. N is the size of the collection."});
-  // The members each looks up (PrefetchMembers).
+  // The members each looks up (MemberPrefetcher).
   for (std::string_view name : {"sadd", "srem", "sismember", "smismember"}) {
     table->SetMemberArgs(name, 2, 1);
   }

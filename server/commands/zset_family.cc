@@ -1793,7 +1793,7 @@ void RegisterZSetFamily(CommandTable* table) {
                    "and M being the number of elements in the resulting sorted set.",
                    {},
                    DestAndNumKeysAt2});
-  // The members each looks up (PrefetchMembers). ZADD's are at 3, 5, ...
+  // The members each looks up (MemberPrefetcher). ZADD's are at 3, 5, ...
   // when no option comes first; a guess that misses only loses the prefetch.
   for (std::string_view name : {"zadd", "zincrby"}) table->SetMemberArgs(name, 3, 2);
   for (std::string_view name : {"zscore", "zmscore", "zrem", "zrank", "zrevrank"}) {

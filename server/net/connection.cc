@@ -407,7 +407,7 @@ void Connection::Process(std::string_view input) {
   };
   // Queued commands of a pipeline whose members' bucket slots were prefetched
   // as they were parsed: their buckets are, just before the queue runs (see
-  // PrefetchMembers). The args stay where they are until their task has run.
+  // MemberPrefetcher). The args stay where they are until their task has run.
   struct Prefetched {
     const CommandSpec* spec;
     int db;
@@ -415,12 +415,15 @@ void Connection::Process(std::string_view input) {
   };
   std::array<Prefetched, 16> prefetched;
   size_t prefetched_count = 0;
+  MemberPrefetcher prefetcher(loop_->store());
+  // Also lets go of the shard the prefetcher holds: the batch runs next.
   auto prefetch_buckets = [&] {
     for (size_t i = 0; i < prefetched_count; ++i) {
       const Prefetched& p = prefetched[i];
-      PrefetchMembers(loop_->store(), p.db, *p.spec, p.args, MemberPrefetch::kBuckets);
+      prefetcher.Prefetch(p.db, *p.spec, p.args, MemberPrefetch::kBuckets);
     }
     prefetched_count = 0;
+    prefetcher.Release();
   };
   // Runs what is queued now, before parsing on (see DecidesWhatFollows);
   // false if nothing more may be read.
@@ -465,7 +468,7 @@ void Connection::Process(std::string_view input) {
     // in loads while the rest is parsed and run before it.
     const bool big =
         spec != nullptr && spec->member_first != 0 && consumed < input.size() &&
-        PrefetchMembers(loop_->store(), state_.db, *spec, current_.views(), MemberPrefetch::kSlots);
+        prefetcher.Prefetch(state_.db, *spec, current_.views(), MemberPrefetch::kSlots);
     Task* task = enqueue(current_, spec);
     if (task == nullptr) break;
     if (big && prefetched_count < prefetched.size()) {

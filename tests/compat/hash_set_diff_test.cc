@@ -1339,7 +1339,7 @@ INSTANTIATE_TEST_SUITE_P(compat_hash_set, compat_HashSetRandom, ::testing::Bool(
 // A long pipeline of member and field lookups and changes in big (hashtable
 // and skiplist encoded) sets, hashes and sorted sets, sent in one write, so
 // valkdb prefetches the buckets of queued commands before they run (see
-// PrefetchMembers). In the middle the keys change under the queued commands:
+// MemberPrefetcher). In the middle the keys change under the queued commands:
 // another database is selected, a big set is deleted, replaced by a string
 // and recreated small, a member moves out. The replies must be Redis's byte
 // for byte, and the structures' contents the same afterwards.

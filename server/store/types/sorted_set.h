@@ -47,7 +47,7 @@ class SortedSet {
   bool Erase(std::string_view member);
 
   bool Contains(std::string_view member) const { return index_.Contains(member); }
-  // Member -> score, where ZSCORE and ZADD look members up (PrefetchMembers).
+  // Member -> score, where ZSCORE and ZADD look members up (MemberPrefetcher).
   const PackedTable& index() const { return index_; }
   bool Score(std::string_view member, double* score) const;
   // member's rank, nullopt when absent.

@@ -121,15 +121,16 @@ TEST_F(DispatchTest, ErrorsLeaveTheStoreAlone) {
   EXPECT_EQ(Run({"dbsize"}), Int(1));
 }
 
-// PrefetchMembers: which keys it finds a structure to prefetch in, and that
+// MemberPrefetcher: which keys it finds a structure to prefetch in, and that
 // it never waits for a shard's lock.
 TEST_F(DispatchTest, PrefetchMembersFindsBigStructuresOnly) {
   const CommandTable& table = CommandTable::Get();
   auto prefetch = [&](std::vector<std::string_view> args, int db = 0) {
     const CommandSpec* spec = table.Lookup(args);
     EXPECT_NE(spec, nullptr) << args[0];
-    return PrefetchMembers(store_, db, *spec, args, MemberPrefetch::kSlots) &&
-           PrefetchMembers(store_, db, *spec, args, MemberPrefetch::kBuckets);
+    MemberPrefetcher prefetcher(store_);
+    return prefetcher.Prefetch(db, *spec, args, MemberPrefetch::kSlots) &&
+           prefetcher.Prefetch(db, *spec, args, MemberPrefetch::kBuckets);
   };
   std::vector<std::string> sadd = {"sadd", "big"}, hset = {"hset", "bighash"},
                            zadd = {"zadd", "bigz"};
@@ -176,6 +177,59 @@ TEST_F(DispatchTest, PrefetchMembersFindsBigStructuresOnly) {
   EXPECT_EQ(Run({"hmget", "bighash", "f0", "nope"}), "*2\r\n$1\r\nv\r\n$-1\r\n");
 }
 
+// A pipeline on one key locks its shard once: the prefetcher holds the last
+// key's shard until Release or until a key in another shard comes.
+TEST_F(DispatchTest, MemberPrefetcherHoldsOneShardUntilRelease) {
+  std::string other;
+  for (int i = 0; other.empty(); ++i) {
+    if (store_.ShardFor(0, StrCat("other", i)) != store_.ShardFor(0, "big")) {
+      other = StrCat("other", i);
+    }
+  }
+  for (const std::string& key : {std::string("big"), other}) {
+    std::vector<std::string> sadd = {"sadd", key};
+    for (int i = 0; i < 600; ++i) sadd.push_back(StrCat("m", i));
+    ASSERT_EQ(Run(sadd), Int(600));
+  }
+  const CommandSpec* spec = CommandTable::Get().Lookup({"sismember"});
+  ASSERT_NE(spec, nullptr);
+  Shard* big_shard = store_.ShardFor(0, "big");
+  Shard* other_shard = store_.ShardFor(0, other);
+  auto held = [](Shard* shard) {
+    if (!shard->mu.TryLock()) return true;
+    shard->mu.Unlock();
+    return false;
+  };
+  auto args = [](std::string_view key, std::string_view member) {
+    return std::vector<std::string_view>{"sismember", key, member};
+  };
+
+  MemberPrefetcher prefetcher(store_);
+  EXPECT_TRUE(prefetcher.Prefetch(0, *spec, args("big", "m1"), MemberPrefetch::kSlots));
+  EXPECT_TRUE(held(big_shard));
+  EXPECT_TRUE(prefetcher.Prefetch(0, *spec, args("big", "m2"), MemberPrefetch::kSlots));
+  EXPECT_TRUE(prefetcher.Prefetch(0, *spec, args("big", "m1"), MemberPrefetch::kBuckets));
+  EXPECT_TRUE(held(big_shard));
+  // Another shard: the first one is let go.
+  EXPECT_TRUE(prefetcher.Prefetch(0, *spec, args(other, "m1"), MemberPrefetch::kSlots));
+  EXPECT_FALSE(held(big_shard));
+  EXPECT_TRUE(held(other_shard));
+  // The same key name in another database is another key.
+  EXPECT_FALSE(prefetcher.Prefetch(1, *spec, args(other, "m1"), MemberPrefetch::kSlots));
+  EXPECT_TRUE(prefetcher.Prefetch(0, *spec, args(other, "m1"), MemberPrefetch::kBuckets));
+  prefetcher.Release();
+  EXPECT_FALSE(held(other_shard));
+  EXPECT_FALSE(held(big_shard));
+  // Commands run as before, and a prefetcher that goes out of scope lets go too.
+  {
+    MemberPrefetcher scoped(store_);
+    EXPECT_TRUE(scoped.Prefetch(0, *spec, args("big", "m1"), MemberPrefetch::kSlots));
+  }
+  EXPECT_FALSE(held(big_shard));
+  EXPECT_EQ(Run({"sismember", "big", "m599"}), Int(1));
+  EXPECT_EQ(Run({"srem", "big", "m599"}), Int(1));
+}
+
 // ---------------------------------------------------------------- the table itself
 
 TEST(CommandTableTest, NamesAreLowerCaseAndUnique) {
@@ -207,7 +261,7 @@ TEST(CommandTableTest, EntriesAreComplete) {
       EXPECT_FALSE(s->since.empty()) << s->name;
       EXPECT_FALSE(s->acl_categories.empty()) << s->name;
       EXPECT_FALSE(s->complexity.empty()) << s->name;
-      if (s->member_first != 0) {  // PrefetchMembers: members come after the key
+      if (s->member_first != 0) {  // MemberPrefetcher: members come after the key
         EXPECT_GT(s->first_key, 0) << s->name;
         EXPECT_GT(s->member_first, s->first_key) << s->name;
         EXPECT_GT(s->member_step, 0) << s->name;
