@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "absl/container/inlined_vector.h"
 #include "protocol/str_util.h"
 #include "server/commands/command_meta.h"
 #include "server/commands/errors.h"
@@ -377,13 +378,18 @@ bool PrefetchMembersOf(const Entry& entry, const CommandSpec& spec,
     default:
       return false;
   }
-  std::string_view members[kMaxPrefetched];
-  size_t n = 0;
-  for (size_t i = static_cast<size_t>(spec.member_first); i < args.size() && n < kMaxPrefetched;
-       i += static_cast<size_t>(spec.member_step)) {
-    members[n++] = args[i];
+  const size_t first = static_cast<size_t>(spec.member_first);
+  const size_t step = static_cast<size_t>(spec.member_step);
+  absl::Span<const std::string_view> span;
+  absl::InlinedVector<std::string_view, kMaxPrefetched> strided;  // constructs nothing up front
+  if (step == 1) {
+    span = args.subspan(first, kMaxPrefetched);  // members side by side (SADD, HMGET)
+  } else {
+    for (size_t i = first; i < args.size() && strided.size() < kMaxPrefetched; i += step) {
+      strided.push_back(args[i]);
+    }
+    span = strided;
   }
-  const absl::Span<const std::string_view> span(members, n);
   if (stage == MemberPrefetch::kSlots) {
     table->PrefetchSlots(span);
   } else {
