@@ -431,6 +431,10 @@ TEST(ReplicationTest, SubReplicaSyncedInsideTheMastersTransactionGetsItWhole) {
   ASSERT_TRUE(WaitFor([&] { return InfoField(*cc, "replication", "master_link_status") == "up"; }));
   EXPECT_EQ(InfoInt(*cc, "replication", "slave_repl_offset"), end_of(before));
   ASSERT_TRUE(master.Send(exec));
+  // b applies the transaction first; until then b and c agree on the state before it.
+  ASSERT_TRUE(WaitFor([&] {
+    return InfoInt(*cb, "replication", "slave_repl_offset") == end_of(before + queued + exec);
+  })) << cb->Command({"INFO", "replication"}).str;
   ExpectSameKeyspace(*cb, *cc);
   EXPECT_EQ(InfoInt(*cc, "replication", "slave_repl_offset"), end_of(before + queued + exec));
   EXPECT_EQ(cc->Command({"GET", "tx"}).str, "1");
