@@ -468,12 +468,14 @@ void Connection::Process(std::string_view input) {
     // in loads while the rest is parsed and run before it.
     const bool big =
         spec != nullptr && spec->member_first != 0 && consumed < input.size() &&
+        prefetched_count < prefetched.size() &&
         prefetcher.Prefetch(state_.db, *spec, current_.views(), MemberPrefetch::kSlots);
+    // A shard stays held only across a run of prefetched commands (at most
+    // prefetched.size()), not while the rest of a long read is parsed.
+    if (!big) prefetcher.Release();
     Task* task = enqueue(current_, spec);
     if (task == nullptr) break;
-    if (big && prefetched_count < prefetched.size()) {
-      prefetched[prefetched_count++] = {spec, state_.db, task->args.views()};
-    }
+    if (big) prefetched[prefetched_count++] = {spec, state_.db, task->args.views()};
     if (decides && !run_now()) break;
   }
   // One hand-off for everything this read brought: the applier runs the
