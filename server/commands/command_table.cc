@@ -422,8 +422,7 @@ bool MemberPrefetcher::Prefetch(int db, const CommandSpec& spec,
   return entry_ != nullptr && PrefetchMembersOf(*entry_, spec, args, stage);
 }
 
-void MemberPrefetcher::Release() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-  if (shard_ == nullptr) return;
+void MemberPrefetcher::Unlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   shard_->mu.Unlock();
   shard_ = nullptr;
   entry_ = nullptr;

@@ -224,10 +224,15 @@ class MemberPrefetcher {
   // True when the key holds such a structure.
   bool Prefetch(int db, const CommandSpec& spec, absl::Span<const std::string_view> args,
                 MemberPrefetch stage);
-  // Unlocks the shard held, if any.
-  void Release();
+  // Unlocks the shard held, if any. Inline: the parse loop calls it after
+  // every command that is not prefetched, which mostly holds nothing.
+  void Release() {
+    if (shard_ != nullptr) Unlock();
+  }
 
  private:
+  void Unlock();
+
   Store& store_;
   Shard* shard_ = nullptr;  // locked by this object while not null
   int db_ = 0;
