@@ -55,6 +55,10 @@ const std::vector<Config::Param>& ParamTable() {
       // on the native ring watches it for more before it sleeps (0: it
       // sleeps at once); see EventLoop::RunNative.
       {"loop-spin-us", "", K::kInt, "0", kImm, 0, 1000, "", true},
+      // valkdb's own: while many clients are active (ClientActivity), how
+      // long a loop's wait on the native ring gathers completions once the
+      // first came (0: it wakes at the first); Linux 6.12 on.
+      {"loop-gather-us", "", K::kInt, "50", kImm, 0, 1000, "", true},
       {"databases", "", K::kInt, "16", kImm, 1, kIntMax},
       {"maxclients", "", K::kInt, "10000", kMut, 1, UINT32_MAX},
       {"timeout", "", K::kInt, "0", kMut, 0, kIntMax},

@@ -210,6 +210,7 @@ void Connection::OnRingRecv(int result, unsigned flags) {
   }
   const uint64_t busy = loop_->busy_client();
   if (result > 0) {
+    loop_->NoteInput(input_heard_ms_);
     const std::string_view data = loop_->ring().RecvData(result, flags);
     if (closing_) {
       // Dropped: nothing more is answered.

@@ -136,6 +136,8 @@ class Connection : public Completion, public Subscriber, public RingOp {
   void UpdateSnapshot() ABSL_LOCKS_EXCLUDED(snapshot_mu_);
 
   EventLoop* loop_;
+  // When the loop last counted this client's input (EventLoop::NoteInput).
+  uint64_t input_heard_ms_ = 0;
   // The socket: TCP or the unix socket, used through its stream.
   union Handle {
     uv_tcp_t tcp;

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/commands/command_table.h"
 #include "server/commands/pubsub.h"
+#include "server/net/client_activity.h"
 #include "server/net/io_ring.h"
 #include "server/scheduler/applier.h"
 #include "server/scheduler/id_generator.h"
@@ -96,6 +97,9 @@ class EventLoop {
   void Defer(Connection* connection);
   // The client whose busy script is serving the others, or 0.
   uint64_t busy_client() const { return busy_client_; }
+  // A connection's input arrived; `heard_ms` is the connection's own
+  // record for ClientActivity.
+  void NoteInput(uint64_t& heard_ms) { activity_.Note(uv_now(&loop_), heard_ms); }
   // Shared by every connection of this loop: each read is parsed and
   // applied before the next one is made, so one buffer serves them all.
   char* read_buffer() { return read_buffer_.get(); }
@@ -218,6 +222,10 @@ class EventLoop {
   // Native ring: how long the loop watches the ring for more work before it
   // sleeps, after a turn that had some (`loop-spin-us`); see SpinForWork.
   int64_t spin_ns_ = 0;
+  // Native ring: how long a wait gathers completions once one came
+  // (`loop-gather-us`), while many clients are active (activity_).
+  int gather_us_ = 0;
+  ClientActivity activity_;
   bool had_work_ = false;
   uint64_t busy_client_ = 0;  // the client whose script is busy, while others are served
   // Connections whose RunDeferred is due at the loop's next turn (Defer).

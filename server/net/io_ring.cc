@@ -2,6 +2,8 @@
 
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -16,6 +18,10 @@ namespace {
 // The low bit of an operation's user data marks one not counted in
 // in_flight() (RingOp objects are aligned, so the bit is free).
 constexpr uintptr_t kUncounted = 1;
+
+// IORING_FEAT_MIN_TIMEOUT (Linux 6.12): io_uring_getevents_arg's `pad` is
+// min_wait_usec. Debian 12's kernel headers predate it.
+constexpr unsigned kFeatMinTimeout = 1U << 15;
 
 }  // namespace
 
@@ -48,7 +54,8 @@ bool IoRing::InitNative(unsigned entries) {
   }
   // Each enter names the ring by its registered index, saving the kernel a
   // file lookup per system call (Linux 5.18; optional).
-  io_uring_register_ring_fd(&ring_);
+  ring_registered_ = io_uring_register_ring_fd(&ring_) == 1;
+  min_wait_supported_ = (params.features & kFeatMinTimeout) != 0;
   native_ = true;
   return true;
 }
@@ -216,9 +223,11 @@ bool IoRing::CompletionsPending() const {
          io_uring_cq_ready(&ring_) != 0;
 }
 
-size_t IoRing::SubmitAndWait(int timeout_ms) {
+size_t IoRing::SubmitAndWait(int timeout_ms, int gather_us) {
   io_uring_cqe* cqe = nullptr;
-  if (timeout_ms < 0) {
+  if (gather_us > 0 && min_wait_supported_ && timeout_ms != 0 && !CompletionsPending()) {
+    WaitGathering(timeout_ms, gather_us);
+  } else if (timeout_ms < 0) {
     io_uring_submit_and_wait(&ring_, 1);
   } else {
     __kernel_timespec ts{};
@@ -229,6 +238,38 @@ size_t IoRing::SubmitAndWait(int timeout_ms) {
   // Errors (a signal, the time passing, a full completion queue) need
   // nothing here: what is ready is taken, what is queued goes next time.
   return Reap();
+}
+
+void IoRing::WaitGathering(int timeout_ms, int gather_us) {
+  // liburing 2.3 (Debian 12) has no call that sets min_wait_usec: the
+  // submission queue is published as its submit would, and the enter is
+  // made here. Waiting for a full queue with a minimum wait means: sleep
+  // `gather_us`, and return then if anything came; if nothing did, return
+  // at the first completion (or the timeout).
+  io_uring_sq* sq = &ring_.sq;
+  const unsigned tail = sq->sqe_tail;
+  if (sq->sqe_head != tail) {
+    sq->sqe_head = tail;
+    IO_URING_WRITE_ONCE(*sq->ktail, tail);
+  }
+  const unsigned to_submit = tail - IO_URING_READ_ONCE(*sq->khead);
+  // The general timeout must be set: without it the wait ends at the
+  // minimum whether or not anything came.
+  const int64_t limit_ms = timeout_ms < 0 ? int64_t{3600} * 1000 : timeout_ms;
+  __kernel_timespec ts{};
+  ts.tv_sec = limit_ms / 1000;
+  ts.tv_nsec = static_cast<long long>(limit_ms % 1000) * 1000000;
+  io_uring_getevents_arg arg{};
+  arg.pad = static_cast<__u32>(gather_us);  // min_wait_usec since Linux 6.12
+  arg.ts = reinterpret_cast<uint64_t>(&ts);
+  unsigned flags = IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG;
+  int fd = ring_.ring_fd;
+  if (ring_registered_) {
+    flags |= IORING_ENTER_REGISTERED_RING;
+    fd = ring_.enter_ring_fd;
+  }
+  // Errors are as SubmitAndWait's: nothing to do here.
+  syscall(__NR_io_uring_enter, fd, to_submit, ring_.cq.ring_entries, flags, &arg, sizeof(arg));
 }
 
 size_t IoRing::SubmitAndReap() {

@@ -50,6 +50,8 @@ class IoRing {
   bool InitNative(unsigned entries);
   // Receives and waits go through the ring (InitNative succeeded).
   bool native() const { return native_; }
+  // SubmitAndWait can gather (the kernel has IORING_FEAT_MIN_TIMEOUT).
+  bool gathers() const { return min_wait_supported_; }
   // Gives the ring back (the event loop could not watch it).
   void Disable();
   bool enabled() const { return enabled_; }
@@ -75,8 +77,11 @@ class IoRing {
   // (the event loop watches libuv's epoll fd with it, always).
   bool WatchReadable(int fd, RingOp* op);
   // Native: submits what is queued and waits up to `timeout_ms` (-1: no
-  // limit, 0: not at all) for a completion, then runs what completed.
-  size_t SubmitAndWait(int timeout_ms);  // how many completions it ran
+  // limit, 0: not at all) for a completion, then runs what completed. With
+  // `gather_us` (where the kernel can: Linux 6.12), a completion that comes
+  // within gather_us of the wait's start waits for the rest of that time, so
+  // one wake-up takes what several clients sent meanwhile.
+  size_t SubmitAndWait(int timeout_ms, int gather_us = 0);  // how many completions it ran
   // Submits what is queued (one system call) and runs the completions that
   // are ready, again while those queue more. Only from the loop itself:
   // completions run connections' code (Flush, Close).
@@ -94,10 +99,13 @@ class IoRing {
   io_uring_sqe* NextSqe();
   size_t Reap();  // how many completions it took
   bool SetUpRecvBuffers();
+  void WaitGathering(int timeout_ms, int gather_us);
 
   io_uring ring_{};
   bool enabled_ = false;
   bool native_ = false;
+  bool ring_registered_ = false;
+  bool min_wait_supported_ = false;  // IORING_FEAT_MIN_TIMEOUT
   // The receive buffers the kernel picks from (buffer group 0): a ring of
   // kRecvBuffers, each kRecvBufferSize, touched at start so the resident
   // size does not grow with the first clients.

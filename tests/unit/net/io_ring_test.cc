@@ -3,11 +3,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -96,6 +100,15 @@ bool KernelHasNativeRing() {
   if (io_uring_queue_init_params(4, &ring, &params) < 0) return false;
   io_uring_queue_exit(&ring);
   return true;
+}
+
+bool KernelAtLeast(int major, int minor) {
+  utsname name{};
+  if (uname(&name) != 0) return false;
+  int have_major = 0;
+  int have_minor = 0;
+  if (sscanf(name.release, "%d.%d", &have_major, &have_minor) != 2) return false;
+  return have_major > major || (have_major == major && have_minor >= minor);
 }
 
 class IoRingTest : public ::testing::Test {
@@ -264,6 +277,36 @@ TEST_F(IoRingNativeTest, SendsAndReceivesShareTheRing) {
   EXPECT_EQ(sent.results[0], static_cast<int>(message.data.size()));
   EXPECT_EQ(pair.ReadAvailable(), message.data);
   EXPECT_EQ(receiver_.data, "PING\r\n");
+}
+
+// A wait that gathers (loop-gather-us) still submits what is queued, takes
+// what arrives, and ends when nothing does: at its timeout, or with no
+// timeout at the first arrival after the gathering time.
+TEST_F(IoRingNativeTest, AGatheringWaitSubmitsTakesAndEnds) {
+  // Before Linux 6.12 the same waits run without gathering.
+  EXPECT_EQ(ring_.gathers(), KernelAtLeast(6, 12));
+  SocketPair pair;
+  ASSERT_TRUE(ring_.RecvMultishot(pair.fds[0], &receiver_));
+  ring_.SubmitAndWait(10, 1000);  // nothing comes: the timeout ends it
+  EXPECT_TRUE(receiver_.results.empty());
+  Message message("+PONG\r\n");
+  Recorder sent;
+  ASSERT_TRUE(ring_.SendMsg(pair.fds[0], &message.msg, &sent));
+  ASSERT_EQ(send(pair.fds[1], "PING\r\n", 6, 0), 6);
+  for (int i = 0; i < 100 && (sent.results.empty() || receiver_.data.size() < 6); ++i) {
+    ring_.SubmitAndWait(100, 1000);
+  }
+  ASSERT_EQ(sent.results.size(), 1u);
+  EXPECT_EQ(pair.ReadAvailable(), message.data);
+  EXPECT_EQ(receiver_.data, "PING\r\n");
+  // No timeout: what another thread sends later ends the wait.
+  std::thread peer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(send(pair.fds[1], "PING\r\n", 6, 0), 6);
+  });
+  while (receiver_.data.size() < 12) ring_.SubmitAndWait(-1, 1000);
+  peer.join();
+  EXPECT_EQ(receiver_.data, "PING\r\nPING\r\n");
 }
 
 }  // namespace
