@@ -23,6 +23,13 @@ constexpr uintptr_t kUncounted = 1;
 // min_wait_usec. Debian 12's kernel headers predate it.
 constexpr unsigned kFeatMinTimeout = 1U << 15;
 
+__kernel_timespec TimespecOfMs(int64_t ms) {
+  __kernel_timespec ts{};
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = static_cast<long long>(ms % 1000) * 1000000;
+  return ts;
+}
+
 }  // namespace
 
 IoRing::~IoRing() {
@@ -230,9 +237,7 @@ size_t IoRing::SubmitAndWait(int timeout_ms, int gather_us) {
   } else if (timeout_ms < 0) {
     io_uring_submit_and_wait(&ring_, 1);
   } else {
-    __kernel_timespec ts{};
-    ts.tv_sec = timeout_ms / 1000;
-    ts.tv_nsec = static_cast<long long>(timeout_ms % 1000) * 1000000;
+    __kernel_timespec ts = TimespecOfMs(timeout_ms);
     io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
   }
   // Errors (a signal, the time passing, a full completion queue) need
@@ -256,9 +261,7 @@ void IoRing::WaitGathering(int timeout_ms, int gather_us) {
   // The general timeout must be set: without it the wait ends at the
   // minimum whether or not anything came.
   const int64_t limit_ms = timeout_ms < 0 ? int64_t{3600} * 1000 : timeout_ms;
-  __kernel_timespec ts{};
-  ts.tv_sec = limit_ms / 1000;
-  ts.tv_nsec = static_cast<long long>(limit_ms % 1000) * 1000000;
+  __kernel_timespec ts = TimespecOfMs(limit_ms);
   io_uring_getevents_arg arg{};
   arg.pad = static_cast<__u32>(gather_us);  // min_wait_usec since Linux 6.12
   arg.ts = reinterpret_cast<uint64_t>(&ts);
